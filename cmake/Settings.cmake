@@ -1,0 +1,11 @@
+# Settings and warnings for our own code only (linked privately, never onto third-party code).
+add_library(mdivicom_settings INTERFACE)
+target_compile_options(mdivicom_settings INTERFACE -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor)
+if(MDIVICOM_WERROR)
+  target_compile_options(mdivicom_settings INTERFACE -Werror)
+endif()
+target_compile_definitions(mdivicom_settings INTERFACE $<$<CONFIG:Debug>:_GLIBCXX_ASSERTIONS>)
+if(MDIVICOM_SANITIZE)
+  target_compile_options(mdivicom_settings INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  target_link_options(mdivicom_settings INTERFACE -fsanitize=address,undefined)
+endif()

@@ -1,0 +1,96 @@
+#include "cli/app.hpp"
+
+#include "build_info.hpp"
+#include "cli/commands.hpp"
+#include "core/error.hpp"
+
+#include <cstdlib>
+#include <iostream>
+
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+extern char** environ;
+
+namespace mdivicom::cli {
+
+namespace {
+
+int g_exit_code = 0;
+
+void setup_logging(bool verbose, int argc, char** argv)
+{
+  auto logger = spdlog::stderr_logger_st("mdivicom");
+  spdlog::set_default_logger(logger);
+  if (!verbose) {
+    spdlog::set_pattern("mdivicom: %^%l%$: %v");
+    spdlog::set_level(spdlog::level::info);
+    return;
+  }
+  spdlog::set_pattern("[%Y-%m-%dT%H:%M:%S.%e] mdivicom: %^%l%$: %v");
+  spdlog::set_level(spdlog::level::debug);
+  spdlog::debug("mdivicom {}", build_info::k_version);
+  std::string args;
+  for (int i = 0; i < argc; ++i) {
+    args += (i ? " " : "") + std::string(argv[i]);
+  }
+  spdlog::debug("argv: {}", args);
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    spdlog::debug("env: {}", *entry);
+  }
+}
+
+} // namespace
+
+void set_exit_code(int code)
+{
+  g_exit_code = code;
+}
+
+int requested_exit_code()
+{
+  return g_exit_code;
+}
+
+std::string dump_json(const nlohmann::json& value)
+{
+  // nlohmann's default object type is a sorted map, so keys come out sorted.
+  return value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+int run_app(int argc, char** argv)
+{
+  CLI::App app{"mdivicom: run lab data-processing plugins reproducibly", "mdivicom"};
+  app.set_version_flag("--version", std::string("mdivicom ") + build_info::k_version);
+  app.require_subcommand(1);
+  bool verbose = false;
+  app.add_flag("-v,--verbose", verbose, "Log debug details (version, argv, environment) to stderr");
+  for (const auto& group : k_command_groups) {
+    group.add(app);
+  }
+  app.parse_complete_callback([&] { setup_logging(verbose, argc, argv); });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return static_cast<int>(ExitCode::usage);
+  } catch (const Error& e) {
+    std::cout.flush();
+    std::cerr << "mdivicom: error: " << e.what() << "\n";
+    return static_cast<int>(e.code());
+  } catch (const std::exception& e) {
+    std::cout.flush();
+    std::cerr << "mdivicom: error: unexpected: " << e.what() << "\n";
+    return static_cast<int>(ExitCode::failed);
+  }
+  return g_exit_code;
+}
+
+} // namespace mdivicom::cli

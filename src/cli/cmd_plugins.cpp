@@ -1,0 +1,86 @@
+#include "cli/commands.hpp"
+
+#include "core/error.hpp"
+
+#include <iostream>
+
+#include <spdlog/spdlog.h>
+
+namespace mdivicom::cli {
+
+namespace {
+
+void list_plugins(bool as_json)
+{
+  PluginCatalog catalog = make_catalog();
+  const auto& plugins = catalog.plugins();
+  if (as_json) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& plugin : plugins) {
+      list.push_back(plugin.object);
+    }
+    std::cout << dump_json(list) << "\n";
+    return;
+  }
+  if (plugins.empty()) {
+    std::cout << "(no plugins found)\n";
+    return;
+  }
+  for (const auto& plugin : plugins) {
+    std::cout << plugin.ref() << "\t" << plugin.kind() << "\t" << plugin.version() << "\n";
+    if (plugin.is_error()) {
+      spdlog::warn("{}: {}", plugin.origin(), plugin.object.value("error", std::string()));
+    }
+  }
+}
+
+void show_plugin(const std::string& ref)
+{
+  PluginCatalog catalog = make_catalog();
+  std::cout << dump_json(catalog.resolve(ref).object) << "\n";
+}
+
+void validate_manifests(const std::vector<std::string>& files)
+{
+  size_t invalid = 0;
+  for (const auto& file : files) {
+    auto problems = check_manifest(file);
+    if (problems.empty()) {
+      std::cout << file << ": ok\n";
+      continue;
+    }
+    ++invalid;
+    for (const auto& problem : problems) {
+      std::cout << problem << "\n";
+    }
+  }
+  if (invalid > 0) {
+    std::cerr << "mdivicom: " << invalid << " of " << files.size() << " manifest(s) invalid\n";
+    set_exit_code(static_cast<int>(ExitCode::failed));
+  }
+}
+
+} // namespace
+
+void add_plugins_commands(CLI::App& app)
+{
+  auto* plugins = app.add_subcommand("plugins", "List, show and check plugins");
+  plugins->require_subcommand(1);
+
+  auto* list = plugins->add_subcommand("list", "List every plugin found (manifests and Python entry points)");
+  auto list_json = std::make_shared<bool>(false);
+  list->add_flag("--json", *list_json, "Print the normalized plugin objects as JSON");
+  list->callback([list_json] { list_plugins(*list_json); });
+
+  auto* info = plugins->add_subcommand("info", "Print one plugin as JSON");
+  auto ref = std::make_shared<std::string>();
+  info->add_option("plugin_ref", *ref, "<id> or <publisher>/<id>")->required();
+  info->callback([ref] { show_plugin(*ref); });
+
+  auto* validate = plugins->add_subcommand("validate", "Check manifest files against the v0.1 schema");
+  auto files = std::make_shared<std::vector<std::string>>();
+  validate->add_option("files", *files, "Manifest files")->required();
+  validate->callback([files] { validate_manifests(*files); });
+}
+
+} // namespace mdivicom::cli

@@ -1,0 +1,9 @@
+#include "cli/commands.hpp"
+
+namespace mdivicom::cli {
+
+void add_resultbundles_commands(CLI::App& /*app*/)
+{
+}
+
+} // namespace mdivicom::cli

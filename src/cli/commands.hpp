@@ -1,0 +1,46 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "core/discovery.hpp"
+
+namespace mdivicom::cli {
+
+// Each command group adds its subcommands to the app. A callback reports failure by throwing
+// mdivicom::Error, or asks for a non-zero exit without a message through set_exit_code().
+void add_plugins_commands(CLI::App& app);
+void add_run_command(CLI::App& app);
+void add_resultbundles_commands(CLI::App& app);
+void add_doctor_command(CLI::App& app);
+void add_gc_command(CLI::App& app);
+void add_verify_command(CLI::App& app);
+void add_pack_command(CLI::App& app);
+
+struct CommandGroup
+{
+  const char* name;
+  void (*add)(CLI::App& app);
+};
+
+// The table of command groups, in --help order.
+inline constexpr CommandGroup k_command_groups[] = {
+  {"plugins", add_plugins_commands},
+  {"run", add_run_command},
+  {"resultbundles", add_resultbundles_commands},
+  {"verify", add_verify_command},
+  {"pack", add_pack_command},
+  {"doctor", add_doctor_command},
+  {"gc", add_gc_command},
+};
+
+void set_exit_code(int code);
+int requested_exit_code();
+
+// Every plugin source: entry manifests first, then installed Python entry points and
+// MDIVICOM_DEV_PLUGIN_ROOTS (the in-process lane's sources).
+PluginCatalog make_catalog();
+
+// JSON as the reference prints it: indented by 2, keys sorted, non-ASCII kept.
+std::string dump_json(const nlohmann::json& value);
+
+} // namespace mdivicom::cli

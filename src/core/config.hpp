@@ -1,0 +1,28 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+namespace mdivicom {
+
+struct Config
+{
+  std::string canonical;   // canonical JSON text (see canonical_json.hpp)
+  nlohmann::json value;    // parsed
+  std::string hash;        // hex SHA-256 of `canonical`: the reference's config_hash_sha256
+  std::string source;      // "empty", "file:<path>" or "inline"
+};
+
+// --config: empty means {}; a path to an existing file means its content; anything else is
+// JSON text. Throws a usage Error naming the file (or "--config") and what is wrong.
+// The config must be a JSON object.
+Config load_config(std::string_view argument);
+
+// Refuses (usage Error naming plugin, key and rule) a config that violates the plugin's
+// meta.config_schema; does nothing when the plugin declares none.
+void check_config_against_schema(const Config& config, const nlohmann::json& config_schema,
+                                 const std::string& plugin_ref);
+
+} // namespace mdivicom

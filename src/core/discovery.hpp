@@ -1,0 +1,65 @@
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/plugin.hpp"
+
+namespace mdivicom {
+
+// One place plugins come from (entry manifests, Python entry points, ...).
+class PluginSource
+{
+public:
+  virtual ~PluginSource() = default;
+  // Never throws for a bad registration: that becomes an error plugin in the result.
+  virtual std::vector<Plugin> discover() = 0;
+};
+
+// The manifest directories, in search order: $MDIVICOM_PLUGIN_PATH (colon-separated),
+// ${XDG_DATA_HOME:-~/.local/share}/mdivicom/plugins, then the built-in manifests.
+std::vector<std::filesystem::path> manifest_search_path();
+
+// The built-in manifests/ directory: <prefix>/share/mdivicom/manifests next to the installed
+// binary, or the source tree's manifests/ when running from the build tree.
+std::filesystem::path builtin_manifest_dir();
+
+// *.json entry manifests in a list of directories (missing directories are skipped).
+class ManifestDirSource : public PluginSource
+{
+public:
+  explicit ManifestDirSource(std::vector<std::filesystem::path> dirs);
+  std::vector<Plugin> discover() override;
+
+private:
+  std::vector<std::filesystem::path> m_dirs;
+};
+
+// Loads and validates one manifest file; the error plugin carries every problem found.
+Plugin load_manifest(const std::filesystem::path& path);
+
+// Every problem of one manifest as "file: /pointer: message" lines; empty when valid.
+std::vector<std::string> check_manifest(const std::filesystem::path& path);
+
+// All plugins of all sources, in source order; the first of two with the same
+// publisher/id wins, as in a PATH search.
+class PluginCatalog
+{
+public:
+  void add_source(std::unique_ptr<PluginSource> source);
+  const std::vector<Plugin>& plugins();
+
+  // "<id>" or "<publisher>/<id>". Throws a usage Error: "Plugin not found: <ref>" (with a
+  // "did you mean" when a near name exists) or "ambiguous" naming every candidate.
+  const Plugin& resolve(std::string_view ref);
+
+private:
+  std::vector<std::unique_ptr<PluginSource>> m_sources;
+  std::vector<Plugin> m_plugins;
+  bool m_loaded = false;
+};
+
+} // namespace mdivicom

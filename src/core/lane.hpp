@@ -1,0 +1,71 @@
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "core/plugin.hpp"
+
+namespace mdivicom {
+
+enum class RunStatus { running, succeeded, failed, crashed, timeout, cancelled };
+std::string_view to_string(RunStatus status);
+
+// Everything core resolved for one run; a lane executes it and touches nothing else.
+struct RunRequest
+{
+  Plugin plugin;
+  std::string run_id;
+  std::filesystem::path dataset_dir;     // absolute, an existing directory
+  std::filesystem::path out_root;        // O: holds <id>/ and _runs/
+  std::filesystem::path plugin_out_dir;  // O/<id>: the only output dir the plugin may write
+  std::filesystem::path work_dir;        // absolute; created by core
+  std::filesystem::path tmp_dir;         // private scratch dir, removed after the run
+  std::filesystem::path log_path;        // O/_runs/<run_id>.log
+  std::string config_text;               // the config as canonical JSON (the hashed bytes)
+  nlohmann::json config;                 // the same config, parsed
+  bool dry_run = false;
+  std::optional<double> timeout_s;
+  std::string backend;                   // "python", "docker", "podman" or "auto"
+  nlohmann::json options = nlohmann::json::object(); // lane options from the command line
+};
+
+// Where plugin output goes: live to the terminal and into the run log (secrets redacted).
+class OutputSink
+{
+public:
+  virtual ~OutputSink() = default;
+  virtual void out(std::string_view text) = 0;
+  virtual void err(std::string_view text) = 0;
+};
+
+struct RunOutcome
+{
+  RunStatus status = RunStatus::failed;
+  std::optional<int> exit_code;
+  std::optional<int> signal;
+  nlohmann::json error;   // null, or {type, message, traceback?}
+  std::string backend;    // the backend that ran: "python", "docker", "podman"
+  // Lane facts merged into the run record under their own keys, e.g. {"python": {...}},
+  // {"container": {...}}, {"sandbox": {...}}.
+  nlohmann::json facts = nlohmann::json::object();
+};
+
+// One way of executing plugins. Core plans and records a run; a lane only executes it.
+class Lane
+{
+public:
+  virtual ~Lane() = default;
+
+  // Runs the plugin to the end. Must return an outcome for every ending (a failure to start
+  // included) and must honour the request's timeout and interrupt_requested().
+  virtual RunOutcome execute(const RunRequest& request, OutputSink& output) = 0;
+
+  // What would be done (e.g. the exact engine API requests), without doing it.
+  virtual nlohmann::json describe(const RunRequest& request) = 0;
+};
+
+} // namespace mdivicom

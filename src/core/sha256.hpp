@@ -1,0 +1,31 @@
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace mdivicom {
+
+// Incremental SHA-256 (OpenSSL EVP). The only place that includes OpenSSL.
+class Sha256
+{
+public:
+  Sha256();
+  ~Sha256();
+  Sha256(Sha256&&) noexcept;
+  Sha256& operator=(Sha256&&) noexcept;
+
+  void update(const void* data, size_t size);
+  void update(std::string_view text) { update(text.data(), text.size()); }
+  std::string hex_digest(); // finishes the hash; the object may not be updated afterwards
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
+std::string sha256_hex(std::string_view data);
+
+} // namespace mdivicom

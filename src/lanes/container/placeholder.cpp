@@ -1,0 +1,1 @@
+// The container lane lives here (see ARCHITECTURE.md).

@@ -1,0 +1,1 @@
+// The in-process lane lives here (see ARCHITECTURE.md).

@@ -1,0 +1,37 @@
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mdivicom::test {
+
+struct CommandResult
+{
+  int exit_code = -1;  // -1 when killed by a signal
+  int signal = 0;
+  std::string out;
+  std::string err;
+};
+
+struct CommandOptions
+{
+  std::map<std::string, std::string> env;   // added to (or, with empty value "\x01unset", removed from) the environment
+  std::optional<std::filesystem::path> cwd;
+  std::string input;                        // written to stdin
+  double timeout_s = 120;                   // then SIGKILL; the test fails loudly rather than hangs
+  std::optional<double> interrupt_after_s;  // send SIGINT to the process after this long
+  int interrupt_signal = 2;
+};
+
+inline const char* k_unset = "\x01unset";
+
+// Runs argv[0] (searched in PATH) and captures everything it prints.
+CommandResult run_command(const std::vector<std::string>& argv, const CommandOptions& options = {});
+
+// Runs the mdivicom binary under test with the given arguments.
+CommandResult run_mdivicom(const std::vector<std::string>& args, const CommandOptions& options = {});
+
+} // namespace mdivicom::test
