@@ -85,11 +85,30 @@ LoadedJson read_json_file(const fs::path& path)
   }
 }
 
+// valijson's wording, made specific where a user most often trips.
+std::string friendly(const SchemaViolation& violation)
+{
+  const std::string& message = violation.message;
+  auto got = message.find(" (got ");
+  std::string value = got == std::string::npos ? "" : message.substr(got);
+  bool pattern = message.find("'pattern'") != std::string::npos;
+  if (pattern && (violation.pointer == "/meta/id" || violation.pointer == "/meta/publisher")) {
+    return "must be a slug: lowercase letters, digits, '.', '_' or '-', starting with a letter or digit" + value;
+  }
+  if (pattern && violation.pointer == "/entry/callable") {
+    return "must be 'module:function', e.g. 'my_package.run:run'" + value;
+  }
+  if (violation.pointer.empty() && message.find("'type'") != std::string::npos) {
+    return "a manifest must be a JSON object {\"meta\": {...}, \"entry\": {...}}";
+  }
+  return message;
+}
+
 std::vector<std::string> manifest_problems(const nlohmann::json& manifest)
 {
   std::vector<std::string> problems;
   for (const auto& violation : JsonSchema::builtin("plugin-manifest").validate(manifest)) {
-    problems.push_back((violation.pointer.empty() ? "/" : violation.pointer) + ": " + violation.message);
+    problems.push_back((violation.pointer.empty() ? "/" : violation.pointer) + ": " + friendly(violation));
   }
   return problems;
 }

@@ -87,6 +87,24 @@ bool is_strict_prefix(const std::vector<std::string>& a, const std::vector<std::
   return a.size() < b.size() && std::equal(a.begin(), a.end(), b.begin());
 }
 
+// " (got "../x")": the offending value, short, so the user sees what to change.
+std::string describe_value(const nlohmann::json& document, const std::string& pointer)
+{
+  try {
+    const nlohmann::json& value = document.at(nlohmann::json::json_pointer(pointer));
+    if (value.is_object() || value.is_array()) {
+      return "";
+    }
+    std::string text = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    if (text.size() > 80) {
+      text = text.substr(0, 77) + "...";
+    }
+    return " (got " + text + ")";
+  } catch (const nlohmann::json::exception&) {
+    return "";
+  }
+}
+
 } // namespace
 
 std::vector<SchemaViolation> JsonSchema::validate(const nlohmann::json& document) const
@@ -107,7 +125,8 @@ std::vector<SchemaViolation> JsonSchema::validate(const nlohmann::json& document
       has_deeper = has_deeper || is_strict_prefix(error.context, other.context);
     }
     if (!has_deeper) {
-      violations.push_back({to_pointer(error.context), error.description});
+      std::string pointer = to_pointer(error.context);
+      violations.push_back({pointer, error.description + describe_value(document, pointer)});
     }
   }
   return violations;

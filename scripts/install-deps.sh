@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs every Debian package mdivicom needs to build, test and run its demo.
+# Idempotent and quick when everything is already there. Needs root (or sudo) for apt-get.
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential cmake pkg-config
+  libcurl4-openssl-dev nlohmann-json3-dev libssl-dev libcli11-dev libarchive-dev
+  libspdlog-dev catch2 libvalijson-dev libpython3.11-dev python3 python3-venv
+  # container lane: engines, runtime, local registry, test image material
+  docker.io podman runc uidmap docker-registry busybox-static libarchive-tools zstd
+  # benchmarks
+  hyperfine
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then
+  sudo_cmd=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,102 @@
+#include "core/fs_util.hpp"
+
+#include "core/error.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace mdivicom {
+
+namespace fs = std::filesystem;
+
+void write_file_atomic(const fs::path& path, std::string_view content)
+{
+  std::random_device random;
+  fs::path temp = path;
+  temp += ".tmp-" + std::to_string(getpid()) + "-" + std::to_string(random());
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    throw Error("cannot write " + path.string() + ": " + std::strerror(errno));
+  }
+  const char* data = content.data();
+  size_t left = content.size();
+  while (left > 0) {
+    ssize_t written = ::write(fd, data, left);
+    if (written < 0 && errno == EINTR) {
+      continue;
+    }
+    if (written < 0) {
+      int saved = errno;
+      ::close(fd);
+      ::unlink(temp.c_str());
+      throw Error("cannot write " + path.string() + ": " + std::strerror(saved));
+    }
+    data += written;
+    left -= static_cast<size_t>(written);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0 || std::rename(temp.c_str(), path.c_str()) != 0) {
+    int saved = errno;
+    ::unlink(temp.c_str());
+    throw Error("cannot write " + path.string() + ": " + std::strerror(saved));
+  }
+}
+
+std::string read_file(const fs::path& path, std::uintmax_t max_bytes)
+{
+  std::error_code error;
+  auto size = fs::file_size(path, error);
+  if (error) {
+    throw Error("cannot read " + path.string() + ": " + error.message());
+  }
+  if (size > max_bytes) {
+    throw Error("refusing to read " + path.string() + ": " + std::to_string(size) +
+                " bytes is more than the limit of " + std::to_string(max_bytes));
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw Error("cannot read " + path.string() + ": " + std::strerror(errno));
+  }
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+fs::path resolved_path(const fs::path& path)
+{
+  std::error_code error;
+  fs::path absolute = fs::absolute(path, error);
+  if (error) {
+    absolute = path;
+  }
+  fs::path canonical = fs::weakly_canonical(absolute, error);
+  return (error ? absolute : canonical).lexically_normal();
+}
+
+bool is_same_or_within(const fs::path& path, const fs::path& dir)
+{
+  fs::path p = resolved_path(path);
+  fs::path d = resolved_path(dir);
+  auto [d_end, p_it] = std::mismatch(d.begin(), d.end(), p.begin(), p.end());
+  if (d_end == d.end()) {
+    return true;
+  }
+  // A trailing separator shows up as one empty final element.
+  return std::next(d_end) == d.end() && d_end->empty();
+}
+
+bool is_missing_or_empty_dir(const fs::path& dir)
+{
+  std::error_code error;
+  if (!fs::exists(dir, error)) {
+    return true;
+  }
+  return fs::is_directory(dir, error) && fs::is_empty(dir, error);
+}
+
+} // namespace mdivicom

@@ -1,0 +1,26 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace mdivicom {
+
+// Writes via a temporary file in the same directory and rename(), so readers see the old or the
+// new content, never a torn file. Throws Error naming the path.
+void write_file_atomic(const std::filesystem::path& path, std::string_view content);
+
+// Reads a whole file; throws Error naming the path. Refuses files larger than max_bytes.
+std::string read_file(const std::filesystem::path& path, std::uintmax_t max_bytes = 64 * 1024 * 1024);
+
+// True when `path` is `dir` or lies below it. Both are compared as absolute, lexically normal
+// paths with symlinks resolved as far as they exist.
+bool is_same_or_within(const std::filesystem::path& path, const std::filesystem::path& dir);
+
+// Absolute, symlink-resolved (as far as it exists), lexically normal form of a user path.
+std::filesystem::path resolved_path(const std::filesystem::path& path);
+
+// True when the directory does not exist or holds no entries.
+bool is_missing_or_empty_dir(const std::filesystem::path& dir);
+
+} // namespace mdivicom

@@ -1,0 +1,75 @@
+#include "core/output_slot.hpp"
+
+#include "core/error.hpp"
+#include "core/fs_util.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace mdivicom {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+void rename_or_throw(const fs::path& from, const fs::path& to)
+{
+  std::error_code error;
+  fs::rename(from, to, error);
+  if (error) {
+    throw Error("cannot move " + from.string() + " to " + to.string() + ": " + error.message());
+  }
+}
+
+} // namespace
+
+OutputSlot::OutputSlot(fs::path plugin_out_dir, const fs::path& runs_dir, const std::string& run_id,
+                       bool overwrite)
+  : m_dir(std::move(plugin_out_dir)),
+    m_failed_dir(runs_dir / (run_id + ".failed-outputs"))
+{
+  std::error_code error;
+  if (fs::exists(fs::symlink_status(m_dir, error)) && !fs::is_directory(fs::symlink_status(m_dir, error))) {
+    throw usage_error(m_dir.string() + " exists and is not a directory; move it away or choose another --out");
+  }
+  if (!is_missing_or_empty_dir(m_dir)) {
+    if (!overwrite) {
+      throw usage_error(m_dir.string() +
+                        " already holds outputs of an earlier run; pass --overwrite to replace them "
+                        "once the new run succeeds, or choose another --out");
+    }
+    m_parked = runs_dir / (run_id + ".previous");
+    rename_or_throw(m_dir, m_parked);
+  }
+  fs::create_directories(m_dir, error);
+  if (error) {
+    throw Error("cannot create the plugin output directory " + m_dir.string() + ": " + error.message());
+  }
+}
+
+nlohmann::json OutputSlot::settle(bool succeeded)
+{
+  if (m_parked.empty()) {
+    return nullptr;
+  }
+  nlohmann::json fragment = {{"parked_at", m_parked.string()}};
+  if (succeeded) {
+    std::error_code error;
+    fs::remove_all(m_parked, error);
+    if (error) {
+      spdlog::warn("could not remove the replaced outputs in {}: {}", m_parked.string(), error.message());
+      fragment["outcome"] = "replaced; old outputs left at parked_at";
+    } else {
+      fragment["outcome"] = "replaced";
+    }
+    return fragment;
+  }
+  rename_or_throw(m_dir, m_failed_dir);
+  rename_or_throw(m_parked, m_dir);
+  fragment["outcome"] = "restored";
+  fragment["failed_outputs"] = m_failed_dir.string();
+  spdlog::info("the run failed: earlier outputs restored to {}; this run's files are in {}", m_dir.string(),
+               m_failed_dir.string());
+  return fragment;
+}
+
+} // namespace mdivicom

@@ -1,0 +1,109 @@
+#include "core/run_plan.hpp"
+
+#include "core/fs_util.hpp"
+#include "core/host_facts.hpp"
+
+namespace mdivicom {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string check_backend(const Plugin& plugin, const std::string& backend)
+{
+  const std::string kind = plugin.kind();
+  if (backend == "auto") {
+    return backend;
+  }
+  if (backend == "python" && kind != "python") {
+    throw usage_error("plugin " + plugin.ref() + " is a " + kind +
+                      " plugin; --backend python runs Python plugins only (use auto, docker or podman)");
+  }
+  if ((backend == "docker" || backend == "podman") && kind != "container") {
+    throw usage_error("plugin " + plugin.ref() + " is a " + kind + " plugin; --backend " + backend +
+                      " runs container plugins only (use auto or python)");
+  }
+  if (backend != "python" && backend != "docker" && backend != "podman") {
+    throw usage_error("unknown backend '" + backend + "'; use auto, python, docker or podman");
+  }
+  return backend;
+}
+
+fs::path existing_dataset_dir(const std::string& dataset)
+{
+  if (dataset.empty()) {
+    throw usage_error("--dataset is required: the directory of the recorded session to process");
+  }
+  std::error_code error;
+  fs::path path = resolved_path(dataset);
+  if (!fs::exists(path, error)) {
+    throw usage_error("dataset " + dataset + " does not exist; give --dataset an existing directory");
+  }
+  if (!fs::is_directory(path, error)) {
+    throw usage_error("dataset " + dataset + " is not a directory; give --dataset the dataset's root directory");
+  }
+  return path;
+}
+
+} // namespace
+
+RunPlan plan_run(PluginCatalog& catalog, const RunOptions& options)
+{
+  RunPlan plan;
+  RunRequest& request = plan.request;
+  request.plugin = catalog.resolve(options.plugin_ref);
+  if (!is_valid_slug(request.plugin.id())) {
+    throw usage_error("plugin " + request.plugin.origin() + " has the id '" + request.plugin.id() +
+                      "', which is not a slug (lowercase letters, digits, '.', '_', '-'); it cannot name an "
+                      "output directory, so the plugin's author must fix it");
+  }
+  request.backend = check_backend(request.plugin, options.backend);
+  plan.config = load_config(options.config);
+  auto schema = request.plugin.object.find("config_schema");
+  if (schema != request.plugin.object.end() && !schema->is_null()) {
+    check_config_against_schema(plan.config, *schema, request.plugin.ref());
+  }
+
+  request.dataset_dir = existing_dataset_dir(options.dataset);
+  if (options.out.empty()) {
+    throw usage_error("--out is required: the directory that receives <plugin id>/ and _runs/");
+  }
+  request.out_root = resolved_path(options.out);
+  std::error_code error;
+  if (fs::exists(request.out_root, error) && !fs::is_directory(request.out_root, error)) {
+    throw usage_error("--out " + options.out + " exists and is not a directory");
+  }
+  if (is_same_or_within(request.out_root, request.dataset_dir)) {
+    throw usage_error("--out " + options.out + " lies inside the dataset " + request.dataset_dir.string() +
+                      "; datasets stay read-only, so choose an output directory outside it");
+  }
+  if (is_same_or_within(request.dataset_dir, request.out_root)) {
+    throw usage_error("--out " + options.out + " contains the dataset " + request.dataset_dir.string() +
+                      "; choose an output directory that does not hold the dataset");
+  }
+  request.plugin_out_dir = request.out_root / request.plugin.id();
+  if (!options.work.empty()) {
+    plan.work_dir_given = true;
+    request.work_dir = resolved_path(options.work);
+    if (fs::exists(request.work_dir, error) && !fs::is_directory(request.work_dir, error)) {
+      throw usage_error("--work " + options.work + " exists and is not a directory");
+    }
+    if (is_same_or_within(request.work_dir, request.dataset_dir)) {
+      throw usage_error("--work " + options.work + " lies inside the dataset; choose a directory outside it");
+    }
+  }
+  if (options.timeout_s && *options.timeout_s <= 0) {
+    throw usage_error("--timeout must be a positive number of seconds");
+  }
+
+  request.run_id = new_run_id();
+  request.log_path = request.out_root / "_runs" / (request.run_id + ".log");
+  request.config_text = plan.config.canonical;
+  request.config = plan.config.value;
+  request.dry_run = options.dry_run;
+  request.timeout_s = options.timeout_s;
+  request.options = options.lane_options;
+  return plan;
+}
+
+} // namespace mdivicom

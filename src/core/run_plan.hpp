@@ -1,0 +1,20 @@
+#pragma once
+
+#include "core/config.hpp"
+#include "core/run.hpp"
+
+namespace mdivicom {
+
+// A run fully resolved and checked, ready to execute; nothing on disk changed yet.
+struct RunPlan
+{
+  RunRequest request;
+  Config config;
+  bool work_dir_given = false;
+};
+
+// Resolves the plugin, loads and checks the config, checks the directories. Throws a usage
+// Error naming what is wrong and how to fix it.
+RunPlan plan_run(PluginCatalog& catalog, const RunOptions& options);
+
+} // namespace mdivicom
