@@ -1,0 +1,579 @@
+#include "core/canonical_json.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+namespace mdivicom {
+
+namespace {
+
+// Python 3.11 refuses int("...") beyond this many digits (sys.get_int_max_str_digits()), and
+// json.loads with it: a config the reference cannot load has no reference hash.
+constexpr size_t k_python_int_max_digits = 4300;
+
+constexpr char k_lone_surrogate_marker = '\xFF';
+
+struct ParseError
+{
+  size_t position;
+  std::string message;
+};
+
+// Offset of the first byte that is not well-formed UTF-8 (no overlongs, no surrogates, nothing
+// past U+10FFFF: what Python's strict utf-8 decoder accepts), or npos.
+size_t find_invalid_utf8(std::string_view text)
+{
+  size_t i = 0;
+  auto byte = [&](size_t k) { return k < text.size() ? static_cast<unsigned char>(text[k]) : 0u; };
+  auto continuation = [&](size_t k) { return (byte(k) & 0xC0u) == 0x80u; };
+  while (i < text.size()) {
+    unsigned c = byte(i);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t length = 0;
+    unsigned low = 0x80, high = 0xBF; // allowed range of the second byte
+    if (c >= 0xC2 && c <= 0xDF) {
+      length = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      length = 3;
+      low = c == 0xE0 ? 0xA0 : 0x80;
+      high = c == 0xED ? 0x9F : 0xBF;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      length = 4;
+      low = c == 0xF0 ? 0x90 : 0x80;
+      high = c == 0xF4 ? 0x8F : 0xBF;
+    } else {
+      return i;
+    }
+    if (byte(i + 1) < low || byte(i + 1) > high) {
+      return i;
+    }
+    for (size_t k = 2; k < length; ++k) {
+      if (!continuation(i + k)) {
+        return i;
+      }
+    }
+    i += length;
+  }
+  return std::string_view::npos;
+}
+
+// Python reports positions as line and column counted in characters; so do we.
+std::string describe_position(std::string_view text, size_t position)
+{
+  position = std::min(position, text.size());
+  size_t line = 1, column = 1;
+  for (size_t i = 0; i < position; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else if ((static_cast<unsigned char>(text[i]) & 0xC0u) != 0x80u) {
+      ++column;
+    }
+  }
+  return "line " + std::to_string(line) + " column " + std::to_string(column);
+}
+
+void append_escaped_string(std::string& out, std::string_view s)
+{
+  static constexpr char k_hex[] = "0123456789abcdef";
+  out += '"';
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    switch (ch) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out += k_hex[c >> 4];
+          out += k_hex[c & 0xF];
+        } else {
+          out += ch;
+        }
+    }
+  }
+  out += '"';
+}
+
+void append_utf8(std::string& out, uint32_t cp)
+{
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+// from_chars leaves the value alone when it is out of range; Python gives inf or 0.0 then,
+// so tell overflow from underflow by the lexeme's decimal magnitude.
+double parse_python_float(std::string_view lexeme)
+{
+  double value = 0;
+  auto [end, ec] = std::from_chars(lexeme.data(), lexeme.data() + lexeme.size(), value);
+  if (ec != std::errc::result_out_of_range) {
+    return value;
+  }
+  bool negative = lexeme.front() == '-';
+  size_t e = lexeme.find_first_of("eE");
+  std::string_view mantissa = lexeme.substr(0, e);
+  long long exponent = 0;
+  if (e != std::string_view::npos) {
+    std::string_view digits = lexeme.substr(e + 1);
+    bool negative_exponent = !digits.empty() && digits.front() == '-';
+    for (char c : digits) {
+      if (c >= '0' && c <= '9') {
+        exponent = std::min(exponent * 10 + (c - '0'), 1'000'000'000LL);
+      }
+    }
+    exponent = negative_exponent ? -exponent : exponent;
+  }
+  size_t first_nonzero = mantissa.find_first_of("123456789");
+  size_t point = std::min(mantissa.find('.'), mantissa.size());
+  long long magnitude = first_nonzero < point ? static_cast<long long>(point - first_nonzero)
+                                              : -static_cast<long long>(first_nonzero - point - 1);
+  double result = exponent + magnitude > 0 ? HUGE_VAL : 0.0;
+  return negative ? -result : result;
+}
+
+class Parser
+{
+public:
+  explicit Parser(std::string_view text) : m_text(text) {}
+
+  void parse_document(std::string& out, nlohmann::json* value)
+  {
+    skip_whitespace();
+    parse_value(out, value, 0);
+    skip_whitespace();
+    if (m_pos != m_text.size()) {
+      fail("extra data after the JSON value");
+    }
+  }
+
+private:
+  [[noreturn]] void fail(std::string message) const { fail_at(m_pos, std::move(message)); }
+  [[noreturn]] static void fail_at(size_t position, std::string message)
+  {
+    throw ParseError{position, std::move(message)};
+  }
+
+  char peek() const { return m_pos < m_text.size() ? m_text[m_pos] : '\0'; }
+  bool consume_word(std::string_view word)
+  {
+    if (m_text.substr(m_pos, word.size()) != word) {
+      return false;
+    }
+    m_pos += word.size();
+    return true;
+  }
+
+  void skip_whitespace()
+  {
+    while (m_pos < m_text.size() && (peek() == ' ' || peek() == '\t' || peek() == '\n' || peek() == '\r')) {
+      ++m_pos;
+    }
+  }
+
+  void parse_value(std::string& out, nlohmann::json* value, int depth)
+  {
+    char c = m_pos < m_text.size() ? peek() : 'x';
+    if (c == '{' || c == '[') {
+      if (depth >= k_max_json_depth) {
+        fail("nesting deeper than " + std::to_string(k_max_json_depth) + " levels is not supported");
+      }
+      c == '{' ? parse_object(out, value, depth + 1) : parse_array(out, value, depth + 1);
+    } else if (c == '"') {
+      std::string s = parse_string();
+      append_escaped_string(out, s);
+      if (value) {
+        *value = std::move(s);
+      }
+    } else if (c == '-' || (c >= '0' && c <= '9')) {
+      parse_number(out, value);
+    } else {
+      parse_literal(out, value);
+    }
+  }
+
+  void parse_literal(std::string& out, nlohmann::json* value)
+  {
+    static const std::pair<std::string_view, nlohmann::json> k_literals[] = {
+      {"true", true},
+      {"false", false},
+      {"null", nullptr},
+      {"NaN", std::nan("")},
+      {"Infinity", HUGE_VAL},
+    };
+    for (const auto& [word, literal] : k_literals) {
+      if (consume_word(word)) {
+        out += word;
+        if (value) {
+          *value = literal;
+        }
+        return;
+      }
+    }
+    fail("expected a value (an object, array, string, number, true, false or null)");
+  }
+
+  void parse_object(std::string& out, nlohmann::json* value, int depth)
+  {
+    ++m_pos;
+    if (value) {
+      *value = nlohmann::json::object();
+    }
+    std::vector<std::pair<std::string, std::string>> members; // key, canonical value text
+    skip_whitespace();
+    if (peek() == '}') {
+      ++m_pos;
+      out += "{}";
+      return;
+    }
+    while (true) {
+      if (peek() != '"') {
+        fail("expected a property name in double quotes");
+      }
+      std::string key = parse_string();
+      skip_whitespace();
+      if (peek() != ':') {
+        fail("expected ':' after the property name");
+      }
+      ++m_pos;
+      skip_whitespace();
+      std::string text;
+      nlohmann::json member;
+      parse_value(text, value ? &member : nullptr, depth);
+      if (value) {
+        (*value)[key] = std::move(member);
+      }
+      members.emplace_back(std::move(key), std::move(text));
+      skip_whitespace();
+      if (peek() == ',') {
+        ++m_pos;
+        skip_whitespace();
+      } else if (peek() == '}') {
+        ++m_pos;
+        break;
+      } else {
+        fail("expected ',' or '}' after an object member");
+      }
+    }
+    // Byte order of UTF-8 is code point order, which is how Python sorts str keys. Stable,
+    // so that of duplicate keys the last one (the one Python's dict keeps) comes last.
+    std::stable_sort(members.begin(), members.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    out += '{';
+    bool first = true;
+    for (size_t i = 0; i < members.size(); ++i) {
+      if (i + 1 < members.size() && members[i + 1].first == members[i].first) {
+        continue;
+      }
+      out += first ? "" : ",";
+      first = false;
+      append_escaped_string(out, members[i].first);
+      out += ':';
+      out += members[i].second;
+    }
+    out += '}';
+  }
+
+  void parse_array(std::string& out, nlohmann::json* value, int depth)
+  {
+    ++m_pos;
+    if (value) {
+      *value = nlohmann::json::array();
+    }
+    out += '[';
+    skip_whitespace();
+    if (peek() == ']') {
+      ++m_pos;
+      out += ']';
+      return;
+    }
+    while (true) {
+      nlohmann::json item;
+      parse_value(out, value ? &item : nullptr, depth);
+      if (value) {
+        value->push_back(std::move(item));
+      }
+      skip_whitespace();
+      if (peek() == ',') {
+        ++m_pos;
+        out += ',';
+        skip_whitespace();
+      } else if (peek() == ']') {
+        ++m_pos;
+        break;
+      } else {
+        fail("expected ',' or ']' after an array item");
+      }
+    }
+    out += ']';
+  }
+
+  uint32_t parse_hex4(size_t at) const
+  {
+    uint32_t cp = 0;
+    for (size_t i = at; i < at + 4; ++i) {
+      char c = i < m_text.size() ? m_text[i] : 'x';
+      int digit = c >= '0' && c <= '9' ? c - '0'
+                  : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                  : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                         : -1;
+      if (digit < 0) {
+        fail_at(at - 2, "invalid \\uXXXX escape (expected four hex digits)");
+      }
+      cp = cp * 16 + static_cast<uint32_t>(digit);
+    }
+    return cp;
+  }
+
+  std::string parse_string()
+  {
+    size_t start = m_pos++;
+    std::string s;
+    while (true) {
+      size_t run = m_pos;
+      while (m_pos < m_text.size() && peek() != '"' && peek() != '\\' && static_cast<unsigned char>(peek()) >= 0x20) {
+        ++m_pos;
+      }
+      s.append(m_text, run, m_pos - run);
+      if (m_pos >= m_text.size()) {
+        fail_at(start, "unterminated string");
+      }
+      char c = peek();
+      if (c == '"') {
+        ++m_pos;
+        return s;
+      }
+      if (c != '\\') {
+        static constexpr char k_hex[] = "0123456789ABCDEF";
+        auto byte = static_cast<unsigned char>(c);
+        fail(std::string("invalid control character U+00") + k_hex[byte >> 4] + k_hex[byte & 0xF] +
+             " in a string (write it as an escape such as \\n or \\u00XX)");
+      }
+      char e = m_pos + 1 < m_text.size() ? m_text[m_pos + 1] : '\0';
+      static constexpr std::string_view k_simple = "\"\\/bfnrt";
+      static constexpr std::string_view k_decoded = "\"\\/\b\f\n\r\t";
+      if (size_t k = k_simple.find(e); e != '\0' && k != std::string_view::npos) {
+        s += k_decoded[k];
+        m_pos += 2;
+        continue;
+      }
+      if (e != 'u') {
+        fail("invalid escape (valid ones: \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)");
+      }
+      uint32_t cp = parse_hex4(m_pos + 2);
+      size_t escape_at = m_pos;
+      m_pos += 6;
+      if (cp >= 0xD800 && cp <= 0xDBFF && m_text.substr(m_pos, 2) == "\\u") {
+        uint32_t low = parse_hex4(m_pos + 2);
+        if (low >= 0xDC00 && low <= 0xDFFF) {
+          cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+          m_pos += 6;
+        }
+      }
+      if (cp >= 0xD800 && cp <= 0xDFFF) {
+        // Python fails only when encoding, so a value that a later duplicate key replaces does
+        // not fail: leave a marker (0xFF never occurs in UTF-8) and look for survivors at the end.
+        s += k_lone_surrogate_marker + std::to_string(m_lone_surrogates.size()) + k_lone_surrogate_marker;
+        m_lone_surrogates.push_back(escape_at);
+        continue;
+      }
+      append_utf8(s, cp);
+    }
+  }
+
+  void parse_number(std::string& out, nlohmann::json* value)
+  {
+    size_t start = m_pos;
+    bool negative = peek() == '-';
+    m_pos += negative ? 1 : 0;
+    if (negative && consume_word("Infinity")) {
+      out += "-Infinity";
+      if (value) {
+        *value = -HUGE_VAL;
+      }
+      return;
+    }
+    auto is_digit = [&](size_t at) { return at < m_text.size() && m_text[at] >= '0' && m_text[at] <= '9'; };
+    auto skip_digits = [&] {
+      while (is_digit(m_pos)) {
+        ++m_pos;
+      }
+    };
+    size_t digits_start = m_pos;
+    if (peek() == '0') {
+      ++m_pos;
+    } else if (is_digit(m_pos)) {
+      skip_digits();
+    } else {
+      fail_at(start, "expected a value (an object, array, string, number, true, false or null)");
+    }
+    size_t digit_count = m_pos - digits_start;
+    bool is_float = false;
+    // Like Python's scanner: "1." and "1e" end the number at "1" (and then fail as extra data).
+    if (peek() == '.' && is_digit(m_pos + 1)) {
+      m_pos += 1;
+      skip_digits();
+      is_float = true;
+    }
+    if (peek() == 'e' || peek() == 'E') {
+      size_t exponent_digits = m_pos + 1 + (m_pos + 1 < m_text.size() && (m_text[m_pos + 1] == '+' || m_text[m_pos + 1] == '-'));
+      if (is_digit(exponent_digits)) {
+        m_pos = exponent_digits;
+        skip_digits();
+        is_float = true;
+      }
+    }
+    std::string_view lexeme = m_text.substr(start, m_pos - start);
+    if (is_float) {
+      double d = parse_python_float(lexeme);
+      out += python_float_repr(d);
+      if (value) {
+        *value = d;
+      }
+      return;
+    }
+    if (digit_count > k_python_int_max_digits) {
+      fail_at(start, "integer with " + std::to_string(digit_count) + " digits: Python refuses integers of more than " +
+                       std::to_string(k_python_int_max_digits) + " digits");
+    }
+    out += (negative && lexeme == "-0") ? "0" : lexeme;
+    if (value) {
+      int64_t i = 0;
+      uint64_t u = 0;
+      const char* end = lexeme.data() + lexeme.size();
+      if (std::from_chars(lexeme.data(), end, i).ec == std::errc()) {
+        *value = i;
+      } else if (std::from_chars(lexeme.data(), end, u).ec == std::errc()) {
+        *value = u;
+      } else {
+        *value = parse_python_float(lexeme); // as nlohmann would; `canonical` keeps every digit
+      }
+    }
+  }
+
+  std::string_view m_text;
+  size_t m_pos = 0;
+  std::vector<size_t> m_lone_surrogates; // input offsets, indexed by the number in a marker
+
+public:
+  // Fails on the first lone surrogate that made it into the output, as Python's encode does.
+  void check_no_lone_surrogate(std::string_view canonical) const
+  {
+    size_t marker = canonical.find(k_lone_surrogate_marker);
+    if (marker == std::string_view::npos) {
+      return;
+    }
+    size_t index = 0;
+    std::from_chars(canonical.data() + marker + 1, canonical.data() + canonical.size(), index);
+    size_t at = m_lone_surrogates.at(index);
+    fail_at(at, "lone surrogate escape \\u" + std::string(m_text.substr(at + 2, 4)) +
+                  " (Python loads it but cannot encode it as UTF-8, so it has no config hash)");
+  }
+};
+
+Result<ParsedJson> parse(std::string_view text, bool with_value)
+{
+  if (size_t bad = find_invalid_utf8(text); bad != std::string_view::npos) {
+    return Failure{describe_position(text, bad) + " (byte " + std::to_string(bad) + "): invalid UTF-8"};
+  }
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") {
+    return Failure{"line 1 column 1: unexpected UTF-8 byte order mark (save the file without a BOM)"};
+  }
+  ParsedJson parsed;
+  try {
+    Parser parser(text);
+    parser.parse_document(parsed.canonical, with_value ? &parsed.value : nullptr);
+    parser.check_no_lone_surrogate(parsed.canonical);
+  } catch (const ParseError& e) {
+    return Failure{describe_position(text, e.position) + ": " + e.message};
+  }
+  return parsed;
+}
+
+} // namespace
+
+std::string python_float_repr(double value)
+{
+  if (std::isnan(value)) {
+    return "NaN";
+  }
+  if (std::isinf(value)) {
+    return value > 0 ? "Infinity" : "-Infinity";
+  }
+  // Shortest round-trip digits, e.g. "-1.2345e+16"; then lay them out as repr() does.
+  char buffer[64];
+  auto result = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific);
+  std::string_view sci(buffer, static_cast<size_t>(result.ptr - buffer));
+  bool negative = sci.front() == '-';
+  size_t e = sci.find('e');
+  std::string digits;
+  for (char c : sci.substr(0, e)) {
+    if (c >= '0' && c <= '9') {
+      digits += c;
+    }
+  }
+  int exponent = 0;
+  std::string_view exponent_text = sci.substr(e + 1);
+  std::from_chars(exponent_text.data() + (exponent_text.front() == '+'), exponent_text.data() + exponent_text.size(), exponent);
+
+  std::string out = negative ? "-" : "";
+  if (exponent < -4 || exponent >= 16) {
+    out += digits.substr(0, 1);
+    if (digits.size() > 1) {
+      out += "." + digits.substr(1);
+    }
+    std::string magnitude = std::to_string(std::abs(exponent));
+    out += std::string(exponent < 0 ? "e-" : "e+") + (magnitude.size() < 2 ? "0" : "") + magnitude;
+  } else if (exponent < 0) {
+    out += "0." + std::string(static_cast<size_t>(-exponent - 1), '0') + digits;
+  } else {
+    auto integer_digits = static_cast<size_t>(exponent) + 1;
+    if (digits.size() <= integer_digits) {
+      out += digits + std::string(integer_digits - digits.size(), '0') + ".0";
+    } else {
+      out += digits.substr(0, integer_digits) + "." + digits.substr(integer_digits);
+    }
+  }
+  return out;
+}
+
+Result<std::string> canonical_json(std::string_view text)
+{
+  auto parsed = parse(text, false);
+  if (!parsed) {
+    return Failure{parsed.error()};
+  }
+  return std::move(parsed->canonical);
+}
+
+Result<ParsedJson> parse_json_canonical(std::string_view text)
+{
+  return parse(text, true);
+}
+
+} // namespace mdivicom

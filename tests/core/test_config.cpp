@@ -1,0 +1,189 @@
+#include "core/config.hpp"
+
+#include "core/error.hpp"
+#include "core/sha256.hpp"
+#include "python_canonical.hpp"
+#include "support/temp_dir.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <filesystem>
+
+namespace fs = std::filesystem;
+using mdivicom::Config;
+using mdivicom::check_config_against_schema;
+using mdivicom::load_config;
+
+namespace {
+
+const fs::path k_configs = fs::path(MDIVICOM_TEST_DATA) / "configs";
+
+// The message of the usage error `load` throws (and fails the test if it throws none).
+template<typename F> std::string usage_error_of(F load)
+{
+  try {
+    load();
+  } catch (const mdivicom::Error& e) {
+    CHECK(e.code() == mdivicom::ExitCode::usage);
+    return e.what();
+  }
+  FAIL("no error was thrown");
+  return "";
+}
+
+std::string trimmed(std::string text)
+{
+  while (!text.empty() && text.back() == '\n') {
+    text.pop_back();
+  }
+  return text;
+}
+
+std::vector<fs::path> files_in(const fs::path& dir, const std::string& extension)
+{
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.path().extension() == extension) {
+      files.push_back(entry.path());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+} // namespace
+
+TEST_CASE("an empty --config is the empty object with Python's hash of {}", "[core][config]")
+{
+  Config config = load_config("");
+  CHECK(config.canonical == "{}");
+  CHECK(config.value == nlohmann::json::object());
+  CHECK(config.source == "empty");
+  // hashlib.sha256(b"{}").hexdigest()
+  CHECK(config.hash == "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a");
+}
+
+TEST_CASE("inline JSON text is loaded and hashed as the reference hashes it", "[core][config]")
+{
+  Config config = load_config(R"({"threshold": 0.5, "name": "café", "big": 12345678901234567890123, "a": 1e-5})");
+  CHECK(config.source == "inline");
+  CHECK(config.canonical == R"({"a":1e-05,"big":12345678901234567890123,"name":"café","threshold":0.5})");
+  auto python = mdivicom::test::python_canonical({R"({"threshold": 0.5, "name": "café", "big": 12345678901234567890123, "a": 1e-5})"});
+  CHECK(config.hash == python.at(0).sha256);
+  CHECK(config.value["threshold"] == 0.5);
+}
+
+TEST_CASE("config files of the good corpus hash exactly as Python hashes them", "[core][config]")
+{
+  auto files = files_in(k_configs / "good", ".json");
+  REQUIRE(files.size() >= 4);
+  std::vector<std::string> texts;
+  for (const auto& file : files) {
+    std::string text = mdivicom::test::read_file(file);
+    texts.push_back(text.starts_with("\xEF\xBB\xBF") ? text.substr(3) : text); // Python reads it as utf-8-sig
+  }
+  auto python = mdivicom::test::python_canonical(texts);
+  for (size_t i = 0; i < files.size(); ++i) {
+    INFO(files[i]);
+    Config config = load_config(files[i].string());
+    REQUIRE(python[i].canonical);
+    CHECK(config.canonical == *python[i].canonical);
+    CHECK(config.hash == python[i].sha256);
+    CHECK(config.source == "file:" + fs::absolute(files[i]).lexically_normal().string());
+  }
+}
+
+TEST_CASE("every config of the bad corpus is refused with its expected message", "[core][config]")
+{
+  auto files = files_in(k_configs / "bad", ".json");
+  REQUIRE(files.size() >= 20);
+  for (const auto& file : files) {
+    fs::path expected_file = fs::path(file).replace_extension(".error");
+    INFO(file);
+    REQUIRE(fs::exists(expected_file));
+    std::string message = usage_error_of([&] { load_config(file.string()); });
+    CHECK_THAT(message, Catch::StartsWith("config file " + file.string()) &&
+                          Catch::Contains(trimmed(mdivicom::test::read_file(expected_file))));
+  }
+}
+
+TEST_CASE("text that is neither a file nor JSON is refused naming both possibilities", "[core][config]")
+{
+  CHECK_THAT(usage_error_of([] { load_config("settings.json"); }),
+             Catch::StartsWith("--config 'settings.json' is neither an existing file nor valid JSON (line 1 column 1: expected a value"));
+  CHECK_THAT(usage_error_of([] { load_config("{\"a\": 1,}"); }),
+             Catch::Contains("neither an existing file nor valid JSON (line 1 column 9: expected a property name"));
+  std::string long_text = "{\"k\": \"" + std::string(5000, 'x');
+  std::string message = usage_error_of([&] { load_config(long_text); });
+  CHECK_THAT(message, Catch::Contains("unterminated string"));
+  CHECK(message.size() < 400); // the argument is quoted, not pasted whole
+}
+
+TEST_CASE("an inline config must be a JSON object", "[core][config]")
+{
+  CHECK_THAT(usage_error_of([] { load_config("[1, 2]"); }),
+             Catch::Equals("--config: the config must be a JSON object such as {\"threshold\": 0.5}, not an array"));
+  CHECK_THAT(usage_error_of([] { load_config("0.5"); }), Catch::EndsWith("not a number"));
+}
+
+TEST_CASE("a directory or an unreadable path given as --config is refused with the path", "[core][config]")
+{
+  mdivicom::test::TempDir dir;
+  CHECK_THAT(usage_error_of([&] { load_config(dir.path().string()); }),
+             Catch::Contains(dir.path().string()) && Catch::Contains("is a directory"));
+}
+
+TEST_CASE("a config file with a byte order mark loads as if it had none", "[core][config]")
+{
+  Config config = load_config((k_configs / "good" / "bom.json").string());
+  CHECK(config.canonical == R"({"bom":true,"written_by":"notepad"})");
+}
+
+TEST_CASE("a file named like JSON text wins over the text, as in the reference", "[core][config]")
+{
+  mdivicom::test::TempDir dir;
+  mdivicom::test::write_file(dir / "{}", R"({"from": "file"})");
+  struct ChangeDirectory
+  {
+    fs::path previous = fs::current_path();
+    explicit ChangeDirectory(const fs::path& to) { fs::current_path(to); }
+    ~ChangeDirectory() { fs::current_path(previous); }
+  } in_dir(dir.path());
+  Config config = load_config("{}");
+  CHECK(config.canonical == R"({"from":"file"})");
+}
+
+TEST_CASE("config schema violations name the plugin, the key, the value and the rule", "[core][config][schema]")
+{
+  auto files = files_in(k_configs / "schema", ".json");
+  REQUIRE(files.size() >= 20);
+  for (const auto& file : files) {
+    INFO(file);
+    auto cases = nlohmann::json::parse(mdivicom::test::read_file(file));
+    Config config = load_config(cases["config"].dump());
+    std::string message = usage_error_of([&] { check_config_against_schema(config, cases["schema"], "lab/x"); });
+    CHECK_THAT(message, Catch::StartsWith("plugin lab/x: ") && Catch::Contains(cases["error"].get<std::string>()));
+  }
+}
+
+TEST_CASE("a config that satisfies the schema, or a plugin without one, passes", "[core][config][schema]")
+{
+  Config config = load_config(R"({"threshold": 4.5, "mode": "fast", "cloud": {"region": "eu"}})");
+  auto schema = nlohmann::json::parse(R"({
+    "type": "object", "additionalProperties": false, "required": ["threshold"],
+    "properties": {"threshold": {"type": "number", "maximum": 5}, "mode": {"enum": ["fast", "slow"]},
+                   "cloud": {"type": "object", "properties": {"region": {"type": "string"}}}}})");
+  CHECK_NOTHROW(check_config_against_schema(config, schema, "lab/x"));
+  CHECK_NOTHROW(check_config_against_schema(config, nullptr, "lab/x"));
+  CHECK_NOTHROW(check_config_against_schema(config, true, "lab/x"));
+}
+
+TEST_CASE("a schema violation on a secret key never shows the secret", "[core][config][schema]")
+{
+  Config config = load_config(R"({"cloud": {"api_key": "sk-live-0123456789"}})");
+  auto schema = nlohmann::json::parse(R"({"properties": {"cloud": {"properties": {"api_key": {"pattern": "^pk-"}}}}})");
+  std::string message = usage_error_of([&] { check_config_against_schema(config, schema, "lab/x"); });
+  CHECK_THAT(message, Catch::Contains("/cloud/api_key") && Catch::Contains("***REDACTED***"));
+  CHECK_THAT(message, !Catch::Contains("sk-live"));
+}
