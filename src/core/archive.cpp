@@ -1,0 +1,275 @@
+#include "core/archive.hpp"
+
+#include "core/error.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include <archive.h>
+#include <archive_entry.h>
+
+namespace mdivicom {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct ReadFree
+{
+  void operator()(archive* handle) const { archive_read_free(handle); }
+};
+struct WriteFree
+{
+  void operator()(archive* handle) const { archive_write_free(handle); }
+};
+struct EntryFree
+{
+  void operator()(archive_entry* entry) const { archive_entry_free(entry); }
+};
+using EntryPtr = std::unique_ptr<archive_entry, EntryFree>;
+
+bool ends_with(const std::string& text, std::string_view suffix)
+{
+  return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::string error_text(archive* handle)
+{
+  const char* text = archive_error_string(handle);
+  return text != nullptr ? text : "unknown libarchive error";
+}
+
+unsigned int filetype_of(EntryType type)
+{
+  switch (type) {
+  case EntryType::file: return AE_IFREG;
+  case EntryType::directory: return AE_IFDIR;
+  case EntryType::symlink: return AE_IFLNK;
+  case EntryType::fifo: return AE_IFIFO;
+  case EntryType::socket: return AE_IFSOCK;
+  case EntryType::char_device: return AE_IFCHR;
+  case EntryType::block_device: return AE_IFBLK;
+  case EntryType::unknown: break;
+  }
+  return AE_IFREG;
+}
+
+} // namespace
+
+std::optional<ArchiveFormat> archive_format_from_name(const fs::path& file)
+{
+  std::string name = file.filename().string();
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (ends_with(name, ".tar.gz") || ends_with(name, ".tgz")) {
+    return ArchiveFormat::tar_gz;
+  }
+  if (ends_with(name, ".tar.zst") || ends_with(name, ".tzst")) {
+    return ArchiveFormat::tar_zst;
+  }
+  if (ends_with(name, ".tar")) {
+    return ArchiveFormat::tar;
+  }
+  if (ends_with(name, ".zip")) {
+    return ArchiveFormat::zip;
+  }
+  return std::nullopt;
+}
+
+std::string_view to_string(ArchiveFormat format)
+{
+  switch (format) {
+  case ArchiveFormat::tar: return "tar";
+  case ArchiveFormat::tar_gz: return "tar.gz";
+  case ArchiveFormat::tar_zst: return "tar.zst";
+  case ArchiveFormat::zip: return "zip";
+  }
+  return "tar";
+}
+
+struct ArchiveReader::Impl
+{
+  fs::path file;
+  std::unique_ptr<archive, ReadFree> handle{archive_read_new()};
+  std::string current;
+};
+
+ArchiveReader::ArchiveReader(const fs::path& file) : m_impl(std::make_unique<Impl>())
+{
+  m_impl->file = file;
+  archive* handle = m_impl->handle.get();
+  if (handle == nullptr) {
+    throw Error("out of memory opening " + file.string());
+  }
+  // Only what we write and accept: no exotic formats reachable from hostile input.
+  archive_read_support_filter_gzip(handle);
+  archive_read_support_filter_zstd(handle);
+  archive_read_support_format_tar(handle);
+  archive_read_support_format_zip(handle);
+  if (archive_read_open_filename(handle, file.c_str(), 1 << 16) != ARCHIVE_OK) {
+    throw Error("cannot read archive " + file.string() + ": " + error_text(handle) +
+                "; give a .zip, .tar, .tar.gz or .tar.zst file");
+  }
+}
+
+ArchiveReader::~ArchiveReader() = default;
+
+std::optional<ArchiveEntryHeader> ArchiveReader::next()
+{
+  archive* handle = m_impl->handle.get();
+  archive_entry* entry = nullptr;
+  int status = archive_read_next_header(handle, &entry);
+  if (status == ARCHIVE_EOF) {
+    return std::nullopt;
+  }
+  if (status < ARCHIVE_WARN) {
+    throw Error("archive " + m_impl->file.string() + " is damaged after entry \"" + m_impl->current +
+                "\": " + error_text(handle));
+  }
+  ArchiveEntryHeader header;
+  const char* path = archive_entry_pathname(entry);
+  if (path == nullptr) {
+    path = archive_entry_pathname_utf8(entry);
+  }
+  header.path = path != nullptr ? path : "";
+  header.type = entry_type_from_mode(archive_entry_filetype(entry));
+  if (const char* link = archive_entry_hardlink(entry); link != nullptr) {
+    header.hardlink_target = link;
+    header.type = EntryType::file;
+  }
+  if (const char* link = archive_entry_symlink(entry); link != nullptr && header.type == EntryType::symlink) {
+    header.link_target = link;
+  }
+  if (archive_entry_size_is_set(entry) != 0 && archive_entry_size(entry) >= 0) {
+    header.size = static_cast<uint64_t>(archive_entry_size(entry));
+  }
+  header.mode = archive_entry_perm(entry);
+  m_impl->current = header.path;
+  return header;
+}
+
+size_t ArchiveReader::read(void* buffer, size_t size)
+{
+  la_ssize_t count = archive_read_data(m_impl->handle.get(), buffer, size);
+  if (count < 0) {
+    throw Error("archive " + m_impl->file.string() + ": cannot read entry \"" + m_impl->current +
+                "\": " + error_text(m_impl->handle.get()));
+  }
+  return static_cast<size_t>(count);
+}
+
+uint64_t ArchiveReader::compressed_bytes_read() const
+{
+  la_int64_t bytes = archive_filter_bytes(m_impl->handle.get(), -1);
+  return bytes > 0 ? static_cast<uint64_t>(bytes) : 0;
+}
+
+struct ArchiveWriter::Impl
+{
+  fs::path file;
+  std::unique_ptr<archive, WriteFree> handle{archive_write_new()};
+
+  void check(int status, const std::string& what)
+  {
+    if (status < ARCHIVE_WARN) {
+      throw Error("cannot write " + file.string() + " (" + what + "): " + error_text(handle.get()));
+    }
+  }
+
+  EntryPtr new_entry(const std::string& path, unsigned int filetype, uint32_t mode, int64_t mtime)
+  {
+    EntryPtr entry(archive_entry_new());
+    if (!entry) {
+      throw Error("out of memory writing " + file.string());
+    }
+    archive_entry_set_pathname(entry.get(), path.c_str());
+    archive_entry_set_filetype(entry.get(), filetype);
+    archive_entry_set_perm(entry.get(), mode & 07777);
+    archive_entry_set_mtime(entry.get(), static_cast<time_t>(mtime), 0);
+    archive_entry_set_uid(entry.get(), 0);
+    archive_entry_set_gid(entry.get(), 0);
+    return entry;
+  }
+
+  void write_header(archive_entry* entry, const std::string& path)
+  {
+    check(archive_write_header(handle.get(), entry), "entry " + path);
+  }
+};
+
+ArchiveWriter::ArchiveWriter(const fs::path& file, ArchiveFormat format) : m_impl(std::make_unique<Impl>())
+{
+  m_impl->file = file;
+  archive* handle = m_impl->handle.get();
+  if (handle == nullptr) {
+    throw Error("out of memory writing " + file.string());
+  }
+  if (format == ArchiveFormat::zip) {
+    m_impl->check(archive_write_set_format_zip(handle), "zip format");
+  } else {
+    // pax only where ustar cannot hold a name; names are stored as raw bytes whatever the
+    // locale, so the bytes do not depend on the environment.
+    m_impl->check(archive_write_set_format_pax_restricted(handle), "tar format");
+    m_impl->check(archive_write_set_format_option(handle, "pax", "hdrcharset", "BINARY"), "tar names");
+  }
+  if (format == ArchiveFormat::tar_gz) {
+    m_impl->check(archive_write_add_filter_gzip(handle), "gzip");
+    // gzip headers carry a timestamp unless told not to.
+    m_impl->check(archive_write_set_filter_option(handle, "gzip", "timestamp", nullptr), "gzip timestamp");
+  } else if (format == ArchiveFormat::tar_zst) {
+    m_impl->check(archive_write_add_filter_zstd(handle), "zstd");
+  }
+  if (archive_write_open_filename(handle, file.c_str()) != ARCHIVE_OK) {
+    throw Error("cannot write " + file.string() + ": " + error_text(handle));
+  }
+}
+
+ArchiveWriter::~ArchiveWriter() = default;
+
+void ArchiveWriter::add_directory(const std::string& path, uint32_t mode, int64_t mtime)
+{
+  EntryPtr entry = m_impl->new_entry(path, AE_IFDIR, mode, mtime);
+  m_impl->write_header(entry.get(), path);
+}
+
+void ArchiveWriter::add_symlink(const std::string& path, const std::string& target, int64_t mtime)
+{
+  EntryPtr entry = m_impl->new_entry(path, AE_IFLNK, 0777, mtime);
+  archive_entry_set_symlink(entry.get(), target.c_str());
+  m_impl->write_header(entry.get(), path);
+}
+
+void ArchiveWriter::add_hardlink(const std::string& path, const std::string& target, int64_t mtime)
+{
+  EntryPtr entry = m_impl->new_entry(path, AE_IFREG, 0644, mtime);
+  archive_entry_set_hardlink(entry.get(), target.c_str());
+  archive_entry_set_size(entry.get(), 0);
+  m_impl->write_header(entry.get(), path);
+}
+
+void ArchiveWriter::add_special(const std::string& path, EntryType type, int64_t mtime)
+{
+  EntryPtr entry = m_impl->new_entry(path, filetype_of(type), 0644, mtime);
+  m_impl->write_header(entry.get(), path);
+}
+
+void ArchiveWriter::begin_file(const std::string& path, uint64_t size, uint32_t mode, int64_t mtime)
+{
+  EntryPtr entry = m_impl->new_entry(path, AE_IFREG, mode, mtime);
+  archive_entry_set_size(entry.get(), static_cast<la_int64_t>(size));
+  m_impl->write_header(entry.get(), path);
+}
+
+void ArchiveWriter::write_data(const void* data, size_t size)
+{
+  la_ssize_t written = archive_write_data(m_impl->handle.get(), data, size);
+  if (written < 0 || static_cast<size_t>(written) != size) {
+    throw Error("cannot write " + m_impl->file.string() + ": " + error_text(m_impl->handle.get()));
+  }
+}
+
+void ArchiveWriter::finish()
+{
+  m_impl->check(archive_write_close(m_impl->handle.get()), "finishing");
+}
+
+} // namespace mdivicom

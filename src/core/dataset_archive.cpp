@@ -1,0 +1,142 @@
+#include "core/dataset_archive.hpp"
+
+#include "core/archive.hpp"
+#include "core/error.hpp"
+#include "core/file_hasher.hpp"
+#include "core/hash_cache.hpp"
+#include "core/tree_walk.hpp"
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include <spdlog/spdlog.h>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace mdivicom {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// The archive's SHA-256, from the file hash cache when the archive is unchanged since last time.
+std::string archive_sha256(const fs::path& archive, const fs::path& cache_dir)
+{
+  struct stat info = {};
+  if (::stat(archive.c_str(), &info) != 0) {
+    throw usage_error("cannot read dataset archive " + archive.string() + ": " + std::strerror(errno));
+  }
+  FileIdentity identity{info.st_dev, info.st_ino, static_cast<uint64_t>(info.st_size),
+                        info.st_mtim.tv_sec * 1'000'000'000LL + info.st_mtim.tv_nsec,
+                        info.st_ctim.tv_sec * 1'000'000'000LL + info.st_ctim.tv_nsec};
+  FileHashCache cache(cache_dir / "file-hashes" / "v1");
+  if (auto cached = cache.lookup(identity)) {
+    return *cached;
+  }
+  fs::path absolute = fs::absolute(archive);
+  std::vector<HashJob> jobs{{absolute.filename().string(), identity.size, {}, 0, {}}};
+  hash_files(absolute.parent_path(), jobs, {true, "dataset archive " + archive.string(), 1, true});
+  if (!jobs[0].error.empty()) {
+    throw usage_error("cannot read dataset archive " + archive.string() + ": " + jobs[0].error);
+  }
+  const int64_t settled_before =
+    std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count() -
+    2'000'000'000LL;
+  if (identity.mtime_ns < settled_before && identity.ctime_ns < settled_before) {
+    cache.store(identity, jobs[0].sha256);
+    cache.save();
+  }
+  return jobs[0].sha256;
+}
+
+void make_read_only(const fs::path& dir)
+{
+  for (const TreeEntry& entry : walk_tree(dir)) {
+    if (entry.is_link) {
+      continue;
+    }
+    mode_t mode = entry.type == EntryType::directory ? 0555 : (entry.mode & 0111) != 0 ? 0555 : 0444;
+    ::chmod((dir / entry.path).c_str(), mode);
+  }
+  ::chmod(dir.c_str(), 0555);
+}
+
+} // namespace
+
+bool is_dataset_archive(const fs::path& path)
+{
+  std::error_code error;
+  return archive_format_from_name(path).has_value() && fs::is_regular_file(path, error);
+}
+
+void remove_read_only_tree(const fs::path& dir)
+{
+  std::error_code error;
+  if (!fs::exists(fs::symlink_status(dir, error))) {
+    return;
+  }
+  ::chmod(dir.c_str(), 0755);
+  for (const TreeEntry& entry : walk_tree(dir)) {
+    if (entry.type == EntryType::directory && !entry.is_link) {
+      ::chmod((dir / entry.path).c_str(), 0755);
+    }
+  }
+  fs::remove_all(dir, error);
+  if (error) {
+    throw Error("cannot remove " + dir.string() + ": " + error.message());
+  }
+}
+
+fs::path prepare_dataset(const fs::path& archive)
+{
+  return prepare_dataset(archive, mdivicom_cache_dir(), ExtractLimits{});
+}
+
+fs::path prepare_dataset(const fs::path& archive, const fs::path& cache_dir, const ExtractLimits& limits)
+{
+  if (!archive_format_from_name(archive)) {
+    throw usage_error("--dataset " + archive.string() +
+                      ": not a directory or a supported archive (.zip, .tar, .tar.gz, .tgz, .tar.zst)");
+  }
+  if (!fs::is_regular_file(archive)) {
+    throw usage_error("--dataset " + archive.string() + ": no such file");
+  }
+  const std::string sha256 = archive_sha256(archive, cache_dir);
+  const fs::path datasets = cache_dir / "datasets";
+  const fs::path final_dir = datasets / sha256;
+  std::error_code error;
+  if (fs::is_directory(final_dir, error)) {
+    spdlog::debug("dataset archive {} already extracted in {}", archive.string(), final_dir.string());
+    return final_dir;
+  }
+  fs::create_directories(datasets, error);
+  std::string pattern = (datasets / (".partial-" + sha256.substr(0, 16) + "-XXXXXX")).string();
+  if (error || ::mkdtemp(pattern.data()) == nullptr) {
+    throw Error("cannot create a directory in " + datasets.string() + ": " +
+                (error ? error.message() : std::string(std::strerror(errno))) +
+                "; check its permissions or set XDG_CACHE_HOME");
+  }
+  const fs::path partial = pattern;
+  spdlog::info("extracting dataset archive {} (once; cached in {})", archive.string(), final_dir.string());
+  try {
+    extract_archive_safely(archive, partial, limits);
+    make_read_only(partial);
+  } catch (...) {
+    remove_read_only_tree(partial);
+    throw;
+  }
+  if (::rename(partial.c_str(), final_dir.c_str()) != 0) {
+    int saved = errno;
+    remove_read_only_tree(partial);
+    // Another run extracted the same archive first: its copy is as good as ours.
+    if ((saved == EEXIST || saved == ENOTEMPTY) && fs::is_directory(final_dir, error)) {
+      return final_dir;
+    }
+    throw Error("cannot move the extracted dataset to " + final_dir.string() + ": " + std::strerror(saved));
+  }
+  return final_dir;
+}
+
+} // namespace mdivicom

@@ -1,0 +1,43 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+
+namespace mdivicom {
+
+// What an archive may expand to before it is refused as a zip bomb.
+struct ExtractLimits
+{
+  uint64_t max_total_bytes = 64ull << 30; // all entries together
+  uint64_t max_entries = 1'000'000;
+  double max_ratio = 200;                 // expanded bytes / archive file bytes ...
+  uint64_t ratio_floor_bytes = 100ull << 20; // ... checked once this much was expanded
+};
+
+// True for a regular file named .zip, .tar, .tar.gz, .tgz, .tar.zst or .tzst.
+bool is_dataset_archive(const std::filesystem::path& path);
+
+// `--dataset ARCHIVE`: extracts the archive once into the content-addressed cache
+// ${XDG_CACHE_HOME:-~/.cache}/mdivicom/datasets/<sha256 of the archive>/ and returns that
+// directory, read-only; the next call with the same archive bytes returns it without
+// extracting. The archive's own hash is the directory name (record it as the dataset's
+// archive identity). Paths inside the archive are relative to the returned directory (an
+// archive holding one top-level folder gives a directory holding that folder).
+// Extraction goes to a temporary directory renamed into place at the end, so a crash or a
+// concurrent run never leaves a half-extracted cache entry. Refused with a usage Error naming
+// the entry: absolute paths, "..", symbolic or hard links that leave the archive, links
+// traversed by later entries, device/fifo/socket entries, duplicate entries, and archives
+// beyond `limits` (zip bombs).
+std::filesystem::path prepare_dataset(const std::filesystem::path& archive);
+std::filesystem::path prepare_dataset(const std::filesystem::path& archive, const std::filesystem::path& cache_root,
+                                      const ExtractLimits& limits);
+
+// The extraction itself, into `destination` (which must exist and be empty), with the same
+// refusals. Leaves whatever was extracted when it throws; callers remove the directory.
+void extract_archive_safely(const std::filesystem::path& archive, const std::filesystem::path& destination,
+                            const ExtractLimits& limits = {});
+
+// Removes a directory tree that prepare_dataset made read-only (cache cleanup, tests).
+void remove_read_only_tree(const std::filesystem::path& dir);
+
+} // namespace mdivicom

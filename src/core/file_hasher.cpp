@@ -1,0 +1,184 @@
+#include "core/file_hasher.hpp"
+
+#include "core/error.hpp"
+#include "core/interrupt.hpp"
+#include "core/sha256.hpp"
+#include "core/thread_pool.hpp"
+#include "core/tree_walk.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <numeric>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace mdivicom {
+
+namespace {
+
+constexpr size_t k_buffer_size = 1 << 20;
+constexpr uint64_t k_progress_bytes = 256ull << 20;
+constexpr auto k_progress_delay = std::chrono::seconds(1);
+
+// A single self-overwriting line on stderr, for terminals only: logs and pipes get nothing.
+class ProgressLine
+{
+public:
+  ProgressLine(std::string what, size_t total_files, uint64_t total_bytes, bool allowed)
+    : m_what(std::move(what)),
+      m_total_files(total_files),
+      m_total_bytes(total_bytes),
+      m_enabled(allowed && ::isatty(STDERR_FILENO) == 1),
+      m_start(std::chrono::steady_clock::now())
+  {
+  }
+
+  std::atomic<size_t> files{0};
+  std::atomic<uint64_t> bytes{0};
+
+  void tick()
+  {
+    if (!m_enabled) {
+      return;
+    }
+    bool long_work = m_total_bytes > k_progress_bytes ||
+                     std::chrono::steady_clock::now() - m_start > k_progress_delay;
+    if (long_work) {
+      print();
+    }
+  }
+
+  ProgressLine(const ProgressLine&) = delete;
+  ProgressLine& operator=(const ProgressLine&) = delete;
+
+  // Ends the line, also when hashing was interrupted.
+  ~ProgressLine()
+  {
+    if (m_shown) {
+      print();
+      std::fputc('\n', stderr);
+    }
+  }
+
+private:
+  void print()
+  {
+    m_shown = true;
+    uint64_t done = bytes.load();
+    int percent = m_total_bytes == 0 ? 100 : static_cast<int>(std::min<uint64_t>(100, done * 100 / m_total_bytes));
+    std::fprintf(stderr, "\rmdivicom: hashing %s: %zu/%zu files, %s of %s (%d%%)\033[K", m_what.c_str(),
+                 files.load(), m_total_files, format_bytes(done).c_str(), format_bytes(m_total_bytes).c_str(),
+                 percent);
+    std::fflush(stderr);
+  }
+
+  std::string m_what;
+  size_t m_total_files;
+  uint64_t m_total_bytes;
+  bool m_enabled;
+  bool m_shown = false;
+  std::chrono::steady_clock::time_point m_start;
+};
+
+void hash_one(int root_fd, HashJob& job, bool follow_symlinks, unsigned char* buffer, ProgressLine& progress)
+{
+  UniqueFd fd(open_below(root_fd, job.path, follow_symlinks, O_RDONLY | O_NONBLOCK | O_NOCTTY));
+  if (!fd) {
+    job.error = errno == ELOOP ? "became a symbolic link while being inventoried" : std::strerror(errno);
+    return;
+  }
+  struct stat info = {};
+  if (::fstat(fd.get(), &info) != 0 || !S_ISREG(info.st_mode)) {
+    job.error = "is no longer a regular file";
+    return;
+  }
+  ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+  Sha256 hash;
+  uint64_t total = 0;
+  while (true) {
+    ssize_t count = ::read(fd.get(), buffer, k_buffer_size);
+    if (count < 0 && errno == EINTR) {
+      continue;
+    }
+    if (count < 0) {
+      job.error = std::string("read failed: ") + std::strerror(errno);
+      return;
+    }
+    if (count == 0) {
+      break;
+    }
+    hash.update(buffer, static_cast<size_t>(count));
+    total += static_cast<uint64_t>(count);
+    progress.bytes.fetch_add(static_cast<uint64_t>(count), std::memory_order_relaxed);
+    if (interrupt_requested()) {
+      throw Error("interrupted while hashing " + job.path, ExitCode::interrupted);
+    }
+  }
+  job.sha256 = hash.hex_digest();
+  job.size = total;
+}
+
+} // namespace
+
+std::string format_bytes(uint64_t bytes)
+{
+  static const char* k_units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  if (bytes < 1024) {
+    return std::to_string(bytes) + " B";
+  }
+  double value = static_cast<double>(bytes);
+  size_t unit = 0;
+  while (value >= 1024 && unit + 1 < std::size(k_units)) {
+    value /= 1024;
+    ++unit;
+  }
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.1f %s", value, k_units[unit]);
+  return text;
+}
+
+void hash_files(const std::filesystem::path& root, std::vector<HashJob>& jobs, const HashOptions& options)
+{
+  if (jobs.empty()) {
+    return;
+  }
+  UniqueFd root_fd = open_root_dir(root);
+
+  // Largest first: two big files start at once on two cores, and the small ones fill the gaps.
+  std::vector<size_t> order(jobs.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return jobs[a].expected_size > jobs[b].expected_size; });
+  uint64_t total_bytes = 0;
+  for (const auto& job : jobs) {
+    total_bytes += job.expected_size;
+  }
+
+  unsigned workers = options.workers != 0 ? options.workers : default_worker_count();
+  workers = static_cast<unsigned>(std::min<size_t>(workers, jobs.size()));
+  std::vector<std::unique_ptr<unsigned char[]>> buffers(workers);
+  ProgressLine progress(options.what, jobs.size(), total_bytes, options.progress);
+
+  parallel_for(
+    order.size(), workers,
+    [&](size_t index, unsigned worker) {
+      if (!buffers[worker]) {
+        buffers[worker] = std::make_unique_for_overwrite<unsigned char[]>(k_buffer_size);
+      }
+      if (interrupt_requested()) {
+        throw Error("interrupted while hashing " + options.what, ExitCode::interrupted);
+      }
+      hash_one(root_fd.get(), jobs[order[index]], options.follow_symlinks, buffers[worker].get(), progress);
+      progress.files.fetch_add(1, std::memory_order_relaxed);
+    },
+    [&] { progress.tick(); });
+}
+
+} // namespace mdivicom

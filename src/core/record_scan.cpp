@@ -1,0 +1,106 @@
+#include "core/record_scan.hpp"
+
+#include "core/fs_util.hpp"
+
+#include <algorithm>
+#include <regex>
+
+namespace mdivicom {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+bool is_record_file_name(const std::string& name)
+{
+  static const std::regex k_pattern("[0-9]{8}T[0-9]{6}Z_[0-9a-f]{8}\\.json");
+  return std::regex_match(name, k_pattern);
+}
+
+RecordFile parse_record(std::string name, const std::string& text)
+{
+  RecordFile file;
+  file.name = std::move(name);
+  std::string base = fs::path(file.name).filename().string();
+  file.run_id = base.substr(0, base.size() - 5);
+  try {
+    file.record = json::parse(text);
+    if (!file.record.is_object()) {
+      file.error = "not a JSON object";
+      file.record = nullptr;
+    }
+  } catch (const json::exception& e) {
+    file.error = std::string("not valid JSON: ") + e.what();
+    file.record = nullptr;
+  }
+  return file;
+}
+
+std::vector<RecordFile> scan_run_records(const fs::path& out_root)
+{
+  std::vector<RecordFile> records;
+  std::error_code error;
+  fs::directory_iterator it(out_root / "_runs", error);
+  for (; !error && it != fs::directory_iterator(); it.increment(error)) {
+    std::string name = it->path().filename().string();
+    if (!is_record_file_name(name) || !it->is_regular_file(error)) {
+      continue;
+    }
+    std::string text;
+    try {
+      text = read_file(it->path());
+    } catch (const std::exception& e) {
+      RecordFile file;
+      file.name = "_runs/" + name;
+      file.run_id = name.substr(0, name.size() - 5);
+      file.error = e.what();
+      records.push_back(std::move(file));
+      continue;
+    }
+    records.push_back(parse_record("_runs/" + name, text));
+  }
+  std::sort(records.begin(), records.end(), [](const auto& a, const auto& b) { return a.run_id < b.run_id; });
+  return records;
+}
+
+bool is_clean_relative_path(const std::string& path)
+{
+  if (path.empty() || path.front() == '/' || path.find('\0') != std::string::npos) {
+    return false;
+  }
+  size_t start = 0;
+  while (true) {
+    size_t slash = path.find('/', start);
+    std::string part = path.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+    if (part.empty() || part == "." || part == "..") {
+      return false;
+    }
+    if (slash == std::string::npos) {
+      return true;
+    }
+    start = slash + 1;
+  }
+}
+
+std::optional<std::string> record_outputs_root(const json& record)
+{
+  std::string root;
+  const json* outputs = record.contains("outputs") ? &record["outputs"] : nullptr;
+  if (outputs != nullptr && outputs->is_object() && outputs->contains("root") && (*outputs)["root"].is_string()) {
+    root = (*outputs)["root"].get<std::string>();
+  } else if (record.contains("plugin_out_dir") && record["plugin_out_dir"].is_string() &&
+             record.contains("out_dir") && record["out_dir"].is_string()) {
+    fs::path relative = fs::path(record["plugin_out_dir"].get<std::string>())
+                          .lexically_normal()
+                          .lexically_relative(fs::path(record["out_dir"].get<std::string>()).lexically_normal());
+    root = relative.generic_string();
+  }
+  if (!root.empty() && root.back() == '/') {
+    root.pop_back();
+  }
+  if (!is_clean_relative_path(root)) {
+    return std::nullopt;
+  }
+  return root;
+}
+
+} // namespace mdivicom

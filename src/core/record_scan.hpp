@@ -1,0 +1,39 @@
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace mdivicom {
+
+// One run record file O/_runs/<run_id>.json, as found on disk.
+struct RecordFile
+{
+  std::string name;          // "_runs/<run_id>.json", relative to the out root
+  std::string run_id;
+  nlohmann::json record;     // null when `error` is set
+  std::string error;         // unreadable or not a JSON object
+};
+
+// True for names of the form <run_id>.json (run_id: 20250101T120000Z_0123abcd).
+bool is_record_file_name(const std::string& name);
+
+// Every run record under out_root/_runs, sorted by run id (which sorts by start time). Other
+// files in _runs (logs, inventories, parked outputs) are not records and are left out.
+std::vector<RecordFile> scan_run_records(const std::filesystem::path& out_root);
+
+// Parses the text of a record file (also used for records read out of a pack).
+RecordFile parse_record(std::string name, const std::string& text);
+
+// The record's output directory relative to the out root: outputs.root when the record has an
+// inventory, else plugin_out_dir relative to out_dir. Nullopt when neither gives a relative
+// path without ".." (a hostile or foreign record).
+std::optional<std::string> record_outputs_root(const nlohmann::json& record);
+
+// A relative '/'-separated path with no "..", "." or empty components and no NUL.
+bool is_clean_relative_path(const std::string& path);
+
+} // namespace mdivicom

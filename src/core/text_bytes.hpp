@@ -1,0 +1,22 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mdivicom {
+
+// File names are bytes; JSON is UTF-8. These keep the two apart without losing either.
+
+bool is_valid_utf8(std::string_view text);
+// Replaces every invalid UTF-8 sequence with U+FFFD.
+std::string to_valid_utf8(std::string_view text);
+
+std::string to_hex(std::string_view bytes);
+std::optional<std::string> from_hex(std::string_view hex);
+
+// A relative path as a URI path: bytes outside RFC 3986 unreserved characters and '/' are
+// %-encoded (RO-Crate data entity ids).
+std::string percent_encode_path(std::string_view path);
+
+} // namespace mdivicom

@@ -1,0 +1,207 @@
+#include "core/verify_runs.hpp"
+
+#include "core/error.hpp"
+#include "core/sha256.hpp"
+#include "core/text_bytes.hpp"
+
+#include <map>
+#include <sstream>
+
+namespace mdivicom {
+
+using nlohmann::json;
+
+namespace {
+
+std::string short_hash(const std::string& hex)
+{
+  return hex.size() > 12 ? hex.substr(0, 12) + "…" : hex;
+}
+
+Result<std::vector<InventoryEntry>> parse_entries(const std::vector<json>& values, const std::string& tree_sha256,
+                                                  const std::string& where)
+{
+  std::vector<InventoryEntry> entries;
+  Sha256 tree;
+  for (const auto& value : values) {
+    auto entry = entry_from_json(value);
+    if (!entry) {
+      return Failure{where + ": " + entry.error()};
+    }
+    if (!entries.empty() && !(entries.back().path < entry->path)) {
+      return Failure{where + ": entries are not sorted by path (the inventory was edited)"};
+    }
+    tree.update(inventory_line(*entry));
+    entries.push_back(std::move(*entry));
+  }
+  if (tree.hex_digest() != tree_sha256) {
+    return Failure{where + " does not match its tree_sha256: the inventory was edited after the run"};
+  }
+  return entries;
+}
+
+Result<std::vector<InventoryEntry>> load_expected(const json& outputs, const MemberReader& read_member)
+{
+  if (!outputs.is_object() || !outputs.contains("tree_sha256") || !outputs["tree_sha256"].is_string()) {
+    return Failure{"\"outputs\" has no tree_sha256"};
+  }
+  const std::string tree_sha256 = outputs["tree_sha256"].get<std::string>();
+  if (outputs.contains("files")) {
+    if (!outputs["files"].is_array()) {
+      return Failure{"\"outputs.files\" is not a list"};
+    }
+    return parse_entries(outputs["files"].get<std::vector<json>>(), tree_sha256, "the record's file list");
+  }
+  if (!outputs.contains("inventory_path") || !outputs["inventory_path"].is_string() ||
+      !outputs.contains("inventory_sha256") || !outputs["inventory_sha256"].is_string()) {
+    return Failure{"\"outputs\" has neither \"files\" nor \"inventory_path\" with \"inventory_sha256\""};
+  }
+  const std::string path = outputs["inventory_path"].get<std::string>();
+  if (!is_clean_relative_path(path) || !path.starts_with("_runs/")) {
+    return Failure{"inventory_path \"" + to_valid_utf8(path) + "\" does not name a file under _runs/"};
+  }
+  std::optional<std::string> text = read_member(path);
+  if (!text) {
+    return Failure{"the inventory file " + path + " is missing"};
+  }
+  if (sha256_hex(*text) != outputs["inventory_sha256"].get<std::string>()) {
+    return Failure{"the inventory file " + path + " does not match inventory_sha256: it was edited or damaged"};
+  }
+  std::vector<json> values;
+  std::istringstream lines(*text);
+  std::string line;
+  bool header = true;
+  try {
+    while (std::getline(lines, line)) {
+      json value = json::parse(line);
+      if (header) {
+        if (value.value("format", "") != "mdivicom.inventory.v1") {
+          return Failure{path + ": not an mdivicom.inventory.v1 file"};
+        }
+        header = false;
+      } else {
+        values.push_back(std::move(value));
+      }
+    }
+  } catch (const json::exception& e) {
+    return Failure{path + ": not valid JSON lines: " + e.what()};
+  }
+  return parse_entries(values, tree_sha256, path);
+}
+
+std::string describe_difference(const InventoryEntry& want, const InventoryEntry& have)
+{
+  if (want.type != have.type) {
+    return "was a " + std::string(to_string(want.type)) + ", now a " + std::string(to_string(have.type));
+  }
+  if (want.type == EntryType::symlink) {
+    return want.target == have.target ? std::string()
+                                      : "link target \"" + to_valid_utf8(want.target) + "\" is now \"" +
+                                          to_valid_utf8(have.target) + "\"";
+  }
+  if (want.type != EntryType::file) {
+    return {};
+  }
+  if (want.size != have.size) {
+    return "size " + std::to_string(want.size) + " is now " + std::to_string(have.size) + " bytes";
+  }
+  if (want.sha256 != have.sha256) {
+    return "content changed: sha256 " + short_hash(have.sha256) + " != recorded " + short_hash(want.sha256);
+  }
+  if (want.executable != have.executable) {
+    return have.executable ? "became executable" : "is no longer executable";
+  }
+  return {};
+}
+
+std::vector<Mismatch> compare(const std::vector<InventoryEntry>& expected, const std::vector<InventoryEntry>& actual)
+{
+  std::vector<Mismatch> mismatches;
+  auto want = expected.begin();
+  auto have = actual.begin();
+  while (want != expected.end() || have != actual.end()) {
+    if (have == actual.end() || (want != expected.end() && want->path < have->path)) {
+      mismatches.push_back({"missing", to_valid_utf8(want->path), "recorded " + std::string(to_string(want->type))});
+      ++want;
+    } else if (want == expected.end() || have->path < want->path) {
+      mismatches.push_back({"unexpected", to_valid_utf8(have->path), "not in the record: " + std::string(to_string(have->type))});
+      ++have;
+    } else {
+      if (!want->error.empty()) {
+        mismatches.push_back({"unverifiable", to_valid_utf8(want->path),
+                              "could not be read when the run was recorded (" + want->error + ")"});
+      } else if (!have->error.empty()) {
+        mismatches.push_back({"unreadable", to_valid_utf8(have->path), have->error});
+      } else if (std::string detail = describe_difference(*want, *have); !detail.empty()) {
+        mismatches.push_back({"modified", to_valid_utf8(want->path), detail});
+      }
+      ++want;
+      ++have;
+    }
+  }
+  return mismatches;
+}
+
+} // namespace
+
+VerifyReport check_runs(const std::string& source, const std::vector<RecordFile>& records,
+                        const MemberReader& read_member, const ActualReader& read_actual)
+{
+  if (records.empty()) {
+    throw usage_error("nothing to verify: " + source + " has no run records (_runs/<run_id>.json)");
+  }
+  VerifyReport report;
+  report.source = source;
+  std::map<std::string, size_t> latest_for_root; // records are sorted by run id: later wins
+  for (const auto& file : records) {
+    RunCheck check{file.run_id, file.name, {}, "no_inventory", {}, 0, {}};
+    if (!file.error.empty()) {
+      check.state = "bad_record";
+      check.message = file.error;
+    } else if (file.record.contains("outputs")) {
+      auto root = record_outputs_root(file.record);
+      if (!root || !file.record["outputs"].contains("root")) {
+        check.state = "bad_record";
+        check.message = "outputs.root is missing or not a clean relative path";
+      } else {
+        check.root = *root;
+        check.state = "pending";
+        latest_for_root[*root] = report.runs.size();
+      }
+    }
+    report.runs.push_back(std::move(check));
+  }
+  if (latest_for_root.empty() && report.ok()) {
+    throw usage_error("nothing to verify: no run record in " + source +
+                      " has an outputs inventory (only runs recorded by this mdivicom have one)");
+  }
+  for (size_t index = 0; index < report.runs.size(); ++index) {
+    RunCheck& check = report.runs[index];
+    if (check.state != "pending") {
+      continue;
+    }
+    if (latest_for_root[check.root] != index) {
+      check.state = "superseded";
+      check.message = "a later run wrote " + check.root + "; only the latest run of a directory is checked";
+      continue;
+    }
+    auto expected = load_expected(records[index].record["outputs"], read_member);
+    if (!expected) {
+      check.state = "bad_record";
+      check.message = expected.error();
+      continue;
+    }
+    std::optional<std::vector<InventoryEntry>> actual = read_actual(check.root);
+    if (!actual) {
+      check.message = "the output directory " + check.root + " is missing";
+      actual.emplace();
+    }
+    check.mismatches = compare(*expected, *actual);
+    check.entries_checked = expected->size();
+    check.state = check.mismatches.empty() ? "ok" : "mismatch";
+  }
+  return report;
+}
+
+
+} // namespace mdivicom

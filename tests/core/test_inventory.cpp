@@ -1,0 +1,192 @@
+#include <catch2/catch.hpp>
+
+#include "core/inventory.hpp"
+#include "core/sha256.hpp"
+#include "core/fs_util.hpp"
+#include "support/temp_dir.hpp"
+
+#include <fstream>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+using mdivicom::EntryType;
+using mdivicom::test::TempDir;
+using mdivicom::test::write_file;
+
+namespace {
+
+const mdivicom::InventoryEntry* find(const mdivicom::Inventory& inventory, const std::string& path)
+{
+  for (const auto& entry : inventory.entries) {
+    if (entry.path == path) {
+      return &entry;
+    }
+  }
+  return nullptr;
+}
+
+} // namespace
+
+TEST_CASE("an inventory lists every file with its size and sha256, sorted by path", "[core][inventory]")
+{
+  TempDir dir;
+  write_file(dir / "b.csv", "1,2\n");
+  write_file(dir / "a/deep/x.bin", std::string(3 << 20, 'x'));
+  write_file(dir / "a/empty.txt", "");
+  fs::create_directories(dir / "empty_dir");
+
+  auto inventory = mdivicom::take_inventory(dir.path());
+  REQUIRE(inventory.entries.size() == 3);
+  CHECK(inventory.entries[0].path == "a/deep/x.bin");
+  CHECK(inventory.entries[1].path == "a/empty.txt");
+  CHECK(inventory.entries[2].path == "b.csv");
+  CHECK(inventory.entries[0].size == (3u << 20));
+  CHECK(inventory.entries[0].sha256 == mdivicom::sha256_hex(std::string(3 << 20, 'x')));
+  CHECK(inventory.entries[1].sha256 == mdivicom::sha256_hex(""));
+  CHECK(inventory.entries[2].sha256 == mdivicom::sha256_hex("1,2\n"));
+  CHECK(inventory.total_bytes() == (3u << 20) + 4);
+}
+
+TEST_CASE("inventories with one worker and with many agree", "[core][inventory]")
+{
+  TempDir dir;
+  for (int i = 0; i < 50; ++i) {
+    write_file(dir / ("f" + std::to_string(i)), std::string(static_cast<size_t>(i) * 1000, static_cast<char>('a' + i % 26)));
+  }
+  auto one = mdivicom::take_inventory(dir.path(), {"test", 1, false});
+  auto many = mdivicom::take_inventory(dir.path(), {"test", 7, false});
+  CHECK(one.entries == many.entries);
+  CHECK(one.tree_sha256() == many.tree_sha256());
+}
+
+TEST_CASE("a symlink in the outputs is recorded with its target and never followed", "[core][inventory]")
+{
+  TempDir outside;
+  write_file(outside / "secret.txt", "secret");
+  TempDir dir;
+  write_file(dir / "data/real.txt", "real");
+  fs::create_symlink("real.txt", dir / "data/inside");
+  fs::create_symlink(outside / "secret.txt", dir / "absolute");
+  fs::create_symlink("../../x", dir / "data/climbs");
+  fs::create_symlink(outside.path(), dir / "linked_dir");
+
+  auto inventory = mdivicom::take_inventory(dir.path());
+  const auto* inside = find(inventory, "data/inside");
+  REQUIRE(inside);
+  CHECK(inside->type == EntryType::symlink);
+  CHECK(inside->target == "real.txt");
+  CHECK_FALSE(inside->escapes);
+  CHECK(inside->sha256.empty());
+  const auto* absolute = find(inventory, "absolute");
+  REQUIRE(absolute);
+  CHECK(absolute->escapes);
+  CHECK(find(inventory, "data/climbs")->escapes);
+  const auto* linked_dir = find(inventory, "linked_dir");
+  REQUIRE(linked_dir);
+  CHECK(linked_dir->type == EntryType::symlink);
+  CHECK(find(inventory, "linked_dir/secret.txt") == nullptr);
+}
+
+TEST_CASE("link_stays_inside refuses every way out, including a dir/.. trick", "[core][inventory]")
+{
+  using mdivicom::link_stays_inside;
+  CHECK(link_stays_inside("a/b/link", "../c"));
+  CHECK(link_stays_inside("a/b/link", "../../c"));
+  CHECK(link_stays_inside("link", "a/./b"));
+  CHECK_FALSE(link_stays_inside("a/b/link", "../../../c"));
+  CHECK_FALSE(link_stays_inside("link", "/etc/passwd"));
+  CHECK_FALSE(link_stays_inside("link", ""));
+  CHECK_FALSE(link_stays_inside("a/link", "dot/../../x")); // "dot" may itself be a link to "."
+  CHECK_FALSE(link_stays_inside("link", ".."));
+}
+
+TEST_CASE("special files are recorded by type, not read", "[core][inventory]")
+{
+  TempDir dir;
+  REQUIRE(::mkfifo((dir / "pipe").c_str(), 0644) == 0);
+  write_file(dir / "x", "x");
+  auto inventory = mdivicom::take_inventory(dir.path());
+  const auto* pipe = find(inventory, "pipe");
+  REQUIRE(pipe);
+  CHECK(pipe->type == EntryType::fifo);
+  CHECK(pipe->sha256.empty());
+}
+
+TEST_CASE("an unreadable file is recorded with an error instead of being skipped", "[core][inventory]")
+{
+  if (::geteuid() == 0) {
+    WARN("running as root: permissions do not stop reading; the error path is covered by the fifo case");
+    return;
+  }
+  TempDir dir;
+  write_file(dir / "locked", "x");
+  fs::permissions(dir / "locked", fs::perms::none);
+  auto inventory = mdivicom::take_inventory(dir.path());
+  const auto* locked = find(inventory, "locked");
+  REQUIRE(locked);
+  CHECK_FALSE(locked->error.empty());
+  CHECK(locked->sha256.empty());
+}
+
+TEST_CASE("the tree hash follows contents and names but not modification times", "[core][inventory]")
+{
+  TempDir dir;
+  write_file(dir / "a.txt", "one");
+  write_file(dir / "b.txt", "two");
+  const std::string before = mdivicom::take_inventory(dir.path()).tree_sha256();
+  fs::last_write_time(dir / "a.txt", fs::file_time_type::clock::now() - std::chrono::hours(30));
+  CHECK(mdivicom::take_inventory(dir.path()).tree_sha256() == before);
+  write_file(dir / "a.txt", "One");
+  CHECK(mdivicom::take_inventory(dir.path()).tree_sha256() != before);
+}
+
+TEST_CASE("entries round-trip through JSON, names that are not UTF-8 included", "[core][inventory]")
+{
+  TempDir dir;
+  const std::string odd = std::string("caf\xe9 \n name", 11);
+  write_file(dir / odd, "bytes");
+  write_file(dir / "ok.txt", "ok");
+  fs::create_symlink(std::string("t\xff", 2), dir / "link");
+  auto inventory = mdivicom::take_inventory(dir.path());
+  for (const auto& entry : inventory.entries) {
+    nlohmann::json value = mdivicom::entry_to_json(entry);
+    CHECK_NOTHROW(value.dump());
+    auto back = mdivicom::entry_from_json(nlohmann::json::parse(value.dump()));
+    REQUIRE(back.ok());
+    CHECK(*back == entry);
+  }
+  auto entry = mdivicom::entry_to_json(*find(inventory, odd));
+  CHECK(entry.contains("path_hex"));
+}
+
+TEST_CASE("the record fragment embeds small inventories and points to a file for big ones", "[core][inventory]")
+{
+  TempDir out;
+  for (int i = 0; i < 12; ++i) {
+    write_file(out / "plug" / ("f" + std::to_string(i) + ".txt"), std::to_string(i));
+  }
+  auto small = mdivicom::record_outputs(out.path(), out / "plug", "20250101T000000Z_0000abcd");
+  CHECK(small["root"] == "plug");
+  CHECK(small["file_count"] == 12);
+  REQUIRE(small["files"].size() == 12);
+  CHECK_FALSE(small.contains("inventory_path"));
+
+  auto big = mdivicom::record_outputs(out.path(), out / "plug", "20250101T000000Z_0000abcd", 5);
+  CHECK_FALSE(big.contains("files"));
+  CHECK(big["inventory_path"] == "_runs/20250101T000000Z_0000abcd.inventory.jsonl");
+  CHECK(big["tree_sha256"] == small["tree_sha256"]);
+  const std::string text = mdivicom::test::read_file(out / "_runs/20250101T000000Z_0000abcd.inventory.jsonl");
+  CHECK(big["inventory_sha256"] == mdivicom::sha256_hex(text));
+  CHECK(std::count(text.begin(), text.end(), '\n') == 13);
+}
+
+TEST_CASE("the record fragment of a missing output directory says so", "[core][inventory]")
+{
+  TempDir out;
+  auto fragment = mdivicom::record_outputs(out.path(), out / "never_made", "20250101T000000Z_0000abcd");
+  CHECK(fragment["file_count"] == 0);
+  REQUIRE(fragment.contains("warnings"));
+  CHECK(fragment["warnings"][0].get<std::string>().find("does not exist") != std::string::npos);
+}
