@@ -1,0 +1,92 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include <sys/types.h>
+
+namespace mdivicom::inproc {
+
+// An owned file descriptor; closed when destroyed.
+class UniqueFd
+{
+public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : m_fd(fd) {}
+  ~UniqueFd() { reset(); }
+  UniqueFd(UniqueFd&& other) noexcept : m_fd(other.release()) {}
+  UniqueFd& operator=(UniqueFd&& other) noexcept;
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+
+  int get() const { return m_fd; }
+  bool valid() const { return m_fd >= 0; }
+  int release();
+  void reset(int fd = -1);
+
+private:
+  int m_fd = -1;
+};
+
+struct Pipe
+{
+  UniqueFd read;
+  UniqueFd write;
+};
+
+// A close-on-exec pipe; throws mdivicom::Error when the system is out of descriptors.
+Pipe make_pipe();
+
+// How a child ended, from waitpid().
+struct ChildExit
+{
+  std::optional<int> exit_code; // set when it exited
+  std::optional<int> signal;    // set when a signal killed it
+};
+
+std::string describe_signal(int signal); // "11 (SIGSEGV)"
+
+// A forked (never exec'ed) child in its own process group, so that it and everything it
+// starts can be signalled or killed as one. Destroying a child that was not reaped kills its
+// whole group and reaps it: no zombie and no orphan survives the owner.
+class ChildProcess
+{
+public:
+  // Runs `body` in the child, which then _exit()s with its return value. The child dies with
+  // the parent (PR_SET_PDEATHSIG) and starts with default SIGINT/SIGTERM dispositions.
+  // Throws mdivicom::Error when fork() fails.
+  static ChildProcess start(const std::function<int()>& body);
+
+  ChildProcess(ChildProcess&& other) noexcept;
+  ChildProcess& operator=(ChildProcess&&) = delete;
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+  ~ChildProcess();
+
+  pid_t pid() const { return m_pid; }
+
+  // Readable once the child has ended (a pidfd), or -1 on kernels without pidfd_open.
+  int exit_fd() const { return m_pidfd.get(); }
+
+  // True once the child ended; the zombie is kept so its process group id stays reserved.
+  bool has_ended();
+
+  // Sends a signal to the child's whole process group.
+  void signal_group(int signal);
+
+  // Kills whatever is left of the group, then reaps the child (blocking until it ends).
+  ChildExit reap();
+
+private:
+  explicit ChildProcess(pid_t pid);
+
+  pid_t m_pid = -1;
+  UniqueFd m_pidfd;
+  bool m_reaped = false;
+};
+
+using Clock = std::chrono::steady_clock;
+
+} // namespace mdivicom::inproc

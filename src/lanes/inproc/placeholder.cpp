@@ -1,1 +1,0 @@
-// The in-process lane lives here (see ARCHITECTURE.md).

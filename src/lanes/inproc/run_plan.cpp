@@ -1,0 +1,133 @@
+#include "lanes/inproc/run_plan.hpp"
+
+#include "lanes/inproc/pyproject.hpp"
+
+#include <regex>
+
+namespace mdivicom::inproc {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr double k_default_kill_grace_s = 5;
+
+bool is_callable_ref(const std::string& text)
+{
+  static const std::regex pattern(R"([A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*)");
+  return std::regex_match(text, pattern);
+}
+
+std::string plugin_callable(const Plugin& plugin)
+{
+  auto run_ref = plugin.object.find("run_ref");
+  if (run_ref != plugin.object.end() && run_ref->is_string()) {
+    return run_ref->get<std::string>();
+  }
+  auto callable = plugin.entry().find("callable");
+  return callable != plugin.entry().end() && callable->is_string() ? callable->get<std::string>() : "";
+}
+
+std::vector<fs::path> plugin_sys_path(const Plugin& plugin)
+{
+  std::vector<fs::path> dirs;
+  auto dev_root = plugin.object.find("dev_root");
+  if (dev_root != plugin.object.end() && dev_root->is_string()) {
+    dirs = dev_root_import_dirs(dev_root->get<std::string>());
+  }
+  // entry.python_path of a manifest: relative entries are relative to the manifest's dir.
+  auto python_path = plugin.entry().find("python_path");
+  if (python_path != plugin.entry().end() && python_path->is_array()) {
+    fs::path base = fs::path(plugin.object.value("manifest_path", std::string())).parent_path();
+    for (const auto& item : *python_path) {
+      if (item.is_string()) {
+        fs::path dir = item.get<std::string>();
+        dirs.push_back((dir.is_absolute() ? dir : base / dir).lexically_normal());
+      }
+    }
+  }
+  return dirs;
+}
+
+} // namespace
+
+Result<RunPlan> plan_run(const RunRequest& request)
+{
+  const Plugin& plugin = request.plugin;
+  std::string name = "plugin " + plugin.ref() + " (" + plugin.origin() + ")";
+  if (plugin.kind() != "python") {
+    return Failure{name + " is of kind '" + plugin.kind() + "'; the python backend runs kind 'python' only; "
+                   "use --backend auto to pick the backend from the plugin"};
+  }
+  std::string callable = plugin_callable(plugin);
+  if (callable.empty()) {
+    return Failure{name + " has no entry.callable; its registration must name the run function as "
+                   "\"module:function\""};
+  }
+  if (!is_callable_ref(callable)) {
+    return Failure{name + ": entry.callable '" + callable + "' is not of the form \"module:function\""};
+  }
+  auto env = resolve_python_env_from_options(request.options);
+  if (!env) {
+    return Failure{env.error()};
+  }
+  RunPlan plan;
+  plan.env = std::move(*env);
+  plan.callable = callable;
+  plan.sys_path_prepend = plugin_sys_path(plugin);
+  plan.sandbox = run_sandbox_rules(request.plugin_out_dir, request.work_dir, request.tmp_dir);
+  plan.kwargs = {
+    {"dataset_dir", request.dataset_dir.string()},
+    {"out_dir", request.plugin_out_dir.string()},
+    {"work_dir", request.work_dir.empty() ? nlohmann::json() : nlohmann::json(request.work_dir.string())},
+    {"dry_run", request.dry_run},
+  };
+  auto grace = request.options.find("kill_grace_s");
+  plan.kill_grace_s = grace != request.options.end() && grace->is_number() && grace->get<double>() >= 0
+                        ? grace->get<double>()
+                        : k_default_kill_grace_s;
+  return plan;
+}
+
+nlohmann::json plan_to_json(const RunPlan& plan, const RunRequest& request)
+{
+  nlohmann::json kwargs = plan.kwargs;
+  kwargs["config"] = request.config;
+  nlohmann::json sys_path = nlohmann::json::array();
+  for (const auto& dir : plan.sys_path_prepend) {
+    sys_path.push_back(dir.string());
+  }
+  LandlockSupport support = landlock_support();
+  SandboxResult expected{support.abi > 0, support.abi, support.reason};
+  return {
+    {"backend", "python"},
+    {"worker", "a forked process (no exec) in its own process group, embedding libpython " + python_version_tag()},
+    {"python", {{"executable", plan.env.executable.string()},
+                {"env", plan.env.to_json()},
+                {"sys_path_prepend", std::move(sys_path)},
+                {"callable", plan.callable},
+                {"call", plan.callable + "(**kwargs)"},
+                {"kwargs", std::move(kwargs)}}},
+    {"environment", {{"TMPDIR", request.tmp_dir.string()}}},
+    {"sandbox", sandbox_facts(plan.sandbox, expected)},
+    {"timeout_s", request.timeout_s ? nlohmann::json(*request.timeout_s) : nlohmann::json()},
+    {"kill_grace_s", plan.kill_grace_s},
+  };
+}
+
+nlohmann::json worker_params(const RunPlan& plan, const RunRequest& request, int report_fd)
+{
+  nlohmann::json sys_path = nlohmann::json::array();
+  for (const auto& dir : plan.sys_path_prepend) {
+    sys_path.push_back(dir.string());
+  }
+  return {
+    {"report_fd", report_fd},
+    {"callable", plan.callable},
+    {"sys_path_prepend", std::move(sys_path)},
+    {"kwargs", plan.kwargs},
+    {"config_text", request.config_text.empty() ? std::string("{}") : request.config_text},
+  };
+}
+
+} // namespace mdivicom::inproc

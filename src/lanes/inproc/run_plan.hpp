@@ -1,0 +1,37 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+#include "core/lane.hpp"
+#include "lanes/inproc/landlock.hpp"
+#include "lanes/inproc/python_env.hpp"
+
+namespace mdivicom::inproc {
+
+// Everything a Python run needs, decided before the worker starts.
+struct RunPlan
+{
+  PythonEnv env;
+  std::string callable;                              // "module:function"
+  std::vector<std::filesystem::path> sys_path_prepend;  // dev root (and src/), entry.python_path
+  SandboxRules sandbox;
+  nlohmann::json kwargs;                             // dataset_dir, out_dir, work_dir, dry_run (config added in the worker)
+  double kill_grace_s = 5;
+};
+
+// Fails with a message naming the plugin and the fix: not kind python, no valid callable, an
+// unusable python env.
+Result<RunPlan> plan_run(const RunRequest& request);
+
+// describe(): the plan, without running anything.
+nlohmann::json plan_to_json(const RunPlan& plan, const RunRequest& request);
+
+// The JSON handed to the worker's bootstrap run_plugin().
+nlohmann::json worker_params(const RunPlan& plan, const RunRequest& request, int report_fd);
+
+} // namespace mdivicom::inproc

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/lane.hpp"
+#include "lanes/inproc/child_process.hpp"
+
+namespace mdivicom::inproc {
+
+// The worker's three pipes, as seen by the parent.
+struct WorkerPipes
+{
+  UniqueFd out;
+  UniqueFd err;
+  UniqueFd report;
+};
+
+struct SupervisedEnd
+{
+  ChildExit exit;
+  bool timed_out = false;
+  int cancelled_by = 0;                 // the signal mdivicom caught (SIGINT/SIGTERM), or 0
+  bool killed = false;                  // the grace period ran out and SIGKILL was sent
+  std::vector<nlohmann::json> events;   // the worker's report, in order
+};
+
+// Streams the worker's stdout/stderr to `output` as they arrive and collects its report until
+// it ends. Past `timeout_s` it sends SIGTERM to the worker's group; on an interrupt of mdivicom
+// (interrupt_fd()/interrupt_requested()) it forwards SIGINT, so Python raises
+// KeyboardInterrupt; after `grace_s` more (or a second interrupt) it sends SIGKILL. Returns
+// with the worker reaped and nothing of its group left running.
+SupervisedEnd supervise(ChildProcess& child, WorkerPipes& pipes, OutputSink& output,
+                        std::optional<double> timeout_s, double grace_s);
+
+} // namespace mdivicom::inproc

@@ -1,0 +1,45 @@
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "lanes/inproc/child_process.hpp"
+#include "lanes/inproc/python_env.hpp"
+
+namespace mdivicom::inproc {
+
+// Splits a byte stream into JSON lines; a line that is not JSON is dropped (the report fd is
+// ours, but a plugin could still write junk into it).
+class JsonLineReader
+{
+public:
+  std::vector<nlohmann::json> feed(const char* data, size_t size);
+
+private:
+  std::string m_pending;
+};
+
+// Duplicates fd (close-on-exec) to a number >= 10, so that moving pipes onto 0..3 never
+// clobbers one of them.
+int move_fd_high(int fd);
+
+// Writes all of `text` to fd, retrying short writes; false on error.
+bool write_all(int fd, const std::string& text);
+
+struct WorkerRun
+{
+  ChildExit exit;
+  bool timed_out = false;
+};
+
+// Runs a bootstrap function in a forked worker using the env's interpreter, with stdout
+// redirected to stderr (registration code must not print into a listing) and the report pipe
+// in params["report_fd"]. Each event goes to on_event; returning true from it restarts the
+// timeout (one timeout per step, e.g. per get_plugin()). Kills the worker on timeout.
+WorkerRun run_reporting_worker(const PythonEnv& env, const char* function, nlohmann::json params,
+                               double timeout_s, const std::function<bool(const nlohmann::json&)>& on_event);
+
+} // namespace mdivicom::inproc

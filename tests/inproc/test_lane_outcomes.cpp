@@ -1,0 +1,179 @@
+#include <catch2/catch.hpp>
+
+#include "inproc_support.hpp"
+
+#include <csignal>
+
+using namespace mdivicom;
+using namespace mdivicom::test;
+
+TEST_CASE("a plugin that returns succeeds and its output, logging and facts are recorded", "[inproc][lane]")
+{
+  PythonSandbox sandbox;
+  LaneRun run(R"(
+import logging, os, sys
+def run(dataset_dir, out_dir, config, *, work_dir=None, dry_run=False):
+    print("hello from the plugin")
+    logging.getLogger("lane").info("an info line")
+    with open(os.path.join(out_dir, "result.txt"), "w") as f:
+        f.write("%s|%s|%s|%s" % (dataset_dir, work_dir, dry_run, sorted(config)))
+)");
+  run.request.dry_run = true;
+  CapturingSink sink;
+  RunOutcome outcome = execute(run.request, sink);
+
+  CHECK(to_string(outcome.status) == "succeeded");
+  CHECK(outcome.exit_code == 0);
+  CHECK_FALSE(outcome.signal);
+  CHECK(outcome.error.is_null());
+  CHECK(outcome.backend == "python");
+  CHECK(sink.out_text == "hello from the plugin\n");
+  CHECK(sink.err_text.find("INFO:lane:an info line") != std::string::npos);
+  CHECK(read_file(run.request.plugin_out_dir / "result.txt") ==
+        run.dataset.string() + "|" + run.request.work_dir.string() + "|True|[]");
+  const auto& python = outcome.facts["python"];
+  CHECK(python["version"] == "3.11.2");
+  CHECK(python["executable"] == "/usr/bin/python3");
+  CHECK(python["prefix"] == "/usr");
+  CHECK(python["callable"] == "lane_plugin:run");
+  CHECK(python["entry_point"] == "lane_plugin:get_plugin");
+  CHECK(python["module_file"] == (run.root / "lane_plugin.py").string());
+  CHECK(python["sys_path"][0] == run.root.string());
+  CHECK(outcome.facts["sandbox"]["enforced"] == true);
+  CHECK(outcome.facts["sandbox"]["kind"] == "landlock");
+}
+
+TEST_CASE("a plugin that raises fails with exit code 1 and the exception's type, message and traceback", "[inproc][lane]")
+{
+  PythonSandbox sandbox;
+  LaneRun run(R"(
+class BadInput(Exception):
+    pass
+def helper():
+    raise BadInput("sensor 3 is missing")
+def run(dataset_dir, out_dir, config, **kwargs):
+    helper()
+)");
+  CapturingSink sink;
+  RunOutcome outcome = execute(run.request, sink);
+
+  CHECK(to_string(outcome.status) == "failed");
+  CHECK(outcome.exit_code == 1);
+  CHECK(outcome.error["type"] == "lane_plugin.BadInput");
+  CHECK(outcome.error["message"] == "sensor 3 is missing");
+  std::string traceback = outcome.error["traceback"];
+  CHECK(traceback.find("in helper") != std::string::npos);
+  CHECK(traceback.find("lane_plugin.BadInput: sensor 3 is missing") != std::string::npos);
+  CHECK(sink.err_text.find("Traceback (most recent call last)") != std::string::npos);
+}
+
+TEST_CASE("a plugin calling sys.exit(3) fails with exit code 3", "[inproc][lane]")
+{
+  PythonSandbox sandbox;
+  LaneRun run("import sys\ndef run(**kwargs):\n    sys.exit(3)\n");
+  CapturingSink sink;
+  RunOutcome outcome = execute(run.request, sink);
+  CHECK(to_string(outcome.status) == "failed");
+  CHECK(outcome.exit_code == 3);
+  CHECK(outcome.error["type"] == "SystemExit");
+}
+
+TEST_CASE("a plugin calling sys.exit(0) or sys.exit(None) succeeds", "[inproc][lane]")
+{
+  PythonSandbox sandbox;
+  for (const char* code : {"0", "None"}) {
+    LaneRun run(std::string("import sys\ndef run(**kwargs):\n    sys.exit(") + code + ")\n");
+    CapturingSink sink;
+    RunOutcome outcome = execute(run.request, sink);
+    CHECK(to_string(outcome.status) == "succeeded");
+    CHECK(outcome.exit_code == 0);
+  }
+}
+
+TEST_CASE("a plugin calling sys.exit with a message fails with exit code 1 and prints it", "[inproc][lane]")
+{
+  PythonSandbox sandbox;
+  LaneRun run("import sys\ndef run(**kwargs):\n    sys.exit('no sessions found')\n");
+  CapturingSink sink;
+  RunOutcome outcome = execute(run.request, sink);
+  CHECK(to_string(outcome.status) == "failed");
+  CHECK(outcome.exit_code == 1);
+  CHECK(sink.err_text.find("no sessions found") != std::string::npos);
+}
+
+TEST_CASE("a plugin calling os._exit(4) fails with exit code 4", "[inproc][lane]")
+{
+  PythonSandbox sandbox;
+  LaneRun run("import os\ndef run(**kwargs):\n    print('bye', flush=True)\n    os._exit(4)\n");
+  CapturingSink sink;
+  RunOutcome outcome = execute(run.request, sink);
+  CHECK(to_string(outcome.status) == "failed");
+  CHECK(outcome.exit_code == 4);
+  CHECK(outcome.error["type"] == "mdivicom.ProcessExit");
+  CHECK(sink.out_text == "bye\n");
+}
+
+TEST_CASE("a plugin that segfaults is recorded as crashed with the signal and a faulthandler traceback", "[inproc][lane]")
+{
+  PythonSandbox sandbox;
+  LaneRun run("import ctypes\ndef crash_here():\n    ctypes.string_at(0)\ndef run(**kwargs):\n    crash_here()\n");
+  CapturingSink sink;
+  RunOutcome outcome = execute(run.request, sink);
+  CHECK(to_string(outcome.status) == "crashed");
+  CHECK(outcome.signal == SIGSEGV);
+  CHECK_FALSE(outcome.exit_code);
+  CHECK(outcome.error["type"] == "mdivicom.Crash");
+  CHECK(sink.err_text.find("Fatal Python error: Segmentation fault") != std::string::npos);
+  CHECK(sink.err_text.find("crash_here") != std::string::npos);
+}
+
+TEST_CASE("a plugin running past the timeout is stopped and recorded as timeout", "[inproc][lane]")
+{
+  PythonSandbox sandbox;
+  LaneRun run("import time\ndef run(**kwargs):\n    print('working', flush=True)\n    time.sleep(600)\n");
+  run.request.timeout_s = 1;
+  CapturingSink sink;
+  RunOutcome outcome = execute(run.request, sink);
+  CHECK(to_string(outcome.status) == "timeout");
+  CHECK(outcome.signal == SIGTERM);
+  CHECK(outcome.error["type"] == "mdivicom.Timeout");
+  CHECK(sink.out_text == "working\n");
+}
+
+TEST_CASE("a plugin that ignores SIGTERM past the timeout is killed after the grace period", "[inproc][lane]")
+{
+  PythonSandbox sandbox;
+  LaneRun run("import signal, time\ndef run(**kwargs):\n    signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+              "    while True:\n        time.sleep(1)\n");
+  run.request.timeout_s = 1;
+  run.request.options["kill_grace_s"] = 0.5;
+  CapturingSink sink;
+  RunOutcome outcome = execute(run.request, sink);
+  CHECK(to_string(outcome.status) == "timeout");
+  CHECK(outcome.signal == SIGKILL);
+  CHECK(outcome.error["message"].get<std::string>().find("SIGKILL") != std::string::npos);
+}
+
+TEST_CASE("a plugin that cannot be imported fails with the import error", "[inproc][lane]")
+{
+  PythonSandbox sandbox;
+  LaneRun run("import no_such_module_xyz\ndef run(**kwargs):\n    pass\n");
+  CapturingSink sink;
+  RunOutcome outcome = execute(run.request, sink);
+  CHECK(to_string(outcome.status) == "failed");
+  CHECK(outcome.error["type"] == "ModuleNotFoundError");
+  CHECK(outcome.error["message"] == "No module named 'no_such_module_xyz'");
+}
+
+TEST_CASE("the python lane refuses a container plugin with a message naming the plugin", "[inproc][lane]")
+{
+  PythonSandbox sandbox;
+  LaneRun run("def run(**kwargs):\n    pass\n");
+  run.request.plugin.object["kind"] = "container";
+  CapturingSink sink;
+  RunOutcome outcome = execute(run.request, sink);
+  CHECK(to_string(outcome.status) == "failed");
+  CHECK(outcome.error["type"] == "mdivicom.StartError");
+  CHECK(outcome.error["message"].get<std::string>().find("lane-test") != std::string::npos);
+  CHECK(outcome.error["message"].get<std::string>().find("kind 'container'") != std::string::npos);
+}
