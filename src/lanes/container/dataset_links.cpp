@@ -1,0 +1,214 @@
+#include "lanes/container/dataset_links.hpp"
+
+#include <algorithm>
+#include <map>
+
+namespace mdivicom::container {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+using Parts = std::vector<std::string>;
+
+Parts split(const std::string& path)
+{
+  Parts parts;
+  for (const auto& part : fs::path(path)) {
+    std::string text = part.string();
+    if (!text.empty() && text != "/") {
+      parts.push_back(text);
+    }
+  }
+  return parts;
+}
+
+std::string join(const Parts& parts, size_t begin, size_t end)
+{
+  std::string result;
+  for (size_t i = begin; i < end; ++i) {
+    result += "/" + parts[i];
+  }
+  return result.empty() ? "/" : result;
+}
+
+bool under_or_equal(const std::string& path, const std::string& base)
+{
+  if (base == "/") {
+    return true;
+  }
+  return path == base || (path.size() > base.size() && path.compare(0, base.size(), base) == 0 && path[base.size()] == '/');
+}
+
+// A link that resolves outside the dataset mount: where the container looks, what the host has.
+struct Need
+{
+  Parts host;       // fully resolved target on the host
+  Parts container;  // lexical target inside the container
+  std::string link; // for messages
+};
+
+// The mount that serves a set of needs sharing one host-to-container mapping: their longest
+// common path, so a git-annex object store becomes one bind instead of one per file.
+struct Group
+{
+  std::string host_prefix;
+  std::string container_prefix;
+  std::vector<Parts> suffixes;
+  std::string link;
+};
+
+Result<std::vector<Need>> collect(const fs::path& root, const std::string& container_root)
+{
+  std::vector<Need> needs;
+  std::error_code ec;
+  fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);
+  for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    const auto& entry = *it;
+    auto type = entry.symlink_status(ec).type();
+    if (type == fs::file_type::directory && entry.path().filename() == ".git") {
+      it.disable_recursion_pending();  // git's own store: links there are not data
+      continue;
+    }
+    if (type != fs::file_type::symlink) {
+      continue;
+    }
+    fs::path link = entry.path();
+    fs::path text = fs::read_symlink(link, ec);
+    std::error_code resolve_error;
+    fs::path target = fs::canonical(link, resolve_error);
+    if (ec || resolve_error) {
+      return Failure{"dataset link " + link.string() + " -> " + text.string() +
+                     " points to nothing (for git-annex/DataLad data, fetch the content with 'datalad get' or "
+                     "'git annex get'); refusing to hand the container a dangling link"};
+    }
+    std::string link_dir = container_root + "/" + link.parent_path().lexically_relative(root).generic_string();
+    std::string seen = container_normal(text.is_absolute() ? text.string() : link_dir + "/" + text.string());
+    if (under_or_equal(seen, container_root)) {
+      continue;
+    }
+    needs.push_back({split(target.string()), split(seen), link.string() + " -> " + text.string()});
+  }
+  if (ec) {
+    return Failure{"cannot read dataset " + root.string() + ": " + ec.message()};
+  }
+  return needs;
+}
+
+std::vector<Group> group(const std::vector<Need>& needs)
+{
+  std::map<std::pair<std::string, std::string>, Group> groups;
+  for (const auto& need : needs) {
+    // Common trailing components, keeping at least one leading component on each side.
+    size_t common = 0;
+    size_t max_common = std::min(need.host.size(), need.container.size());
+    max_common = max_common > 0 ? max_common - 1 : 0;
+    while (common < max_common &&
+           need.host[need.host.size() - 1 - common] == need.container[need.container.size() - 1 - common]) {
+      ++common;
+    }
+    std::string host_prefix = join(need.host, 0, need.host.size() - common);
+    std::string container_prefix = join(need.container, 0, need.container.size() - common);
+    auto& entry = groups[{host_prefix, container_prefix}];
+    entry.host_prefix = host_prefix;
+    entry.container_prefix = container_prefix;
+    entry.suffixes.emplace_back(need.host.end() - static_cast<long>(common), need.host.end());
+    entry.link = need.link;
+  }
+  std::vector<Group> result;
+  for (auto& [key, value] : groups) {
+    result.push_back(std::move(value));
+  }
+  return result;
+}
+
+} // namespace
+
+std::string container_normal(const std::string& path)
+{
+  Parts parts;
+  for (const auto& part : split(path)) {
+    if (part == ".") {
+      continue;
+    }
+    if (part == "..") {
+      if (!parts.empty()) {
+        parts.pop_back();
+      }
+      continue;
+    }
+    parts.push_back(part);
+  }
+  return join(parts, 0, parts.size());
+}
+
+bool is_reserved_container_path(const std::string& path, const std::vector<std::string>& taken, bool allow_mdivicom)
+{
+  static const char* k_system[] = {"/proc", "/sys", "/dev", "/etc", "/bin", "/sbin", "/lib", "/lib32",
+                                   "/lib64", "/usr", "/tmp", "/run", "/mdivicom"};
+  if (path == "/") {
+    return true;
+  }
+  for (const char* system : k_system) {
+    if (under_or_equal(path, system) && !(allow_mdivicom && std::string_view(system) == "/mdivicom")) {
+      return true;
+    }
+  }
+  for (const auto& used : taken) {
+    if (under_or_equal(path, used) || under_or_equal(used, path)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+Result<std::vector<LinkBind>> dataset_link_binds(const fs::path& dataset_dir, const std::string& container_dataset_dir,
+                                                 const std::vector<std::string>& taken)
+{
+  std::error_code ec;
+  fs::path root = fs::canonical(dataset_dir, ec);
+  if (ec) {
+    return Failure{"cannot read dataset " + dataset_dir.string() + ": " + ec.message()};
+  }
+  auto needs = collect(root, container_normal(container_dataset_dir));
+  if (!needs) {
+    return Failure{needs.error()};
+  }
+  std::vector<std::string> in_use = taken;
+  in_use.push_back(container_normal(container_dataset_dir));
+  std::vector<LinkBind> binds;
+  for (const auto& entry : group(*needs)) {
+    Parts common = entry.suffixes.front();
+    for (const auto& suffix : entry.suffixes) {
+      size_t n = 0;
+      while (n < common.size() && n < suffix.size() && common[n] == suffix[n]) {
+        ++n;
+      }
+      common.resize(n);
+    }
+    std::string tail = common.empty() ? "" : join(common, 0, common.size());
+    std::string host = entry.host_prefix == "/" ? (tail.empty() ? "/" : tail) : entry.host_prefix + tail;
+    std::string target = entry.container_prefix == "/" ? (tail.empty() ? "/" : tail) : entry.container_prefix + tail;
+    if (is_reserved_container_path(target, in_use)) {
+      return Failure{"dataset link " + entry.link + " resolves to " + target +
+                     " in the container, where mdivicom cannot mount it (a system or mdivicom path); make the "
+                     "link relative inside the dataset or point it elsewhere"};
+    }
+    binds.push_back({host, target});
+  }
+  std::sort(binds.begin(), binds.end(), [](const auto& a, const auto& b) { return a.container < b.container; });
+  std::vector<LinkBind> unique;
+  for (auto& bind : binds) {
+    if (!unique.empty() && unique.back().container == bind.container) {
+      if (unique.back().host != bind.host) {
+        return Failure{"dataset links need both " + unique.back().host.string() + " and " + bind.host.string() +
+                       " at " + bind.container + " in the container; make the links relative inside the dataset"};
+      }
+      continue;
+    }
+    unique.push_back(std::move(bind));
+  }
+  return unique;
+}
+
+} // namespace mdivicom::container

@@ -1,0 +1,36 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace mdivicom::container {
+
+// A host directory or file mounted read-only so that dataset links resolve in the container.
+struct LinkBind
+{
+  std::filesystem::path host;
+  std::string container;
+};
+
+// Datasets made of symlinks (DataLad, git-annex) point outside themselves. For every link of
+// dataset_dir, works out where it resolves inside the container (the dataset being mounted at
+// container_dataset_dir) and returns the fewest read-only binds that make those targets
+// appear there. Fails naming the link for a dangling link, and for a target that would have to
+// be mounted over a system or mdivicom path (never hands the container a broken link).
+// `taken` lists the container paths already mounted (out, work, config...).
+Result<std::vector<LinkBind>> dataset_link_binds(const std::filesystem::path& dataset_dir,
+                                                 const std::string& container_dataset_dir,
+                                                 const std::vector<std::string>& taken);
+
+// Lexically normalized absolute path in the container ("/data/a/../b" -> "/data/b").
+std::string container_normal(const std::string& path);
+
+// True when a container path would hide part of the system, or overlaps a path in `taken`.
+// /mdivicom is reserved for the config file unless allow_mdivicom.
+bool is_reserved_container_path(const std::string& path, const std::vector<std::string>& taken,
+                                bool allow_mdivicom = false);
+
+} // namespace mdivicom::container

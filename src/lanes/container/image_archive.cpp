@@ -1,0 +1,161 @@
+// The only file of the container lane that includes archive.h.
+#include "lanes/container/image_archive.hpp"
+
+#include <map>
+#include <memory>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <nlohmann/json.hpp>
+
+#include "core/sha256.hpp"
+
+namespace mdivicom::container {
+
+namespace {
+
+using ArchivePtr = std::unique_ptr<archive, decltype(&archive_read_free)>;
+
+// Indexes, manifests and configs are small JSON documents; layers are only skipped over.
+constexpr la_int64_t k_max_kept_size = 1024 * 1024;
+
+std::string normalize(std::string path)
+{
+  while (path.rfind("./", 0) == 0) {
+    path.erase(0, 2);
+  }
+  return path;
+}
+
+Result<std::map<std::string, std::string>> read_small_files(const std::filesystem::path& path)
+{
+  ArchivePtr reader(archive_read_new(), &archive_read_free);
+  archive_read_support_filter_all(reader.get());
+  archive_read_support_format_tar(reader.get());
+  if (archive_read_open_filename(reader.get(), path.c_str(), 64 * 1024) != ARCHIVE_OK) {
+    return Failure{archive_error_string(reader.get()) ? archive_error_string(reader.get()) : "cannot open"};
+  }
+  std::map<std::string, std::string> files;
+  archive_entry* entry = nullptr;
+  int status = ARCHIVE_OK;
+  while ((status = archive_read_next_header(reader.get(), &entry)) == ARCHIVE_OK) {
+    std::string name = normalize(archive_entry_pathname(entry));
+    bool wanted = name.ends_with(".json") || name.rfind("blobs/", 0) == 0;
+    if (!wanted || archive_entry_filetype(entry) != AE_IFREG || archive_entry_size(entry) > k_max_kept_size) {
+      if (archive_read_data_skip(reader.get()) != ARCHIVE_OK) {
+        status = ARCHIVE_FATAL;
+        break;
+      }
+      continue;
+    }
+    std::string content(static_cast<size_t>(archive_entry_size(entry)), '\0');
+    la_ssize_t got = archive_read_data(reader.get(), content.data(), content.size());
+    if (got < 0 || static_cast<size_t>(got) != content.size()) {
+      status = ARCHIVE_FATAL;
+      break;
+    }
+    files[name] = std::move(content);
+  }
+  if (status != ARCHIVE_EOF) {
+    const char* reason = archive_error_string(reader.get());
+    return Failure{std::string("not a complete tar archive (") + (reason ? reason : "read error") + ")"};
+  }
+  return files;
+}
+
+nlohmann::json parse(const std::map<std::string, std::string>& files, const std::string& name)
+{
+  auto it = files.find(name);
+  return it == files.end() ? nlohmann::json() : nlohmann::json::parse(it->second, nullptr, false);
+}
+
+// The engine names an image after the SHA-256 of its config, so that is computed, not trusted.
+Result<std::string> config_id(const std::map<std::string, std::string>& files, const std::string& config_path)
+{
+  auto it = files.find(normalize(config_path));
+  if (it == files.end()) {
+    return Failure{"its index names the image config " + config_path + ", which the archive does not contain"};
+  }
+  return "sha256:" + sha256_hex(it->second);
+}
+
+Result<ArchiveSummary> docker_save(const std::map<std::string, std::string>& files, const nlohmann::json& manifest)
+{
+  if (!manifest.is_array() || manifest.empty() || !manifest[0].is_object() ||
+      !manifest[0].contains("Config") || !manifest[0]["Config"].is_string()) {
+    return Failure{"manifest.json is not a docker-save image list"};
+  }
+  auto id = config_id(files, manifest[0]["Config"].get<std::string>());
+  if (!id) {
+    return Failure{id.error()};
+  }
+  ArchiveSummary summary{.format = "docker-save", .image_id = *id, .tags = {}};
+  for (const auto& tag : manifest[0].value("RepoTags", nlohmann::json::array())) {
+    if (tag.is_string()) {
+      summary.tags.push_back(tag.get<std::string>());
+    }
+  }
+  return summary;
+}
+
+std::string blob_path(const std::string& digest)
+{
+  auto colon = digest.find(':');
+  return colon == std::string::npos ? digest : "blobs/" + digest.substr(0, colon) + "/" + digest.substr(colon + 1);
+}
+
+Result<ArchiveSummary> oci_layout(const std::map<std::string, std::string>& files, const nlohmann::json& index)
+{
+  auto manifests = index.value("manifests", nlohmann::json::array());
+  if (manifests.empty() || !manifests[0].is_object() || !manifests[0].contains("digest")) {
+    return Failure{"index.json lists no image manifest"};
+  }
+  auto manifest = parse(files, blob_path(manifests[0].value("digest", "")));
+  if (!manifest.is_object() || !manifest.contains("config")) {
+    return Failure{"the manifest " + manifests[0].value("digest", "") + " named by index.json is missing or not an "
+                   "image manifest"};
+  }
+  auto id = config_id(files, blob_path(manifest["config"].value("digest", "")));
+  if (!id) {
+    return Failure{id.error()};
+  }
+  ArchiveSummary summary{.format = "oci", .image_id = *id, .tags = {}};
+  auto annotations = manifests[0].value("annotations", nlohmann::json::object());
+  for (const char* key : {"io.containerd.image.name", "org.opencontainers.image.ref.name"}) {
+    if (annotations.contains(key) && annotations[key].is_string()) {
+      summary.tags.push_back(annotations[key].get<std::string>());
+    }
+  }
+  return summary;
+}
+
+} // namespace
+
+Result<ArchiveSummary> read_image_archive(const std::filesystem::path& path)
+{
+  auto fail = [&](const std::string& why) -> Result<ArchiveSummary> {
+    return Failure{"image archive " + path.string() + ": " + why +
+                   "; rebuild it with 'docker save' or 'podman save' (or fix image_archive in the manifest)"};
+  };
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    return fail("no such file");
+  }
+  auto files = read_small_files(path);
+  if (!files) {
+    return fail(files.error());
+  }
+  auto manifest = parse(*files, "manifest.json");
+  if (!manifest.is_null()) {
+    auto summary = docker_save(*files, manifest);
+    return summary ? summary : fail(summary.error());
+  }
+  auto index = parse(*files, "index.json");
+  if (index.is_object()) {
+    auto summary = oci_layout(*files, index);
+    return summary ? summary : fail(summary.error());
+  }
+  return fail("neither manifest.json (docker save) nor index.json (OCI layout) found");
+}
+
+} // namespace mdivicom::container

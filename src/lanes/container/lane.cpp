@@ -1,0 +1,236 @@
+#include "lanes/container/container.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <fstream>
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include "core/interrupt.hpp"
+#include "lanes/container/engine.hpp"
+#include "lanes/container/image.hpp"
+#include "lanes/container/lifecycle.hpp"
+#include "lanes/container/plan.hpp"
+#include "lanes/container/runner.hpp"
+
+namespace mdivicom::container {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+RunOutcome failed(const std::string& backend, const std::string& type, const std::string& message)
+{
+  RunOutcome outcome;
+  outcome.status = RunStatus::failed;
+  outcome.backend = backend;
+  outcome.error = {{"type", type}, {"message", message}};
+  return outcome;
+}
+
+std::string option(const RunRequest& request, const char* key)
+{
+  return request.options.contains(key) && request.options[key].is_string() ? request.options[key].get<std::string>()
+                                                                           : "";
+}
+
+LifecycleOptions lifecycle_options(const RunRequest& request)
+{
+  LifecycleOptions options;
+  options.timeout_s = request.timeout_s;
+  if (request.options.contains("stop_grace") && request.options["stop_grace"].is_number()) {
+    options.stop_grace_s = std::max(0.0, request.options["stop_grace"].get<double>());
+  }
+  return options;
+}
+
+// The container user for entry.user: the caller's uid:gid so that outputs belong to them; on
+// a rootless engine container uid 0 already is the caller.
+std::string container_user(const ContainerEntry& entry, bool rootless)
+{
+  if (entry.user == "image") {
+    return "";
+  }
+  if (rootless) {
+    return "0:0";
+  }
+  return std::to_string(getuid()) + ":" + std::to_string(getgid());
+}
+
+Result<std::filesystem::path> write_config(const RunRequest& request)
+{
+  if (request.tmp_dir.empty()) {
+    return Failure{"internal: the run has no scratch directory for the config file"};
+  }
+  std::filesystem::path path = request.tmp_dir / "config.json";
+  std::ofstream file(path, std::ios::binary | std::ios::trunc);
+  file << request.config_text;
+  file.close();
+  if (!file) {
+    return Failure{"cannot write the config file " + path.string()};
+  }
+  // Readable by whichever user the image runs as; the scratch directory stays private.
+  std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+                                       std::filesystem::perms::group_read | std::filesystem::perms::others_read);
+  return path;
+}
+
+std::vector<std::string> taken_paths(const MountPaths& paths)
+{
+  return {paths.out, paths.work, paths.config};
+}
+
+class ContainerLane : public Lane
+{
+public:
+  RunOutcome execute(const RunRequest& request, OutputSink& output) override
+  {
+    try {
+      return run(request, output);
+    } catch (const std::exception& e) {
+      return failed(request.backend, "InternalError", std::string("container lane: ") + e.what());
+    }
+  }
+
+  nlohmann::json describe(const RunRequest& request) override;
+
+private:
+  RunOutcome run(const RunRequest& request, OutputSink& output);
+};
+
+RunOutcome ContainerLane::run(const RunRequest& request, OutputSink& output)
+{
+  auto begin = Clock::now();
+  auto entry = ContainerEntry::parse(request.plugin);
+  if (!entry) {
+    return failed(request.backend, "ManifestError", entry.error());
+  }
+  auto ref = ImageRef::parse(entry->image);
+  auto policy = parse_pull_policy(option(request, "pull"));
+  if (!ref || !policy) {
+    return failed(request.backend, "ManifestError", !ref ? request.plugin.origin() + ": " + ref.error() : policy.error());
+  }
+  auto engine = open_engine(option(request, "engine"), request.backend.empty() ? "auto" : request.backend);
+  if (!engine) {
+    return failed(request.backend, "EngineUnavailable", engine.error());
+  }
+  const EngineInfo& info = engine->info();
+  if ((request.backend == "docker" || request.backend == "podman") && request.backend != info.name) {
+    spdlog::warn("--backend {} was asked for, but the engine at {} is {} {}; recording {}", request.backend,
+                 info.socket, info.name, info.version, info.name);
+  }
+  nlohmann::json facts = {{"engine", info.to_json()}, {"requested_backend", request.backend}};
+  auto fail = [&](const std::string& type, const std::string& message) {
+    RunOutcome outcome = failed(info.name, type, message);
+    outcome.facts["container"] = facts;
+    return outcome;
+  };
+
+  nlohmann::json reaped = reap_leftovers(*engine, false);
+  if (!reaped["removed"].empty()) {
+    spdlog::info("removed {} container(s) left by earlier runs that were killed", reaped["removed"].size());
+    facts["reaped_leftovers"] = reaped["removed"];
+  }
+
+  auto image = resolve_image(*engine, *ref, *policy, entry->image_archive,
+                             [](const std::string& line) { spdlog::info("{}", line); });
+  if (!image) {
+    return fail("ImageError", image.error());
+  }
+  facts["image"] = image->to_json();
+
+  auto links = dataset_link_binds(request.dataset_dir, entry->mounts.dataset, taken_paths(entry->mounts));
+  if (!links) {
+    return fail("DatasetLinks", links.error());
+  }
+  auto config = write_config(request);
+  if (!config) {
+    return fail("InternalError", config.error());
+  }
+  PlanInput input{.image = image->id,
+                  .user = container_user(*entry, info.rootless),
+                  .config_file = *config,
+                  .link_binds = *links,
+                  .labels = run_labels(request)};
+  ContainerPlan plan = plan_container(request, *entry, input);
+  facts.update(plan.facts);
+  facts["prepare_s"] = std::round(std::chrono::duration<double>(Clock::now() - begin).count() * 1000) / 1000;
+  if (interrupt_requested()) {
+    RunOutcome outcome = fail("Cancelled", "interrupted before the container was created");
+    outcome.status = RunStatus::cancelled;
+    return outcome;
+  }
+
+  RunOutcome outcome = run_container(*engine, plan, lifecycle_options(request), output, facts);
+  facts["total_s"] = std::round(std::chrono::duration<double>(Clock::now() - begin).count() * 1000) / 1000;
+  outcome.facts["container"] = facts;
+  return outcome;
+}
+
+nlohmann::json ContainerLane::describe(const RunRequest& request)
+{
+  auto entry = ContainerEntry::parse(request.plugin);
+  if (!entry) {
+    return {{"error", entry.error()}};
+  }
+  std::string backend = request.backend.empty() ? "auto" : request.backend;
+  nlohmann::json candidates = nlohmann::json::array();
+  if (auto list = engine_candidates(option(request, "engine"), backend)) {
+    for (const auto& candidate : *list) {
+      candidates.push_back({{"socket", candidate.socket}, {"source", candidate.source}});
+    }
+  }
+  auto links = dataset_link_binds(request.dataset_dir, entry->mounts.dataset, taken_paths(entry->mounts));
+  if (!links) {
+    return {{"error", links.error()}};
+  }
+  PlanInput input{.image = "{image_id}",
+                  .user = container_user(*entry, false),
+                  .config_file = request.tmp_dir / "config.json",
+                  .link_binds = *links,
+                  .labels = run_labels(request)};
+  ContainerPlan plan = plan_container(request, *entry, input);
+  std::string container = "/containers/{container_id}";
+  bool podman = backend == "podman";
+  nlohmann::json requests = nlohmann::json::array({
+    {{"method", "GET"}, {"path", "/version"}},
+    {{"method", "GET"}, {"path", Engine::api("/info")}},
+    {{"method", "GET"},
+     {"path", Engine::api("/containers/json?all=1&filters=" +
+                          url_encode(nlohmann::json({{"label", {"mdivicom.runner.host=" +
+                                                                 RunnerIdentity::self().host}}}).dump()))}},
+    {{"method", "GET"}, {"path", Engine::api("/images/" + entry->image + "/json")}},
+    {{"method", "POST"}, {"path", Engine::api("/containers/create?name=" + plan.name)}, {"body", plan.create_body}},
+    {{"method", "POST"}, {"path", Engine::api(container + "/attach?stream=1&stdout=1&stderr=1")}},
+    {{"method", "POST"}, {"path", Engine::api(container + "/start")}},
+    {{"method", "POST"},
+     {"path", podman ? Engine::libpod(container + "/wait?condition=stopped&condition=exited&interval=20ms")
+                     : Engine::api(container + "/wait?condition=not-running")}},
+    {{"method", "GET"}, {"path", Engine::api(container + "/json")}},
+    {{"method", "DELETE"}, {"path", Engine::api(container + "?force=1&v=1")}},
+  });
+  return {
+    {"lane", "container"},
+    {"engine_candidates", candidates},
+    {"requests", requests},
+    {"placeholders",
+     {{"{image_id}", "the ID the image " + entry->image + " resolves to (pulled or loaded from " +
+                       (entry->image_archive ? entry->image_archive->string() : std::string("a registry")) +
+                       " when absent, per --pull)"},
+      {"{container_id}", "the ID the engine gives the container"}}},
+    {"notes",
+     {"the first reachable engine socket is used; on Podman the wait goes to the libpod endpoint",
+      "on a rootless engine the user is 0:0, which is the caller outside the container",
+      "on timeout or interrupt: POST " + Engine::api(container + "/stop?t=<grace>") + ", then kill"}},
+  };
+}
+
+} // namespace
+
+std::unique_ptr<Lane> make_container_lane()
+{
+  return std::make_unique<ContainerLane>();
+}
+
+} // namespace mdivicom::container

@@ -1,1 +1,0 @@
-// The container lane lives here (see ARCHITECTURE.md).
