@@ -10,7 +10,7 @@ namespace mdivicom::test {
 
 namespace fs = std::filesystem;
 
-ScopedEnv::ScopedEnv(std::map<std::string, std::optional<std::string>> values)
+ScopedEnv::ScopedEnv(EnvValues values)
 {
   for (const auto& [name, value] : values) {
     const char* old = std::getenv(name.c_str());
@@ -35,7 +35,7 @@ ScopedEnv::~ScopedEnv()
 }
 
 PythonSandbox::PythonSandbox()
-  : m_env({{"XDG_CACHE_HOME", (m_dir / "cache").string()},
+  : m_env(EnvValues{{"XDG_CACHE_HOME", (m_dir / "cache").string()},
            {"VIRTUAL_ENV", std::nullopt},
            {"MDIVICOM_PYTHON_ENV", std::nullopt},
            {"MDIVICOM_DEV_PLUGIN_ROOTS", std::nullopt},

@@ -18,11 +18,13 @@
 
 namespace mdivicom::test {
 
+using EnvValues = std::map<std::string, std::optional<std::string>>;
+
 // Sets environment variables for its lifetime (std::nullopt unsets), then restores them.
 class ScopedEnv
 {
 public:
-  ScopedEnv(std::map<std::string, std::optional<std::string>> values);
+  explicit ScopedEnv(EnvValues values);
   ~ScopedEnv();
   ScopedEnv(const ScopedEnv&) = delete;
   ScopedEnv& operator=(const ScopedEnv&) = delete;

@@ -96,7 +96,9 @@ void decide_status(RunOutcome& outcome, const RunPlan& plan, const SupervisedEnd
 {
   outcome.exit_code = end.exit.exit_code;
   outcome.signal = end.exit.signal;
-  std::string killed = end.killed ? ", then SIGKILL after " + seconds_text(plan.kill_grace_s) : "";
+  std::string killed = end.second_interrupt ? ", then SIGKILL on a second interrupt"
+                      : end.killed          ? ", then SIGKILL after " + seconds_text(plan.kill_grace_s)
+                                            : "";
   if (end.cancelled_by != 0) {
     outcome.status = RunStatus::cancelled;
     outcome.error = {{"type", "mdivicom.Cancelled"},

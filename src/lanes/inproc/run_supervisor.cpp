@@ -144,12 +144,16 @@ SupervisedEnd supervise(ChildProcess& child, WorkerPipes& pipes, OutputSink& out
 
     bool new_interrupt = interrupt >= 0 && fds[interrupt_index].revents != 0 && drain_interrupt_fd(interrupt);
     if (end.cancelled_by == 0 && (new_interrupt || interrupt_requested())) {
+      if (interrupt >= 0) {
+        drain_interrupt_fd(interrupt); // this signal's byte, when poll() has not seen it yet
+      }
       end.cancelled_by = interrupt_requested() ? interrupt_signal() : SIGINT;
       child.signal_group(SIGINT); // Python turns it into KeyboardInterrupt: finally blocks run
       kill_at = after(grace_s);
     } else if (end.cancelled_by != 0 && new_interrupt && !end.killed) {
       child.signal_group(SIGKILL); // a second Ctrl-C: stop waiting
       end.killed = true;
+      end.second_interrupt = true;
     }
     if (deadline && Clock::now() >= *deadline && end.cancelled_by == 0) {
       end.timed_out = true;

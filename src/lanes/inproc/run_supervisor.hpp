@@ -23,7 +23,8 @@ struct SupervisedEnd
   ChildExit exit;
   bool timed_out = false;
   int cancelled_by = 0;                 // the signal mdivicom caught (SIGINT/SIGTERM), or 0
-  bool killed = false;                  // the grace period ran out and SIGKILL was sent
+  bool killed = false;                  // SIGKILL was sent: the grace period ran out, or
+  bool second_interrupt = false;        // a second interrupt asked not to wait
   std::vector<nlohmann::json> events;   // the worker's report, in order
 };
 

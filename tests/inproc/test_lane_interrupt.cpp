@@ -1,0 +1,151 @@
+#include <catch2/catch.hpp>
+
+#include "core/interrupt.hpp"
+#include "inproc_support.hpp"
+
+#include <chrono>
+#include <csignal>
+#include <fstream>
+#include <thread>
+
+#include <unistd.h>
+
+using namespace mdivicom;
+using namespace mdivicom::test;
+
+namespace {
+
+// Interrupts this process (as Ctrl-C would) once the plugin printed "ready".
+void interrupt_when_ready(CapturingSink& sink, int signal)
+{
+  sink.on_out = [signal, sent = false](const std::string& so_far) mutable {
+    if (!sent && so_far.find("ready\n") != std::string::npos) {
+      sent = true;
+      kill(getpid(), signal);
+    }
+  };
+}
+
+bool process_gone(pid_t pid)
+{
+  // Killed leftovers are reparented and reaped by init; give that a moment (not a timing check).
+  for (int i = 0; i < 200; ++i) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string text;
+    if (!stat || !std::getline(stat, text) || text.find(") Z ") != std::string::npos) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+} // namespace
+
+TEST_CASE("Ctrl-C is forwarded as KeyboardInterrupt, the plugin cleans up, and the run is cancelled", "[inproc][interrupt]")
+{
+  PythonSandbox sandbox;
+  LaneRun run(R"(
+import os, time
+def run(dataset_dir, out_dir, config, **kwargs):
+    try:
+        print("ready", flush=True)
+        time.sleep(600)
+    finally:
+        open(os.path.join(out_dir, "cleaned-up"), "w").write("yes")
+)");
+  InterruptScope scope;
+  CapturingSink sink;
+  interrupt_when_ready(sink, SIGINT);
+  RunOutcome outcome = execute(run.request, sink);
+  INFO("exit " << outcome.exit_code.value_or(-1) << " signal " << outcome.signal.value_or(0) << " stderr: " << sink.err_text);
+  CHECK(to_string(outcome.status) == "cancelled");
+  CHECK(outcome.error["type"] == "mdivicom.Cancelled");
+  CHECK(read_file(run.request.plugin_out_dir / "cleaned-up") == "yes");
+  CHECK(sink.err_text.find("KeyboardInterrupt") != std::string::npos);
+}
+
+TEST_CASE("SIGTERM to mdivicom cancels the run too", "[inproc][interrupt]")
+{
+  PythonSandbox sandbox;
+  LaneRun run("import time\ndef run(**kwargs):\n    print('ready', flush=True)\n    time.sleep(600)\n");
+  InterruptScope scope;
+  CapturingSink sink;
+  interrupt_when_ready(sink, SIGTERM);
+  RunOutcome outcome = execute(run.request, sink);
+  CHECK(to_string(outcome.status) == "cancelled");
+  CHECK(outcome.error["message"].get<std::string>().find("SIGTERM") != std::string::npos);
+}
+
+TEST_CASE("a plugin that swallows KeyboardInterrupt is killed after the grace period and cancelled", "[inproc][interrupt]")
+{
+  PythonSandbox sandbox;
+  LaneRun run(R"(
+import time
+def run(**kwargs):
+    announced = False
+    while True:
+        try:
+            if not announced:
+                announced = True
+                print("ready", flush=True)
+            time.sleep(600)
+        except KeyboardInterrupt:
+            pass
+)");
+  run.request.options["kill_grace_s"] = 0.5;
+  InterruptScope scope;
+  CapturingSink sink;
+  interrupt_when_ready(sink, SIGINT);
+  RunOutcome outcome = execute(run.request, sink);
+  CHECK(to_string(outcome.status) == "cancelled");
+  CHECK(outcome.signal == SIGKILL);
+}
+
+TEST_CASE("a second Ctrl-C kills a plugin that swallows the first without waiting for the grace period", "[inproc][interrupt]")
+{
+  PythonSandbox sandbox;
+  LaneRun run(R"(
+import time
+def run(**kwargs):
+    announced = False
+    while True:
+        try:
+            if not announced:
+                announced = True
+                print("ready", flush=True)
+            time.sleep(600)
+        except KeyboardInterrupt:
+            print("swallowed", flush=True)
+)");
+  run.request.options["kill_grace_s"] = 3600; // past the test's own timeout: only the second Ctrl-C ends it
+  InterruptScope scope;
+  CapturingSink sink;
+  sink.on_out = [sent = 0](const std::string& so_far) mutable {
+    if ((sent == 0 && so_far.find("ready\n") != std::string::npos) ||
+        (sent == 1 && so_far.find("swallowed\n") != std::string::npos)) {
+      ++sent;
+      kill(getpid(), SIGINT);
+    }
+  };
+  RunOutcome outcome = execute(run.request, sink);
+  CHECK(to_string(outcome.status) == "cancelled");
+  CHECK(outcome.signal == SIGKILL);
+  CHECK(outcome.error["message"].get<std::string>().find("second interrupt") != std::string::npos);
+}
+
+TEST_CASE("processes a plugin leaves behind are killed when the run ends", "[inproc][lane]")
+{
+  PythonSandbox sandbox;
+  LaneRun run(R"(
+import os, subprocess
+def run(dataset_dir, out_dir, config, **kwargs):
+    child = subprocess.Popen(["sleep", "1000"])
+    open(os.path.join(out_dir, "pid"), "w").write(str(child.pid))
+)");
+  CapturingSink sink;
+  RunOutcome outcome = execute(run.request, sink);
+  CHECK(to_string(outcome.status) == "succeeded");
+  pid_t leftover = std::stoi(read_file(run.request.plugin_out_dir / "pid"));
+  CHECK(process_gone(leftover));
+}

@@ -1,0 +1,181 @@
+#include <catch2/catch.hpp>
+
+#include "inproc_support.hpp"
+#include "lanes/inproc/inproc.hpp"
+
+#include <filesystem>
+
+using namespace mdivicom;
+using namespace mdivicom::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+size_t count_files(const fs::path& dir)
+{
+  size_t count = 0;
+  for (const auto& item : fs::recursive_directory_iterator(dir)) {
+    count += item.is_regular_file() ? 1 : 0;
+  }
+  return count;
+}
+
+} // namespace
+
+TEST_CASE("a plugin writing into the dataset is denied by Landlock and the dataset is untouched", "[inproc][sandbox]")
+{
+  PythonSandbox sandbox;
+  LaneRun run(R"(
+import os
+def run(dataset_dir, out_dir, config, **kwargs):
+    open(os.path.join(dataset_dir, "data", "readme.txt"), "a").write("tampered\n")
+)");
+  CapturingSink sink;
+  RunOutcome outcome = execute(run.request, sink);
+  CHECK(to_string(outcome.status) == "failed");
+  CHECK(outcome.error["type"] == "PermissionError");
+  CHECK(read_file(run.dataset / "data" / "readme.txt") == "original\n");
+  CHECK(count_files(run.dataset) == 1);
+}
+
+TEST_CASE("a plugin cannot create, delete or rename anything in the dataset", "[inproc][sandbox]")
+{
+  PythonSandbox sandbox;
+  LaneRun run(R"(
+import os, shutil
+def run(dataset_dir, out_dir, config, **kwargs):
+    denied = []
+    attempts = {
+        "create": lambda: open(os.path.join(dataset_dir, "new.txt"), "w"),
+        "mkdir": lambda: os.mkdir(os.path.join(dataset_dir, "newdir")),
+        "unlink": lambda: os.unlink(os.path.join(dataset_dir, "data", "readme.txt")),
+        "rename": lambda: os.rename(os.path.join(dataset_dir, "data", "readme.txt"), os.path.join(dataset_dir, "x.txt")),
+        "move_out": lambda: shutil.move(os.path.join(dataset_dir, "data", "readme.txt"), out_dir),
+        "truncate": lambda: os.truncate(os.path.join(dataset_dir, "data", "readme.txt"), 0),
+        "symlink": lambda: os.symlink("/etc/passwd", os.path.join(dataset_dir, "link")),
+    }
+    for name, attempt in attempts.items():
+        try:
+            attempt()
+        except PermissionError:
+            denied.append(name)
+    print(",".join(denied))
+)");
+  CapturingSink sink;
+  RunOutcome outcome = execute(run.request, sink);
+  CHECK(to_string(outcome.status) == "succeeded");
+  CHECK(sink.out_text == "create,mkdir,unlink,rename,move_out,truncate,symlink\n");
+  CHECK(read_file(run.dataset / "data" / "readme.txt") == "original\n");
+  CHECK(count_files(run.dataset) == 1);
+}
+
+TEST_CASE("a plugin writing outside its output, work and temp dirs is denied", "[inproc][sandbox]")
+{
+  PythonSandbox sandbox;
+  LaneRun run(R"(
+import os, tempfile
+def run(dataset_dir, out_dir, config, *, work_dir=None, dry_run=False):
+    # allowed: its out dir, the work dir, the private temp dir
+    open(os.path.join(out_dir, "ok.txt"), "w").write("out")
+    os.makedirs(os.path.join(out_dir, "dataset", "sessions"))
+    open(os.path.join(work_dir, "ok.txt"), "w").write("work")
+    with tempfile.NamedTemporaryFile(delete=False) as f:
+        f.write(b"tmp")
+    print(tempfile.gettempdir())
+    open("/dev/null", "w").write("discarded")
+    # denied: a sibling output dir of another plugin, the out root itself
+    sibling = os.path.join(os.path.dirname(out_dir), "other-plugin")
+    open(os.path.join(sibling, "stolen.txt"), "w").write("nope")
+)");
+  fs::create_directories(run.out_root / "other-plugin");
+  CapturingSink sink;
+  RunOutcome outcome = execute(run.request, sink);
+  CHECK(to_string(outcome.status) == "failed");
+  CHECK(outcome.error["type"] == "PermissionError");
+  CHECK(outcome.error["message"].get<std::string>().find("other-plugin") != std::string::npos);
+  CHECK(sink.out_text == run.request.tmp_dir.string() + "\n");
+  CHECK(read_file(run.request.plugin_out_dir / "ok.txt") == "out");
+  CHECK(read_file(run.request.work_dir / "ok.txt") == "work");
+  CHECK(count_files(run.request.tmp_dir) == 1);
+  CHECK_FALSE(fs::exists(run.out_root / "other-plugin" / "stolen.txt"));
+  const auto& facts = outcome.facts["sandbox"];
+  CHECK(facts["writable_dirs"] == nlohmann::json::array({run.request.plugin_out_dir.string(),
+                                                          run.request.work_dir.string(),
+                                                          run.request.tmp_dir.string()}));
+}
+
+TEST_CASE("without Landlock a plugin still runs and the record says the sandbox was not enforced", "[inproc][sandbox]")
+{
+  PythonSandbox sandbox;
+  ScopedEnv off(EnvValues{{"MDIVICOM_LANDLOCK", "off"}});
+  LaneRun run(R"(
+import os
+def run(dataset_dir, out_dir, config, **kwargs):
+    open(os.path.join(os.path.dirname(out_dir), "outside.txt"), "w").write("unconfined")
+)");
+  CapturingSink sink;
+  RunOutcome outcome = execute(run.request, sink);
+  CHECK(to_string(outcome.status) == "succeeded");
+  CHECK(outcome.facts["sandbox"]["enforced"] == false);
+  CHECK(outcome.facts["sandbox"]["reason"].get<std::string>().find("MDIVICOM_LANDLOCK") != std::string::npos);
+  CHECK(read_file(run.out_root / "outside.txt") == "unconfined");
+}
+
+TEST_CASE("more than a MiB on both stdout and stderr streams through without deadlock or loss", "[inproc][output]")
+{
+  PythonSandbox sandbox;
+  LaneRun run(R"(
+import sys
+def run(**kwargs):
+    line = "x" * 1023 + "\n"
+    for i in range(2048):
+        sys.stdout.write(line)
+        sys.stderr.write(line.replace("x", "e"))
+    sys.stdout.write("y" * (3 << 20))
+    sys.stdout.write("\nend\n")
+)");
+  CapturingSink sink;
+  RunOutcome outcome = execute(run.request, sink);
+  CHECK(to_string(outcome.status) == "succeeded");
+  CHECK(sink.out_text.size() == 2048 * 1024 + (3u << 20) + 5);
+  CHECK(sink.err_text.size() == 2048 * 1024);
+  CHECK(sink.out_text.ends_with("y\nend\n"));
+}
+
+TEST_CASE("the config reaches the plugin exactly as Python's json module parses it", "[inproc][config]")
+{
+  PythonSandbox sandbox;
+  std::string config_text =
+    R"({"big":123456789012345678901234567890123,"cloud":{"api_key":"s3cr3t"},"e":1e-05,"f":0.1,"huge":1e+300,)"
+    R"("neg":-0.0,"nested":[1,2.5,{"ü":"ünïcødé ✓ 🎉"}],"third":0.30000000000000004})";
+  LaneRun run(R"(
+import json, os
+def run(dataset_dir, out_dir, config, **kwargs):
+    assert isinstance(config["big"], int)
+    with open(os.path.join(out_dir, "config.json"), "w", encoding="utf-8") as f:
+        f.write(json.dumps(config, sort_keys=True, ensure_ascii=False))
+)",
+              config_text);
+  CapturingSink sink;
+  RunOutcome outcome = execute(run.request, sink);
+  REQUIRE(to_string(outcome.status) == "succeeded");
+  CHECK(read_file(run.request.plugin_out_dir / "config.json") == python_json_roundtrip(config_text));
+}
+
+TEST_CASE("describe gives the plan without running the plugin", "[inproc][lane]")
+{
+  PythonSandbox sandbox;
+  LaneRun run("import os\ndef run(out_dir, **kwargs):\n    open(os.path.join(out_dir, 'ran'), 'w')\n",
+              R"({"threshold":0.5})");
+  nlohmann::json plan = inproc::make_python_lane()->describe(run.request);
+  CHECK(plan["backend"] == "python");
+  CHECK(plan["python"]["executable"] == "/usr/bin/python3");
+  CHECK(plan["python"]["callable"] == "lane_plugin:run");
+  CHECK(plan["python"]["sys_path_prepend"] == nlohmann::json::array({run.root.string()}));
+  CHECK(plan["python"]["kwargs"]["config"]["threshold"] == 0.5);
+  CHECK(plan["python"]["kwargs"]["out_dir"] == run.request.plugin_out_dir.string());
+  CHECK(plan["python"]["kwargs"]["dry_run"] == false);
+  CHECK(plan["environment"]["TMPDIR"] == run.request.tmp_dir.string());
+  CHECK(plan["sandbox"]["writable_dirs"].size() == 3);
+  CHECK_FALSE(fs::exists(run.request.plugin_out_dir / "ran"));
+}
