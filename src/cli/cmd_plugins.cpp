@@ -10,9 +10,9 @@ namespace mdivicom::cli {
 
 namespace {
 
-void list_plugins(bool as_json)
+void list_plugins(bool as_json, const std::string& python_env)
 {
-  PluginCatalog catalog = make_catalog();
+  PluginCatalog catalog = make_catalog(python_env);
   const auto& plugins = catalog.plugins();
   if (as_json) {
     nlohmann::json list = nlohmann::json::array();
@@ -34,9 +34,9 @@ void list_plugins(bool as_json)
   }
 }
 
-void show_plugin(const std::string& ref)
+void show_plugin(const std::string& ref, const std::string& python_env)
 {
-  PluginCatalog catalog = make_catalog();
+  PluginCatalog catalog = make_catalog(python_env);
   std::cout << dump_json(catalog.resolve(ref).object) << "\n";
 }
 
@@ -66,16 +66,20 @@ void add_plugins_commands(CLI::App& app)
 {
   auto* plugins = app.add_subcommand("plugins", "List, show and check plugins");
   plugins->require_subcommand(1);
+  plugins->fallthrough(); // so "plugins list --python-env X" works too
+  auto python_env = std::make_shared<std::string>();
+  plugins->add_option("--python-env", *python_env,
+                      "A virtual environment whose Python plugins to list (default: $MDIVICOM_PYTHON_ENV, $VIRTUAL_ENV)");
 
   auto* list = plugins->add_subcommand("list", "List every plugin found (manifests and Python entry points)");
   auto list_json = std::make_shared<bool>(false);
   list->add_flag("--json", *list_json, "Print the normalized plugin objects as JSON");
-  list->callback([list_json] { list_plugins(*list_json); });
+  list->callback([list_json, python_env] { list_plugins(*list_json, *python_env); });
 
   auto* info = plugins->add_subcommand("info", "Print one plugin as JSON");
   auto ref = std::make_shared<std::string>();
   info->add_option("plugin_ref", *ref, "<id> or <publisher>/<id>")->required();
-  info->callback([ref] { show_plugin(*ref); });
+  info->callback([ref, python_env] { show_plugin(*ref, *python_env); });
 
   auto* validate = plugins->add_subcommand("validate", "Check manifest files against the v0.1 schema");
   auto files = std::make_shared<std::vector<std::string>>();

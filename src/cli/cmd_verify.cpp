@@ -1,9 +1,47 @@
 #include "cli/commands.hpp"
 
+#include "core/error.hpp"
+#include "core/interrupt.hpp"
+#include "core/verify.hpp"
+
+#include <iostream>
+
 namespace mdivicom::cli {
 
-void add_verify_command(CLI::App& /*app*/)
+namespace {
+
+struct VerifyArgs
 {
+  std::string path;
+  bool as_json = false;
+};
+
+void verify(const VerifyArgs& args)
+{
+  InterruptScope interrupts; // Ctrl-C while hashing ends with 130, not a half-printed report
+  VerifyReport report = verify_outputs(args.path);
+  if (args.as_json) {
+    std::cout << dump_json(report.to_json()) << "\n";
+  } else {
+    std::cout << report.to_text();
+  }
+  if (!report.ok()) {
+    set_exit_code(static_cast<int>(ExitCode::failed));
+  }
+}
+
+} // namespace
+
+void add_verify_command(CLI::App& app)
+{
+  auto args = std::make_shared<VerifyArgs>();
+  auto* command = app.add_subcommand(
+    "verify", "Recompute the outputs of every run under an --out directory (or in a pack) and compare them with "
+              "the run records: reports modified, missing and unexpected files; exit 1 on any difference");
+  command->add_option("out", args->path, "The --out directory of earlier runs, or a pack made by 'mdivicom pack'")
+    ->required();
+  command->add_flag("--json", args->as_json, "Print the report as JSON");
+  command->callback([args] { verify(*args); });
 }
 
 } // namespace mdivicom::cli

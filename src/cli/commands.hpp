@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "core/discovery.hpp"
+#include "core/lane.hpp"
 
 namespace mdivicom::cli {
 
@@ -37,8 +38,12 @@ void set_exit_code(int code);
 int requested_exit_code();
 
 // Every plugin source: entry manifests first, then installed Python entry points and
-// MDIVICOM_DEV_PLUGIN_ROOTS (the in-process lane's sources).
-PluginCatalog make_catalog();
+// MDIVICOM_DEV_PLUGIN_ROOTS (the in-process lane's sources). An empty python_env means
+// $MDIVICOM_PYTHON_ENV, then $VIRTUAL_ENV, then the system Python.
+PluginCatalog make_catalog(const std::string& python_env = "");
+
+// The lane that runs plugins of a kind ("python", "container"); null for an unknown kind.
+std::unique_ptr<Lane> make_lane(const std::string& kind);
 
 // JSON as the reference prints it: indented by 2, keys sorted, non-ASCII kept.
 std::string dump_json(const nlohmann::json& value);

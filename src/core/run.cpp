@@ -1,0 +1,186 @@
+#include "core/run.hpp"
+
+#include "core/fs_util.hpp"
+#include "core/host_facts.hpp"
+#include "core/interrupt.hpp"
+#include "core/output_slot.hpp"
+#include "core/redact.hpp"
+#include "core/run_log.hpp"
+#include "core/run_plan.hpp"
+#include "core/run_record.hpp"
+
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+
+#include <spdlog/spdlog.h>
+
+namespace mdivicom {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// The private scratch directory of one run, removed with everything in it at the end.
+class ScratchDir
+{
+public:
+  explicit ScratchDir(const std::string& run_id)
+  {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string pattern = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/mdivicom-" + run_id + "-XXXXXX";
+    if (mkdtemp(pattern.data()) == nullptr) {
+      throw Error("cannot create a scratch directory " + pattern + "; check TMPDIR");
+    }
+    m_path = pattern;
+  }
+  ~ScratchDir()
+  {
+    std::error_code ignored;
+    fs::remove_all(m_path, ignored);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const fs::path& path() const { return m_path; }
+
+private:
+  fs::path m_path;
+};
+
+void create_dir(const fs::path& dir, const char* what)
+{
+  std::error_code error;
+  fs::create_directories(dir, error);
+  if (error) {
+    throw usage_error(std::string("cannot create the ") + what + " " + dir.string() + ": " + error.message());
+  }
+}
+
+// The contract asks plugins for out_dir/provenance.json; when one did not write it, the runner
+// leaves the run-level facts there so the directory stays self-describing when copied alone.
+void write_fallback_provenance(const RunRequest& request, const nlohmann::json& record)
+{
+  fs::path path = request.plugin_out_dir / "provenance.json";
+  std::error_code error;
+  if (fs::exists(fs::symlink_status(path, error)) || !fs::is_directory(request.plugin_out_dir, error)) {
+    return;
+  }
+  nlohmann::json provenance = {{"written_by", "mdivicom (the plugin wrote no provenance.json)"}};
+  for (const char* key : {"run_id", "plugin", "backend", "status", "started_at", "finished_at", "dataset_dir",
+                          "config_hash_sha256", "runner", "container", "python", "dataset"}) {
+    if (record.contains(key)) {
+      provenance[key] = record[key];
+    }
+  }
+  write_file_atomic(path, provenance.dump(2) + "\n");
+}
+
+ExitCode exit_code_for(RunStatus status)
+{
+  switch (status) {
+  case RunStatus::succeeded: return ExitCode::ok;
+  case RunStatus::cancelled: return ExitCode::interrupted;
+  default: return ExitCode::failed;
+  }
+}
+
+nlohmann::json plan_summary(const RunPlan& plan, Lane& lane)
+{
+  const RunRequest& request = plan.request;
+  return {
+    {"plugin", request.plugin.ref()},
+    {"kind", request.plugin.kind()},
+    {"backend", request.backend},
+    {"dataset_dir", request.dataset_dir.string()},
+    {"plugin_out_dir", request.plugin_out_dir.string()},
+    {"config_hash_sha256", plan.config.hash},
+    {"config", redact(plan.config.value)},
+    {"dry_run", request.dry_run},
+    {"lane", lane.describe(request)},
+  };
+}
+
+} // namespace
+
+ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const LaneFactory& lanes)
+{
+  RunPlan plan = plan_run(catalog, options);
+  RunRequest& request = plan.request;
+  std::unique_ptr<Lane> lane = lanes(request.plugin.kind());
+  if (!lane) {
+    throw usage_error("no lane can run plugins of kind '" + request.plugin.kind() + "'");
+  }
+  ScratchDir scratch(request.run_id);
+  request.tmp_dir = scratch.path() / "tmp";
+  create_dir(request.tmp_dir, "scratch directory");
+  if (!plan.work_dir_given) {
+    request.work_dir = scratch.path() / "work";
+  }
+  if (options.plan_only) {
+    std::cout << plan_summary(plan, *lane).dump(2) << "\n";
+    return ExitCode::ok;
+  }
+
+  const fs::path runs_dir = request.out_root / "_runs";
+  create_dir(runs_dir, "run record directory");
+  create_dir(request.work_dir, "work directory");
+  OutputSlot slot(request.plugin_out_dir, runs_dir, request.run_id, options.overwrite);
+
+  const fs::path record_path = runs_dir / (request.run_id + ".json");
+  nlohmann::json record = initial_record(plan);
+  if (!slot.parked_dir().empty()) {
+    record["previous_outputs"] = {{"parked_at", slot.parked_dir().string()}, {"outcome", "pending"}};
+  }
+  InterruptScope interrupts;
+  write_record(record_path, record);
+  spdlog::info("run {}: {} on {}", request.run_id, request.plugin.ref(), request.dataset_dir.string());
+
+  RunLog log(request.log_path, secret_strings(plan.config.value), options.echo_output);
+  const std::string started_at = utc_timestamp_now();
+  const auto start = std::chrono::steady_clock::now();
+  RunOutcome outcome;
+  try {
+    outcome = lane->execute(request, log);
+  } catch (const std::exception& e) {
+    outcome.status = interrupt_requested() ? RunStatus::cancelled : RunStatus::failed;
+    outcome.error = {{"type", "RunnerError"}, {"message", e.what()}};
+  }
+  log.flush();
+  const double duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  add_outcome(record, outcome, started_at, utc_timestamp_now(), duration_s);
+  if (outcome.error.is_object()) {
+    log.note("error: " + outcome.error.value("type", std::string()) + ": " + outcome.error.value("message", std::string()));
+  }
+
+  const bool succeeded = outcome.status == RunStatus::succeeded;
+  try {
+    write_fallback_provenance(request, record);
+    record["previous_outputs"] = slot.settle(succeeded);
+  } catch (const Error& e) {
+    record["warnings"].push_back(e.what());
+    spdlog::error("{}", e.what());
+  }
+  if (record["previous_outputs"].is_null()) {
+    record.erase("previous_outputs");
+  }
+  write_record(record_path, record);
+
+  std::string summary = "run " + request.run_id + " " + std::string(to_string(outcome.status));
+  if (outcome.exit_code && !succeeded) {
+    summary += " (exit code " + std::to_string(*outcome.exit_code) + ")";
+  }
+  if (outcome.signal) {
+    summary += " (signal " + std::to_string(*outcome.signal) + ")";
+  }
+  if (outcome.error.is_object() && !succeeded) {
+    summary += ": " + outcome.error.value("message", std::string());
+  }
+  if (succeeded) {
+    spdlog::info("{}; outputs in {}, record {}", summary, request.plugin_out_dir.string(), record_path.string());
+  } else {
+    spdlog::error("{}; record {}, log {}", summary, record_path.string(), request.log_path.string());
+  }
+  return exit_code_for(outcome.status);
+}
+
+} // namespace mdivicom

@@ -1,0 +1,149 @@
+#include <catch2/catch.hpp>
+
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+#include <nlohmann/json.hpp>
+
+using mdivicom::test::CommandOptions;
+using mdivicom::test::run_mdivicom;
+using mdivicom::test::TempDir;
+using mdivicom::test::write_file;
+
+namespace {
+
+std::string manifest(const std::string& id, const std::string& publisher, const std::string& kind = "python")
+{
+  nlohmann::json meta = {{"api_version", "mdivicomtools.plugin.v0.1"}, {"id", id}, {"kind", kind},
+                         {"version", "1.2.3"}, {"description", "Cafe\u0301 plugin"}};
+  if (!publisher.empty()) {
+    meta["publisher"] = publisher;
+  }
+  nlohmann::json entry = kind == "python" ? nlohmann::json{{"callable", "pkg.mod:run"}}
+                                          : nlohmann::json{{"image", "localhost/x:1"}, {"argv", {"true"}}};
+  return nlohmann::json({{"meta", meta}, {"entry", entry}}).dump();
+}
+
+// Only the manifests of `dir`: no user plugins, no built-ins' surprises, no Python packages.
+CommandOptions isolated(const TempDir& dir, const TempDir& home)
+{
+  CommandOptions options;
+  options.env = {{"MDIVICOM_PLUGIN_PATH", dir.path().string()},
+                 {"XDG_DATA_HOME", (home / "data").string()},
+                 {"XDG_CACHE_HOME", (home / "cache").string()},
+                 {"HOME", home.path().string()},
+                 {"PYTHONPATH", (home / "nothing").string()},
+                 {"MDIVICOM_DEV_PLUGIN_ROOTS", mdivicom::test::k_unset},
+                 {"VIRTUAL_ENV", mdivicom::test::k_unset}};
+  return options;
+}
+
+} // namespace
+
+TEST_CASE("plugins list prints publisher/id, kind and version separated by tabs", "[cli][plugins]")
+{
+  TempDir dir, home;
+  write_file(dir / "a.json", manifest("sync-audio", "lab"));
+  write_file(dir / "b.json", manifest("count", "", "container"));
+  auto result = run_mdivicom({"plugins", "list"}, isolated(dir, home));
+  CHECK(result.exit_code == 0);
+  CHECK_THAT(result.out, Catch::Contains("lab/sync-audio\tpython\t1.2.3\n"));
+  CHECK_THAT(result.out, Catch::Contains("count\tcontainer\t1.2.3\n"));
+}
+
+TEST_CASE("plugins list --json prints normalized objects with sorted keys and indent 2", "[cli][plugins]")
+{
+  TempDir dir, home;
+  write_file(dir / "a.json", manifest("sync-audio", "lab"));
+  auto result = run_mdivicom({"plugins", "list", "--json"}, isolated(dir, home));
+  REQUIRE(result.exit_code == 0);
+  auto list = nlohmann::json::parse(result.out);
+  nlohmann::json* plugin = nullptr;
+  for (auto& item : list) {
+    if (item["id"] == "sync-audio") {
+      plugin = &item;
+    }
+  }
+  REQUIRE(plugin != nullptr);
+  CHECK((*plugin)["run_ref"] == "pkg.mod:run");
+  CHECK((*plugin)["publisher"] == "lab");
+  CHECK((*plugin)["manifest_path"] == (dir / "a.json").string());
+  CHECK((*plugin)["description"] == "Cafe\u0301 plugin");
+  CHECK(result.out == list.dump(2) + "\n");
+  CHECK_THAT(result.out, Catch::Contains("Cafe\u0301")); // non-ASCII written as itself
+}
+
+TEST_CASE("plugins list says so when nothing is found", "[cli][plugins]")
+{
+  TempDir dir, home;
+  auto options = isolated(dir, home);
+  auto result = run_mdivicom({"plugins", "list"}, options);
+  CHECK(result.exit_code == 0);
+  // The built-in manifests may list plugins; an empty search path proper says "(no plugins found)".
+  if (result.out.find('\t') == std::string::npos) {
+    CHECK(result.out == "(no plugins found)\n");
+  }
+}
+
+TEST_CASE("a malformed manifest is listed as an error and the others still list", "[cli][plugins]")
+{
+  TempDir dir, home;
+  write_file(dir / "good.json", manifest("good", ""));
+  write_file(dir / "broken.json", "{\"meta\": ");
+  auto result = run_mdivicom({"plugins", "list"}, isolated(dir, home));
+  CHECK(result.exit_code == 0);
+  CHECK_THAT(result.out, Catch::Contains("good\tpython\t1.2.3\n"));
+  CHECK_THAT(result.out, Catch::Contains("broken\terror\t\n"));
+  CHECK_THAT(result.err, Catch::Contains((dir / "broken.json").string() + ": malformed JSON"));
+}
+
+TEST_CASE("plugins info prints one plugin and refuses unknown or ambiguous references", "[cli][plugins]")
+{
+  TempDir dir, home;
+  write_file(dir / "a.json", manifest("sync", "lab-a"));
+  write_file(dir / "b.json", manifest("sync", "lab-b"));
+  auto options = isolated(dir, home);
+
+  auto found = run_mdivicom({"plugins", "info", "lab-b/sync"}, options);
+  CHECK(found.exit_code == 0);
+  CHECK(nlohmann::json::parse(found.out)["publisher"] == "lab-b");
+
+  auto ambiguous = run_mdivicom({"plugins", "info", "sync"}, options);
+  CHECK(ambiguous.exit_code == 2);
+  CHECK_THAT(ambiguous.err, Catch::Contains("ambiguous"));
+  CHECK_THAT(ambiguous.err, Catch::Contains("lab-a/sync"));
+  CHECK_THAT(ambiguous.err, Catch::Contains("lab-b/sync"));
+
+  auto missing = run_mdivicom({"plugins", "info", "nope"}, options);
+  CHECK(missing.exit_code == 2);
+  CHECK_THAT(missing.err, Catch::Contains("mdivicom: error: Plugin not found: nope"));
+}
+
+TEST_CASE("plugins validate reports every problem and exits 1", "[cli][plugins]")
+{
+  TempDir dir, home;
+  write_file(dir / "ok.json", manifest("fine", ""));
+  auto bad = std::string(MDIVICOM_TEST_DATA) + "/manifests/bad/id-dotdot.json";
+  auto result = run_mdivicom({"plugins", "validate", (dir / "ok.json").string(), bad}, isolated(dir, home));
+  CHECK(result.exit_code == 1);
+  CHECK_THAT(result.out, Catch::Contains((dir / "ok.json").string() + ": ok"));
+  CHECK_THAT(result.out, Catch::Contains(bad + ": /meta/id: must be a slug"));
+  auto good = run_mdivicom({"plugins", "validate", (dir / "ok.json").string()}, isolated(dir, home));
+  CHECK(good.exit_code == 0);
+}
+
+TEST_CASE("usage errors exit 2 and --version and --help exit 0", "[cli]")
+{
+  CHECK(run_mdivicom({"--version"}).exit_code == 0);
+  CHECK_THAT(run_mdivicom({"--version"}).out, Catch::StartsWith("mdivicom "));
+  for (const auto& command : std::vector<std::vector<std::string>>{
+         {"--help"}, {"plugins", "--help"}, {"plugins", "list", "--help"}, {"run", "--help"},
+         {"resultbundles", "--help"}}) {
+    INFO(command.front() << " " << command.back());
+    CHECK(run_mdivicom(command).exit_code == 0);
+  }
+  CHECK(run_mdivicom({}).exit_code == 2);
+  CHECK(run_mdivicom({"frobnicate"}).exit_code == 2);
+  CHECK(run_mdivicom({"plugins", "list", "--bogus"}).exit_code == 2);
+  CHECK(run_mdivicom({"plugins", "info"}).exit_code == 2);
+}

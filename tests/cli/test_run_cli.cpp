@@ -1,0 +1,150 @@
+#include <catch2/catch.hpp>
+
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+#include <nlohmann/json.hpp>
+
+using mdivicom::test::CommandOptions;
+using mdivicom::test::CommandResult;
+using mdivicom::test::read_file;
+using mdivicom::test::run_mdivicom;
+using mdivicom::test::TempDir;
+using mdivicom::test::write_file;
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// A workspace with one Python plugin manifest ("checker", config_schema: threshold <= 5) and a
+// small dataset. Planning errors must be found before any lane runs.
+struct Workspace
+{
+  TempDir root;
+  fs::path dataset = root / "dataset";
+  fs::path out = root / "out";
+  CommandOptions options;
+
+  Workspace()
+  {
+    nlohmann::json meta = {{"api_version", "mdivicomtools.plugin.v0.1"}, {"id", "checker"}, {"kind", "python"},
+                           {"version", "1.0.0"}, {"description", "checks"},
+                           {"config_schema", {{"type", "object"},
+                                              {"properties", {{"threshold", {{"type", "number"}, {"maximum", 5}}}}}}}};
+    write_file(root / "manifests" / "checker.json",
+               nlohmann::json({{"meta", meta}, {"entry", {{"callable", "checker_mod:run"}}}}).dump());
+    write_file(dataset / "sessions" / "ses-01" / "raw" / "gaze" / "g.csv", "t,x\n0,1\n");
+    options.env = {{"MDIVICOM_PLUGIN_PATH", (root / "manifests").string()},
+                   {"XDG_DATA_HOME", (root / "xdg").string()},
+                   {"XDG_CACHE_HOME", (root / "cache").string()},
+                   {"MDIVICOM_DEV_PLUGIN_ROOTS", mdivicom::test::k_unset}};
+  }
+
+  CommandResult run(std::vector<std::string> extra) const
+  {
+    std::vector<std::string> args = {"run", "checker"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_mdivicom(args, options);
+  }
+};
+
+void check_usage_error(const CommandResult& result, const std::string& fragment)
+{
+  INFO(result.err);
+  CHECK(result.exit_code == 2);
+  CHECK_THAT(result.err, Catch::Contains("mdivicom: error: "));
+  CHECK_THAT(result.err, Catch::Contains(fragment));
+}
+
+} // namespace
+
+TEST_CASE("run refuses a missing dataset or a dataset that is a file", "[cli][run]")
+{
+  Workspace ws;
+  check_usage_error(ws.run({"--dataset", (ws.root / "nope").string(), "--out", ws.out.string()}), "does not exist");
+  write_file(ws.root / "file.txt", "x");
+  check_usage_error(ws.run({"--dataset", (ws.root / "file.txt").string(), "--out", ws.out.string()}),
+                    "is not a directory");
+  CHECK_FALSE(fs::exists(ws.out));
+}
+
+TEST_CASE("run refuses an output directory inside the dataset or containing it", "[cli][run]")
+{
+  Workspace ws;
+  check_usage_error(ws.run({"--dataset", ws.dataset.string(), "--out", (ws.dataset / "out").string()}),
+                    "lies inside the dataset");
+  check_usage_error(ws.run({"--dataset", ws.dataset.string(), "--out", ws.root.path().string()}),
+                    "contains the dataset");
+  // The same through a symlink to the dataset.
+  fs::create_directory_symlink(ws.dataset, ws.root / "link");
+  check_usage_error(ws.run({"--dataset", (ws.root / "link").string(), "--out", (ws.dataset / "o").string()}),
+                    "lies inside the dataset");
+  CHECK_FALSE(fs::exists(ws.dataset / "out"));
+  CHECK_FALSE(fs::exists(ws.dataset / "o"));
+}
+
+TEST_CASE("run refuses malformed config text and unreadable config files", "[cli][run]")
+{
+  Workspace ws;
+  auto base = std::vector<std::string>{"--dataset", ws.dataset.string(), "--out", ws.out.string()};
+  auto with = [&](const std::string& config) {
+    auto args = base;
+    args.insert(args.end(), {"--config", config});
+    return ws.run(args);
+  };
+  check_usage_error(with("{\"threshold\": "), "config");
+  check_usage_error(with("[1, 2]"), "object");
+  write_file(ws.root / "bad.json", "{oops}");
+  check_usage_error(with((ws.root / "bad.json").string()), (ws.root / "bad.json").string());
+  CHECK_FALSE(fs::exists(ws.out / "_runs"));
+}
+
+TEST_CASE("run refuses a config that breaks the plugin's config_schema, naming key and rule", "[cli][run]")
+{
+  Workspace ws;
+  auto result = ws.run({"--dataset", ws.dataset.string(), "--out", ws.out.string(), "--config", "{\"threshold\": 7}"});
+  check_usage_error(result, "checker");
+  CHECK_THAT(result.err, Catch::Contains("/threshold"));
+  CHECK_THAT(result.err, Catch::Contains("maximum"));
+  CHECK_FALSE(fs::exists(ws.out / "_runs"));
+}
+
+TEST_CASE("run refuses a backend that does not fit the plugin's kind", "[cli][run]")
+{
+  Workspace ws;
+  check_usage_error(ws.run({"--dataset", ws.dataset.string(), "--out", ws.out.string(), "--backend", "docker"}),
+                    "python plugin");
+  check_usage_error(ws.run({"--dataset", ws.dataset.string(), "--out", ws.out.string(), "--backend", "wasm"}),
+                    "backend");
+}
+
+TEST_CASE("run refuses to touch earlier outputs without --overwrite", "[cli][run]")
+{
+  Workspace ws;
+  write_file(ws.out / "checker" / "result.csv", "precious");
+  auto result = ws.run({"--dataset", ws.dataset.string(), "--out", ws.out.string()});
+  check_usage_error(result, "--overwrite");
+  CHECK(read_file(ws.out / "checker" / "result.csv") == "precious");
+}
+
+TEST_CASE("run of an unknown plugin says not found", "[cli][run]")
+{
+  Workspace ws;
+  auto result = run_mdivicom({"run", "nope", "--dataset", ws.dataset.string(), "--out", ws.out.string()}, ws.options);
+  check_usage_error(result, "Plugin not found: nope");
+}
+
+TEST_CASE("run --plan prints the plan and changes nothing on disk", "[cli][run]")
+{
+  Workspace ws;
+  auto result = ws.run({"--dataset", ws.dataset.string(), "--out", ws.out.string(), "--plan",
+                        "--config", "{\"threshold\": 2, \"api_key\": \"sk-123456\"}"});
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  auto plan = nlohmann::json::parse(result.out);
+  CHECK(plan["plugin"] == "checker");
+  CHECK(plan["plugin_out_dir"] == (ws.out / "checker").string());
+  CHECK(plan["config"]["api_key"] == "***REDACTED***");
+  CHECK(plan["config_hash_sha256"].get<std::string>().size() == 64);
+  CHECK_FALSE(fs::exists(ws.out));
+}

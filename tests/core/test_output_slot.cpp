@@ -1,0 +1,75 @@
+#include <catch2/catch.hpp>
+
+#include "core/error.hpp"
+#include "core/output_slot.hpp"
+#include "support/temp_dir.hpp"
+
+using mdivicom::OutputSlot;
+using mdivicom::test::read_file;
+using mdivicom::test::TempDir;
+using mdivicom::test::write_file;
+
+namespace fs = std::filesystem;
+
+TEST_CASE("a missing plugin output directory is created and nothing is parked", "[core][outputs]")
+{
+  TempDir out;
+  OutputSlot slot(out / "tool", out / "_runs", "r1", false);
+  CHECK(fs::is_directory(out / "tool"));
+  CHECK(slot.parked_dir().empty());
+  CHECK(slot.settle(false).is_null());
+  CHECK(fs::is_directory(out / "tool"));
+}
+
+TEST_CASE("earlier outputs are refused without --overwrite and left untouched", "[core][outputs]")
+{
+  TempDir out;
+  write_file(out / "tool" / "result.csv", "old");
+  fs::create_directories(out / "_runs");
+  try {
+    OutputSlot slot(out / "tool", out / "_runs", "r1", false);
+    FAIL("no error");
+  } catch (const mdivicom::Error& e) {
+    CHECK(e.code() == mdivicom::ExitCode::usage);
+    CHECK_THAT(std::string(e.what()), Catch::Contains("--overwrite"));
+  }
+  CHECK(read_file(out / "tool" / "result.csv") == "old");
+}
+
+TEST_CASE("with --overwrite a failed run restores the earlier outputs", "[core][outputs]")
+{
+  TempDir out;
+  write_file(out / "tool" / "result.csv", "old");
+  fs::create_directories(out / "_runs");
+  OutputSlot slot(out / "tool", out / "_runs", "r2", true);
+  CHECK_FALSE(fs::exists(out / "tool" / "result.csv"));
+  CHECK(read_file(slot.parked_dir() / "result.csv") == "old");
+  write_file(out / "tool" / "partial.csv", "half");
+  auto fragment = slot.settle(false);
+  CHECK(fragment["outcome"] == "restored");
+  CHECK(read_file(out / "tool" / "result.csv") == "old");
+  CHECK_FALSE(fs::exists(out / "tool" / "partial.csv"));
+  CHECK(read_file(out / "_runs" / "r2.failed-outputs" / "partial.csv") == "half");
+  CHECK_FALSE(fs::exists(out / "_runs" / "r2.previous"));
+}
+
+TEST_CASE("with --overwrite a successful run replaces the earlier outputs", "[core][outputs]")
+{
+  TempDir out;
+  write_file(out / "tool" / "result.csv", "old");
+  fs::create_directories(out / "_runs");
+  OutputSlot slot(out / "tool", out / "_runs", "r3", true);
+  write_file(out / "tool" / "result.csv", "new");
+  auto fragment = slot.settle(true);
+  CHECK(fragment["outcome"] == "replaced");
+  CHECK(read_file(out / "tool" / "result.csv") == "new");
+  CHECK_FALSE(fs::exists(out / "_runs" / "r3.previous"));
+}
+
+TEST_CASE("a file where the plugin output directory should be is refused", "[core][outputs]")
+{
+  TempDir out;
+  write_file(out / "tool", "not a dir");
+  CHECK_THROWS_AS(OutputSlot(out / "tool", out / "_runs", "r4", true), mdivicom::Error);
+  CHECK(read_file(out / "tool") == "not a dir");
+}
