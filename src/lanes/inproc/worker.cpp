@@ -74,7 +74,8 @@ WorkerRun run_reporting_worker(const PythonEnv& env, const char* function, nlohm
   WorkerRun run;
   JsonLineReader reader;
   auto timeout = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s));
-  auto deadline = Clock::now() + timeout;
+  auto deadline = Clock::now() + timeout +
+                  std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(k_worker_startup_s));
   // Returns false at end of file.
   auto read_report = [&]() {
     char buffer[65536];

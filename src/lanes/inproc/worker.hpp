@@ -29,6 +29,8 @@ int move_fd_high(int fd);
 // Writes all of `text` to fd, retrying short writes; false on error.
 bool write_all(int fd, const std::string& text);
 
+inline constexpr double k_worker_startup_s = 60;
+
 struct WorkerRun
 {
   ChildExit exit;
@@ -38,7 +40,9 @@ struct WorkerRun
 // Runs a bootstrap function in a forked worker using the env's interpreter, with stdout
 // redirected to stderr (registration code must not print into a listing) and the report pipe
 // in params["report_fd"]. Each event goes to on_event; returning true from it restarts the
-// timeout (one timeout per step, e.g. per get_plugin()). Kills the worker on timeout.
+// timeout (one timeout per step, e.g. per get_plugin()). Starting the interpreter gets
+// k_worker_startup_s on top, so a loaded machine is not mistaken for a hanging plugin.
+// Kills the worker on timeout.
 WorkerRun run_reporting_worker(const PythonEnv& env, const char* function, nlohmann::json params,
                                double timeout_s, const std::function<bool(const nlohmann::json&)>& on_event);
 
