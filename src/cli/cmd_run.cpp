@@ -37,6 +37,8 @@ void add_run_command(CLI::App& app)
                 "Print what would be run (for containers: the exact engine API requests) and exit");
   run->add_flag("--quiet,-q", [args](int64_t) { args->run.echo_output = false; },
                 "Do not show plugin output on the terminal (it is still in the run log)");
+  run->add_option("--bundle-policy", args->run.bundle_policy,
+                  "How to validate a resultbundle.json the plugin wrote: plugin_strict, pipeline_auto (default), local_default, legacy_off");
   run->add_option("--engine", args->engine, "Container engine socket, e.g. unix:///run/podman/podman.sock");
   run->add_option("--pull", args->pull, "Pull the image: missing (default), never or always")
     ->check(CLI::IsMember({"missing", "never", "always"}));

@@ -5,6 +5,8 @@
 #include "core/interrupt.hpp"
 #include "core/output_slot.hpp"
 #include "core/redact.hpp"
+#include "core/resultbundle_policy.hpp"
+#include "core/resultbundle_writer.hpp"
 #include "core/run_log.hpp"
 #include "core/run_plan.hpp"
 #include "core/run_record.hpp"
@@ -100,10 +102,35 @@ nlohmann::json plan_summary(const RunPlan& plan, Lane& lane)
   };
 }
 
+// After a successful run: write the resultbundle.json the plugin declared, or validate the one
+// it wrote. A missing required file or an invalid sidecar under a strict policy fails the run.
+void finish_resultbundle(const RunRequest& request, const std::string& policy, RunOutcome& outcome,
+                         nlohmann::json& record)
+{
+  nlohmann::json fragment = resultbundle::finalize_resultbundle(request.plugin.object, request.plugin_out_dir,
+                                                                request.run_id, policy, request.dataset_dir);
+  if (fragment.value("action", std::string()) != "none") {
+    record["resultbundle"] = fragment;
+  }
+  if (fragment.value("fail_run", false)) {
+    outcome.status = RunStatus::failed;
+    std::string message = fragment.value("error", std::string());
+    if (message.empty()) {
+      message = "resultbundle.json is not valid; see the record's resultbundle.report";
+    }
+    outcome.error = {{"type", "ResultBundleError"}, {"message", message}};
+  }
+}
+
 } // namespace
 
 ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const LaneFactory& lanes)
 {
+  const std::string bundle_policy =
+    options.bundle_policy.empty() ? std::string(resultbundle::k_default_bundle_policy) : options.bundle_policy;
+  if (resultbundle::policy_by_name(bundle_policy) == nullptr) {
+    throw usage_error("unknown --bundle-policy '" + bundle_policy + "'; use one of " + resultbundle::policy_names());
+  }
   RunPlan plan = plan_run(catalog, options);
   RunRequest& request = plan.request;
   std::unique_ptr<Lane> lane = lanes(request.plugin.kind());
@@ -144,6 +171,9 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
   } catch (const std::exception& e) {
     outcome.status = interrupt_requested() ? RunStatus::cancelled : RunStatus::failed;
     outcome.error = {{"type", "RunnerError"}, {"message", e.what()}};
+  }
+  if (outcome.status == RunStatus::succeeded) {
+    finish_resultbundle(request, bundle_policy, outcome, record);
   }
   log.flush();
   const double duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -27,6 +27,7 @@ struct RunOptions
   bool overwrite = false;
   bool plan_only = false;         // print what would run and be sent; run nothing
   bool echo_output = true;        // show plugin output live on the terminal
+  std::string bundle_policy;      // policy for a plugin-written resultbundle.json; empty: the default
   nlohmann::json lane_options = nlohmann::json::object(); // engine, pull, python_env, ...
 };
 

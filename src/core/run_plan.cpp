@@ -13,7 +13,8 @@ std::string check_backend(const Plugin& plugin, const std::string& backend)
 {
   const std::string kind = plugin.kind();
   if (backend == "auto") {
-    return backend;
+    // A container plugin's engine is chosen by its lane (the first engine that answers).
+    return kind == "python" ? "python" : backend;
   }
   if (backend == "python" && kind != "python") {
     throw usage_error("plugin " + plugin.ref() + " is a " + kind +
