@@ -80,12 +80,26 @@ std::string describe_position(std::string_view text, size_t position)
   return "line " + std::to_string(line) + " column " + std::to_string(column);
 }
 
+bool needs_escape(char ch)
+{
+  return ch == '"' || ch == '\\' || static_cast<unsigned char>(ch) < 0x20;
+}
+
 void append_escaped_string(std::string& out, std::string_view s)
 {
   static constexpr char k_hex[] = "0123456789abcdef";
   out += '"';
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
+  size_t i = 0;
+  while (i < s.size()) {
+    size_t run = i;
+    while (i < s.size() && !needs_escape(s[i])) {
+      ++i;
+    }
+    out.append(s, run, i - run);
+    if (i == s.size()) {
+      break;
+    }
+    char ch = s[i++];
     switch (ch) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -95,13 +109,9 @@ void append_escaped_string(std::string& out, std::string_view s)
       case '\b': out += "\\b"; break;
       case '\f': out += "\\f"; break;
       default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out += k_hex[c >> 4];
-          out += k_hex[c & 0xF];
-        } else {
-          out += ch;
-        }
+        out += "\\u00";
+        out += k_hex[static_cast<unsigned char>(ch) >> 4];
+        out += k_hex[static_cast<unsigned char>(ch) & 0xF];
     }
   }
   out += '"';
@@ -205,10 +215,10 @@ private:
       }
       c == '{' ? parse_object(out, value, depth + 1) : parse_array(out, value, depth + 1);
     } else if (c == '"') {
-      std::string s = parse_string();
-      append_escaped_string(out, s);
+      parse_string(m_scratch);
+      append_escaped_string(out, m_scratch);
       if (value) {
-        *value = std::move(s);
+        *value = m_scratch;
       }
     } else if (c == '-' || (c >= '0' && c <= '9')) {
       parse_number(out, value);
@@ -238,13 +248,23 @@ private:
     fail("expected a value (an object, array, string, number, true, false or null)");
   }
 
+  struct Member
+  {
+    std::string key;
+    size_t begin; // of the value's canonical text, relative to the object's start in `out`
+    size_t end;
+  };
+
+  // Member values are written to `out` as they are parsed, then the object's text is laid out
+  // again in key order: one copy per nesting level, no allocation per member.
   void parse_object(std::string& out, nlohmann::json* value, int depth)
   {
     ++m_pos;
     if (value) {
       *value = nlohmann::json::object();
     }
-    std::vector<std::pair<std::string, std::string>> members; // key, canonical value text
+    std::vector<Member> members;
+    size_t start = out.size();
     skip_whitespace();
     if (peek() == '}') {
       ++m_pos;
@@ -255,20 +275,22 @@ private:
       if (peek() != '"') {
         fail("expected a property name in double quotes");
       }
-      std::string key = parse_string();
+      Member member;
+      parse_string(member.key);
       skip_whitespace();
       if (peek() != ':') {
         fail("expected ':' after the property name");
       }
       ++m_pos;
       skip_whitespace();
-      std::string text;
-      nlohmann::json member;
-      parse_value(text, value ? &member : nullptr, depth);
+      member.begin = out.size() - start;
+      nlohmann::json item;
+      parse_value(out, value ? &item : nullptr, depth);
+      member.end = out.size() - start;
       if (value) {
-        (*value)[key] = std::move(member);
+        (*value)[member.key] = std::move(item);
       }
-      members.emplace_back(std::move(key), std::move(text));
+      members.push_back(std::move(member));
       skip_whitespace();
       if (peek() == ',') {
         ++m_pos;
@@ -282,19 +304,20 @@ private:
     }
     // Byte order of UTF-8 is code point order, which is how Python sorts str keys. Stable,
     // so that of duplicate keys the last one (the one Python's dict keeps) comes last.
-    std::stable_sort(members.begin(), members.end(),
-                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::stable_sort(members.begin(), members.end(), [](const Member& a, const Member& b) { return a.key < b.key; });
+    std::string values = out.substr(start);
+    out.resize(start);
     out += '{';
     bool first = true;
     for (size_t i = 0; i < members.size(); ++i) {
-      if (i + 1 < members.size() && members[i + 1].first == members[i].first) {
+      if (i + 1 < members.size() && members[i + 1].key == members[i].key) {
         continue;
       }
       out += first ? "" : ",";
       first = false;
-      append_escaped_string(out, members[i].first);
+      append_escaped_string(out, members[i].key);
       out += ':';
-      out += members[i].second;
+      out.append(values, members[i].begin, members[i].end - members[i].begin);
     }
     out += '}';
   }
@@ -350,10 +373,11 @@ private:
     return cp;
   }
 
-  std::string parse_string()
+  // Decodes the string at m_pos into `s`.
+  void parse_string(std::string& s)
   {
     size_t start = m_pos++;
-    std::string s;
+    s.clear();
     while (true) {
       size_t run = m_pos;
       while (m_pos < m_text.size() && peek() != '"' && peek() != '\\' && static_cast<unsigned char>(peek()) >= 0x20) {
@@ -366,7 +390,7 @@ private:
       char c = peek();
       if (c == '"') {
         ++m_pos;
-        return s;
+        return;
       }
       if (c != '\\') {
         static constexpr char k_hex[] = "0123456789ABCDEF";
@@ -479,6 +503,7 @@ private:
   std::string_view m_text;
   size_t m_pos = 0;
   std::vector<size_t> m_lone_surrogates; // input offsets, indexed by the number in a marker
+  std::string m_scratch;                 // the string value being decoded, reused
 
 public:
   // Fails on the first lone surrogate that made it into the output, as Python's encode does.

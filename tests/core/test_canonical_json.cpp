@@ -104,7 +104,7 @@ TEST_CASE("canonical_json matches Python on 2000 generated JSON texts", "[core][
   expect_same_as_python(texts, expected);
 }
 
-TEST_CASE("floats are written in Python's repr form", "[core][canonical]")
+TEST_CASE("canonical JSON writes floats in Python's repr form", "[core][canonical]")
 {
   CHECK(python_float_repr(1.0) == "1.0");
   CHECK(python_float_repr(100.0) == "100.0");
@@ -124,7 +124,7 @@ TEST_CASE("floats are written in Python's repr form", "[core][canonical]")
   CHECK(canon("[1E5, 1e-7, 1e22, 2.5e-324, 1e400, -1e-400]") == "[100000.0,1e-07,1e+22,5e-324,Infinity,-0.0]");
 }
 
-TEST_CASE("integers of any size are kept digit for digit and -0 becomes 0", "[core][canonical]")
+TEST_CASE("canonical JSON keeps integers of any size digit for digit and writes -0 as 0", "[core][canonical]")
 {
   CHECK(canon("[-0, 0, 12345678901234567890123, -98765432109876543210]") ==
         "[0,0,12345678901234567890123,-98765432109876543210]");
@@ -132,13 +132,13 @@ TEST_CASE("integers of any size are kept digit for digit and -0 becomes 0", "[co
   CHECK(canon(digits_4300) == digits_4300);
 }
 
-TEST_CASE("integers of more than 4300 digits are refused as Python 3.11 refuses them", "[core][canonical]")
+TEST_CASE("canonical JSON refuses integers of more than 4300 digits as Python 3.11 does", "[core][canonical]")
 {
   CHECK_THAT(error_of("[-" + std::string(4301, '1') + "]"),
              Catch::Contains("line 1 column 2") && Catch::Contains("4301 digits") && Catch::Contains("4300"));
 }
 
-TEST_CASE("NaN and Infinity literals are accepted and written back as Python writes them", "[core][canonical]")
+TEST_CASE("canonical JSON accepts NaN and Infinity and writes them back as Python does", "[core][canonical]")
 {
   CHECK(canon(R"({"b": Infinity, "a": NaN, "c": -Infinity})") == R"({"a":NaN,"b":Infinity,"c":-Infinity})");
   auto parsed = parse_json_canonical("[NaN, -Infinity]");
@@ -147,13 +147,13 @@ TEST_CASE("NaN and Infinity literals are accepted and written back as Python wri
   CHECK(parsed->value[1].get<double>() == -std::numeric_limits<double>::infinity());
 }
 
-TEST_CASE("strings are escaped as Python escapes them and non-ASCII stays raw UTF-8", "[core][canonical]")
+TEST_CASE("canonical JSON escapes strings as Python does and keeps non-ASCII as raw UTF-8", "[core][canonical]")
 {
   CHECK(canon(R"(["\u0001\u001F\b\f\n\r\t\"\\\/", "\u007f\u00e9\ud83d\ude00"])") ==
         "[\"\\u0001\\u001f\\b\\f\\n\\r\\t\\\"\\\\/\",\"\x7f\xc3\xa9\xf0\x9f\x98\x80\"]");
 }
 
-TEST_CASE("syntax errors name the line and column", "[core][canonical]")
+TEST_CASE("canonical JSON syntax errors name the line and column", "[core][canonical]")
 {
   CHECK_THAT(error_of("{\n  \"a\": 1,\n  \"b\" 2\n}"), Catch::StartsWith("line 3 column 7: expected ':'"));
   CHECK_THAT(error_of("{\"é\": [1,]}"), Catch::StartsWith("line 1 column 10: expected a value"));
@@ -165,7 +165,7 @@ TEST_CASE("syntax errors name the line and column", "[core][canonical]")
   CHECK_THAT(error_of("\xef\xbb\xbf{}"), Catch::Contains("byte order mark"));
 }
 
-TEST_CASE("a lone surrogate escape is refused because Python cannot encode it", "[core][canonical]")
+TEST_CASE("canonical JSON refuses a lone surrogate that Python could not encode", "[core][canonical]")
 {
   CHECK_THAT(error_of(R"({"k": "ok \ud800 not"})"),
              Catch::StartsWith("line 1 column 11: lone surrogate escape \\ud800") && Catch::Contains("UTF-8"));
@@ -173,7 +173,7 @@ TEST_CASE("a lone surrogate escape is refused because Python cannot encode it", 
   CHECK_THAT(error_of(R"(["\ud83d\u0041"])"), Catch::Contains("lone surrogate"));
 }
 
-TEST_CASE("invalid UTF-8 is refused with its position", "[core][canonical]")
+TEST_CASE("canonical JSON refuses invalid UTF-8 with its position", "[core][canonical]")
 {
   for (std::string bad : {"\xc0\x80", "\xed\xa0\x80", "\xf5\x80\x80\x80", "\xf4\x90\x80\x80", "\xe2\x82", "\xff", "\x80"}) {
     INFO(mdivicom::test::to_hex(bad));
@@ -181,7 +181,7 @@ TEST_CASE("invalid UTF-8 is refused with its position", "[core][canonical]")
   }
 }
 
-TEST_CASE("nesting is bounded so that hostile input cannot exhaust the stack", "[core][canonical]")
+TEST_CASE("canonical JSON bounds nesting so that hostile input cannot exhaust the stack", "[core][canonical]")
 {
   int limit = mdivicom::k_max_json_depth;
   std::string ok = std::string(static_cast<size_t>(limit), '[') + std::string(static_cast<size_t>(limit), ']');

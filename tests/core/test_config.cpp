@@ -8,7 +8,9 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
+#include <iostream>
 
 namespace fs = std::filesystem;
 using mdivicom::Config;
@@ -64,7 +66,7 @@ TEST_CASE("an empty --config is the empty object with Python's hash of {}", "[co
   CHECK(config.hash == "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a");
 }
 
-TEST_CASE("inline JSON text is loaded and hashed as the reference hashes it", "[core][config]")
+TEST_CASE("an inline --config is loaded and hashed as the reference hashes it", "[core][config]")
 {
   Config config = load_config(R"({"threshold": 0.5, "name": "café", "big": 12345678901234567890123, "a": 1e-5})");
   CHECK(config.source == "inline");
@@ -108,7 +110,7 @@ TEST_CASE("every config of the bad corpus is refused with its expected message",
   }
 }
 
-TEST_CASE("text that is neither a file nor JSON is refused naming both possibilities", "[core][config]")
+TEST_CASE("a --config that is neither a file nor JSON is refused naming both possibilities", "[core][config]")
 {
   CHECK_THAT(usage_error_of([] { load_config("settings.json"); }),
              Catch::StartsWith("--config 'settings.json' is neither an existing file nor valid JSON (line 1 column 1: expected a value"));
@@ -140,7 +142,7 @@ TEST_CASE("a config file with a byte order mark loads as if it had none", "[core
   CHECK(config.canonical == R"({"bom":true,"written_by":"notepad"})");
 }
 
-TEST_CASE("a file named like JSON text wins over the text, as in the reference", "[core][config]")
+TEST_CASE("a --config file named like JSON text wins over the text, as in the reference", "[core][config]")
 {
   mdivicom::test::TempDir dir;
   mdivicom::test::write_file(dir / "{}", R"({"from": "file"})");
@@ -179,11 +181,19 @@ TEST_CASE("a config that satisfies the schema, or a plugin without one, passes",
   CHECK_NOTHROW(check_config_against_schema(config, true, "lab/x"));
 }
 
-TEST_CASE("a schema violation on a secret key never shows the secret", "[core][config][schema]")
+TEST_CASE("a config schema violation on a secret key never shows the secret", "[core][config][schema]")
 {
   Config config = load_config(R"({"cloud": {"api_key": "sk-live-0123456789"}})");
   auto schema = nlohmann::json::parse(R"({"properties": {"cloud": {"properties": {"api_key": {"pattern": "^pk-"}}}}})");
   std::string message = usage_error_of([&] { check_config_against_schema(config, schema, "lab/x"); });
   CHECK_THAT(message, Catch::Contains("/cloud/api_key") && Catch::Contains("***REDACTED***"));
   CHECK_THAT(message, !Catch::Contains("sk-live"));
+}
+
+// Hidden from ctest by "[.]": bench/config_hash.sh runs it to time hashing against Python.
+TEST_CASE("config hash bench: print the hash of the file named by MDIVICOM_BENCH_CONFIG", "[.][bench]")
+{
+  const char* path = std::getenv("MDIVICOM_BENCH_CONFIG");
+  REQUIRE(path != nullptr);
+  std::cout << load_config(path).hash << "\n";
 }

@@ -9,7 +9,7 @@ using mdivicom::secret_strings;
 using mdivicom::StreamScrubber;
 using nlohmann::json;
 
-TEST_CASE("secret-looking keys are recognized in any case and spelling", "[core][redact]")
+TEST_CASE("redact recognizes secret-looking keys in any case and spelling", "[core][redact]")
 {
   for (const char* key : {"api_key", "API_KEY", "apiKey", "ApiKey", "APIKey", "apikey", "x-api-key", "X-Api-Key",
                           "token", "access_token", "accessToken", "refresh_token", "GITHUB_TOKEN", "auth_token",
@@ -22,7 +22,7 @@ TEST_CASE("secret-looking keys are recognized in any case and spelling", "[core]
   }
 }
 
-TEST_CASE("keys that merely contain key, token or secret are not secret", "[core][redact]")
+TEST_CASE("redact leaves alone keys that merely contain key, token or secret", "[core][redact]")
 {
   for (const char* key : {"key", "keys", "Key", "key_columns", "keyColumns", "sort_key", "start_key", "end_key",
                           "primary_key", "max_tokens", "tokens", "token_url", "tokenizer", "token_count",
@@ -58,7 +58,7 @@ TEST_CASE("redact replaces secret values at any depth, in arrays too, and whole 
   CHECK(redact(json::array({config})).at(0) == redacted);
 }
 
-TEST_CASE("secret_strings lists every secret value long enough to scrub, longest first", "[core][redact]")
+TEST_CASE("redact: secret_strings lists every secret value long enough to scrub, longest first", "[core][redact]")
 {
   json config = json::parse(R"({
     "cloud": {"api_key": "sk-live-abc", "pin_token": 123456, "region": "eu-west-1"},
@@ -72,7 +72,7 @@ TEST_CASE("secret_strings lists every secret value long enough to scrub, longest
                                             "123456", "quo\"te"});
 }
 
-TEST_CASE("scrub replaces every occurrence of every secret in log text", "[core][redact]")
+TEST_CASE("redact: scrub replaces every occurrence of every secret in log text", "[core][redact]")
 {
   std::vector<std::string> secrets = {"hunter22", "sk-live-abc"};
   CHECK(scrub("login hunter22 with sk-live-abc; again hunter22.", secrets) ==
@@ -82,7 +82,7 @@ TEST_CASE("scrub replaces every occurrence of every secret in log text", "[core]
   CHECK(scrub("", secrets).empty());
 }
 
-TEST_CASE("a secret split across chunks of live output is still scrubbed", "[core][redact]")
+TEST_CASE("redact: a secret split across chunks of live output is still scrubbed", "[core][redact]")
 {
   StreamScrubber scrubber({"hunter22", "sk-live-abc"});
   std::string shown;
@@ -93,7 +93,7 @@ TEST_CASE("a secret split across chunks of live output is still scrubbed", "[cor
   CHECK(shown == "user ada pass ***REDACTED*** and key ***REDACTED*** done\nhunter? no");
 }
 
-TEST_CASE("the stream scrubber holds back nothing that cannot start a secret", "[core][redact]")
+TEST_CASE("redact: the stream scrubber holds back nothing that cannot start a secret", "[core][redact]")
 {
   StreamScrubber scrubber({"hunter22"});
   CHECK(scrubber.feed("progress 10%\n") == "progress 10%\n");
