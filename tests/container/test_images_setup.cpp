@@ -40,9 +40,13 @@ TEST_CASE("the test images are built and imported into both engines and the regi
   shell(script("docker_archive.sh") + " " + d + "/rootfs mdivicom-test/other:1 " + d +
         "/other-archive.tar '[\"/bin/true\"]' > " + d + "/other-archive.id");
   shell("head -c 100000 " + d + "/archive.tar > " + d + "/truncated-archive.tar");
-  // Readable index and config, but the layer is missing: only the engine can tell.
-  shell("mkdir " + d + "/broken && tar -C " + d + "/broken -xf " + d + "/archive.tar && rm -r " + d +
-        "/broken/*/ && tar -C " + d + "/broken -cf " + d + "/layerless-archive.tar . && rm -r " + d + "/broken");
+  // Readable index and config, but the layer is missing: only the engine can tell. (The layer
+  // is one no engine has yet, or the engine would not need it.)
+  shell("cp -a " + d + "/rootfs " + d + "/rootfs-unique && date +%s%N > " + d + "/rootfs-unique/unique && " +
+        script("docker_archive.sh") + " " + d + "/rootfs-unique mdivicom-test/broken:1 " + d + "/broken.tar && " +
+        "mkdir " + d + "/broken && tar -C " + d + "/broken -xf " + d + "/broken.tar && rm -r " + d +
+        "/broken/*/ && tar -C " + d + "/broken -cf " + d + "/layerless-archive.tar . && rm -r " + d + "/broken " +
+        d + "/broken.tar " + d + "/rootfs-unique");
 
   for (const char* name : {"docker", "podman"}) {
     auto engine = test_engine(name).connect();

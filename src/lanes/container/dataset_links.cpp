@@ -144,8 +144,9 @@ std::string container_normal(const std::string& path)
 
 bool is_reserved_container_path(const std::string& path, const std::vector<std::string>& taken, bool allow_mdivicom)
 {
+  // (/tmp is a tmpfs, but binds below it are mounted over it: annexes under /tmp resolve.)
   static const char* k_system[] = {"/proc", "/sys", "/dev", "/etc", "/bin", "/sbin", "/lib", "/lib32",
-                                   "/lib64", "/usr", "/tmp", "/run", "/mdivicom"};
+                                   "/lib64", "/usr", "/run", "/mdivicom"};
   if (path == "/") {
     return true;
   }

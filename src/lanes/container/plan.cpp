@@ -135,6 +135,7 @@ Result<ContainerEntry> ContainerEntry::parse(const Plugin& plugin)
         others.push_back(*slots[j]);
       }
     }
+    others.push_back("/tmp");  // the tmpfs
     if (is_reserved_container_path(*slots[i], others, i == 3) || *slots[i] == "/mdivicom") {
       return Failure{where + "/mounts/" + names[i] + ": " + *slots[i] +
                      " overlaps another mount or a system path (/, /proc, /etc, /usr, /tmp, ...)"};

@@ -1,0 +1,109 @@
+#include "container/support.hpp"
+
+#include "lanes/container/dataset_links.hpp"
+
+namespace fs = std::filesystem;
+using namespace mdivicom;
+using namespace mdivicom::test;
+
+namespace {
+
+// A DataLad/git-annex-like dataset: files are links into an object store outside the dataset.
+struct AnnexedDataset
+{
+  TempDir temp;
+  fs::path dataset = temp / "ds";
+  fs::path store = temp / "annex" / "objects";
+
+  AnnexedDataset()
+  {
+    fs::create_directories(dataset / "sub");
+    fs::create_directories(store / "aa" / "KEY1");
+    fs::create_directories(store / "bb" / "KEY2");
+    write_file(store / "aa" / "KEY1" / "KEY1", "first\n");
+    write_file(store / "bb" / "KEY2" / "KEY2", "second\n");
+    write_file(dataset / "plain.txt", "plain\n");
+    fs::create_symlink(store / "aa" / "KEY1" / "KEY1", dataset / "absolute.txt");        // absolute
+    fs::create_symlink("../../annex/objects/bb/KEY2/KEY2", dataset / "sub" / "relative.txt");  // escapes
+    fs::create_symlink("../plain.txt", dataset / "sub" / "inside.txt");                  // stays inside
+  }
+};
+
+} // namespace
+
+TEST_CASE("links out of a dataset become the fewest read-only binds that make them resolve", "[container][unit]")
+{
+  AnnexedDataset data;
+  auto binds = container::dataset_link_binds(data.dataset, "/data", {"/out", "/work", "/mdivicom/config.json"});
+  REQUIRE(binds.ok());
+  std::map<std::string, std::string> by_target;
+  for (const auto& bind : *binds) {
+    by_target[bind.container] = bind.host.string();
+  }
+  fs::path store = fs::canonical(data.store);
+  // The absolute link needs the store at its own path; the relative one at /annex/objects/...
+  CHECK(by_target.size() == 2);
+  CHECK(by_target[(store / "aa" / "KEY1" / "KEY1").string()] == (store / "aa" / "KEY1" / "KEY1").string());
+  CHECK(by_target["/annex/objects/bb/KEY2/KEY2"] == (store / "bb" / "KEY2" / "KEY2").string());
+}
+
+TEST_CASE("many links into one object store share a single bind", "[container][unit]")
+{
+  AnnexedDataset data;
+  fs::create_symlink(data.store / "bb" / "KEY2" / "KEY2", data.dataset / "second.txt");
+  auto binds = container::dataset_link_binds(data.dataset, "/data", {"/out"});
+  REQUIRE(binds.ok());
+  bool shared = false;
+  for (const auto& bind : *binds) {
+    shared = shared || bind.host == fs::canonical(data.store);
+  }
+  CHECK(shared);
+}
+
+TEST_CASE("a dangling dataset link is refused naming the link", "[container][unit]")
+{
+  AnnexedDataset data;
+  fs::create_symlink(data.temp / "annex" / "objects" / "cc" / "MISSING", data.dataset / "sub" / "gone.txt");
+  auto binds = container::dataset_link_binds(data.dataset, "/data", {"/out"});
+  REQUIRE_FALSE(binds.ok());
+  CHECK(binds.error().find((data.dataset / "sub" / "gone.txt").string()) != std::string::npos);
+  CHECK(binds.error().find("datalad get") != std::string::npos);
+}
+
+TEST_CASE("a dataset link into a system path of the container is refused", "[container][unit]")
+{
+  TempDir temp;
+  fs::create_directories(temp / "ds");
+  fs::create_symlink("/etc/hostname", temp / "ds" / "host.txt");
+  auto binds = container::dataset_link_binds(temp / "ds", "/data", {"/out"});
+  REQUIRE_FALSE(binds.ok());
+  CHECK(binds.error().find("/etc/hostname") != std::string::npos);
+}
+
+namespace {
+
+void annexed_dataset_resolves(const TestEngine& engine)
+{
+  AnnexedDataset data;
+  RunSetup setup(engine, {{"argv", {"sh", "-c", "cat /data/absolute.txt /data/sub/relative.txt /data/sub/inside.txt; "
+                                                  "echo x > /data/absolute.txt || echo read-only"}}});
+  setup.request().dataset_dir = data.dataset;
+  CaptureSink sink;
+  RunOutcome outcome = setup.execute(sink);
+  INFO(sink.err_text << outcome.error.dump());
+  CHECK(outcome.status == RunStatus::succeeded);
+  CHECK(sink.out_text == "first\nsecond\nplain\nread-only\n");
+  CHECK(read_file(data.store / "aa" / "KEY1" / "KEY1") == "first\n");
+  int link_mounts = 0;
+  for (const auto& mount : outcome.facts["container"]["mounts"]) {
+    if (mount["role"] == "dataset-link-target") {
+      ++link_mounts;
+      CHECK(mount["read_only"] == true);
+    }
+  }
+  CHECK(link_mounts == 2);
+}
+ENGINE_TEST_CASE("a dataset of links into an annex outside it is readable in the container", "[container]",
+                 annexed_dataset_resolves)
+
+} // namespace

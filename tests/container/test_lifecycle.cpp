@@ -1,0 +1,227 @@
+#include "container/support.hpp"
+
+#include <csignal>
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lanes/container/container.hpp"
+#include "support/process.hpp"
+
+namespace fs = std::filesystem;
+using namespace mdivicom;
+using namespace mdivicom::test;
+
+namespace {
+
+nlohmann::json shell_entry(const std::string& script)
+{
+  return {{"argv", {"sh", "-c", script}}};
+}
+
+void timeout_stops_and_removes(const TestEngine& engine)
+{
+  // The shell ignores SIGTERM, so the stop has to end in a kill after the grace period.
+  RunSetup setup(engine, shell_entry("trap '' TERM; echo started; sleep 60 & wait; sleep 60"));
+  setup.request().timeout_s = 1.5;
+  setup.request().options["stop_grace"] = 1;
+  CaptureSink sink;
+  RunOutcome outcome = setup.execute(sink);
+  INFO(outcome.error.dump());
+  CHECK(outcome.status == RunStatus::timeout);
+  CHECK(outcome.error["type"] == "Timeout");
+  CHECK(sink.out_text == "started\n");
+  const auto& facts = outcome.facts["container"];
+  CHECK(facts["stop"]["reason"] == "timeout");
+  CHECK(facts["removed"] == true);
+  CHECK(containers_of_run(engine.connect(), setup.request().run_id).empty());
+}
+ENGINE_TEST_CASE("a container past --timeout is stopped, killed after the grace period and removed",
+                 "[container]", timeout_stops_and_removes)
+
+void interrupt_cancels(const TestEngine& engine)
+{
+  RunSetup setup(engine, shell_entry("echo started; sleep 60"));
+  DriverResult result = run_driver(setup.to_json(), {}, 3.0, SIGINT);
+  INFO(result.err << result.outcome.dump());
+  REQUIRE(result.exit_code == 0);
+  CHECK(result.outcome["status"] == "cancelled");
+  CHECK(result.outcome["error"]["type"] == "Cancelled");
+  CHECK(result.outcome["facts"]["container"]["removed"] == true);
+  CHECK(containers_of_run(engine.connect(), setup.request().run_id).empty());
+}
+ENGINE_TEST_CASE("Ctrl-C during a run stops and removes the container and reports cancelled", "[container]",
+                 interrupt_cancels)
+
+void outputs_belong_to_caller(const TestEngine& engine)
+{
+  if (getuid() != 0) {
+    WARN("skipped: needs root to run the lane as uid 1000");
+    return;
+  }
+  RunSetup setup(engine, shell_entry("id -u; id -g; echo data > /out/made.txt; mkdir /out/sub; "
+                                     "echo w > /work/w.txt"));
+  for (const auto& path : fs::recursive_directory_iterator(setup.root())) {
+    REQUIRE(lchown(path.path().c_str(), 1000, 1000) == 0);
+  }
+  REQUIRE(chown(setup.root().c_str(), 1000, 1000) == 0);
+  DriverResult result = run_driver(setup.to_json(), {"setpriv", "--reuid=1000", "--regid=1000", "--clear-groups"});
+  INFO(result.err << result.outcome.dump());
+  REQUIRE(result.exit_code == 0);
+  CHECK(result.outcome["status"] == "succeeded");
+  CHECK(result.outcome["out"] == "1000\n1000\n");
+  CHECK(result.outcome["facts"]["container"]["user"]["container_user"] == "1000:1000");
+  for (const auto& path : {setup.out_dir() / "made.txt", setup.out_dir() / "sub", setup.request().work_dir / "w.txt"}) {
+    struct stat info = {};
+    REQUIRE(stat(path.c_str(), &info) == 0);
+    CHECK(info.st_uid == 1000);
+    CHECK(info.st_gid == 1000);
+  }
+}
+ENGINE_TEST_CASE("outputs of a run are owned by the unprivileged user who ran it", "[container]",
+                 outputs_belong_to_caller)
+
+void leftovers_are_reaped(const TestEngine& engine)
+{
+  auto handle = engine.connect();
+  // A runner killed outright leaves its container running...
+  RunSetup killed(engine, shell_entry("sleep 300"));
+  DriverResult result = run_driver(killed.to_json(), {}, 3.0, SIGKILL);
+  CHECK(result.signal == SIGKILL);
+  REQUIRE(containers_of_run(handle, killed.request().run_id).size() == 1);
+  // ...which `gc --dry-run` lists, and the next run removes.
+  auto listed = container::gc({engine.engine_option(), engine.name, true});
+  CHECK(listed["engines"][0]["found"].dump().find(killed.request().run_id) != std::string::npos);
+  REQUIRE(containers_of_run(handle, killed.request().run_id).size() == 1);
+
+  RunSetup next(engine, shell_entry("true"));
+  CaptureSink sink;
+  RunOutcome outcome = next.execute(sink);
+  CHECK(outcome.status == RunStatus::succeeded);
+  CHECK(outcome.facts["container"]["reaped_leftovers"].dump().find(killed.request().run_id) != std::string::npos);
+  CHECK(containers_of_run(handle, killed.request().run_id).empty());
+
+  // gc removes them as well; a live runner's container is left alone.
+  RunSetup again(engine, shell_entry("sleep 300"));
+  run_driver(again.to_json(), {}, 3.0, SIGKILL);
+  REQUIRE(containers_of_run(handle, again.request().run_id).size() == 1);
+  auto removed = container::gc({engine.engine_option(), engine.name, false});
+  CHECK(removed["engines"][0]["removed"].dump().find(again.request().run_id) != std::string::npos);
+  CHECK(containers_of_run(handle, again.request().run_id).empty());
+}
+ENGINE_TEST_CASE("containers left by a killed runner are removed by the next run and by gc", "[container]",
+                 leftovers_are_reaped)
+
+void engine_killed_mid_run()
+{
+  auto main_engine = test_engine("podman");
+  auto started = run_command({std::string(MDIVICOM_SOURCE_DIR) + "/tests/container/engines.sh", "extra-podman",
+                              engines_dir(), "doomed"});
+  REQUIRE(started.exit_code == 0);
+  std::string socket = engines_dir() + "/doomed.sock";
+  pid_t pid = std::stoi(read_file(engines_dir() + "/doomed.pid"));
+  TestEngine doomed{"podman", socket};
+  RunSetup setup(doomed, shell_entry("echo started; sleep 300"));
+  pid_t killer = fork();
+  if (killer == 0) {
+    sleep(3);
+    kill(pid, SIGKILL);
+    _exit(0);
+  }
+  CaptureSink sink;
+  RunOutcome outcome = setup.execute(sink);
+  waitpid(killer, nullptr, 0);
+  INFO(outcome.error.dump());
+  CHECK(outcome.status == RunStatus::failed);
+  CHECK(outcome.error["type"] == "EngineLost");
+  std::string message = outcome.error["message"];
+  CHECK(message.find("lost the connection to podman at " + socket) != std::string::npos);
+  CHECK(outcome.facts["container"]["removed"] == false);
+  // The container outlived its engine's API service; the shared storage's main service removes it.
+  auto handle = main_engine.connect();
+  for (const auto& id : containers_of_run(handle, setup.request().run_id)) {
+    handle.call("DELETE", container::Engine::api("/containers/" + id + "?force=1"));
+  }
+  fs::remove(engines_dir() + "/doomed.pid");
+}
+
+TEST_CASE("an engine killed mid-run fails the run with a clear error instead of hanging (podman)", "[container]")
+{
+  engine_killed_mid_run();
+}
+
+RunOutcome run_on_socket(const std::string& socket, const std::string& backend)
+{
+  RunSetup setup(test_engine("docker"), shell_entry("true"));
+  setup.request().options["engine"] = "unix://" + socket;
+  setup.request().backend = backend;
+  CaptureSink sink;
+  return setup.execute(sink);
+}
+
+TEST_CASE("an engine that is not running is reported with what to start", "[container]")
+{
+  TempDir dir;
+  RunOutcome missing = run_on_socket((dir / "none.sock").string(), "podman");
+  CHECK(missing.status == RunStatus::failed);
+  CHECK(missing.error["type"] == "EngineUnavailable");
+  std::string message = missing.error["message"];
+  CHECK(message.find("cannot connect to " + (dir / "none.sock").string()) != std::string::npos);
+  CHECK(message.find("no such file") != std::string::npos);
+  CHECK(message.find("podman system service") != std::string::npos);
+
+  // A socket file whose engine died: connection refused.
+  std::string stale = (dir / "stale.sock").string();
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un address = {};
+  address.sun_family = AF_UNIX;
+  stale.copy(address.sun_path, stale.size());
+  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  close(fd);
+  RunOutcome refused = run_on_socket(stale, "docker");
+  message = refused.error["message"];
+  CHECK(message.find("connection refused") != std::string::npos);
+  CHECK(message.find("start Docker") != std::string::npos);
+
+  // Not a unix socket.
+  RunSetup setup(test_engine("docker"), shell_entry("true"));
+  setup.request().options["engine"] = "tcp://127.0.0.1:2375";
+  CaptureSink sink;
+  RunOutcome tcp = setup.execute(sink);
+  CHECK(tcp.error["message"].get<std::string>().find("only local engines on a unix socket") != std::string::npos);
+}
+
+TEST_CASE("a socket the user may not open is reported as permission denied with the fix", "[container]")
+{
+  if (getuid() != 0) {
+    WARN("skipped: needs root to run the lane as uid 1000");
+    return;
+  }
+  RunSetup setup(test_engine("docker"), shell_entry("true"));
+  for (const auto& path : fs::recursive_directory_iterator(setup.root())) {
+    REQUIRE(lchown(path.path().c_str(), 1000, 1000) == 0);
+  }
+  REQUIRE(chown(setup.root().c_str(), 1000, 1000) == 0);
+  // A root-only socket with a live listener behind it, like a default /var/run/docker.sock.
+  std::string path = (setup.root() / "root-only.sock").string();
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un address = {};
+  address.sun_family = AF_UNIX;
+  path.copy(address.sun_path, path.size());
+  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  REQUIRE(listen(fd, 4) == 0);
+  REQUIRE(chmod(path.c_str(), 0600) == 0);
+  auto request = setup.to_json();
+  request["options"]["engine"] = "unix://" + path;
+  DriverResult result = run_driver(request, {"setpriv", "--reuid=1000", "--regid=1000", "--clear-groups"});
+  close(fd);
+  INFO(result.err << result.outcome.dump());
+  std::string message = result.outcome["error"]["message"];
+  CHECK(message.find("permission denied") != std::string::npos);
+  CHECK(message.find("usermod -aG docker") != std::string::npos);
+}
+
+} // namespace
