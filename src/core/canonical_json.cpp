@@ -1,5 +1,8 @@
 #include "core/canonical_json.hpp"
 
+#include "core/json_text.hpp"
+#include "core/python_float.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -22,150 +25,6 @@ struct ParseError
   size_t position;
   std::string message;
 };
-
-// Offset of the first byte that is not well-formed UTF-8 (no overlongs, no surrogates, nothing
-// past U+10FFFF: what Python's strict utf-8 decoder accepts), or npos.
-size_t find_invalid_utf8(std::string_view text)
-{
-  size_t i = 0;
-  auto byte = [&](size_t k) { return k < text.size() ? static_cast<unsigned char>(text[k]) : 0u; };
-  auto continuation = [&](size_t k) { return (byte(k) & 0xC0u) == 0x80u; };
-  while (i < text.size()) {
-    unsigned c = byte(i);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t length = 0;
-    unsigned low = 0x80, high = 0xBF; // allowed range of the second byte
-    if (c >= 0xC2 && c <= 0xDF) {
-      length = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      length = 3;
-      low = c == 0xE0 ? 0xA0 : 0x80;
-      high = c == 0xED ? 0x9F : 0xBF;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      length = 4;
-      low = c == 0xF0 ? 0x90 : 0x80;
-      high = c == 0xF4 ? 0x8F : 0xBF;
-    } else {
-      return i;
-    }
-    if (byte(i + 1) < low || byte(i + 1) > high) {
-      return i;
-    }
-    for (size_t k = 2; k < length; ++k) {
-      if (!continuation(i + k)) {
-        return i;
-      }
-    }
-    i += length;
-  }
-  return std::string_view::npos;
-}
-
-// Python reports positions as line and column counted in characters; so do we.
-std::string describe_position(std::string_view text, size_t position)
-{
-  position = std::min(position, text.size());
-  size_t line = 1, column = 1;
-  for (size_t i = 0; i < position; ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      column = 1;
-    } else if ((static_cast<unsigned char>(text[i]) & 0xC0u) != 0x80u) {
-      ++column;
-    }
-  }
-  return "line " + std::to_string(line) + " column " + std::to_string(column);
-}
-
-bool needs_escape(char ch)
-{
-  return ch == '"' || ch == '\\' || static_cast<unsigned char>(ch) < 0x20;
-}
-
-void append_escaped_string(std::string& out, std::string_view s)
-{
-  static constexpr char k_hex[] = "0123456789abcdef";
-  out += '"';
-  size_t i = 0;
-  while (i < s.size()) {
-    size_t run = i;
-    while (i < s.size() && !needs_escape(s[i])) {
-      ++i;
-    }
-    out.append(s, run, i - run);
-    if (i == s.size()) {
-      break;
-    }
-    char ch = s[i++];
-    switch (ch) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default:
-        out += "\\u00";
-        out += k_hex[static_cast<unsigned char>(ch) >> 4];
-        out += k_hex[static_cast<unsigned char>(ch) & 0xF];
-    }
-  }
-  out += '"';
-}
-
-void append_utf8(std::string& out, uint32_t cp)
-{
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
-// from_chars leaves the value alone when it is out of range; Python gives inf or 0.0 then,
-// so tell overflow from underflow by the lexeme's decimal magnitude.
-double parse_python_float(std::string_view lexeme)
-{
-  double value = 0;
-  auto [end, ec] = std::from_chars(lexeme.data(), lexeme.data() + lexeme.size(), value);
-  if (ec != std::errc::result_out_of_range) {
-    return value;
-  }
-  bool negative = lexeme.front() == '-';
-  size_t e = lexeme.find_first_of("eE");
-  std::string_view mantissa = lexeme.substr(0, e);
-  long long exponent = 0;
-  if (e != std::string_view::npos) {
-    std::string_view digits = lexeme.substr(e + 1);
-    bool negative_exponent = !digits.empty() && digits.front() == '-';
-    for (char c : digits) {
-      if (c >= '0' && c <= '9') {
-        exponent = std::min(exponent * 10 + (c - '0'), 1'000'000'000LL);
-      }
-    }
-    exponent = negative_exponent ? -exponent : exponent;
-  }
-  size_t first_nonzero = mantissa.find_first_of("123456789");
-  size_t point = std::min(mantissa.find('.'), mantissa.size());
-  long long magnitude = first_nonzero < point ? static_cast<long long>(point - first_nonzero)
-                                              : -static_cast<long long>(first_nonzero - point - 1);
-  double result = exponent + magnitude > 0 ? HUGE_VAL : 0.0;
-  return negative ? -result : result;
-}
 
 class Parser
 {
@@ -541,51 +400,6 @@ Result<ParsedJson> parse(std::string_view text, bool with_value)
 }
 
 } // namespace
-
-std::string python_float_repr(double value)
-{
-  if (std::isnan(value)) {
-    return "NaN";
-  }
-  if (std::isinf(value)) {
-    return value > 0 ? "Infinity" : "-Infinity";
-  }
-  // Shortest round-trip digits, e.g. "-1.2345e+16"; then lay them out as repr() does.
-  char buffer[64];
-  auto result = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific);
-  std::string_view sci(buffer, static_cast<size_t>(result.ptr - buffer));
-  bool negative = sci.front() == '-';
-  size_t e = sci.find('e');
-  std::string digits;
-  for (char c : sci.substr(0, e)) {
-    if (c >= '0' && c <= '9') {
-      digits += c;
-    }
-  }
-  int exponent = 0;
-  std::string_view exponent_text = sci.substr(e + 1);
-  std::from_chars(exponent_text.data() + (exponent_text.front() == '+'), exponent_text.data() + exponent_text.size(), exponent);
-
-  std::string out = negative ? "-" : "";
-  if (exponent < -4 || exponent >= 16) {
-    out += digits.substr(0, 1);
-    if (digits.size() > 1) {
-      out += "." + digits.substr(1);
-    }
-    std::string magnitude = std::to_string(std::abs(exponent));
-    out += std::string(exponent < 0 ? "e-" : "e+") + (magnitude.size() < 2 ? "0" : "") + magnitude;
-  } else if (exponent < 0) {
-    out += "0." + std::string(static_cast<size_t>(-exponent - 1), '0') + digits;
-  } else {
-    auto integer_digits = static_cast<size_t>(exponent) + 1;
-    if (digits.size() <= integer_digits) {
-      out += digits + std::string(integer_digits - digits.size(), '0') + ".0";
-    } else {
-      out += digits.substr(0, integer_digits) + "." + digits.substr(integer_digits);
-    }
-  }
-  return out;
-}
 
 Result<std::string> canonical_json(std::string_view text)
 {

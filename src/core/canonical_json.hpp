@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "core/python_float.hpp" // python_float_repr, for writers that must match Python
 
 namespace mdivicom {
 
@@ -39,9 +40,5 @@ struct ParsedJson
 
 // canonical_json() and the parsed value in one pass over the text.
 Result<ParsedJson> parse_json_canonical(std::string_view text);
-
-// Python's repr(float): shortest round-trip digits, scientific when the exponent is < -4 or
-// >= 16 (1e-05, 0.0001, 123.0, 1e+16, -0.0), and json's NaN / Infinity / -Infinity.
-std::string python_float_repr(double value);
 
 } // namespace mdivicom

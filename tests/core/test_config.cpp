@@ -136,6 +136,16 @@ TEST_CASE("a directory or an unreadable path given as --config is refused with t
              Catch::Contains(dir.path().string()) && Catch::Contains("is a directory"));
 }
 
+TEST_CASE("a --config file larger than 64 MiB is refused before it is read whole", "[core][config]")
+{
+  mdivicom::test::TempDir dir;
+  fs::path huge = dir / "recording.json";
+  mdivicom::test::write_file(huge, "{\"a\": \"");
+  fs::resize_file(huge, 65u << 20); // sparse: costs no disk
+  CHECK_THAT(usage_error_of([&] { load_config(huge.string()); }),
+             Catch::Contains(huge.string()) && Catch::Contains("larger than 64 MiB"));
+}
+
 TEST_CASE("a config file with a byte order mark loads as if it had none", "[core][config]")
 {
   Config config = load_config((k_configs / "good" / "bom.json").string());
