@@ -170,7 +170,7 @@ def run(dataset_dir, out_dir, config, *, work_dir=None, dry_run=False, **kwargs)
 
     inventory_path = os.path.join(out_dir, "inventory.csv")
     with open(inventory_path, "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=COLUMNS)
+        writer = csv.DictWriter(f, fieldnames=COLUMNS, lineterminator="\n")
         writer.writeheader()
         for session, stream_type, stream_dir, name in files:
             path = os.path.join(stream_dir, name)

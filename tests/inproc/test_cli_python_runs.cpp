@@ -1,0 +1,217 @@
+// `mdivicom run` of real Python plugins: the status, exit code and run record of every ending.
+
+#include <catch2/catch.hpp>
+
+#include "core/json_schema.hpp"
+#include "inproc_support.hpp"
+#include "support/process.hpp"
+
+#include <csignal>
+
+using namespace mdivicom;
+using namespace mdivicom::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct CliRun
+{
+  CommandResult cli;
+  nlohmann::json record;
+  std::string log;
+};
+
+// A dev-root plugin "cli-test" whose module holds `run_source`, a small dataset and an out dir.
+struct CliWorkspace
+{
+  TempDir root;
+  fs::path dataset = root / "dataset";
+  fs::path out = root / "out";
+  fs::path plugin_root = root / "plugin";
+  CommandOptions options;
+
+  explicit CliWorkspace(const std::string& run_source)
+  {
+    write_dev_root(plugin_root, {{"cli-test", "cli_mod:get_plugin"}},
+                   {{"cli_mod.py", get_plugin_source("cli-test", "cli_mod:run") + run_source}});
+    write_file(dataset / "sessions" / "ses-01" / "raw" / "gaze" / "str-eye01" / "gaze.csv", "t,x\n0,1\n");
+    options.env = {{"MDIVICOM_DEV_PLUGIN_ROOTS", plugin_root.string()},
+                   {"MDIVICOM_PLUGIN_PATH", (root / "no-manifests").string()},
+                   {"XDG_DATA_HOME", (root / "xdg-data").string()},
+                   {"XDG_CACHE_HOME", (root / "xdg-cache").string()},
+                   {"VIRTUAL_ENV", k_unset},
+                   {"MDIVICOM_PYTHON_ENV", k_unset},
+                   {"MDIVICOM_LANDLOCK", k_unset},
+                   {"PYTHONPATH", k_unset}};
+  }
+
+  CliRun run(const std::vector<std::string>& extra = {})
+  {
+    std::vector<std::string> args = {"run", "cli-test", "--dataset", dataset.string(), "--out", out.string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    CliRun result;
+    result.cli = run_mdivicom(args, options);
+    std::error_code error;
+    for (const auto& item : fs::directory_iterator(out / "_runs", error)) {
+      if (item.path().extension() == ".json") {
+        result.record = nlohmann::json::parse(read_file(item.path()));
+      } else if (item.path().extension() == ".log") {
+        result.log = read_file(item.path());
+      }
+    }
+    return result;
+  }
+};
+
+void check_record(const CliRun& run, const std::string& status, int exit_code)
+{
+  INFO("stderr: " << run.cli.err << "\nrecord: " << run.record.dump(2));
+  CHECK(run.cli.exit_code == exit_code);
+  REQUIRE(run.record.is_object());
+  CHECK(run.record["status"] == status);
+  CHECK(run.record["backend"] == "python");
+  CHECK(run.record["python"]["version"] == "3.11.2");
+  CHECK(run.record["python"]["callable"] == "cli_mod:run");
+  CHECK(run.record["sandbox"]["enforced"] == true);
+  for (const auto& violation : JsonSchema::builtin("run-record").validate(run.record)) {
+    FAIL_CHECK("run record: " << violation.pointer << ": " << violation.message);
+  }
+}
+
+std::string python_config_hash(const std::string& config_text)
+{
+  CommandOptions options;
+  options.input = config_text;
+  auto result = run_command({"/usr/bin/python3", "-c",
+                             "import hashlib,json,sys; c=json.loads(sys.stdin.read()); "
+                             "print(hashlib.sha256(json.dumps(c, sort_keys=True, separators=(',', ':'), "
+                             "ensure_ascii=False).encode('utf-8')).hexdigest())"},
+                            options);
+  return result.out.substr(0, 64);
+}
+
+} // namespace
+
+TEST_CASE("mdivicom run of a succeeding Python plugin exits 0 with a complete record", "[inproc][cli]")
+{
+  CliWorkspace ws("import os\ndef run(dataset_dir, out_dir, config, **kw):\n"
+                  "    print('processing', dataset_dir)\n    open(os.path.join(out_dir, 'out.txt'), 'w').write('ok')\n");
+  CliRun run = ws.run();
+  check_record(run, "succeeded", 0);
+  CHECK(run.record["exit_code"] == 0);
+  CHECK_FALSE(run.record.contains("error"));
+  CHECK(read_file(ws.out / "cli-test" / "out.txt") == "ok");
+  CHECK(run.cli.out.find("processing " + ws.dataset.string()) != std::string::npos);
+  CHECK(run.log.find("processing " + ws.dataset.string()) != std::string::npos);
+  CHECK(run.record["python"]["module_file"] == (ws.plugin_root / "cli_mod.py").string());
+}
+
+TEST_CASE("mdivicom run records each failing ending of a Python plugin", "[inproc][cli]")
+{
+  SECTION("an exception: failed, exit 1, the traceback in the record")
+  {
+    CliWorkspace ws("def run(**kw):\n    raise KeyError('session ses-09')\n");
+    CliRun run = ws.run();
+    check_record(run, "failed", 1);
+    CHECK(run.record["exit_code"] == 1);
+    CHECK(run.record["error"]["type"] == "KeyError");
+    CHECK(run.record["error"]["traceback"].get<std::string>().find("KeyError: 'session ses-09'") != std::string::npos);
+    CHECK(run.log.find("Traceback") != std::string::npos);
+  }
+  SECTION("sys.exit(3): failed, exit code 3 recorded")
+  {
+    CliWorkspace ws("import sys\ndef run(**kw):\n    sys.exit(3)\n");
+    CliRun run = ws.run();
+    check_record(run, "failed", 1);
+    CHECK(run.record["exit_code"] == 3);
+  }
+  SECTION("os._exit(4): failed, exit code 4 recorded")
+  {
+    CliWorkspace ws("import os\ndef run(**kw):\n    os._exit(4)\n");
+    CliRun run = ws.run();
+    check_record(run, "failed", 1);
+    CHECK(run.record["exit_code"] == 4);
+  }
+  SECTION("a segfault: crashed, signal 11")
+  {
+    CliWorkspace ws("import ctypes\ndef run(**kw):\n    ctypes.string_at(0)\n");
+    CliRun run = ws.run();
+    check_record(run, "crashed", 1);
+    CHECK(run.record["signal"] == SIGSEGV);
+    CHECK_FALSE(run.record.contains("exit_code"));
+  }
+  SECTION("past --timeout: timeout")
+  {
+    CliWorkspace ws("import time\ndef run(**kw):\n    time.sleep(600)\n");
+    CliRun run = ws.run({"--timeout", "1"});
+    check_record(run, "timeout", 1);
+    CHECK(run.record["error"]["type"] == "mdivicom.Timeout");
+  }
+  SECTION("a write into the dataset: failed, and the dataset unchanged")
+  {
+    CliWorkspace ws("import os\ndef run(dataset_dir, **kw):\n"
+                    "    open(os.path.join(dataset_dir, 'sessions', 'injected.txt'), 'w')\n");
+    CliRun run = ws.run();
+    check_record(run, "failed", 1);
+    CHECK(run.record["error"]["type"] == "PermissionError");
+    CHECK_FALSE(fs::exists(ws.dataset / "sessions" / "injected.txt"));
+  }
+  SECTION("a write outside its output dir: failed")
+  {
+    CliWorkspace ws("import os\ndef run(out_dir, **kw):\n"
+                    "    open(os.path.join(os.path.dirname(out_dir), 'escaped.txt'), 'w')\n");
+    CliRun run = ws.run();
+    check_record(run, "failed", 1);
+    CHECK(run.record["error"]["type"] == "PermissionError");
+    CHECK_FALSE(fs::exists(ws.out / "escaped.txt"));
+  }
+}
+
+TEST_CASE("Ctrl-C during mdivicom run cancels the Python plugin and exits 130 with a record", "[inproc][cli][interrupt]")
+{
+  CliWorkspace ws("import time\ndef run(**kw):\n    print('started', flush=True)\n    time.sleep(600)\n");
+  ws.options.interrupt_after_s = 2;
+  CliRun run = ws.run();
+  check_record(run, "cancelled", 130);
+  CHECK(run.record["error"]["type"] == "mdivicom.Cancelled");
+}
+
+TEST_CASE("secrets in the config reach the plugin but not the record or the log", "[inproc][cli][config]")
+{
+  CliWorkspace ws("import os\ndef run(out_dir, config, **kw):\n"
+                  "    print('key is', config['cloud']['api_key'])\n"
+                  "    open(os.path.join(out_dir, 'key'), 'w').write(config['cloud']['api_key'])\n");
+  std::string config = R"({"cloud": {"api_key": "sk-live-7f3a9b2c"}, "threshold": 2})";
+  CliRun run = ws.run({"--config", config, "--quiet"});
+  check_record(run, "succeeded", 0);
+  CHECK(read_file(ws.out / "cli-test" / "key") == "sk-live-7f3a9b2c");
+  CHECK(run.record.dump().find("sk-live-7f3a9b2c") == std::string::npos);
+  CHECK(run.log.find("sk-live-7f3a9b2c") == std::string::npos);
+  CHECK(run.log.find("key is") != std::string::npos);
+  CHECK(run.record["config_hash_sha256"] == python_config_hash(config));
+}
+
+TEST_CASE("unicode, float and big-integer configs arrive intact and hash as Python hashes them", "[inproc][cli][config]")
+{
+  CliWorkspace ws("import json, os\ndef run(out_dir, config, **kw):\n"
+                  "    with open(os.path.join(out_dir, 'config.json'), 'w', encoding='utf-8') as f:\n"
+                  "        f.write(json.dumps(config, sort_keys=True, ensure_ascii=False))\n");
+  std::string config = R"({"name": "Zoë – 東京 🎥", "rate": 29.97, "tiny": 1e-07, "big": 98765432109876543210987654321,)"
+                       R"( "exact": 0.1, "list": [1.0, -0.0, 1e16]})";
+  CliRun run = ws.run({"--config", config});
+  check_record(run, "succeeded", 0);
+  CHECK(read_file(ws.out / "cli-test" / "config.json") == python_json_roundtrip(config));
+  CHECK(run.record["config_hash_sha256"] == python_config_hash(config));
+}
+
+TEST_CASE("a plugin printing at import time does not corrupt plugins list --json", "[inproc][cli][discovery]")
+{
+  CliWorkspace ws("print('import-time noise')\ndef run(**kw):\n    pass\n");
+  auto result = run_mdivicom({"plugins", "list", "--json"}, ws.options);
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  auto listing = nlohmann::json::parse(result.out);
+  REQUIRE(listing.size() == 1);
+  CHECK(listing[0]["id"] == "cli-test");
+  CHECK(result.err.find("import-time noise") != std::string::npos);
+}
