@@ -155,12 +155,18 @@ EngineInfo identify(const nlohmann::json& version, const EngineCandidate& candid
 
 nlohmann::json EngineInfo::to_json() const
 {
-  nlohmann::json result = {{"name", name},       {"version", version}, {"api_version", api_version},
-                           {"min_api_version", min_api_version},     {"os", os},
-                           {"kernel", kernel},   {"socket", socket},   {"socket_source", source},
+  nlohmann::json result = {{"name", name},         {"version", version}, {"api_version", api_version},
+                           {"socket", socket},     {"socket_source", source},
                            {"rootless", rootless}, {"api_version_used", std::string(k_api_version)}};
-  if (!libpod_api_version.empty()) {
-    result["libpod_api_version"] = libpod_api_version;
+  // Known only when the engine was identified from /version.
+  const std::pair<const char*, const std::string*> optional[] = {{"libpod_api_version", &libpod_api_version},
+                                                                 {"min_api_version", &min_api_version},
+                                                                 {"os", &os},
+                                                                 {"kernel", &kernel}};
+  for (const auto& [key, value] : optional) {
+    if (!value->empty()) {
+      result[key] = *value;
+    }
   }
   return result;
 }

@@ -1,0 +1,172 @@
+// The container lane through the real binary: mdivicom run / doctor / gc.
+#include "container/support.hpp"
+
+#include <csignal>
+
+#include "support/process.hpp"
+
+namespace fs = std::filesystem;
+using namespace mdivicom;
+using namespace mdivicom::test;
+
+namespace {
+
+// A manifest directory with one container plugin, a dataset and an output root.
+struct CliSetup
+{
+  TempDir temp;
+  fs::path manifests = temp / "manifests";
+  fs::path dataset = temp / "dataset";
+  fs::path out = temp / "out";
+
+  explicit CliSetup(const std::string& script)
+  {
+    fs::create_directories(manifests);
+    fs::create_directories(dataset);
+    write_file(dataset / "a.txt", "a\n");
+    nlohmann::json manifest = {
+      {"meta",
+       {{"api_version", "mdivicomtools.plugin.v0.1"},
+        {"id", "ctr-cli"},
+        {"kind", "container"},
+        {"version", "0.2.0"},
+        {"description", "container CLI test"}}},
+      {"entry", {{"image", k_test_image}, {"argv", {"sh", "-c", script}}}},
+    };
+    write_file(manifests / "ctr-cli.json", manifest.dump());
+  }
+
+  CommandResult run(const TestEngine& engine, std::vector<std::string> extra = {}, CommandOptions options = {})
+  {
+    std::vector<std::string> args = {"run",   "ctr-cli", "--dataset", dataset.string(), "--out", out.string(),
+                                      "--engine", engine.engine_option(), "--backend", engine.name};
+    args.insert(args.end(), extra.begin(), extra.end());
+    options.env["MDIVICOM_PLUGIN_PATH"] = manifests.string();
+    return run_mdivicom(args, options);
+  }
+
+  nlohmann::json record() const
+  {
+    for (const auto& file : fs::directory_iterator(out / "_runs")) {
+      if (file.path().extension() == ".json") {
+        return nlohmann::json::parse(read_file(file.path()));
+      }
+    }
+    FAIL("no run record in " << (out / "_runs"));
+    return nullptr;
+  }
+};
+
+void run_is_recorded(const TestEngine& engine)
+{
+  CliSetup setup("echo hello; ls {dataset_dir}; echo made > {out_dir}/made.txt");
+  auto result = setup.run(engine);
+  INFO(result.out << result.err);
+  REQUIRE(result.exit_code == 0);
+  CHECK(result.out.find("hello\na.txt\n") != std::string::npos);
+  auto record = setup.record();
+  CHECK(record["status"] == "succeeded");
+  CHECK(record["backend"] == engine.name);
+  CHECK(record["exit_code"] == 0);
+  CHECK(record["container"]["engine"]["socket"] == engine.socket);
+  CHECK(record["container"]["image"]["ref"] == k_test_image);
+  CHECK(record["container"]["image"]["id"].get<std::string>().rfind("sha256:", 0) == 0);
+  CHECK(record["container"]["removed"] == true);
+  std::string run_id = record["run_id"];
+  CHECK(read_file(setup.out / "_runs" / (run_id + ".log")).find("hello\na.txt\n") != std::string::npos);
+  CHECK(read_file(setup.out / "ctr-cli" / "made.txt") == "made\n");
+  // The plugin wrote no provenance.json: the runner's facts are left there instead.
+  auto provenance = nlohmann::json::parse(read_file(setup.out / "ctr-cli" / "provenance.json"));
+  CHECK(provenance["container"]["image"]["id"] == record["container"]["image"]["id"]);
+}
+ENGINE_TEST_CASE("mdivicom run records a container run with engine, image identity and log", "[container][cli]",
+                 run_is_recorded)
+
+void failures_are_recorded(const TestEngine& engine)
+{
+  CliSetup failing("echo bad >&2; exit 4");
+  auto result = failing.run(engine);
+  CHECK(result.exit_code == 1);
+  auto record = failing.record();
+  CHECK(record["status"] == "failed");
+  CHECK(record["exit_code"] == 4);
+
+  CliSetup slow("sleep 60");
+  result = slow.run(engine, {"--timeout", "1"});
+  CHECK(result.exit_code == 1);
+  CHECK(slow.record()["status"] == "timeout");
+
+  CliSetup interrupted("sleep 60");
+  CommandOptions options;
+  options.interrupt_after_s = 3;
+  result = interrupted.run(engine, {}, options);
+  CHECK(result.exit_code == 130);
+  auto cancelled = interrupted.record();
+  CHECK(cancelled["status"] == "cancelled");
+  CHECK(cancelled["container"]["removed"] == true);
+}
+ENGINE_TEST_CASE("mdivicom run records failed, timed-out and interrupted container runs", "[container][cli]",
+                 failures_are_recorded)
+
+TEST_CASE("mdivicom run --plan prints the engine requests and runs nothing", "[container][cli]")
+{
+  CliSetup setup("echo should-not-run");
+  auto result = setup.run(test_engine("docker"), {"--plan"});
+  INFO(result.out << result.err);
+  REQUIRE(result.exit_code == 0);
+  CHECK(result.out.find("/v1.41/containers/create?name=mdivicom-") != std::string::npos);
+  CHECK(result.out.find("should-not-run") != std::string::npos);  // in the create body's Cmd
+  CHECK_FALSE(fs::exists(setup.out / "ctr-cli" / "provenance.json"));
+}
+
+TEST_CASE("mdivicom doctor lists reachable engines with versions and fixes for the others", "[container][cli]")
+{
+  auto docker = test_engine("docker");
+  CommandOptions options;
+  options.env["DOCKER_HOST"] = docker.engine_option();
+  options.env["CONTAINER_HOST"] = "unix:///nonexistent/podman.sock";
+  auto result = run_mdivicom({"doctor", "--json"}, options);
+  INFO(result.out << result.err);
+  auto report = nlohmann::json::parse(result.out);
+  bool found = false;
+  bool fix = false;
+  for (const auto& engine : report["container_lane"]["engines"]) {
+    if (engine["socket"] == docker.socket) {
+      found = engine["reachable"] == true && engine["name"] == "docker" && !engine["version"].get<std::string>().empty();
+    }
+    if (engine["socket"] == "/nonexistent/podman.sock") {
+      fix = engine["reachable"] == false && engine["fix"].get<std::string>().find("podman system service") !=
+                                              std::string::npos;
+    }
+  }
+  CHECK(found);
+  CHECK(fix);
+  CHECK(result.exit_code == (report["ok"].get<bool>() ? 0 : 1));
+
+  auto text = run_mdivicom({"doctor", "--engine", test_engine("podman").engine_option()});
+  CHECK(text.out.find("ok     podman 4.") != std::string::npos);
+}
+
+TEST_CASE("mdivicom gc removes the container of a runner that was killed", "[container][cli]")
+{
+  auto engine = test_engine("docker");
+  CliSetup setup("sleep 300");
+  CommandOptions options;
+  options.interrupt_after_s = 3;
+  options.interrupt_signal = SIGKILL;
+  auto killed = setup.run(engine, {}, options);
+  CHECK(killed.signal == SIGKILL);
+  std::string run_id = setup.record()["run_id"];
+  auto handle = engine.connect();
+  REQUIRE(containers_of_run(handle, run_id).size() == 1);
+
+  auto listed = run_mdivicom({"gc", "--engine", engine.engine_option(), "--dry-run"});
+  CHECK(listed.exit_code == 0);
+  CHECK(listed.out.find("would remove mdivicom-" + run_id) != std::string::npos);
+  auto removed = run_mdivicom({"gc", "--engine", engine.engine_option()});
+  CHECK(removed.exit_code == 0);
+  CHECK(removed.out.find("removed mdivicom-" + run_id) != std::string::npos);
+  CHECK(containers_of_run(handle, run_id).empty());
+}
+
+} // namespace
