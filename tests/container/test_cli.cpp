@@ -3,6 +3,7 @@
 
 #include <csignal>
 
+#include "lanes/container/engine.hpp"
 #include "support/process.hpp"
 
 namespace fs = std::filesystem;
@@ -168,5 +169,38 @@ TEST_CASE("mdivicom gc removes the container of a runner that was killed", "[con
   CHECK(removed.out.find("removed mdivicom-" + run_id) != std::string::npos);
   CHECK(containers_of_run(handle, run_id).empty());
 }
+
+} // namespace
+
+namespace {
+
+void example_plugin_runs(const TestEngine& engine)
+{
+  TempDir temp;
+  fs::path example = fs::path(MDIVICOM_SOURCE_DIR) / "examples" / "container" / "stream-summary";
+  fs::create_directories(temp / "plugin" / "build");
+  fs::copy_file(example / "stream-summary.json", temp / "plugin" / "stream-summary.json");
+  auto built = run_command({(example / "build.sh").string(), (temp / "plugin" / "build" / "stream-summary.tar").string()});
+  REQUIRE(built.exit_code == 0);
+  // A fresh engine state for the image, so that this run loads the archive.
+  auto handle = engine.connect();
+  handle.call("DELETE", container::Engine::api("/images/mdivicom-examples/stream-summary:0.1.0?force=1"));
+
+  CommandOptions options;
+  options.env["MDIVICOM_PLUGIN_PATH"] = (temp / "plugin").string();
+  auto result = run_mdivicom({"run", "stream-summary", "--dataset", std::string(MDIVICOM_SOURCE_DIR) + "/examples/dataset",
+                              "--out", (temp / "out").string(), "--engine", engine.engine_option()},
+                             options);
+  INFO(result.out << result.err);
+  REQUIRE(result.exit_code == 0);
+  std::string summary = read_file(temp / "out" / "stream-summary" / "summary.tsv");
+  CHECK(summary.rfind("session\ttype\tstream\tdata_file\tbytes\trows", 0) == 0);
+  CHECK(summary.find("ses-01\tgaze\tstr-eye01\tstr-eye01_gaze.csv\t") != std::string::npos);
+  CHECK(summary.find("ses-01\timu\tstr-imu01\t") != std::string::npos);
+  auto bundle = nlohmann::json::parse(read_file(temp / "out" / "stream-summary" / "resultbundle.json"));
+  CHECK(bundle["resultbundle_type"] == "mdivicom.stream_summary");
+}
+ENGINE_TEST_CASE("the example container plugin builds its image and summarizes the example dataset",
+                 "[container][cli][example]", example_plugin_runs)
 
 } // namespace

@@ -150,7 +150,8 @@ Result<ContainerEntry> ContainerEntry::parse(const Plugin& plugin)
     if (archive.is_relative() && manifest.empty()) {
       return Failure{where + "/image_archive: a relative path needs the plugin to come from a manifest file"};
     }
-    result.image_archive = archive.is_relative() ? std::filesystem::path(manifest).parent_path() / archive : archive;
+    result.image_archive = std::filesystem::absolute(
+      archive.is_relative() ? std::filesystem::path(manifest).parent_path() / archive : archive);
   }
   return result;
 }
