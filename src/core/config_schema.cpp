@@ -238,8 +238,10 @@ void check_config_against_schema(const Config& config, const nlohmann::json& con
   try {
     schema.emplace(config_schema);
   } catch (const std::exception& e) {
-    throw usage_error(plugin_schema_problem(plugin_ref, std::string("meta.config_schema is not a valid JSON Schema (") +
-                                                          e.what() + ")"));
+    std::string reason = e.what();
+    const std::string prefix = "invalid JSON Schema: "; // JsonSchema's own wording; we say it already
+    reason = reason.starts_with(prefix) ? reason.substr(prefix.size()) : reason;
+    throw usage_error(plugin_schema_problem(plugin_ref, "meta.config_schema is not a valid JSON Schema (" + reason + ")"));
   }
   std::vector<SchemaViolation> violations;
   try {
