@@ -89,6 +89,10 @@ ExitCode exit_code_for(RunStatus status)
 nlohmann::json plan_summary(const RunPlan& plan, Lane& lane)
 {
   const RunRequest& request = plan.request;
+  // The plan is printed: the lane must not see (and echo) secret config values.
+  RunRequest shown = request;
+  shown.config = redact(request.config);
+  shown.config_text = shown.config.dump();
   return {
     {"plugin", request.plugin.ref()},
     {"kind", request.plugin.kind()},
@@ -98,7 +102,7 @@ nlohmann::json plan_summary(const RunPlan& plan, Lane& lane)
     {"config_hash_sha256", plan.config.hash},
     {"config", redact(plan.config.value)},
     {"dry_run", request.dry_run},
-    {"lane", lane.describe(request)},
+    {"lane", lane.describe(shown)},
   };
 }
 

@@ -145,6 +145,7 @@ TEST_CASE("run --plan prints the plan and changes nothing on disk", "[cli][run]"
   CHECK(plan["plugin"] == "checker");
   CHECK(plan["plugin_out_dir"] == (ws.out / "checker").string());
   CHECK(plan["config"]["api_key"] == "***REDACTED***");
+  CHECK_THAT(result.out, !Catch::Contains("sk-123456")); // nor in the lane's part of the plan
   CHECK(plan["config_hash_sha256"].get<std::string>().size() == 64);
   CHECK_FALSE(fs::exists(ws.out));
 }
