@@ -7,6 +7,7 @@
 #include "core/text_bytes.hpp"
 #include "core/tree_walk.hpp"
 
+#include <cerrno>
 #include <ctime>
 
 namespace mdivicom::resultbundle {
@@ -14,6 +15,7 @@ namespace mdivicom::resultbundle {
 namespace {
 
 using nlohmann::json;
+namespace fs = std::filesystem;
 
 Result<std::string> nonblank(const json& object, const char* key, const std::string& where)
 {
@@ -128,7 +130,10 @@ Result<json> build_sidecar(const BundleSpec& spec, const std::filesystem::path& 
 {
   std::vector<TreeEntry> entries;
   try {
-    entries = walk_tree(plugin_out_dir);
+    std::error_code missing;
+    if (fs::exists(fs::symlink_status(plugin_out_dir, missing)) || missing.value() != ENOENT) {
+      entries = walk_tree(plugin_out_dir); // a plugin that wrote nothing may leave no directory
+    }
   } catch (const Error& error) {
     return Failure{std::string("cannot list the plugin's outputs for resultbundle.json: ") + error.what()};
   }

@@ -5,6 +5,8 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <iterator>
+#include <random>
 
 namespace rb = mdivicom::resultbundle;
 using nlohmann::json;
@@ -80,5 +82,61 @@ TEST_CASE("every resultbundle sidecar in the corpus validates to its stated outc
     }
     // Whatever the input, the document serializes (no invalid UTF-8, no exceptions).
     CHECK_NOTHROW(result.to_json().dump(2, ' ', false, json::error_handler_t::strict));
+  }
+}
+
+namespace {
+
+// A value of a random JSON type, including the awkward ones: blank, NUL, "..", huge numbers.
+json random_value(std::mt19937& random)
+{
+  static const json k_values[] = {
+    nullptr, true, false, 0, -1, 1.5, 1e300, 18446744073709551615ull, "", " ", "..", "../../x", "/etc/passwd",
+    std::string("a\0b", 3), "\xe2\x80\xae", "out_dir", "ABSOLUTE", "input_data_dir", "sidecar_dir", "1.2.3-x",
+    json::array(), json::object(), json::array({1, "x", nullptr}), json({{"root", "."}, {"root_base", 3}}),
+  };
+  return k_values[random() % std::size(k_values)];
+}
+
+// Replaces one value somewhere in the document (or removes a key) at random.
+void mutate(json& node, std::mt19937& random)
+{
+  if ((node.is_object() || node.is_array()) && !node.empty() && random() % 4 != 0) {
+    auto it = node.begin();
+    std::advance(it, static_cast<long>(random() % node.size()));
+    if (node.is_object() && random() % 5 == 0) {
+      node.erase(it.key());
+      return;
+    }
+    mutate(*it, random);
+    return;
+  }
+  node = random_value(random);
+}
+
+} // namespace
+
+TEST_CASE("randomly mistyped resultbundle sidecars never throw and always serialize", "[core][resultbundle]")
+{
+  mdivicom::test::TempDir dir;
+  const json base = json::parse(mdivicom::test::read_file(k_corpus / "good/attached/resultbundle.json"));
+  json detached = base;
+  detached["source"] = {{"root", "."}, {"root_base", "out_dir"}};
+  std::mt19937 random(20250115);
+  rb::ResolveDirs dirs;
+  dirs.out_dir = dir.path();
+  for (int i = 0; i < 2000; ++i) {
+    json sidecar = i % 2 == 0 ? base : detached;
+    for (unsigned edits = 1 + random() % 3; edits > 0; --edits) {
+      mutate(sidecar, random);
+    }
+    mdivicom::test::write_file(dir / "resultbundle.json", sidecar.dump());
+    INFO(sidecar.dump());
+    rb::ValidateOptions options;
+    options.mode = static_cast<rb::ValidationMode>(random() % 3);
+    options.supported_major = 0;
+    options.min_minor = 1;
+    REQUIRE_NOTHROW(rb::validate_resultbundle(dir / "resultbundle.json", dirs, options).to_json().dump());
+    REQUIRE_NOTHROW(rb::inspect_resultbundle(dir / "resultbundle.json", dirs));
   }
 }

@@ -191,6 +191,13 @@ TEST_CASE("optional resultbundle rules that match nothing leave no sidecar and d
   CHECK(fragment["fail_run"] == false);
   CHECK_FALSE(fs::exists(dir / "out/resultbundle.json"));
 
+  const json no_dir = rb::finalize_resultbundle(plugin_with(json::array({rule("*.tsv", "t")})), dir / "absent", "r1");
+  CHECK(no_dir["action"] == "none");
+  const json no_dir_required =
+    rb::finalize_resultbundle(plugin_with(json::array({rule("*.tsv", "t", true)})), dir / "absent", "r1");
+  CHECK(no_dir_required["fail_run"] == true);
+  CHECK_THAT(no_dir_required["error"].get<std::string>(), Catch::StartsWith("required output missing"));
+
   const json undeclared = rb::finalize_resultbundle(json{{"id", "x"}}, dir / "out", "r1");
   CHECK(undeclared["action"] == "none");
   CHECK(undeclared["reason"] == "the plugin declares no meta.resultbundle and wrote no resultbundle.json");
