@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
+#include <ctime>
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -27,6 +29,37 @@ struct EntryFree
   void operator()(archive_entry* entry) const { archive_entry_free(entry); }
 };
 using EntryPtr = std::unique_ptr<archive_entry, EntryFree>;
+
+// Zip stores MS-DOS times, which libarchive derives with localtime(): the same archive would
+// differ between time zones. While a zip is being written the process runs on UTC (pack is
+// single-threaded and writes one archive at a time).
+class UtcScope
+{
+public:
+  UtcScope()
+  {
+    const char* tz = std::getenv("TZ");
+    m_had_tz = tz != nullptr;
+    m_saved = tz != nullptr ? tz : "";
+    ::setenv("TZ", "UTC", 1);
+    ::tzset();
+  }
+  ~UtcScope()
+  {
+    if (m_had_tz) {
+      ::setenv("TZ", m_saved.c_str(), 1);
+    } else {
+      ::unsetenv("TZ");
+    }
+    ::tzset();
+  }
+  UtcScope(const UtcScope&) = delete;
+  UtcScope& operator=(const UtcScope&) = delete;
+
+private:
+  bool m_had_tz = false;
+  std::string m_saved;
+};
 
 bool ends_with(const std::string& text, std::string_view suffix)
 {
@@ -165,6 +198,7 @@ uint64_t ArchiveReader::compressed_bytes_read() const
 
 struct ArchiveWriter::Impl
 {
+  std::optional<UtcScope> utc; // declared first: restored last
   fs::path file;
   std::unique_ptr<archive, WriteFree> handle{archive_write_new()};
 
@@ -204,6 +238,7 @@ ArchiveWriter::ArchiveWriter(const fs::path& file, ArchiveFormat format) : m_imp
     throw Error("out of memory writing " + file.string());
   }
   if (format == ArchiveFormat::zip) {
+    m_impl->utc.emplace();
     m_impl->check(archive_write_set_format_zip(handle), "zip format");
   } else {
     // pax only where ustar cannot hold a name; names are stored as raw bytes whatever the

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <numeric>
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -315,9 +316,16 @@ std::vector<TreeEntry> walk_tree(const fs::path& root, const WalkOptions& option
       entries.push_back(std::move(entry));
     }
   }
-  std::sort(entries.begin(), entries.end(),
-            [](const TreeEntry& a, const TreeEntry& b) { return a.path < b.path; });
-  return entries;
+  // Sort indices, then move each entry once: cheaper than swapping whole entries around.
+  std::vector<size_t> order(entries.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return entries[a].path < entries[b].path; });
+  std::vector<TreeEntry> sorted;
+  sorted.reserve(entries.size());
+  for (size_t index : order) {
+    sorted.push_back(std::move(entries[index]));
+  }
+  return sorted;
 }
 
 } // namespace mdivicom

@@ -18,20 +18,29 @@ std::string short_hash(const std::string& hex)
   return hex.size() > 12 ? hex.substr(0, 12) + "…" : hex;
 }
 
+// `lines`, when given, are the exact text each value was parsed from: hashing them spares
+// re-serializing (and a non-canonical line fails the tree hash, as it should).
 Result<std::vector<InventoryEntry>> parse_entries(const std::vector<json>& values, const std::string& tree_sha256,
-                                                  const std::string& where)
+                                                  const std::string& where,
+                                                  const std::vector<std::string>* lines = nullptr)
 {
   std::vector<InventoryEntry> entries;
+  entries.reserve(values.size());
   Sha256 tree;
-  for (const auto& value : values) {
-    auto entry = entry_from_json(value);
+  for (size_t index = 0; index < values.size(); ++index) {
+    auto entry = entry_from_json(values[index]);
     if (!entry) {
       return Failure{where + ": " + entry.error()};
     }
     if (!entries.empty() && !(entries.back().path < entry->path)) {
       return Failure{where + ": entries are not sorted by path (the inventory was edited)"};
     }
-    tree.update(inventory_line(*entry));
+    if (lines != nullptr) {
+      tree.update((*lines)[index]);
+      tree.update("\n");
+    } else {
+      tree.update(inventory_line(*entry));
+    }
     entries.push_back(std::move(*entry));
   }
   if (tree.hex_digest() != tree_sha256) {
@@ -68,25 +77,27 @@ Result<std::vector<InventoryEntry>> load_expected(const json& outputs, const Mem
     return Failure{"the inventory file " + path + " does not match inventory_sha256: it was edited or damaged"};
   }
   std::vector<json> values;
-  std::istringstream lines(*text);
+  std::vector<std::string> raw_lines;
+  std::istringstream stream(*text);
   std::string line;
   bool header = true;
   try {
-    while (std::getline(lines, line)) {
+    while (std::getline(stream, line)) {
       json value = json::parse(line);
       if (header) {
-        if (value.value("format", "") != "mdivicom.inventory.v1") {
+        if (!value.is_object() || value.value("format", "") != "mdivicom.inventory.v1") {
           return Failure{path + ": not an mdivicom.inventory.v1 file"};
         }
         header = false;
       } else {
         values.push_back(std::move(value));
+        raw_lines.push_back(std::move(line));
       }
     }
   } catch (const json::exception& e) {
     return Failure{path + ": not valid JSON lines: " + e.what()};
   }
-  return parse_entries(values, tree_sha256, path);
+  return parse_entries(values, tree_sha256, path, &raw_lines);
 }
 
 std::string describe_difference(const InventoryEntry& want, const InventoryEntry& have)

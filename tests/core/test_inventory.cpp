@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -116,18 +117,31 @@ TEST_CASE("special files are recorded by type, not read", "[core][inventory]")
 
 TEST_CASE("an unreadable file is recorded with an error instead of being skipped", "[core][inventory]")
 {
-  if (::geteuid() == 0) {
-    WARN("running as root: permissions do not stop reading; the error path is covered by the fifo case");
-    return;
-  }
   TempDir dir;
+  fs::permissions(dir.path(), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                fs::perms::others_read | fs::perms::others_exec);
   write_file(dir / "locked", "x");
+  write_file(dir / "open", "y");
+  fs::permissions(dir / "open", fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
   fs::permissions(dir / "locked", fs::perms::none);
-  auto inventory = mdivicom::take_inventory(dir.path());
-  const auto* locked = find(inventory, "locked");
-  REQUIRE(locked);
-  CHECK_FALSE(locked->error.empty());
-  CHECK(locked->sha256.empty());
+  // Root reads everything: check as an unprivileged user in a child process.
+  pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) {
+      ::_exit(3);
+    }
+    auto inventory = mdivicom::take_inventory(dir.path(), {"test", 2, false});
+    const auto* locked = find(inventory, "locked");
+    const auto* open = find(inventory, "open");
+    bool ok = locked && !locked->error.empty() && locked->sha256.empty() && open && open->error.empty() &&
+              open->sha256 == mdivicom::sha256_hex("y") && inventory.entries.size() == 2;
+    ::_exit(ok ? 0 : 1);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
 }
 
 TEST_CASE("the tree hash follows contents and names but not modification times", "[core][inventory]")

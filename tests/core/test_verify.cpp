@@ -1,0 +1,252 @@
+#include <catch2/catch.hpp>
+
+#include "core/archive.hpp"
+#include "core/error.hpp"
+#include "core/pack.hpp"
+#include "core/sha256.hpp"
+#include "core/verify.hpp"
+#include "support/outputs_fixture.hpp"
+
+#include <sys/stat.h>
+
+namespace fs = std::filesystem;
+using mdivicom::test::TempDir;
+using mdivicom::test::write_file;
+using mdivicom::test::write_run_record;
+
+namespace {
+
+const std::string k_run1 = "20250101T000000Z_00000001";
+const std::string k_run2 = "20250102T000000Z_00000002";
+
+void make_outputs(const fs::path& dir)
+{
+  write_file(dir / "table.csv", "a,b\n1,2\n");
+  write_file(dir / "plots/fig.svg", "<svg/>");
+  write_file(dir / "plots/gone.txt", "soon deleted");
+  write_file(dir / "run.sh", "#!/bin/sh\n");
+  fs::create_symlink("table.csv", dir / "latest.csv");
+}
+
+std::map<std::string, std::string> mismatches_by_path(const mdivicom::RunCheck& run)
+{
+  std::map<std::string, std::string> found;
+  for (const auto& mismatch : run.mismatches) {
+    found[mismatch.path] = mismatch.kind;
+  }
+  return found;
+}
+
+} // namespace
+
+TEST_CASE("verify passes when outputs match their record", "[core][verify]")
+{
+  TempDir out;
+  make_outputs(out / "tracker");
+  write_run_record(out.path(), "tracker", k_run1);
+  auto report = mdivicom::verify_outputs(out.path());
+  CHECK(report.ok());
+  REQUIRE(report.runs.size() == 1);
+  CHECK(report.runs[0].state == "ok");
+  CHECK(report.runs[0].entries_checked == 5);
+  CHECK(report.to_text().find("all outputs match") != std::string::npos);
+}
+
+TEST_CASE("verify names modified, missing and unexpected files", "[core][verify]")
+{
+  TempDir out;
+  make_outputs(out / "tracker");
+  write_run_record(out.path(), "tracker", k_run1);
+
+  write_file(out / "tracker/table.csv", "a,b\n1,3\n");       // same size, other content
+  fs::remove(out / "tracker/plots/gone.txt");
+  write_file(out / "tracker/plots/extra.png", "png");
+  fs::permissions(out / "tracker/run.sh", fs::perms::owner_exec, fs::perm_options::add);
+  fs::remove(out / "tracker/latest.csv");
+  fs::create_symlink("plots/fig.svg", out / "tracker/latest.csv");
+
+  auto report = mdivicom::verify_outputs(out.path());
+  CHECK_FALSE(report.ok());
+  REQUIRE(report.runs.size() == 1);
+  CHECK(report.runs[0].state == "mismatch");
+  auto found = mismatches_by_path(report.runs[0]);
+  CHECK(found == std::map<std::string, std::string>{{"table.csv", "modified"},
+                                                    {"plots/gone.txt", "missing"},
+                                                    {"plots/extra.png", "unexpected"},
+                                                    {"run.sh", "modified"},
+                                                    {"latest.csv", "modified"}});
+  std::string text = report.to_text();
+  CHECK(text.find("content changed") != std::string::npos);
+  CHECK(text.find("became executable") != std::string::npos);
+  CHECK(text.find("link target") != std::string::npos);
+  auto json = report.to_json();
+  CHECK(json["ok"] == false);
+  CHECK(json["runs"][0]["mismatches"].size() == 5);
+}
+
+TEST_CASE("verify reports a deleted output directory as missing files", "[core][verify]")
+{
+  TempDir out;
+  make_outputs(out / "tracker");
+  write_run_record(out.path(), "tracker", k_run1);
+  fs::remove_all(out / "tracker");
+  auto report = mdivicom::verify_outputs(out.path());
+  CHECK_FALSE(report.ok());
+  CHECK(report.runs[0].mismatches.size() == 5);
+  CHECK(report.runs[0].message.find("missing") != std::string::npos);
+}
+
+TEST_CASE("verify catches a record whose file list was edited", "[core][verify]")
+{
+  TempDir out;
+  make_outputs(out / "tracker");
+  auto record = write_run_record(out.path(), "tracker", k_run1);
+  // Someone "fixes" the record to match a changed file.
+  write_file(out / "tracker/table.csv", "forged\n");
+  for (auto& file : record["outputs"]["files"]) {
+    if (file["path"] == "table.csv") {
+      file["sha256"] = mdivicom::sha256_hex("forged\n");
+      file["size"] = 7;
+    }
+  }
+  write_file(out / "_runs" / (k_run1 + ".json"), record.dump(2));
+  auto report = mdivicom::verify_outputs(out.path());
+  CHECK_FALSE(report.ok());
+  CHECK(report.runs[0].state == "bad_record");
+  CHECK(report.runs[0].message.find("tree_sha256") != std::string::npos);
+}
+
+TEST_CASE("verify checks a separate inventory file and its hash", "[core][verify]")
+{
+  TempDir out;
+  make_outputs(out / "tracker");
+  write_run_record(out.path(), "tracker", k_run1, 2);
+  REQUIRE(fs::exists(out / "_runs" / (k_run1 + ".inventory.jsonl")));
+  CHECK(mdivicom::verify_outputs(out.path()).ok());
+
+  std::string text = mdivicom::test::read_file(out / "_runs" / (k_run1 + ".inventory.jsonl"));
+  write_file(out / "_runs" / (k_run1 + ".inventory.jsonl"), text + "{\"path\":\"zz\",\"size\":1,\"sha256\":\"00\",\"type\":\"file\"}\n");
+  auto report = mdivicom::verify_outputs(out.path());
+  CHECK(report.runs[0].state == "bad_record");
+  CHECK(report.runs[0].message.find("inventory_sha256") != std::string::npos);
+
+  fs::remove(out / "_runs" / (k_run1 + ".inventory.jsonl"));
+  CHECK(mdivicom::verify_outputs(out.path()).runs[0].message.find("missing") != std::string::npos);
+}
+
+TEST_CASE("only the latest run of an output directory is checked", "[core][verify]")
+{
+  TempDir out;
+  make_outputs(out / "tracker");
+  write_run_record(out.path(), "tracker", k_run1);
+  write_file(out / "tracker/table.csv", "rewritten by the second run\n");
+  write_run_record(out.path(), "tracker", k_run2);
+  auto report = mdivicom::verify_outputs(out.path());
+  CHECK(report.ok());
+  REQUIRE(report.runs.size() == 2);
+  CHECK(report.runs[0].state == "superseded");
+  CHECK(report.runs[1].state == "ok");
+}
+
+TEST_CASE("a record with a hostile output root or broken JSON is reported, not followed", "[core][verify]")
+{
+  TempDir out;
+  make_outputs(out / "tracker");
+  auto record = write_run_record(out.path(), "tracker", k_run1);
+  record["outputs"]["root"] = "../../etc";
+  write_file(out / "_runs" / (k_run1 + ".json"), record.dump());
+  write_file(out / "_runs" / (k_run2 + ".json"), "{ not json");
+  auto report = mdivicom::verify_outputs(out.path());
+  CHECK_FALSE(report.ok());
+  CHECK(report.runs[0].state == "bad_record");
+  CHECK(report.runs[1].state == "bad_record");
+  CHECK(report.runs[1].message.find("not valid JSON") != std::string::npos);
+}
+
+TEST_CASE("verify of a missing directory or one without records is a usage error", "[core][verify]")
+{
+  TempDir out;
+  auto expect_usage = [](const fs::path& path, const std::string& words) {
+    try {
+      mdivicom::verify_outputs(path);
+      FAIL("no error for " << path);
+    } catch (const mdivicom::Error& e) {
+      CHECK(e.code() == mdivicom::ExitCode::usage);
+      CHECK(std::string(e.what()).find(words) != std::string::npos);
+    }
+  };
+  expect_usage(out / "nope", "no such directory");
+  expect_usage(out.path(), "no run records");
+  write_file(out / "_runs" / (k_run1 + ".json"), R"({"run_id": "x", "status": "failed"})");
+  expect_usage(out.path(), "no run record");
+}
+
+TEST_CASE("a pack verifies like the directory it came from, and tampering inside it is found", "[core][verify]")
+{
+  TempDir out;
+  TempDir packs;
+  make_outputs(out / "tracker");
+  write_file(out / "other/result.json", "{}");
+  write_run_record(out.path(), "tracker", k_run1, 2);
+  write_run_record(out.path(), "other", k_run2);
+
+  for (std::string name : {"p.tar.gz", "p.tar.zst", "p.zip"}) {
+    INFO(name);
+    mdivicom::pack_outputs(out.path(), packs / name);
+    auto report = mdivicom::verify_outputs(packs / name);
+    CHECK(report.ok());
+    REQUIRE(report.runs.size() == 2);
+    CHECK(report.runs[0].state == "ok");
+    CHECK(report.runs[1].state == "ok");
+  }
+
+  // Rebuild the pack with one output changed and one added.
+  mdivicom::ArchiveReader reader(packs / "p.tar.gz");
+  mdivicom::ArchiveWriter writer(packs / "tampered.tar.gz", mdivicom::ArchiveFormat::tar_gz);
+  while (auto header = reader.next()) {
+    std::string data;
+    char buffer[4096];
+    for (size_t count; (count = reader.read(buffer, sizeof(buffer))) > 0;) {
+      data.append(buffer, count);
+    }
+    if (header->type == mdivicom::EntryType::directory) {
+      writer.add_directory(header->path, 0755, 0);
+    } else if (header->type == mdivicom::EntryType::symlink) {
+      writer.add_symlink(header->path, header->link_target, 0);
+    } else {
+      if (header->path == "other/result.json") {
+        data = "{\"forged\": true}";
+      }
+      writer.begin_file(header->path, data.size(), header->mode, 0);
+      writer.write_data(data.data(), data.size());
+    }
+  }
+  writer.begin_file("tracker/injected.txt", 1, 0644, 0);
+  writer.write_data("x", 1);
+  writer.finish();
+
+  auto report = mdivicom::verify_outputs(packs / "tampered.tar.gz");
+  CHECK_FALSE(report.ok());
+  CHECK(mismatches_by_path(report.runs[0]) == std::map<std::string, std::string>{{"injected.txt", "unexpected"}});
+  CHECK(mismatches_by_path(report.runs[1]) == std::map<std::string, std::string>{{"result.json", "modified"}});
+}
+
+TEST_CASE("very many small files: a separate inventory, verified, with the one changed file named", "[core][verify]")
+{
+  mdivicom::test::MemoryTempDirs in_memory;
+  TempDir out;
+  const int count = 15'000; // past the 10,000 embedded in a record; 100,000 run in bench/
+  for (int i = 0; i < count; ++i) {
+    write_file(out / "many" / ("d" + std::to_string(i % 100)) / ("f" + std::to_string(i) + ".txt"), std::to_string(i));
+  }
+  auto record = write_run_record(out.path(), "many", k_run1);
+  CHECK(record["outputs"]["file_count"] == count);
+  CHECK(record["outputs"].contains("inventory_path"));
+  CHECK(mdivicom::verify_outputs(out.path()).ok());
+
+  write_file(out / "many/d7/f12307.txt", "changed");
+  auto report = mdivicom::verify_outputs(out.path());
+  REQUIRE(report.runs[0].mismatches.size() == 1);
+  CHECK(report.runs[0].mismatches[0].path == "d7/f12307.txt");
+  CHECK(report.runs[0].mismatches[0].kind == "modified");
+}
