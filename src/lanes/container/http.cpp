@@ -274,7 +274,8 @@ int HttpGroup::start(HttpRequest request)
   return id;
 }
 
-std::vector<std::pair<int, HttpResponse>> HttpGroup::run(int wake_fd, int timeout_ms)
+std::vector<std::pair<int, HttpResponse>> HttpGroup::run(int wake_fd, int timeout_ms,
+                                                         const std::function<bool()>& until)
 {
   using Clock = std::chrono::steady_clock;
   auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
@@ -303,7 +304,7 @@ std::vector<std::pair<int, HttpResponse>> HttpGroup::run(int wake_fd, int timeou
         break;
       }
     }
-    if (!done.empty()) {
+    if (!done.empty() || (until && until())) {
       return done;
     }
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();

@@ -73,9 +73,10 @@ public:
   // Starts a transfer; its id is given back when it completes.
   int start(HttpRequest request);
 
-  // Runs the transfers until at least one completes, wake_fd (if >= 0) is readable, or
-  // timeout_ms passes. Returns the completed transfers.
-  std::vector<std::pair<int, HttpResponse>> run(int wake_fd, int timeout_ms);
+  // Runs the transfers until at least one completes, wake_fd (if >= 0) is readable, `until`
+  // (if set) turns true, or timeout_ms passes. Returns the completed transfers.
+  std::vector<std::pair<int, HttpResponse>> run(int wake_fd, int timeout_ms,
+                                                const std::function<bool()>& until = {});
 
   // Stops a transfer that has not completed (e.g. the log stream of a dead engine).
   void abandon(int id);

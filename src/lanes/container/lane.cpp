@@ -155,7 +155,7 @@ RunOutcome ContainerLane::run(const RunRequest& request, OutputSink& output)
                   .labels = run_labels(request)};
   ContainerPlan plan = plan_container(request, *entry, input);
   facts.update(plan.facts);
-  facts["prepare_s"] = std::round(std::chrono::duration<double>(Clock::now() - begin).count() * 1000) / 1000;
+  facts["timing"]["prepare_s"] = std::round(std::chrono::duration<double>(Clock::now() - begin).count() * 1000) / 1000;
   if (interrupt_requested()) {
     RunOutcome outcome = fail("Cancelled", "interrupted before the container was created");
     outcome.status = RunStatus::cancelled;
@@ -163,7 +163,7 @@ RunOutcome ContainerLane::run(const RunRequest& request, OutputSink& output)
   }
 
   RunOutcome outcome = run_container(*engine, plan, lifecycle_options(request), output, facts);
-  facts["total_s"] = std::round(std::chrono::duration<double>(Clock::now() - begin).count() * 1000) / 1000;
+  facts["timing"]["total_s"] = std::round(std::chrono::duration<double>(Clock::now() - begin).count() * 1000) / 1000;
   outcome.facts["container"] = facts;
   return outcome;
 }

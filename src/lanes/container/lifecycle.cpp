@@ -33,7 +33,9 @@ public:
   }
   ~RemoveOnExit()
   {
+    auto begin = Clock::now();
     std::string error = remove_container(m_engine, m_id);
+    m_facts["timing"]["remove_s"] = seconds_since(begin);
     m_facts["removed"] = error.empty();
     if (!error.empty()) {
       m_facts["remove_error"] = error + " (it is removed by the next run or 'mdivicom gc')";
@@ -73,13 +75,14 @@ public:
   // Attaches before starting so that not a byte of output is lost, then starts.
   bool attach_and_start(RunOutcome& outcome)
   {
+    auto attaching = Clock::now();
     HttpRequest attach("POST", Engine::api("/containers/" + m_id + "/attach?stream=1&stdout=1&stderr=1"));
     attach.on_data = [this](std::string_view data) { m_demux.feed(data); };
     attach.on_headers = [this](long) { m_attached = true; };
     m_attach = m_group.start(std::move(attach));
     auto give_up = Clock::now() + std::chrono::seconds(30);
     while (!m_attached && m_attach != 0 && Clock::now() < give_up) {
-      for (auto& [id, response] : m_group.run(-1, 100)) {
+      for (auto& [id, response] : m_group.run(-1, 100, [this] { return m_attached; })) {
         if (id == m_attach) {
           m_attach = 0;
           outcome.error = error_json("AttachFailed", "cannot attach to the container's output: " +
@@ -93,8 +96,11 @@ public:
       outcome.error = error_json("AttachFailed", "the engine did not attach to the container's output in 30 s");
       return false;
     }
+    m_facts["timing"]["attach_s"] = seconds_since(attaching);
+    auto starting = Clock::now();
     ApiResult started = m_engine.call("POST", Engine::api("/containers/" + m_id + "/start"));
     m_started = Clock::now();
+    m_facts["timing"]["start_s"] = seconds_since(starting);
     if (!started.ok()) {
       outcome.error = error_json("StartFailed", "the container did not start: " + started.error +
                                                   start_hint(m_engine, started.error));
@@ -144,7 +150,7 @@ public:
                         std::chrono::seconds(60);
       }
     }
-    m_facts["run_s"] = seconds_since(m_started);
+    m_facts["timing"]["run_s"] = seconds_since(m_started);
     drain_output();
     return stop_reason;
   }
@@ -297,7 +303,7 @@ RunOutcome run_container(const Engine& engine, const ContainerPlan& plan, const 
   }
   std::string id = created.body.value("Id", "");
   facts["container_id"] = id;
-  facts["create_s"] = seconds_since(begin);
+  facts["timing"]["create_s"] = seconds_since(begin);
   std::string stop_reason;
   {
     RemoveOnExit remove(engine, id, facts);
@@ -307,6 +313,7 @@ RunOutcome run_container(const Engine& engine, const ContainerPlan& plan, const 
     }
     read_state(engine, id, outcome, facts);
   }
+  facts["timing"]["lifecycle_s"] = seconds_since(begin);
   facts["exit_code"] = outcome.exit_code ? nlohmann::json(*outcome.exit_code) : nlohmann::json();
   decide_status(stop_reason, outcome, facts);
   return outcome;
