@@ -147,3 +147,28 @@ ENGINE_TEST_CASE("a manifest that asks for the host network gets it and the reco
                  network_on_request)
 
 } // namespace
+
+namespace {
+
+void out_of_memory(const TestEngine& engine)
+{
+  nlohmann::json entry = {{"argv", {"sh", "-c", "echo start; exec awk 'BEGIN { s = \"xxxxxxxx\"; while (1) s = s s }'"}},
+                          {"resources", {{"memory", "16m"}}}};
+  RunSetup setup(engine, entry);
+  CaptureSink sink;
+  RunOutcome outcome = setup.execute(sink);
+  INFO(outcome.error.dump() << sink.err_text);
+  CHECK(outcome.status == RunStatus::crashed);
+  CHECK(outcome.exit_code == 137);
+  CHECK(outcome.signal == 9);
+  CHECK(outcome.facts["container"]["security"]["memory_bytes"] == 16 * 1024 * 1024);
+  if (engine.name == "docker") {
+    CHECK(outcome.facts["container"]["oom_killed"] == true);
+    CHECK(outcome.error["type"] == "OOMKilled");
+  }
+  // Podman 4.3 with runc on cgroups v1 does not report OOMKilled: only the SIGKILL is known.
+}
+ENGINE_TEST_CASE("a container over its memory limit is killed and recorded as crashed", "[container]",
+                 out_of_memory)
+
+} // namespace

@@ -3,6 +3,8 @@
 #include <chrono>
 #include <cmath>
 
+#include <spdlog/spdlog.h>
+
 #include "core/interrupt.hpp"
 #include "lanes/container/demux.hpp"
 #include "lanes/container/runner.hpp"
@@ -269,12 +271,16 @@ void decide_status(const std::string& stop_reason, RunOutcome& outcome, const nl
     return;
   }
   int code = outcome.exit_code.value_or(-1);
-  if (facts.value("oom_killed", false)) {
+  if (facts.value("oom_killed", false) && code != 0) {
     outcome.status = RunStatus::crashed;
-    outcome.signal = 9;
-    outcome.error = error_json("OOMKilled", "the container ran out of memory and was killed; raise "
-                                            "entry.resources.memory");
+    outcome.signal = code == 137 ? std::optional<int>(9) : std::nullopt;
+    outcome.error = error_json("OOMKilled", "the container ran out of memory and was killed (exit code " +
+                                              std::to_string(code) + "); raise entry.resources.memory");
   } else if (code == 0) {
+    // A process inside was killed for memory, but the plugin carried on and succeeded.
+    if (facts.value("oom_killed", false)) {
+      spdlog::warn("a process in the container ran out of memory and was killed; the plugin still exited 0");
+    }
     outcome.status = RunStatus::succeeded;
   } else if (code > 128 && code <= 128 + 64) {
     outcome.status = RunStatus::crashed;
