@@ -22,7 +22,14 @@ void add_run_command(CLI::App& app)
   auto args = std::make_shared<RunArguments>();
   auto* run = app.add_subcommand("run", "Run a plugin on a dataset; outputs go to <out>/<plugin id>/, the record to <out>/_runs/");
   run->add_option("plugin_ref", args->run.plugin_ref, "<id> or <publisher>/<id>")->required();
-  run->add_option("--dataset", args->run.dataset, "The dataset directory (read-only to the plugin)")->required();
+  run->add_option("--dataset", args->run.dataset,
+                  "The dataset directory (read-only to the plugin), or a .zip/.tar/.tar.gz/.tgz/.tar.zst archive of it "
+                  "(extracted once into a read-only cache)")
+    ->required();
+  run->add_option("--dataset-hash", args->run.dataset_hash,
+                  "Dataset identity in the record: full (content hashes, cached per user; default), fast (paths, "
+                  "sizes, mtimes; no content read) or off")
+    ->check(CLI::IsMember({"full", "fast", "off"}));
   run->add_option("--out", args->run.out, "The output root: receives <plugin id>/ and _runs/")->required();
   run->add_option("--work", args->run.work, "A work directory the plugin may use (default: private scratch, removed after the run)");
   run->add_option("--config", args->run.config, "Plugin config: a JSON file or JSON text (default {})");

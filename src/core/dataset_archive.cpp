@@ -63,12 +63,44 @@ void make_read_only(const fs::path& dir)
   ::chmod(dir.c_str(), 0555);
 }
 
+// An archive made with `tar czf ds.tar.gz dataset/` holds one folder: the dataset is inside it.
+// (A dataset root holding a single directory and nothing else is rare: openSIDS roots hold
+// dataset_manifest.yaml beside sessions/.)
+fs::path dataset_root(const fs::path& extracted)
+{
+  std::error_code error;
+  fs::path only;
+  size_t count = 0;
+  for (fs::directory_iterator it(extracted, error); !error && it != fs::directory_iterator(); it.increment(error)) {
+    only = it->path();
+    ++count;
+  }
+  if (count == 1 && fs::is_directory(fs::symlink_status(only, error))) {
+    spdlog::info("the archive holds one folder, {}/: using it as the dataset root", only.filename().string());
+    return only;
+  }
+  return extracted;
+}
+
 } // namespace
 
 bool is_dataset_archive(const fs::path& path)
 {
   std::error_code error;
   return archive_format_from_name(path).has_value() && fs::is_regular_file(path, error);
+}
+
+std::string prepared_archive_sha256(const fs::path& prepared)
+{
+  auto is_digest = [](const std::string& name) {
+    return name.size() == 64 && name.find_first_not_of("0123456789abcdef") == std::string::npos;
+  };
+  for (fs::path dir : {prepared, prepared.parent_path()}) {
+    if (is_digest(dir.filename().string()) && dir.parent_path().filename() == "datasets") {
+      return dir.filename().string();
+    }
+  }
+  return {};
 }
 
 void remove_read_only_tree(const fs::path& dir)
@@ -109,7 +141,7 @@ fs::path prepare_dataset(const fs::path& archive, const fs::path& cache_dir, con
   std::error_code error;
   if (fs::is_directory(final_dir, error)) {
     spdlog::debug("dataset archive {} already extracted in {}", archive.string(), final_dir.string());
-    return final_dir;
+    return dataset_root(final_dir);
   }
   fs::create_directories(datasets, error);
   std::string pattern = (datasets / (".partial-" + sha256.substr(0, 16) + "-XXXXXX")).string();
@@ -132,11 +164,11 @@ fs::path prepare_dataset(const fs::path& archive, const fs::path& cache_dir, con
     remove_read_only_tree(partial);
     // Another run extracted the same archive first: its copy is as good as ours.
     if ((saved == EEXIST || saved == ENOTEMPTY) && fs::is_directory(final_dir, error)) {
-      return final_dir;
+      return dataset_root(final_dir);
     }
     throw Error("cannot move the extracted dataset to " + final_dir.string() + ": " + std::strerror(saved));
   }
-  return final_dir;
+  return dataset_root(final_dir);
 }
 
 } // namespace mdivicom

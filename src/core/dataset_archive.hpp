@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <string>
 
 namespace mdivicom {
 
@@ -20,9 +21,10 @@ bool is_dataset_archive(const std::filesystem::path& path);
 // `--dataset ARCHIVE`: extracts the archive once into the content-addressed cache
 // ${XDG_CACHE_HOME:-~/.cache}/mdivicom/datasets/<sha256 of the archive>/ and returns that
 // directory, read-only; the next call with the same archive bytes returns it without
-// extracting. The archive's own hash is the directory name (record it as the dataset's
-// archive identity). Paths inside the archive are relative to the returned directory (an
-// archive holding one top-level folder gives a directory holding that folder).
+// extracting. The archive's own hash names the directory (record it as the dataset's
+// archive identity). When the archive holds a single top-level folder (made with
+// `tar czf ds.tar.gz dataset/`), that folder is returned: the dataset root inside the cache
+// directory.
 // Extraction goes to a temporary directory renamed into place at the end, so a crash or a
 // concurrent run never leaves a half-extracted cache entry. Refused with a usage Error naming
 // the entry: absolute paths, "..", symbolic or hard links that leave the archive, links
@@ -31,6 +33,10 @@ bool is_dataset_archive(const std::filesystem::path& path);
 std::filesystem::path prepare_dataset(const std::filesystem::path& archive);
 std::filesystem::path prepare_dataset(const std::filesystem::path& archive, const std::filesystem::path& cache_root,
                                       const ExtractLimits& limits);
+
+// The SHA-256 of the archive a prepare_dataset() result came from (it names the cache
+// directory), or "" for any other directory.
+std::string prepared_archive_sha256(const std::filesystem::path& prepared);
 
 // The extraction itself, into `destination` (which must exist and be empty), with the same
 // refusals. Leaves whatever was extracted when it throws; callers remove the directory.

@@ -73,7 +73,11 @@ std::string image_digest(const json& container, std::string& name)
 class CrateBuilder
 {
 public:
-  void add(json entity) { m_entities[entity["@id"].get<std::string>()] = std::move(entity); }
+  void add(json entity)
+  {
+    std::string id = entity["@id"].get<std::string>(); // before the move below
+    m_entities[id] = std::move(entity);
+  }
   bool has(const std::string& id) const { return m_entities.contains(id); }
   json& at(const std::string& id) { return m_entities.at(id); }
 
@@ -122,7 +126,8 @@ std::string add_dataset(CrateBuilder& crate, const json& record)
   const std::string fingerprint = identity.is_object() ? text_of(identity, "fingerprint_sha256") : std::string();
   const std::string id = fragment_id("dataset", fingerprint.empty() ? sha256_hex(path).substr(0, 16) : fingerprint.substr(0, 16));
   if (!crate.has(id)) {
-    json dataset = {{"@id", id}, {"@type", "Dataset"}, {"name", fs::path(path).filename().string()}, {"url", path}};
+    json dataset = {{"@id", id}, {"@type", "Dataset"}, {"name", fs::path(path).filename().string()},
+                    {"url", "file://" + percent_encode_path(path)}};
     if (!fingerprint.empty()) {
       dataset["identifier"] = "mdivicom-fingerprint-" + identity.value("mode", std::string("full")) + ":sha256:" + fingerprint;
       dataset["contentSize"] = std::to_string(identity.value("total_bytes", 0ull));

@@ -1,10 +1,14 @@
 #include "core/run.hpp"
 
+#include "core/dataset_archive.hpp"
+#include "core/dataset_identity.hpp"
 #include "core/fs_util.hpp"
 #include "core/host_facts.hpp"
 #include "core/interrupt.hpp"
+#include "core/inventory.hpp"
 #include "core/output_slot.hpp"
 #include "core/redact.hpp"
+#include "core/rocrate.hpp"
 #include "core/resultbundle_policy.hpp"
 #include "core/resultbundle_writer.hpp"
 #include "core/run_log.hpp"
@@ -135,6 +139,7 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
   if (resultbundle::policy_by_name(bundle_policy) == nullptr) {
     throw usage_error("unknown --bundle-policy '" + bundle_policy + "'; use one of " + resultbundle::policy_names());
   }
+  const DatasetHashMode dataset_hash = parse_dataset_hash_mode(options.dataset_hash);
   RunPlan plan = plan_run(catalog, options);
   RunRequest& request = plan.request;
   std::unique_ptr<Lane> lane = lanes(request.plugin.kind());
@@ -161,6 +166,11 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
   nlohmann::json record = initial_record(plan);
   if (!slot.parked_dir().empty()) {
     record["previous_outputs"] = {{"parked_at", slot.parked_dir().string()}, {"outcome", "pending"}};
+  }
+  record["dataset"] = dataset_identity(request.dataset_dir, dataset_hash);
+  if (is_dataset_archive(options.dataset)) {
+    record["dataset"]["archive"] = {{"path", resolved_path(options.dataset).string()},
+                                    {"sha256", prepared_archive_sha256(request.dataset_dir)}};
   }
   InterruptScope interrupts;
   write_record(record_path, record);
@@ -197,7 +207,23 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
   if (record["previous_outputs"].is_null()) {
     record.erase("previous_outputs");
   }
+  try {
+    // After settle: a failed run's files may have moved to _runs/<run_id>.failed-outputs/.
+    fs::path outputs_dir = request.plugin_out_dir;
+    if (record.contains("previous_outputs") && record["previous_outputs"].contains("failed_outputs")) {
+      outputs_dir = record["previous_outputs"]["failed_outputs"].get<std::string>();
+    }
+    record["outputs"] = record_outputs(request.out_root, outputs_dir, request.run_id);
+  } catch (const Error& e) {
+    record["warnings"].push_back(std::string("outputs not inventoried: ") + e.what());
+    spdlog::error("outputs not inventoried: {}", e.what());
+  }
   write_record(record_path, record);
+  try {
+    write_rocrate(request.out_root);
+  } catch (const std::exception& e) {
+    spdlog::warn("ro-crate-metadata.json not updated: {}", e.what());
+  }
 
   std::string summary = "run " + request.run_id + " " + std::string(to_string(outcome.status));
   if (outcome.exit_code && !succeeded) {

@@ -28,6 +28,7 @@ struct RunOptions
   bool plan_only = false;         // print what would run and be sent; run nothing
   bool echo_output = true;        // show plugin output live on the terminal
   std::string bundle_policy;      // policy for a plugin-written resultbundle.json; empty: the default
+  std::string dataset_hash = "full"; // --dataset-hash: full | fast | off (see dataset_identity.hpp)
   nlohmann::json lane_options = nlohmann::json::object(); // engine, pull, python_env, ...
 };
 

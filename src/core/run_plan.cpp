@@ -1,5 +1,6 @@
 #include "core/run_plan.hpp"
 
+#include "core/dataset_archive.hpp"
 #include "core/fs_util.hpp"
 #include "core/host_facts.hpp"
 
@@ -39,6 +40,9 @@ fs::path existing_dataset_dir(const std::string& dataset)
   fs::path path = resolved_path(dataset);
   if (!fs::exists(path, error)) {
     throw usage_error("dataset " + dataset + " does not exist; give --dataset an existing directory");
+  }
+  if (is_dataset_archive(path)) {
+    return prepare_dataset(path); // extracted once into the read-only, content-addressed cache
   }
   if (!fs::is_directory(path, error)) {
     throw usage_error("dataset " + dataset + " is not a directory; give --dataset the dataset's root directory");
