@@ -101,6 +101,23 @@ TEST_CASE("a dataset archive is extracted once, read-only, and reused", "[core][
   }
 }
 
+TEST_CASE("an archive holding one folder gives that folder as the dataset root", "[core][dataset_archive]")
+{
+  TempDir dir;
+  TempDir cache;
+  auto archive = make_archive(dir, "wrapped.tar.gz", [](ArchiveWriter& w) {
+    w.add_directory("session-7", 0755, 0);
+    add_file(w, "session-7/dataset_manifest.yaml", "name: s7\n");
+    add_file(w, "session-7/sessions/ses-1/x.csv", "1\n");
+  });
+  fs::path root = mdivicom::prepare_dataset(archive, cache.path(), {});
+  CHECK(root.filename() == "session-7");
+  CHECK(fs::exists(root / "dataset_manifest.yaml"));
+  CHECK(mdivicom::prepared_archive_sha256(root) == root.parent_path().filename().string());
+  CHECK(mdivicom::prepare_dataset(archive, cache.path(), {}) == root);
+  CHECK(mdivicom::prepared_archive_sha256(dir.path()).empty());
+}
+
 TEST_CASE("different archive bytes get different cache directories", "[core][dataset_archive]")
 {
   TempDir dir;

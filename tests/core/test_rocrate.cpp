@@ -1,0 +1,135 @@
+#include <catch2/catch.hpp>
+
+#include "core/rocrate.hpp"
+#include "core/sha256.hpp"
+#include "support/outputs_fixture.hpp"
+
+#include <algorithm>
+#include <set>
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using mdivicom::test::TempDir;
+using mdivicom::test::write_file;
+using mdivicom::test::write_run_record;
+
+namespace {
+
+std::map<std::string, json> entities_by_id(const json& crate)
+{
+  std::map<std::string, json> entities;
+  for (const auto& entity : crate["@graph"]) {
+    REQUIRE(entity.contains("@id"));
+    REQUIRE(entity.contains("@type"));
+    INFO(entity.dump());
+    CHECK(entities.emplace(entity["@id"].get<std::string>(), entity).second); // ids are unique
+  }
+  return entities;
+}
+
+// Every {"@id": ...} reference inside the graph names an entity of the graph or an absolute IRI.
+void check_references_resolve(const json& value, const std::map<std::string, json>& entities, bool top = true)
+{
+  if (value.is_object()) {
+    if (!top && value.size() == 1 && value.contains("@id")) {
+      std::string id = value["@id"];
+      bool external = id.starts_with("http://") || id.starts_with("https://");
+      INFO(id);
+      CHECK((external || entities.contains(id)));
+      return;
+    }
+    for (const auto& [key, item] : value.items()) {
+      check_references_resolve(item, entities, false);
+    }
+  } else if (value.is_array()) {
+    for (const auto& item : value) {
+      check_references_resolve(item, entities, false);
+    }
+  }
+}
+
+bool lists(const json& value, const json& item)
+{
+  json list = value.is_array() ? value : json::array({value});
+  return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+} // namespace
+
+TEST_CASE("the RO-Crate describes every run as a CreateAction of its plugin, with inputs and outputs",
+          "[core][rocrate]")
+{
+  TempDir out;
+  const std::string first = "20250101T000000Z_00000001";
+  const std::string second = "20250102T000000Z_00000002";
+  const std::string failed = "20250103T000000Z_00000003";
+  write_file(out / "tracker/table.csv", "a,b\n");
+  write_file(out / "tracker/nested dir/plot.svg", "<svg/>");
+  write_run_record(out.path(), "tracker", first);
+  write_run_record(out.path(), "tracker", second);
+  write_file(out / "detector/events.tsv", "onset\n");
+  auto record = write_run_record(out.path(), "detector", failed, 10'000, "failed");
+  record["error"] = {{"type", "PluginError"}, {"message", "boom"}};
+  record["container"] = {{"image", "localhost/detector:1"},
+                         {"image_digest", "sha256:" + std::string(64, 'd')}};
+  record["dataset"] = {{"mode", "full"}, {"path", "/data/session-1"}, {"fingerprint_sha256", std::string(64, 'f')},
+                       {"total_bytes", 42}};
+  write_file(out / "_runs" / (failed + ".json"), record.dump());
+  write_file(out / "_runs" / "20250104T000000Z_00000004.json", "{ damaged");
+
+  mdivicom::write_rocrate(out.path());
+  json crate = json::parse(mdivicom::test::read_file(out / "ro-crate-metadata.json"));
+  CHECK(crate == mdivicom::build_rocrate(out.path())); // deterministic
+
+  CHECK(crate["@context"][0] == "https://w3id.org/ro/crate/1.1/context");
+  auto entities = entities_by_id(crate);
+  check_references_resolve(crate["@graph"], entities);
+
+  const json& descriptor = entities.at("ro-crate-metadata.json");
+  CHECK(descriptor["conformsTo"]["@id"] == "https://w3id.org/ro/crate/1.1");
+  CHECK(descriptor["about"]["@id"] == "./");
+  const json& root = entities.at("./");
+  CHECK(root["@type"] == "Dataset");
+  CHECK(lists(root["conformsTo"], json{{"@id", "https://w3id.org/ro/wfrun/process/0.5"}}));
+  CHECK(entities.at("https://w3id.org/ro/wfrun/process/0.5")["version"] == "0.5");
+  CHECK(root["mentions"].size() == 3);
+  CHECK(root.contains("datePublished"));
+
+  const json& run = entities.at("#run-" + second);
+  CHECK(run["@type"] == "CreateAction");
+  CHECK(run["actionStatus"]["@id"] == "http://schema.org/CompletedActionStatus");
+  CHECK(run["startTime"] == "2025-01-01T00:00:01Z");
+  CHECK(run["endTime"] == "2025-01-01T00:00:09Z");
+  const json& app = entities.at(run["instrument"]["@id"].get<std::string>());
+  CHECK(app["@type"] == "SoftwareApplication");
+  CHECK(app["softwareVersion"] == "1.2.0");
+  CHECK(app["identifier"] == "lab/tracker");
+  CHECK(entities.at(app["publisher"]["@id"].get<std::string>())["name"] == "lab");
+  std::set<std::string> object_types;
+  for (const auto& item : run["object"]) {
+    object_types.insert(entities.at(item["@id"].get<std::string>())["@type"].get<std::string>());
+  }
+  CHECK(object_types == std::set<std::string>{"Dataset", "PropertyValue"});
+  REQUIRE(run["result"].size() == 2);
+  const json& plot = entities.at("tracker/nested%20dir/plot.svg");
+  CHECK(plot["@type"] == "File");
+  CHECK(plot["sha256"] == mdivicom::sha256_hex("<svg/>"));
+  CHECK(lists(root["hasPart"], json{{"@id", "tracker/"}}));
+
+  // The first run's files were rewritten by the second: it points at the directory only.
+  CHECK(entities.at("#run-" + first)["result"] == json::array({{{"@id", "tracker/"}}}));
+
+  const json& bad = entities.at("#run-" + failed);
+  CHECK(bad["actionStatus"]["@id"] == "http://schema.org/FailedActionStatus");
+  CHECK(bad["error"] == "boom");
+  const json& image = entities.at(bad["containerImage"]["@id"].get<std::string>());
+  CHECK(image["@type"] == "ContainerImage");
+  CHECK(image["sha256"] == std::string(64, 'd'));
+  CHECK(image["name"] == "localhost/detector:1");
+  bool dataset_by_fingerprint = false;
+  for (const auto& item : bad["object"]) {
+    const json& entity = entities.at(item["@id"].get<std::string>());
+    dataset_by_fingerprint |= entity.value("identifier", "").find(std::string(64, 'f')) != std::string::npos;
+  }
+  CHECK(dataset_by_fingerprint);
+}
