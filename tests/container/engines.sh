@@ -93,9 +93,17 @@ start_podman() { # name socket
   echo $! >"$dir/$1.pid"
 }
 
+remove_dir() { # engines may still be writing their last files when their process is gone
+  for _ in 1 2 3 4 5; do
+    rm -rf "$dir" 2>/dev/null && return 0
+    sleep 1
+  done
+  rm -rf "$dir"
+}
+
 if [[ "$cmd" == stop ]]; then
   stop_all
-  rm -rf "$dir"
+  remove_dir
   exit 0
 fi
 if [[ "$cmd" == extra-podman ]]; then
@@ -110,7 +118,7 @@ fi
 shift 2
 
 stop_all
-rm -rf "$dir"
+remove_dir
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 trap 'echo "engines.sh: start failed; logs in $dir/*.log" >&2; stop_all' ERR
