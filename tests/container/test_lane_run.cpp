@@ -172,3 +172,19 @@ ENGINE_TEST_CASE("a container over its memory limit is killed and recorded as cr
                  out_of_memory)
 
 } // namespace
+
+namespace {
+
+void image_user(const TestEngine& engine)
+{
+  nlohmann::json entry = {{"argv", {"sh", "-c", "id -u"}}, {"user", "image"}};
+  RunSetup setup(engine, entry);
+  CaptureSink sink;
+  RunOutcome outcome = setup.execute(sink);
+  CHECK(outcome.status == RunStatus::succeeded);
+  CHECK(sink.out_text == "0\n");  // the test image has no USER: root inside, still without capabilities
+  CHECK(outcome.facts["container"]["user"]["mode"] == "image");
+}
+ENGINE_TEST_CASE("user image keeps the image's own user", "[container]", image_user)
+
+} // namespace
