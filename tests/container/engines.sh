@@ -51,7 +51,7 @@ stop_all() {
   # Container processes die with their engine's shims only once the engine is gone; a
   # container left running would keep its mounts below DIR busy.
   if [[ -d "$dir" ]]; then
-    grep -F " $dir/" /proc/self/mounts | awk '{print $2}' | sort -r | while read -r mnt; do
+    { grep -F " $dir/" /proc/self/mounts || true; } | awk '{print $2}' | sort -r | while read -r mnt; do
       umount -l "$mnt" 2>/dev/null || true
     done
   fi
