@@ -177,3 +177,36 @@ TEST_CASE("the python lane refuses a container plugin with a message naming the 
   CHECK(outcome.error["message"].get<std::string>().find("lane-test") != std::string::npos);
   CHECK(outcome.error["message"].get<std::string>().find("kind 'container'") != std::string::npos);
 }
+
+TEST_CASE("INFO logging shows live even when the plugin imports logging only inside run()", "[inproc][lane][logging]")
+{
+  PythonSandbox sandbox;
+  LaneRun run("def run(**kwargs):\n    import logging\n    logging.getLogger('late').info('late import works')\n");
+  CapturingSink sink;
+  RunOutcome outcome = execute(run.request, sink);
+  CHECK(to_string(outcome.status) == "succeeded");
+  CHECK(sink.err_text == "INFO:late:late import works\n");
+}
+
+TEST_CASE("a plugin's own logging.basicConfig at import time is kept", "[inproc][lane][logging]")
+{
+  PythonSandbox sandbox;
+  LaneRun run("import logging, sys\nlogging.basicConfig(stream=sys.stdout, level=logging.DEBUG, format='MINE %(message)s')\n"
+              "def run(**kwargs):\n    logging.debug('debug line')\n");
+  CapturingSink sink;
+  RunOutcome outcome = execute(run.request, sink);
+  CHECK(to_string(outcome.status) == "succeeded");
+  CHECK(sink.out_text == "MINE debug line\n");
+  CHECK(sink.err_text.empty());
+}
+
+TEST_CASE("exception messages with quotes, control characters and non-ASCII text arrive intact", "[inproc][lane]")
+{
+  PythonSandbox sandbox;
+  LaneRun run("def run(**kwargs):\n    raise ValueError('say \"hi\"\\\\ \\t\\x01 – ü 🎉 \\udcff')\n");
+  CapturingSink sink;
+  RunOutcome outcome = execute(run.request, sink);
+  CHECK(to_string(outcome.status) == "failed");
+  // The lone surrogate (an undecodable byte in a file name, say) cannot be UTF-8: it becomes '?'.
+  CHECK(outcome.error["message"] == "say \"hi\"\\ \t\x01 – ü 🎉 ?");
+}

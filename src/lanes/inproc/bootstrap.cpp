@@ -2,26 +2,69 @@
 
 namespace mdivicom::inproc {
 
+// Imports are kept to built-in and already-loaded modules on the run path: json, logging and
+// traceback each cost more than the interpreter's own start, and a run must stay close to a
+// bare `python3 -c "import mod; mod.run(...)"`.
 const char* const k_bootstrap_source = R"python(
 import faulthandler
-import json
 import math
 import os
 import sys
-import sysconfig
-import traceback
+
+
+_ESCAPES = {code: "\\u%04x" % code for code in range(32)}
+_ESCAPES.update({ord('"'): '\\"', ord("\\"): "\\\\"})
+
+
+def _encode(value):
+    """JSON text for report events; lone surrogates are replaced when the line is encoded."""
+    if value is None:
+        return "null"
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.translate(_ESCAPES) + '"'
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, float):
+        return float.__repr__(value) if math.isfinite(value) else "null"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(_encode(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ",".join(_encode(str(key)) + ":" + _encode(item) for key, item in value.items()) + "}"
+    return _encode(repr(value))
 
 
 def _reporter(fd):
     def report(event, **fields):
         fields["event"] = event
-        text = json.dumps(fields, ensure_ascii=False, default=repr) + "\n"
         # Lone surrogates (undecodable file names) cannot be UTF-8; the parent needs valid JSON.
-        data = memoryview(text.encode("utf-8", "replace"))
+        data = memoryview((_encode(fields) + "\n").encode("utf-8", "replace"))
         while data:
             written = os.write(fd, data)
             data = data[written:]
     return report
+
+
+class _JsonContext:
+    # What json.JSONDecoder hands its C scanner: json.loads' exact rules, int() and float()
+    # for numbers, without importing json (and re).
+    strict = True
+    object_hook = None
+    object_pairs_hook = None
+    parse_float = float
+    parse_int = int
+    parse_constant = {"-Infinity": float("-inf"), "Infinity": float("inf"), "NaN": float("nan")}.__getitem__
+
+
+def _loads(text):
+    import _json
+    space = " \t\n\r"
+    start = len(text) - len(text.lstrip(space))
+    value, end = _json.make_scanner(_JsonContext)(text, start)
+    if text[end:].strip(space):
+        raise ValueError("extra data after the JSON value at %d" % end)
+    return value
 
 
 def _type_name(error_type):
@@ -35,6 +78,11 @@ def _message(error):
         return str(error)
     except BaseException:
         return "<unprintable %s>" % type(error).__name__
+
+
+def _format_exception():
+    import traceback
+    return traceback.format_exc()
 
 
 def _python_facts():
@@ -57,9 +105,10 @@ def _prepend_sys_path(entries):
 
 
 def _resolve(ref):
-    import importlib
     module_name, _, attr_path = ref.partition(":")
-    module = importlib.import_module(module_name.strip())
+    module_name = module_name.strip()
+    __import__(module_name)
+    module = sys.modules[module_name]
     target = module
     if attr_path.strip():
         for part in attr_path.strip().split("."):
@@ -67,8 +116,7 @@ def _resolve(ref):
     return module, target
 
 
-def _setup_logging():
-    import logging
+def _configure_logging(logging):
     root = logging.getLogger()
     if not root.handlers:
         handler = logging.StreamHandler(sys.stderr)
@@ -77,8 +125,47 @@ def _setup_logging():
         root.setLevel(logging.INFO)
 
 
-def run_plugin(params_json):
-    params = json.loads(params_json)
+class _ConfiguringLoader:
+    def __init__(self, loader):
+        self.loader = loader
+
+    def __getattr__(self, name):
+        return getattr(self.loader, name)
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module):
+        self.loader.exec_module(module)
+        _configure_logging(module)
+
+
+class _LoggingImportHook:
+    # INFO logging must show even when run() imports logging itself; importing logging up
+    # front for every plugin would cost more than starting the interpreter.
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        if name != "logging":
+            return None
+        sys.meta_path.remove(cls)
+        for finder in sys.meta_path:
+            find_spec = getattr(finder, "find_spec", None)
+            spec = find_spec(name, path, target) if find_spec else None
+            if spec is not None and spec.loader is not None:
+                spec.loader = _ConfiguringLoader(spec.loader)
+                return spec
+        return None
+
+
+def _setup_logging():
+    # After the plugin's import, so that its own logging.basicConfig() at import time wins.
+    if "logging" in sys.modules:
+        _configure_logging(sys.modules["logging"])
+    else:
+        sys.meta_path.insert(0, _LoggingImportHook)
+
+
+def run_plugin(params):
     report = _reporter(params["report_fd"])
     try:
         faulthandler.enable()
@@ -87,8 +174,8 @@ def run_plugin(params_json):
         module, target = _resolve(params["callable"])
         report("imported", module=module.__name__, module_file=getattr(module, "__file__", None))
         kwargs = dict(params["kwargs"])
-        # Python's own parser: big integers and floats arrive exactly as written.
-        kwargs["config"] = json.loads(params["config_text"])
+        config_text = params["config_text"]
+        kwargs["config"] = {} if config_text == "{}" else _loads(config_text)
         _setup_logging()
         target(**kwargs)
         report("returned")
@@ -105,10 +192,10 @@ def run_plugin(params_json):
             return 0
         report("exit", exit_code=int(code), type="SystemExit",
                message="the plugin called sys.exit(%r)" % (error.code,),
-               traceback=traceback.format_exc())
+               traceback=_format_exception())
         return (int(code) & 0xFF) or 1
     except BaseException as error:
-        text = traceback.format_exc()
+        text = _format_exception()
         try:
             sys.stderr.write(text)
             sys.stderr.flush()
@@ -156,21 +243,18 @@ def _package_files(module_name):
 
 
 def _traceback_files(error):
+    import sysconfig
+    import traceback
     stdlib = sysconfig.get_paths()["stdlib"]
-    files = set()
-    frames = traceback.extract_tb(error.__traceback__)
-    names = [frame.filename for frame in frames]
+    names = [frame.filename for frame in traceback.extract_tb(error.__traceback__)]
     if isinstance(error, SyntaxError) and error.filename:
         names.append(error.filename)
-    for name in names:
-        if os.path.isfile(name) and not name.startswith(stdlib + os.sep):
-            files.add(os.path.abspath(name))
-    return sorted(files)
+    return sorted({os.path.abspath(name) for name in names
+                   if os.path.isfile(name) and not name.startswith(stdlib + os.sep)})
 
 
-def load_plugins(params_json):
+def load_plugins(params):
     from importlib.metadata import EntryPoint
-    params = json.loads(params_json)
     report = _reporter(params["report_fd"])
     faulthandler.enable()
     _prepend_sys_path(params["sys_path_prepend"])
@@ -199,8 +283,7 @@ def load_plugins(params_json):
     return 0
 
 
-def probe(params_json):
-    params = json.loads(params_json)
+def probe(params):
     report = _reporter(params["report_fd"])
     _prepend_sys_path(params["sys_path_prepend"])
     report("probe", python=_python_facts())

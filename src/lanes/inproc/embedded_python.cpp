@@ -86,7 +86,49 @@ private:
   bool m_running = false;
 };
 
-int call_bootstrap(const char* function, const std::string& argument)
+// Params are plain JSON made by us: null, booleans, integers, strings, arrays and objects.
+PyRef to_python(const nlohmann::json& value)
+{
+  switch (value.type()) {
+  case nlohmann::json::value_t::boolean:
+    return PyRef(PyBool_FromLong(value.get<bool>() ? 1 : 0));
+  case nlohmann::json::value_t::number_integer:
+    return PyRef(PyLong_FromLongLong(value.get<long long>()));
+  case nlohmann::json::value_t::number_unsigned:
+    return PyRef(PyLong_FromUnsignedLongLong(value.get<unsigned long long>()));
+  case nlohmann::json::value_t::number_float:
+    return PyRef(PyFloat_FromDouble(value.get<double>()));
+  case nlohmann::json::value_t::string: {
+    const auto& text = value.get_ref<const std::string&>();
+    return PyRef(PyUnicode_DecodeUTF8(text.data(), static_cast<Py_ssize_t>(text.size()), "surrogateescape"));
+  }
+  case nlohmann::json::value_t::array: {
+    PyRef list(PyList_New(0));
+    for (const auto& item : value) {
+      PyRef converted = to_python(item);
+      if (!list || !converted || PyList_Append(list.get(), converted.get()) != 0) {
+        return PyRef();
+      }
+    }
+    return list;
+  }
+  case nlohmann::json::value_t::object: {
+    PyRef dict(PyDict_New());
+    for (const auto& [key, item] : value.items()) {
+      PyRef converted = to_python(item);
+      if (!dict || !converted || PyDict_SetItemString(dict.get(), key.c_str(), converted.get()) != 0) {
+        return PyRef();
+      }
+    }
+    return dict;
+  }
+  default:
+    Py_INCREF(Py_None);
+    return PyRef(Py_None);
+  }
+}
+
+int call_bootstrap(const char* function, const nlohmann::json& params)
 {
   PyRef module(PyModule_New("_mdivicom_bootstrap"));
   if (!module) {
@@ -108,12 +150,12 @@ int call_bootstrap(const char* function, const std::string& argument)
     std::fprintf(stderr, "mdivicom: the bootstrap has no function %s\n", function);
     return k_bootstrap_failed;
   }
-  PyRef text(PyUnicode_DecodeUTF8(argument.data(), static_cast<Py_ssize_t>(argument.size()), "strict"));
-  if (!text) {
+  PyRef argument = to_python(params);
+  if (!argument) {
     PyErr_Print();
     return k_bootstrap_failed;
   }
-  PyRef result(PyObject_CallOneArg(callable, text.get()));
+  PyRef result(PyObject_CallOneArg(callable, argument.get()));
   if (!result) {
     PyErr_Print();
     return k_bootstrap_failed;
@@ -133,13 +175,13 @@ std::string python_version_tag()
   return std::to_string(PY_MAJOR_VERSION) + "." + std::to_string(PY_MINOR_VERSION);
 }
 
-int run_in_interpreter(const InterpreterOptions& options, const char* function, const std::string& argument)
+int run_in_interpreter(const InterpreterOptions& options, const char* function, const nlohmann::json& params)
 {
   InterpreterScope interpreter(options);
   if (!interpreter.running()) {
     return k_bootstrap_failed;
   }
-  return call_bootstrap(function, argument);
+  return call_bootstrap(function, params);
 }
 
 } // namespace mdivicom::inproc

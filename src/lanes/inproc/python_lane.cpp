@@ -46,7 +46,7 @@ int worker_main(const RunPlan& plan, const RunRequest& request, int out_fd, int 
   if (!request.tmp_dir.empty()) {
     setenv("TMPDIR", request.tmp_dir.c_str(), 1);
   }
-  return run_in_interpreter({plan.env.executable, true}, "run_plugin", worker_params(plan, request, report).dump());
+  return run_in_interpreter({plan.env.executable, true}, "run_plugin", worker_params(plan, request, report));
 }
 
 RunOutcome start_failure(RunOutcome outcome, const std::string& message)

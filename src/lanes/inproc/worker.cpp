@@ -67,7 +67,7 @@ WorkerRun run_reporting_worker(const PythonEnv& env, const char* function, nlohm
     dup2(devnull, 0);
     dup2(2, 1);
     params["report_fd"] = high;
-    return run_in_interpreter({env.executable, false}, function, params.dump());
+    return run_in_interpreter({env.executable, false}, function, params);
   });
   report.write.reset();
 

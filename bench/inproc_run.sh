@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# `mdivicom run` of a no-op Python plugin (discovery from the cache, sandboxed worker, embedded
+# interpreter, run record and log) vs the floor of calling it straight from Python:
+#   /usr/bin/python3 -c "import noop_plugin; noop_plugin.run(...)"
+# Aim: within 1.5x of that floor.
+set -euo pipefail
+build=${1:-build}
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/common.sh"
+bench_hyperfine
+mdivicom=$(cd "$build" && pwd)/mdivicom
+
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+site="$dir/site"
+info="$site/noop_plugin-1.0.0.dist-info"
+mkdir -p "$info" "$dir/dataset/sessions/ses-01" "$dir/out" "$dir/floor-out"
+cat > "$site/noop_plugin.py" <<'PY'
+def get_plugin():
+    return {"meta": {"api_version": "mdivicomtools.plugin.v0.1", "id": "noop", "kind": "python",
+                     "version": "1.0.0", "description": "does nothing"},
+            "entry": {"callable": "noop_plugin:run"}}
+
+
+def run(dataset_dir, out_dir, config, *, work_dir=None, dry_run=False):
+    pass
+PY
+printf 'Metadata-Version: 2.1\nName: noop_plugin\nVersion: 1.0.0\n' > "$info/METADATA"
+printf '[mdivicomtools.plugins]\nnoop = noop_plugin:get_plugin\n' > "$info/entry_points.txt"
+printf 'noop_plugin.py,,\n' > "$info/RECORD"
+
+export PYTHONPATH="$site" XDG_CACHE_HOME="$dir/cache" XDG_DATA_HOME="$dir/xdg" MDIVICOM_PLUGIN_PATH="$dir/none"
+unset VIRTUAL_ENV MDIVICOM_PYTHON_ENV MDIVICOM_DEV_PLUGIN_ROOTS
+"$mdivicom" plugins list | grep -q '^noop' || { echo "bench: the no-op plugin was not found" >&2; exit 1; }
+run="$mdivicom run noop --dataset $dir/dataset --out $dir/out --overwrite --quiet"
+$run # the first run fills the plugin cache and creates the output slot
+floor="/usr/bin/python3 -c \"import noop_plugin; noop_plugin.run('$dir/dataset', '$dir/floor-out', {}, work_dir=None, dry_run=False)\""
+compare 30 "python3 import+run (floor)" "$floor" \
+           "mdivicom run (python lane)" "$run"
+echo "records written: $(ls "$dir/out/_runs"/*.json | wc -l)"
