@@ -18,7 +18,8 @@ step "mdivicom plugins list"
 "$mdivicom" plugins list
 
 step "mdivicom resultbundles validate examples/results/resultbundle.json"
-"$mdivicom" resultbundles validate --sidecar "$root/examples/results/resultbundle.json"
+"$mdivicom" resultbundles validate --sidecar "$root/examples/results/resultbundle.json" \
+  --policy plugin_strict --expect-type mdivicom.gaze.fixations --supported-major 0
 
 step "mdivicom run stream-inventory --dataset examples/dataset --out $out"
 "$mdivicom" run stream-inventory --dataset "$root/examples/dataset" --out "$out" --overwrite \

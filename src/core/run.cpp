@@ -186,7 +186,8 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
     outcome.status = interrupt_requested() ? RunStatus::cancelled : RunStatus::failed;
     outcome.error = {{"type", "RunnerError"}, {"message", e.what()}};
   }
-  if (outcome.status == RunStatus::succeeded) {
+  // A dry run plans and writes nothing the contract asks for, so there is no bundle to check.
+  if (outcome.status == RunStatus::succeeded && !request.dry_run) {
     finish_resultbundle(request, bundle_policy, outcome, record);
   }
   log.flush();
