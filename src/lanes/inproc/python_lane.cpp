@@ -92,7 +92,7 @@ void add_facts(RunOutcome& outcome, const RunPlan& plan, const RunRequest& reque
   }
 }
 
-void decide_status(RunOutcome& outcome, const RunPlan& plan, const SupervisedEnd& end)
+void decide_status(RunOutcome& outcome, const RunPlan& plan, const RunRequest& request, const SupervisedEnd& end)
 {
   outcome.exit_code = end.exit.exit_code;
   outcome.signal = end.exit.signal;
@@ -109,7 +109,8 @@ void decide_status(RunOutcome& outcome, const RunPlan& plan, const SupervisedEnd
   if (end.timed_out) {
     outcome.status = RunStatus::timeout;
     outcome.error = {{"type", "mdivicom.Timeout"},
-                     {"message", "the plugin was still running at the timeout; it was sent SIGTERM" + killed}};
+                     {"message", "the plugin was still running after the timeout of " +
+                                   seconds_text(request.timeout_s.value_or(0)) + "; it was sent SIGTERM" + killed}};
     return;
   }
   if (end.exit.signal) {
@@ -178,7 +179,7 @@ public:
       WorkerPipes pipes{std::move(out.read), std::move(err.read), std::move(report.read)};
       SupervisedEnd end = supervise(child, pipes, output, request.timeout_s, plan->kill_grace_s);
       add_facts(outcome, *plan, request, end);
-      decide_status(outcome, *plan, end);
+      decide_status(outcome, *plan, request, end);
     } catch (const Error& error) {
       return start_failure(std::move(outcome), error.what());
     }

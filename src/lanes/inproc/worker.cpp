@@ -66,6 +66,9 @@ WorkerRun run_reporting_worker(const PythonEnv& env, const char* function, nlohm
     }
     dup2(devnull, 0);
     dup2(2, 1);
+    // Registration code sees no descriptor of mdivicom's but stdio and its report pipe.
+    close_range(3, static_cast<unsigned>(high - 1), 0);
+    close_range(static_cast<unsigned>(high + 1), ~0U, 0);
     params["report_fd"] = high;
     return run_in_interpreter({env.executable, false}, function, params);
   });
