@@ -1,7 +1,7 @@
 #include "lanes/inproc/inproc.hpp"
 
 #include "lanes/inproc/embedded_python.hpp"
-#include "lanes/inproc/run_plan.hpp"
+#include "lanes/inproc/python_plan.hpp"
 #include "lanes/inproc/run_supervisor.hpp"
 #include "lanes/inproc/worker.hpp"
 
@@ -26,7 +26,7 @@ std::string seconds_text(double seconds)
 }
 
 // In the worker: stdio onto the pipes, the sandbox, then the interpreter. Returns the exit code.
-int worker_main(const RunPlan& plan, const RunRequest& request, int out_fd, int err_fd, int report_fd)
+int worker_main(const PythonRunPlan& plan, const RunRequest& request, int out_fd, int err_fd, int report_fd)
 {
   int out = move_fd_high(out_fd);
   int err = move_fd_high(err_fd);
@@ -66,7 +66,7 @@ const nlohmann::json* find_event(const std::vector<nlohmann::json>& events, cons
   return nullptr;
 }
 
-void add_facts(RunOutcome& outcome, const RunPlan& plan, const RunRequest& request, const SupervisedEnd& end)
+void add_facts(RunOutcome& outcome, const PythonRunPlan& plan, const RunRequest& request, const SupervisedEnd& end)
 {
   nlohmann::json& python = outcome.facts["python"];
   if (const auto* started = find_event(end.events, "started")) {
@@ -92,7 +92,7 @@ void add_facts(RunOutcome& outcome, const RunPlan& plan, const RunRequest& reque
   }
 }
 
-void decide_status(RunOutcome& outcome, const RunPlan& plan, const RunRequest& request, const SupervisedEnd& end)
+void decide_status(RunOutcome& outcome, const PythonRunPlan& plan, const RunRequest& request, const SupervisedEnd& end)
 {
   outcome.exit_code = end.exit.exit_code;
   outcome.signal = end.exit.signal;
@@ -155,7 +155,7 @@ public:
   {
     RunOutcome outcome;
     outcome.backend = "python";
-    auto plan = plan_run(request);
+    auto plan = plan_python_run(request);
     if (!plan) {
       return start_failure(std::move(outcome), plan.error());
     }
@@ -188,7 +188,7 @@ public:
 
   nlohmann::json describe(const RunRequest& request) override
   {
-    auto plan = plan_run(request);
+    auto plan = plan_python_run(request);
     if (!plan) {
       throw Error(plan.error(), ExitCode::usage);
     }

@@ -14,7 +14,7 @@
 namespace mdivicom::inproc {
 
 // Everything a Python run needs, decided before the worker starts.
-struct RunPlan
+struct PythonRunPlan
 {
   PythonEnv env;
   std::string callable;                              // "module:function"
@@ -26,12 +26,12 @@ struct RunPlan
 
 // Fails with a message naming the plugin and the fix: not kind python, no valid callable, an
 // unusable python env.
-Result<RunPlan> plan_run(const RunRequest& request);
+Result<PythonRunPlan> plan_python_run(const RunRequest& request);
 
 // describe(): the plan, without running anything.
-nlohmann::json plan_to_json(const RunPlan& plan, const RunRequest& request);
+nlohmann::json plan_to_json(const PythonRunPlan& plan, const RunRequest& request);
 
 // The JSON handed to the worker's bootstrap run_plugin().
-nlohmann::json worker_params(const RunPlan& plan, const RunRequest& request, int report_fd);
+nlohmann::json worker_params(const PythonRunPlan& plan, const RunRequest& request, int report_fd);
 
 } // namespace mdivicom::inproc

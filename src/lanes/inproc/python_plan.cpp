@@ -1,4 +1,4 @@
-#include "lanes/inproc/run_plan.hpp"
+#include "lanes/inproc/python_plan.hpp"
 
 #include "lanes/inproc/pyproject.hpp"
 
@@ -51,7 +51,7 @@ std::vector<fs::path> plugin_sys_path(const Plugin& plugin)
 
 } // namespace
 
-Result<RunPlan> plan_run(const RunRequest& request)
+Result<PythonRunPlan> plan_python_run(const RunRequest& request)
 {
   const Plugin& plugin = request.plugin;
   std::string name = "plugin " + plugin.ref() + " (" + plugin.origin() + ")";
@@ -71,7 +71,7 @@ Result<RunPlan> plan_run(const RunRequest& request)
   if (!env) {
     return Failure{env.error()};
   }
-  RunPlan plan;
+  PythonRunPlan plan;
   plan.env = std::move(*env);
   plan.callable = callable;
   plan.sys_path_prepend = plugin_sys_path(plugin);
@@ -89,7 +89,7 @@ Result<RunPlan> plan_run(const RunRequest& request)
   return plan;
 }
 
-nlohmann::json plan_to_json(const RunPlan& plan, const RunRequest& request)
+nlohmann::json plan_to_json(const PythonRunPlan& plan, const RunRequest& request)
 {
   nlohmann::json kwargs = plan.kwargs;
   kwargs["config"] = request.config;
@@ -115,7 +115,7 @@ nlohmann::json plan_to_json(const RunPlan& plan, const RunRequest& request)
   };
 }
 
-nlohmann::json worker_params(const RunPlan& plan, const RunRequest& request, int report_fd)
+nlohmann::json worker_params(const PythonRunPlan& plan, const RunRequest& request, int report_fd)
 {
   nlohmann::json sys_path = nlohmann::json::array();
   for (const auto& dir : plan.sys_path_prepend) {
