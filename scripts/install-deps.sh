@@ -9,7 +9,8 @@ packages=(
   libcurl4-openssl-dev nlohmann-json3-dev libssl-dev libcli11-dev libarchive-dev
   libspdlog-dev catch2 libvalijson-dev libpython3.11-dev python3 python3-venv
   # container lane: engines, runtime, local registry, test image material
-  docker.io podman runc uidmap docker-registry busybox-static libarchive-tools zstd
+  docker.io podman runc conmon catatonit uidmap docker-registry busybox-static zstd
+  curl iproute2 util-linux
   # benchmarks
   hyperfine
 )
