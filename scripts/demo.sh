@@ -10,7 +10,7 @@ mdivicom="$build/mdivicom"
 out="$build/demo-out"
 
 export MDIVICOM_DEV_PLUGIN_ROOTS="$root/examples/python/mdivicom-stream-inventory"
-export MDIVICOM_PLUGIN_PATH="$root/examples/container/manifests"
+export MDIVICOM_PLUGIN_PATH="$root/examples/container/stream-summary"
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
