@@ -32,7 +32,7 @@ std::string env_fingerprint(const PythonEnv& env)
 {
   std::string text = env.executable.string() + "\n" + python_version_tag();
   for (const auto& dir : env.search_path()) {
-    text += "\n" + dir.string();
+    text.append("\n").append(dir.string()); // append, not "\n" + s: GCC 12 -Wrestrict false positive
   }
   return hex_fnv1a(text);
 }
@@ -42,7 +42,7 @@ std::string cache_key(const std::string& env_hash, const Registration& registrat
   std::string key = env_hash + "|" + registration.stamped_files.front().string() + "|" +
                     registration.entry_point.name + "=" + registration.entry_point.value;
   for (const auto& dir : registration.extra_sys_path) {
-    key += "|" + dir.string();
+    key.append("|").append(dir.string());
   }
   return key;
 }
