@@ -35,6 +35,8 @@ unset VIRTUAL_ENV MDIVICOM_PYTHON_ENV MDIVICOM_DEV_PLUGIN_ROOTS
 run="$mdivicom run noop --dataset $dir/dataset --out $dir/out --overwrite --quiet"
 $run # the first run fills the plugin cache and creates the output slot
 floor="/usr/bin/python3 -c \"import noop_plugin; noop_plugin.run('$dir/dataset', '$dir/floor-out', {}, work_dir=None, dry_run=False)\""
+# mdivicom --version shows what loading the binary alone costs (its shared libraries).
 compare 30 "python3 import+run (floor)" "$floor" \
+           "mdivicom --version (binary start)" "$mdivicom --version" \
            "mdivicom run (python lane)" "$run"
 echo "records written: $(ls "$dir/out/_runs"/*.json | wc -l)"
