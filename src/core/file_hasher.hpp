@@ -1,5 +1,8 @@
 #pragma once
 
+#include <atomic>
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -30,6 +33,39 @@ struct HashOptions
 // A file that cannot be read gets `error` instead of a hash. Throws Error (exit 130) when
 // interrupted, and Error when the root cannot be opened.
 void hash_files(const std::filesystem::path& root, std::vector<HashJob>& jobs, const HashOptions& options);
+
+// Each hashing worker streams through one buffer of this size.
+inline constexpr size_t k_hash_buffer_size = 1 << 20;
+
+// A single self-overwriting progress line on stderr, shown only on a terminal and only for
+// long work (past 1 s or 256 MiB); logs and pipes get nothing. Totals of 0 mean unknown.
+// Workers add to `files` and `bytes`; one thread calls tick().
+class ProgressLine
+{
+public:
+  ProgressLine(std::string what, size_t total_files, uint64_t total_bytes, bool allowed);
+  ~ProgressLine(); // ends the line, also when the work was interrupted
+  ProgressLine(const ProgressLine&) = delete;
+  ProgressLine& operator=(const ProgressLine&) = delete;
+
+  std::atomic<size_t> files{0};
+  std::atomic<uint64_t> bytes{0};
+  void tick();
+
+private:
+  void print();
+
+  std::string m_what;
+  size_t m_total_files;
+  uint64_t m_total_bytes;
+  bool m_enabled;
+  bool m_shown = false;
+  std::chrono::steady_clock::time_point m_start;
+};
+
+// Hashes the open regular file `fd` (of size_at_open bytes per fstat) into job.sha256 and
+// job.size, or sets job.error. Throws Error (exit 130) when interrupted.
+void hash_open_file(int fd, uint64_t size_at_open, unsigned char* buffer, ProgressLine& progress, HashJob& job);
 
 // Human-readable byte count: "512 B", "1.5 MiB".
 std::string format_bytes(uint64_t bytes);

@@ -1,13 +1,11 @@
 #include "core/inventory.hpp"
 
-#include "core/file_hasher.hpp"
 #include "core/fs_util.hpp"
+#include "core/inventory_scan.hpp"
 #include "core/sha256.hpp"
 #include "core/text_bytes.hpp"
 
 #include <spdlog/spdlog.h>
-
-#include <sys/stat.h>
 
 namespace mdivicom {
 
@@ -18,17 +16,6 @@ namespace {
 
 constexpr size_t k_max_warnings = 20;
 
-EntryType entry_type_from_name(const std::string& name)
-{
-  for (EntryType type : {EntryType::file, EntryType::directory, EntryType::symlink, EntryType::fifo,
-                         EntryType::socket, EntryType::char_device, EntryType::block_device, EntryType::unknown}) {
-    if (to_string(type) == name) {
-      return type;
-    }
-  }
-  throw std::invalid_argument("unknown entry type \"" + name + "\"");
-}
-
 // Stores text that may not be UTF-8 under `key`, with its exact bytes under `key`_hex.
 void put_bytes(json& object, const std::string& key, const std::string& bytes)
 {
@@ -38,18 +25,6 @@ void put_bytes(json& object, const std::string& key, const std::string& bytes)
     object[key] = to_valid_utf8(bytes);
     object[key + "_hex"] = to_hex(bytes);
   }
-}
-
-std::string get_bytes(const json& object, const std::string& key)
-{
-  if (auto hex = object.find(key + "_hex"); hex != object.end()) {
-    auto bytes = from_hex(hex->get<std::string>());
-    if (!bytes) {
-      throw std::invalid_argument(key + "_hex is not hexadecimal");
-    }
-    return *bytes;
-  }
-  return object.at(key).get<std::string>();
 }
 
 std::string describe_warning(const InventoryEntry& entry)
@@ -84,43 +59,7 @@ std::string Inventory::tree_sha256() const
 
 Inventory take_inventory(const fs::path& dir, const InventoryOptions& options)
 {
-  std::vector<TreeEntry> walked = walk_tree(dir);
-  Inventory inventory;
-  std::vector<HashJob> jobs;
-  for (auto& item : walked) {
-    if (item.type == EntryType::directory && item.error.empty()) {
-      continue;
-    }
-    InventoryEntry entry;
-    entry.path = std::move(item.path);
-    entry.type = item.type;
-    entry.error = std::move(item.error);
-    if (entry.type == EntryType::file) {
-      entry.size = item.size;
-      entry.executable = (item.mode & (S_IXUSR | S_IXGRP | S_IXOTH)) != 0;
-      if (entry.error.empty()) {
-        jobs.push_back({entry.path, item.size, {}, 0, {}});
-      }
-    } else if (entry.type == EntryType::symlink) {
-      entry.target = std::move(item.link_target);
-      entry.escapes = !link_stays_inside(entry.path, entry.target);
-    }
-    inventory.entries.push_back(std::move(entry));
-  }
-
-  hash_files(dir, jobs, {false, options.what, options.workers, options.progress});
-
-  // Both lists are sorted by path, so one pass pairs each job with its entry.
-  auto job = jobs.begin();
-  for (auto& entry : inventory.entries) {
-    if (job != jobs.end() && job->path == entry.path) {
-      entry.sha256 = std::move(job->sha256);
-      entry.error = std::move(job->error);
-      entry.size = entry.error.empty() ? job->size : entry.size;
-      ++job;
-    }
-  }
-  return inventory;
+  return Inventory{scan_inventory(dir, options)};
 }
 
 json entry_to_json(const InventoryEntry& entry)
@@ -146,34 +85,6 @@ json entry_to_json(const InventoryEntry& entry)
     value["error"] = to_valid_utf8(entry.error);
   }
   return value;
-}
-
-Result<InventoryEntry> entry_from_json(const json& value)
-{
-  try {
-    InventoryEntry entry;
-    entry.path = get_bytes(value, "path");
-    entry.type = entry_type_from_name(value.at("type").get<std::string>());
-    if (entry.path.empty()) {
-      return Failure{"an entry has an empty path"};
-    }
-    if (entry.type == EntryType::file) {
-      entry.size = value.at("size").get<uint64_t>();
-      entry.sha256 = value.value("sha256", "");
-      entry.executable = value.value("executable", false);
-    } else if (entry.type == EntryType::symlink) {
-      entry.target = get_bytes(value, "target");
-      entry.escapes = value.value("escapes", false);
-    }
-    entry.error = value.value("error", "");
-    if (entry.type == EntryType::file && entry.sha256.empty() && entry.error.empty()) {
-      return Failure{"entry \"" + to_valid_utf8(entry.path) + "\" is a file without sha256"};
-    }
-    return entry;
-  } catch (const std::exception& e) {
-    return Failure{"malformed inventory entry " + value.dump(-1, ' ', false, json::error_handler_t::replace) +
-                   ": " + e.what()};
-  }
 }
 
 std::string inventory_line(const InventoryEntry& entry)

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -58,6 +59,9 @@ Inventory take_inventory(const std::filesystem::path& dir, const InventoryOption
 // bytes in "path_hex" / "target_hex".
 nlohmann::json entry_to_json(const InventoryEntry& entry);
 Result<InventoryEntry> entry_from_json(const nlohmann::json& value);
+// The same from one line of an .inventory.jsonl file, without building a JSON document (an
+// inventory of a million files is read line by line in bounded memory per entry).
+Result<InventoryEntry> parse_inventory_line(std::string_view line);
 
 // entry_to_json(entry) as compact JSON with sorted keys, plus "\n": a line of the tree hash
 // and of an .inventory.jsonl file.

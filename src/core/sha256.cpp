@@ -6,6 +6,18 @@
 
 namespace mdivicom {
 
+namespace {
+
+// Fetched once: passing EVP_sha256() to every EVP_DigestInit_ex makes OpenSSL 3 look the
+// algorithm up again under a lock, which costs more than hashing a small file.
+const EVP_MD* sha256_algorithm()
+{
+  static EVP_MD* const s_fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return s_fetched != nullptr ? s_fetched : EVP_sha256();
+}
+
+} // namespace
+
 struct Sha256::Impl
 {
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx{EVP_MD_CTX_new(), &EVP_MD_CTX_free};
@@ -13,7 +25,7 @@ struct Sha256::Impl
 
 Sha256::Sha256() : m_impl(std::make_unique<Impl>())
 {
-  if (!m_impl->ctx || EVP_DigestInit_ex(m_impl->ctx.get(), EVP_sha256(), nullptr) != 1) {
+  if (!m_impl->ctx || EVP_DigestInit_ex(m_impl->ctx.get(), sha256_algorithm(), nullptr) != 1) {
     throw Error("OpenSSL could not start a SHA-256 digest");
   }
 }

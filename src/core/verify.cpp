@@ -4,14 +4,18 @@
 
 #include "core/archive.hpp"
 #include "core/error.hpp"
-#include "core/fs_util.hpp"
 #include "core/inventory.hpp"
 #include "core/record_scan.hpp"
 #include "core/text_bytes.hpp"
+#include "core/tree_walk.hpp"
 
+#include <cerrno>
+#include <cstring>
 #include <sstream>
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace mdivicom {
 
@@ -21,6 +25,32 @@ using nlohmann::json;
 namespace {
 
 constexpr uint64_t k_max_member_bytes = 1ull << 30; // a record or inventory file
+
+// One allocation, one copy: inventories of 100,000 files are tens of megabytes.
+std::string read_whole_file(const fs::path& path)
+{
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  struct stat info = {};
+  if (!fd || ::fstat(fd.get(), &info) != 0) {
+    throw Error("cannot read " + path.string() + ": " + std::strerror(errno));
+  }
+  if (static_cast<uint64_t>(info.st_size) > k_max_member_bytes) {
+    throw Error("refusing to read " + path.string() + ": larger than " + std::to_string(k_max_member_bytes) + " bytes");
+  }
+  std::string text(static_cast<size_t>(info.st_size), '\0');
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t count = ::read(fd.get(), text.data() + done, text.size() - done);
+    if (count < 0 && errno == EINTR) {
+      continue;
+    }
+    if (count <= 0) {
+      throw Error("cannot read " + path.string() + ": " + (count < 0 ? std::strerror(errno) : "it shrank while being read"));
+    }
+    done += static_cast<size_t>(count);
+  }
+  return text;
+}
 
 VerifyReport verify_directory(const fs::path& out_root)
 {
@@ -35,7 +65,7 @@ VerifyReport verify_directory(const fs::path& out_root)
     if (::lstat((out_root / relative).c_str(), &info) != 0 || !S_ISREG(info.st_mode)) {
       return std::nullopt;
     }
-    return read_file(out_root / relative, k_max_member_bytes);
+    return read_whole_file(out_root / relative);
   };
   auto read_actual = [&](const std::string& root) -> std::optional<std::vector<InventoryEntry>> {
     struct stat info = {};

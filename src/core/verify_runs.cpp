@@ -4,8 +4,10 @@
 #include "core/sha256.hpp"
 #include "core/text_bytes.hpp"
 
+#include <algorithm>
+#include <future>
 #include <map>
-#include <sstream>
+#include <string_view>
 
 namespace mdivicom {
 
@@ -18,33 +20,80 @@ std::string short_hash(const std::string& hex)
   return hex.size() > 12 ? hex.substr(0, 12) + "…" : hex;
 }
 
-// `lines`, when given, are the exact text each value was parsed from: hashing them spares
-// re-serializing (and a non-canonical line fails the tree hash, as it should).
-Result<std::vector<InventoryEntry>> parse_entries(const std::vector<json>& values, const std::string& tree_sha256,
-                                                  const std::string& where,
-                                                  const std::vector<std::string>* lines = nullptr)
+// Entries must come sorted by path and unique: what take_inventory writes.
+std::optional<std::string> append_entry(std::vector<InventoryEntry>& entries, Result<InventoryEntry> entry,
+                                        const std::string& where)
 {
+  if (!entry) {
+    return where + ": " + entry.error();
+  }
+  if (!entries.empty() && !(entries.back().path < entry->path)) {
+    return where + ": entries are not sorted by path (the inventory was edited)";
+  }
+  entries.push_back(std::move(*entry));
+  return std::nullopt;
+}
+
+std::string tree_mismatch(const std::string& where)
+{
+  return where + " does not match its tree_sha256: the inventory was edited after the run";
+}
+
+Result<std::vector<InventoryEntry>> load_embedded(const json& files, const std::string& tree_sha256)
+{
+  const std::string where = "the record's file list";
+  if (!files.is_array()) {
+    return Failure{"\"outputs.files\" is not a list"};
+  }
   std::vector<InventoryEntry> entries;
-  entries.reserve(values.size());
+  entries.reserve(files.size());
   Sha256 tree;
-  for (size_t index = 0; index < values.size(); ++index) {
-    auto entry = entry_from_json(values[index]);
-    if (!entry) {
-      return Failure{where + ": " + entry.error()};
-    }
-    if (!entries.empty() && !(entries.back().path < entry->path)) {
-      return Failure{where + ": entries are not sorted by path (the inventory was edited)"};
-    }
-    if (lines != nullptr) {
-      tree.update((*lines)[index]);
-      tree.update("\n");
-    } else {
+  for (const auto& value : files) {
+    auto entry = entry_from_json(value);
+    if (entry) {
       tree.update(inventory_line(*entry));
     }
-    entries.push_back(std::move(*entry));
+    if (auto problem = append_entry(entries, std::move(entry), where)) {
+      return Failure{*problem};
+    }
   }
   if (tree.hex_digest() != tree_sha256) {
-    return Failure{where + " does not match its tree_sha256: the inventory was edited after the run"};
+    return Failure{tree_mismatch(where)};
+  }
+  return entries;
+}
+
+// The lines are hashed as they are (a non-canonical line fails the tree hash, as it should)
+// and parsed one at a time, without a JSON document per entry.
+Result<std::vector<InventoryEntry>> load_jsonl(const std::string& text, const std::string& tree_sha256,
+                                               const std::string& path)
+{
+  std::vector<InventoryEntry> entries;
+  entries.reserve(static_cast<size_t>(std::count(text.begin(), text.end(), '\n')));
+  Sha256 tree;
+  bool header = true;
+  for (size_t start = 0, end; start < text.size(); start = end + 1) {
+    end = text.find('\n', start);
+    if (end == std::string::npos) {
+      end = text.size();
+    }
+    std::string_view line(text.data() + start, end - start);
+    if (header) {
+      json value = json::parse(line, nullptr, false);
+      if (!value.is_object() || value.value("format", "") != "mdivicom.inventory.v1") {
+        return Failure{path + ": not an mdivicom.inventory.v1 file"};
+      }
+      header = false;
+      continue;
+    }
+    tree.update(line);
+    tree.update("\n");
+    if (auto problem = append_entry(entries, parse_inventory_line(line), path)) {
+      return Failure{*problem};
+    }
+  }
+  if (tree.hex_digest() != tree_sha256) {
+    return Failure{tree_mismatch(path)};
   }
   return entries;
 }
@@ -56,10 +105,7 @@ Result<std::vector<InventoryEntry>> load_expected(const json& outputs, const Mem
   }
   const std::string tree_sha256 = outputs["tree_sha256"].get<std::string>();
   if (outputs.contains("files")) {
-    if (!outputs["files"].is_array()) {
-      return Failure{"\"outputs.files\" is not a list"};
-    }
-    return parse_entries(outputs["files"].get<std::vector<json>>(), tree_sha256, "the record's file list");
+    return load_embedded(outputs["files"], tree_sha256);
   }
   if (!outputs.contains("inventory_path") || !outputs["inventory_path"].is_string() ||
       !outputs.contains("inventory_sha256") || !outputs["inventory_sha256"].is_string()) {
@@ -76,28 +122,7 @@ Result<std::vector<InventoryEntry>> load_expected(const json& outputs, const Mem
   if (sha256_hex(*text) != outputs["inventory_sha256"].get<std::string>()) {
     return Failure{"the inventory file " + path + " does not match inventory_sha256: it was edited or damaged"};
   }
-  std::vector<json> values;
-  std::vector<std::string> raw_lines;
-  std::istringstream stream(*text);
-  std::string line;
-  bool header = true;
-  try {
-    while (std::getline(stream, line)) {
-      json value = json::parse(line);
-      if (header) {
-        if (!value.is_object() || value.value("format", "") != "mdivicom.inventory.v1") {
-          return Failure{path + ": not an mdivicom.inventory.v1 file"};
-        }
-        header = false;
-      } else {
-        values.push_back(std::move(value));
-        raw_lines.push_back(std::move(line));
-      }
-    }
-  } catch (const json::exception& e) {
-    return Failure{path + ": not valid JSON lines: " + e.what()};
-  }
-  return parse_entries(values, tree_sha256, path, &raw_lines);
+  return load_jsonl(*text, tree_sha256, path);
 }
 
 std::string describe_difference(const InventoryEntry& want, const InventoryEntry& have)
@@ -196,13 +221,15 @@ VerifyReport check_runs(const std::string& source, const std::vector<RecordFile>
       check.message = "a later run wrote " + check.root + "; only the latest run of a directory is checked";
       continue;
     }
+    // Hashing the files (all cores) and reading the recorded inventory overlap.
+    auto pending_actual = std::async(std::launch::async, read_actual, check.root);
     auto expected = load_expected(records[index].record["outputs"], read_member);
+    std::optional<std::vector<InventoryEntry>> actual = pending_actual.get();
     if (!expected) {
       check.state = "bad_record";
       check.message = expected.error();
       continue;
     }
-    std::optional<std::vector<InventoryEntry>> actual = read_actual(check.root);
     if (!actual) {
       check.message = "the output directory " + check.root + " is missing";
       actual.emplace();

@@ -1,0 +1,305 @@
+#include "core/inventory_scan.hpp"
+
+#include "core/error.hpp"
+#include "core/file_hasher.hpp"
+#include "core/interrupt.hpp"
+#include "core/thread_pool.hpp"
+#include "core/tree_walk.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <condition_variable>
+#include <deque>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <numeric>
+#include <optional>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace mdivicom {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct DirCloser
+{
+  void operator()(DIR* dir) const { ::closedir(dir); }
+};
+using SharedDir = std::shared_ptr<DIR>;
+
+// A file or directory to visit. It is opened relative to its parent directory, which was
+// itself opened without following links: one path component, O_NOFOLLOW, no lookup from the
+// root, and nothing can be swapped in above it meanwhile.
+struct Task
+{
+  SharedDir parent; // null for the root
+  std::string name;
+  std::string path; // relative to the root, as recorded
+  bool directory = false;
+};
+
+// Tasks shared by the workers. Last in, first out: directories (pushed last) are listed
+// early, which keeps every worker fed, and the queue stays as small as a depth-first walk.
+// The work is done when every worker waits and nothing is queued.
+class TaskQueue
+{
+public:
+  explicit TaskQueue(unsigned workers) : m_workers(workers) {}
+
+  void push(std::vector<Task>& tasks)
+  {
+    if (tasks.empty()) {
+      return;
+    }
+    std::lock_guard lock(m_mutex);
+    for (auto& task : tasks) {
+      m_tasks.push_back(std::move(task));
+    }
+    tasks.clear();
+    m_ready.notify_all();
+  }
+
+  std::optional<Task> pop()
+  {
+    std::unique_lock lock(m_mutex);
+    ++m_waiting;
+    while (m_tasks.empty() && !m_stopped) {
+      if (m_waiting == m_workers) {
+        m_stopped = true; // nobody is left to push more work
+        m_ready.notify_all();
+        break;
+      }
+      m_ready.wait(lock);
+    }
+    --m_waiting;
+    if (m_stopped) {
+      return std::nullopt;
+    }
+    Task task = std::move(m_tasks.back());
+    m_tasks.pop_back();
+    return task;
+  }
+
+  // Ends the work early (a worker failed).
+  void stop()
+  {
+    std::lock_guard lock(m_mutex);
+    m_stopped = true;
+    m_ready.notify_all();
+  }
+
+private:
+  std::mutex m_mutex;
+  std::condition_variable m_ready;
+  std::vector<Task> m_tasks;
+  unsigned m_workers;
+  unsigned m_waiting = 0;
+  bool m_stopped = false;
+};
+
+std::string read_link_at(int dir_fd, const char* name)
+{
+  std::string target(256, '\0');
+  while (true) {
+    ssize_t length = ::readlinkat(dir_fd, name, target.data(), target.size());
+    if (length < 0) {
+      return {};
+    }
+    if (static_cast<size_t>(length) < target.size()) {
+      target.resize(static_cast<size_t>(length));
+      return target;
+    }
+    target.resize(target.size() * 2);
+  }
+}
+
+InventoryEntry entry_with_error(std::string path, EntryType type, const std::string& error)
+{
+  InventoryEntry entry;
+  entry.path = std::move(path);
+  entry.type = type;
+  entry.error = error;
+  return entry;
+}
+
+class Scanner
+{
+public:
+  Scanner(const fs::path& root, unsigned workers, ProgressLine& progress)
+    : m_root(root),
+      m_root_fd(open_root_dir(root)),
+      m_queue(workers),
+      m_progress(progress)
+  {
+  }
+
+  TaskQueue& queue() { return m_queue; }
+
+  // Lists a directory: links and special files become entries, files and directories tasks
+  // (files last, so they are taken first and the directory is let go soon).
+  void list(const Task& task, std::deque<InventoryEntry>& found, std::vector<Task>& discovered)
+  {
+    int fd = !task.parent ? ::dup(m_root_fd.get())
+                          : ::openat(::dirfd(task.parent.get()), task.name.c_str(),
+                                     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    SharedDir dir(fd >= 0 ? ::fdopendir(fd) : nullptr, DirCloser());
+    if (!dir) {
+      int saved = errno;
+      if (fd >= 0) {
+        ::close(fd);
+      }
+      if (!task.parent) {
+        throw Error("cannot list " + m_root.string() + ": " + std::strerror(saved));
+      }
+      found.push_back(entry_with_error(task.path, EntryType::directory,
+                                       std::string("cannot open directory: ") + std::strerror(saved)));
+      return;
+    }
+    const size_t first_new = discovered.size();
+    errno = 0;
+    while (const dirent* item = ::readdir(dir.get())) {
+      std::string name = item->d_name;
+      if (name == "." || name == "..") {
+        errno = 0;
+        continue;
+      }
+      std::string path = task.path.empty() ? name : task.path + "/" + name;
+      EntryType type = EntryType::unknown;
+      switch (item->d_type) {
+      case DT_REG: type = EntryType::file; break;
+      case DT_DIR: type = EntryType::directory; break;
+      case DT_LNK: type = EntryType::symlink; break;
+      default: {
+        struct stat info = {};
+        if (::fstatat(::dirfd(dir.get()), name.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0) {
+          found.push_back(entry_with_error(path, EntryType::unknown, std::string("cannot examine: ") + std::strerror(errno)));
+          errno = 0;
+          continue;
+        }
+        type = entry_type_from_mode(info.st_mode);
+      }
+      }
+      if (type == EntryType::file || type == EntryType::directory) {
+        discovered.push_back({dir, std::move(name), std::move(path), type == EntryType::directory});
+      } else {
+        InventoryEntry entry;
+        entry.type = type;
+        if (type == EntryType::symlink) {
+          entry.target = read_link_at(::dirfd(dir.get()), name.c_str());
+          entry.escapes = !link_stays_inside(path, entry.target);
+        }
+        entry.path = std::move(path);
+        found.push_back(std::move(entry));
+      }
+      errno = 0;
+    }
+    if (errno != 0) {
+      if (!task.parent) {
+        throw Error("cannot list " + m_root.string() + ": " + std::strerror(errno));
+      }
+      found.push_back(entry_with_error(task.path, EntryType::directory,
+                                       std::string("cannot list directory: ") + std::strerror(errno)));
+    }
+    std::stable_partition(discovered.begin() + static_cast<std::ptrdiff_t>(first_new), discovered.end(),
+                          [](const Task& t) { return t.directory; });
+  }
+
+  void hash(Task& task, unsigned char* buffer, std::deque<InventoryEntry>& found)
+  {
+    InventoryEntry entry;
+    const int dir_fd = ::dirfd(task.parent.get());
+    UniqueFd fd(::openat(dir_fd, task.name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+    struct stat info = {};
+    if (!fd || ::fstat(fd.get(), &info) != 0) {
+      int saved = errno;
+      entry.error = saved == ELOOP ? "became a symbolic link while being inventoried" : std::strerror(saved);
+      // Size and mode for the record even so.
+      if (saved != ELOOP && ::fstatat(dir_fd, task.name.c_str(), &info, AT_SYMLINK_NOFOLLOW) == 0) {
+        entry.size = static_cast<uint64_t>(info.st_size);
+        entry.executable = (info.st_mode & 0111) != 0;
+      }
+    } else if (!S_ISREG(info.st_mode)) {
+      entry.type = entry_type_from_mode(info.st_mode); // replaced while we looked: record what is there
+    } else {
+      entry.executable = (info.st_mode & 0111) != 0;
+      HashJob job;
+      hash_open_file(fd.get(), static_cast<uint64_t>(info.st_size), buffer, m_progress, job);
+      entry.sha256 = std::move(job.sha256);
+      entry.size = job.error.empty() ? job.size : static_cast<uint64_t>(info.st_size);
+      entry.error = std::move(job.error);
+    }
+    entry.path = std::move(task.path);
+    m_progress.files.fetch_add(1, std::memory_order_relaxed);
+    found.push_back(std::move(entry));
+  }
+
+private:
+  fs::path m_root;
+  UniqueFd m_root_fd;
+  TaskQueue m_queue;
+  ProgressLine& m_progress;
+};
+
+} // namespace
+
+std::vector<InventoryEntry> scan_inventory(const fs::path& root, const InventoryOptions& options)
+{
+  const unsigned workers = std::max(1u, options.workers != 0 ? options.workers : default_worker_count());
+  ProgressLine progress(options.what, 0, 0, options.progress);
+  Scanner scanner(root, workers, progress);
+  std::vector<std::deque<InventoryEntry>> found(workers); // a deque grows without moving entries
+  std::vector<Task> start{{nullptr, "", "", true}};
+  scanner.queue().push(start);
+
+  parallel_for(
+    workers, workers,
+    [&](size_t, unsigned worker) {
+      auto buffer = std::make_unique_for_overwrite<unsigned char[]>(k_hash_buffer_size);
+      std::vector<Task> discovered;
+      try {
+        while (auto task = scanner.queue().pop()) {
+          if (interrupt_requested()) {
+            throw Error("interrupted while hashing " + options.what, ExitCode::interrupted);
+          }
+          if (task->directory) {
+            scanner.list(*task, found[worker], discovered);
+            scanner.queue().push(discovered);
+          } else {
+            scanner.hash(*task, buffer.get(), found[worker]);
+          }
+        }
+      } catch (...) {
+        scanner.queue().stop();
+        throw;
+      }
+    },
+    [&] { progress.tick(); });
+
+  std::vector<InventoryEntry> entries;
+  size_t total = 0;
+  for (const auto& part : found) {
+    total += part.size();
+  }
+  entries.reserve(total);
+  for (auto& part : found) {
+    std::move(part.begin(), part.end(), std::back_inserter(entries));
+    part.clear();
+  }
+  std::vector<size_t> order(entries.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return entries[a].path < entries[b].path; });
+  std::vector<InventoryEntry> sorted;
+  sorted.reserve(entries.size());
+  for (size_t index : order) {
+    sorted.push_back(std::move(entries[index]));
+  }
+  return sorted;
+}
+
+} // namespace mdivicom
