@@ -95,7 +95,10 @@ std::string inventory_line(const InventoryEntry& entry)
 json record_outputs(const fs::path& out_root, const fs::path& outputs_dir, const std::string& run_id,
                     size_t embed_limit)
 {
-  fs::path root = resolved_path(outputs_dir).lexically_relative(resolved_path(out_root));
+  // The last component is not resolved: it may be a link a plugin put in place of the directory.
+  const fs::path normal = outputs_dir.lexically_normal();
+  const fs::path dir = normal.has_filename() ? normal : normal.parent_path();
+  fs::path root = (resolved_path(dir.parent_path()) / dir.filename()).lexically_relative(resolved_path(out_root));
   if (root.empty() || *root.begin() == "..") {
     throw Error("internal error: outputs " + outputs_dir.string() + " do not lie below " + out_root.string());
   }
@@ -103,7 +106,12 @@ json record_outputs(const fs::path& out_root, const fs::path& outputs_dir, const
   json warnings = json::array();
   Inventory inventory;
   std::error_code ignored;
-  if (fs::exists(fs::symlink_status(outputs_dir, ignored))) {
+  const fs::file_status status = fs::symlink_status(outputs_dir, ignored);
+  if (fs::is_symlink(status)) {
+    // The runner made a directory; a plugin replaced it with a link. Never read through it.
+    warnings.push_back("output directory " + outputs_dir.string() + " was replaced by a symbolic link to " +
+                       fs::read_symlink(outputs_dir, ignored).string() + "; not followed, recorded as empty");
+  } else if (fs::exists(status)) {
     inventory = take_inventory(outputs_dir, {"outputs in " + outputs_dir.string(), 0, true});
   } else {
     warnings.push_back("output directory " + outputs_dir.string() + " does not exist; recorded as empty");

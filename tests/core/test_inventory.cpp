@@ -204,3 +204,15 @@ TEST_CASE("the record fragment of a missing output directory says so", "[core][i
   REQUIRE(fragment.contains("warnings"));
   CHECK(fragment["warnings"][0].get<std::string>().find("does not exist") != std::string::npos);
 }
+
+TEST_CASE("an output directory replaced by a symbolic link is not read through", "[core][inventory]")
+{
+  TempDir outside;
+  write_file(outside / "secret.txt", "secret");
+  TempDir out;
+  fs::create_directory_symlink(outside.path(), out / "plug");
+  auto fragment = mdivicom::record_outputs(out.path(), out / "plug", "20250101T000000Z_0000abcd");
+  CHECK(fragment["file_count"] == 0);
+  REQUIRE(fragment.contains("warnings"));
+  CHECK(fragment["warnings"][0].get<std::string>().find("not followed") != std::string::npos);
+}
