@@ -183,7 +183,7 @@ TEST_CASE("a dataset link loop is reported instead of followed forever", "[core]
   CHECK(identity["problems"][0].get<std::string>().find("link loop") != std::string::npos);
 }
 
-TEST_CASE("--dataset-hash accepts full, fast and off only", "[core][dataset_identity]")
+TEST_CASE("the dataset hash mode is full, fast or off, and nothing else", "[core][dataset_identity]")
 {
   CHECK(mdivicom::parse_dataset_hash_mode("fast") == DatasetHashMode::fast);
   CHECK(mdivicom::k_default_dataset_hash_mode == DatasetHashMode::full);
