@@ -110,6 +110,19 @@ TEST_CASE("gzip archives carry no timestamp in their header", "[core][archive]")
   REQUIRE(bytes.size() > 10);
   CHECK(static_cast<unsigned char>(bytes[0]) == 0x1f);
   CHECK(bytes.substr(4, 4) == std::string(4, '\0')); // MTIME
+  CHECK((static_cast<unsigned char>(bytes[3]) & 0x08) == 0); // FLG.FNAME: no file name stored
+}
+
+TEST_CASE("tar headers hold no owner names, access or change times", "[core][archive]")
+{
+  TempDir dir;
+  write_sample(dir / "x.tar", ArchiveFormat::tar, 1'700'000'000);
+  std::string bytes = bytes_of(dir / "x.tar");
+  CHECK(bytes.find("atime=") == std::string::npos);
+  CHECK(bytes.find("ctime=") == std::string::npos);
+  CHECK(bytes.find("uname=") == std::string::npos);
+  CHECK(bytes.find("root") == std::string::npos);
+  CHECK(bytes.find("path=") != std::string::npos); // the long name did need a pax header
 }
 
 TEST_CASE("archive bytes do not depend on the local time zone", "[core][archive]")
