@@ -30,6 +30,9 @@ void make_out(const fs::path& out)
   write_file(out / "tracker/plots/fig.svg", "<svg/>");
   write_file(out / "tracker/notes.txt", "kept");
   write_run_record(out, "tracker", k_run);
+  // Needs a pax header (long, non-ASCII): its name must not depend on the process either.
+  write_file(out / "tracker/more" / (std::string(110, 'x') + "-é.csv"), "late");
+  write_run_record(out, "tracker", "20250102T000000Z_0000abce");
 }
 
 CommandOptions isolated(const TempDir& dir)
@@ -56,13 +59,14 @@ TEST_CASE("verify exits 0 with a summary when every output matches, and prints J
   auto text = run_mdivicom({"verify", (dir / "out").string()}, isolated(dir));
   INFO(text.err);
   CHECK(text.exit_code == 0);
-  CHECK_THAT(text.out, Catch::Contains("ok          " + k_run + "  tracker  (3 entries)"));
+  CHECK_THAT(text.out, Catch::Contains("superseded  " + k_run + "  tracker"));
+  CHECK_THAT(text.out, Catch::Contains("ok          20250102T000000Z_0000abce  tracker  (4 entries)"));
   CHECK_THAT(text.out, Catch::Contains("all outputs match"));
   auto json = run_mdivicom({"verify", (dir / "out").string(), "--json"}, isolated(dir));
   CHECK(json.exit_code == 0);
   auto report = nlohmann::json::parse(json.out);
   CHECK(report["ok"] == true);
-  CHECK(report["runs"][0]["state"] == "ok");
+  CHECK(report["runs"][1]["state"] == "ok");
 }
 
 TEST_CASE("verify exits 1 and names modified, missing and unexpected files", "[cli][verify]")
@@ -80,7 +84,7 @@ TEST_CASE("verify exits 1 and names modified, missing and unexpected files", "[c
   CHECK_THAT(result.out, Catch::Contains("unexpected  plots/new.png"));
   auto json = run_mdivicom({"verify", "--json", (dir / "out").string()}, isolated(dir));
   CHECK(json.exit_code == 1);
-  CHECK(nlohmann::json::parse(json.out)["runs"][0]["mismatches"].size() == 3);
+  CHECK(nlohmann::json::parse(json.out)["runs"][1]["mismatches"].size() == 3);
 }
 
 TEST_CASE("verify exits 2 for a missing directory or one without run records", "[cli][verify]")
