@@ -14,6 +14,7 @@
 #include <cstring>
 #include <memory>
 #include <numeric>
+#include <optional>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -27,7 +28,8 @@ constexpr size_t k_buffer_size = k_hash_buffer_size;
 constexpr uint64_t k_progress_bytes = 256ull << 20;
 constexpr auto k_progress_delay = std::chrono::seconds(1);
 
-void hash_one(int root_fd, HashJob& job, bool follow_symlinks, unsigned char* buffer, ProgressLine& progress)
+void hash_one(int root_fd, HashJob& job, bool follow_symlinks, unsigned char* buffer, Sha256& hash,
+              ProgressLine& progress)
 {
   UniqueFd fd(open_below(root_fd, job.path, follow_symlinks, O_RDONLY | O_NONBLOCK | O_NOCTTY));
   if (!fd) {
@@ -39,7 +41,7 @@ void hash_one(int root_fd, HashJob& job, bool follow_symlinks, unsigned char* bu
     job.error = "is no longer a regular file";
     return;
   }
-  hash_open_file(fd.get(), static_cast<uint64_t>(info.st_size), buffer, progress, job);
+  hash_open_file(fd.get(), static_cast<uint64_t>(info.st_size), buffer, hash, progress, job);
 }
 
 } // namespace
@@ -88,12 +90,13 @@ void ProgressLine::print()
   std::fflush(stderr);
 }
 
-void hash_open_file(int fd, uint64_t size_at_open, unsigned char* buffer, ProgressLine& progress, HashJob& job)
+void hash_open_file(int fd, uint64_t size_at_open, unsigned char* buffer, Sha256& hash, ProgressLine& progress,
+                    HashJob& job)
 {
   if (size_at_open > k_buffer_size) {
     ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL); // larger read-ahead; a syscall small files skip
   }
-  Sha256 hash;
+  hash.reset();
   uint64_t total = 0;
   while (true) {
     ssize_t count = ::read(fd, buffer, k_buffer_size);
@@ -161,6 +164,7 @@ void hash_files(const std::filesystem::path& root, std::vector<HashJob>& jobs, c
   unsigned workers = options.workers != 0 ? options.workers : default_worker_count();
   workers = static_cast<unsigned>(std::min<size_t>(workers, jobs.size()));
   std::vector<std::unique_ptr<unsigned char[]>> buffers(workers);
+  std::vector<std::optional<Sha256>> hashes(workers);
   ProgressLine progress(options.what, jobs.size(), total_bytes, options.progress);
 
   parallel_for(
@@ -168,11 +172,13 @@ void hash_files(const std::filesystem::path& root, std::vector<HashJob>& jobs, c
     [&](size_t index, unsigned worker) {
       if (!buffers[worker]) {
         buffers[worker] = std::make_unique_for_overwrite<unsigned char[]>(k_buffer_size);
+        hashes[worker].emplace();
       }
       if (interrupt_requested()) {
         throw Error("interrupted while hashing " + options.what, ExitCode::interrupted);
       }
-      hash_one(root_fd.get(), jobs[order[index]], options.follow_symlinks, buffers[worker].get(), progress);
+      hash_one(root_fd.get(), jobs[order[index]], options.follow_symlinks, buffers[worker].get(), *hashes[worker],
+               progress);
       progress.files.fetch_add(1, std::memory_order_relaxed);
     },
     [&] { progress.tick(); });

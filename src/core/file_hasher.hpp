@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "core/sha256.hpp"
+
 namespace mdivicom {
 
 // One file to hash, and what came out.
@@ -64,8 +66,10 @@ private:
 };
 
 // Hashes the open regular file `fd` (of size_at_open bytes per fstat) into job.sha256 and
-// job.size, or sets job.error. Throws Error (exit 130) when interrupted.
-void hash_open_file(int fd, uint64_t size_at_open, unsigned char* buffer, ProgressLine& progress, HashJob& job);
+// job.size, or sets job.error, with the worker's own buffer and hash context (reset here).
+// Throws Error (exit 130) when interrupted.
+void hash_open_file(int fd, uint64_t size_at_open, unsigned char* buffer, Sha256& hash, ProgressLine& progress,
+                    HashJob& job);
 
 // Human-readable byte count: "512 B", "1.5 MiB".
 std::string format_bytes(uint64_t bytes);

@@ -3,6 +3,7 @@
 #include "core/error.hpp"
 #include "core/file_hasher.hpp"
 #include "core/interrupt.hpp"
+#include "core/sha256.hpp"
 #include "core/thread_pool.hpp"
 #include "core/tree_walk.hpp"
 
@@ -38,10 +39,12 @@ using SharedDir = std::shared_ptr<DIR>;
 // root, and nothing can be swapped in above it meanwhile.
 struct Task
 {
-  SharedDir parent; // null for the root
-  std::string name;
-  std::string path; // relative to the root, as recorded
+  SharedDir parent;      // null for the root
+  std::string path;      // relative to the root, as recorded; the name in parent starts at name_at
+  size_t name_at = 0;
   bool directory = false;
+
+  const char* name() const { return path.c_str() + name_at; }
 };
 
 // Tasks shared by the workers. Last in, first out: directories (pushed last) are listed
@@ -65,8 +68,12 @@ public:
     m_ready.notify_all();
   }
 
-  std::optional<Task> pop()
+  // Moves the next tasks into `taken`; false when all work is done. Several small tasks are
+  // taken under one lock while plenty are queued, but never more than a fair share, so two
+  // big files still go to two workers.
+  bool pop(std::vector<Task>& taken)
   {
+    taken.clear();
     std::unique_lock lock(m_mutex);
     ++m_waiting;
     while (m_tasks.empty() && !m_stopped) {
@@ -79,11 +86,17 @@ public:
     }
     --m_waiting;
     if (m_stopped) {
-      return std::nullopt;
+      return false;
     }
-    Task task = std::move(m_tasks.back());
-    m_tasks.pop_back();
-    return task;
+    const size_t share = std::clamp<size_t>(m_tasks.size() / (4 * m_workers), 1, 32);
+    for (size_t i = 0; i < share && !m_tasks.empty(); ++i) {
+      taken.push_back(std::move(m_tasks.back()));
+      m_tasks.pop_back();
+      if (taken.back().directory) {
+        break; // list it now: its tasks feed the other workers
+      }
+    }
+    return true;
   }
 
   // Ends the work early (a worker failed).
@@ -146,7 +159,7 @@ public:
   void list(const Task& task, std::deque<InventoryEntry>& found, std::vector<Task>& discovered)
   {
     int fd = !task.parent ? ::dup(m_root_fd.get())
-                          : ::openat(::dirfd(task.parent.get()), task.name.c_str(),
+                          : ::openat(::dirfd(task.parent.get()), task.name(),
                                      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     SharedDir dir(fd >= 0 ? ::fdopendir(fd) : nullptr, DirCloser());
     if (!dir) {
@@ -164,12 +177,13 @@ public:
     const size_t first_new = discovered.size();
     errno = 0;
     while (const dirent* item = ::readdir(dir.get())) {
-      std::string name = item->d_name;
+      const std::string_view name = item->d_name;
       if (name == "." || name == "..") {
         errno = 0;
         continue;
       }
-      std::string path = task.path.empty() ? name : task.path + "/" + name;
+      const size_t name_at = task.path.empty() ? 0 : task.path.size() + 1;
+      std::string path = task.path.empty() ? std::string(name) : task.path + "/" + std::string(name);
       EntryType type = EntryType::unknown;
       switch (item->d_type) {
       case DT_REG: type = EntryType::file; break;
@@ -177,7 +191,7 @@ public:
       case DT_LNK: type = EntryType::symlink; break;
       default: {
         struct stat info = {};
-        if (::fstatat(::dirfd(dir.get()), name.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (::fstatat(::dirfd(dir.get()), item->d_name, &info, AT_SYMLINK_NOFOLLOW) != 0) {
           found.push_back(entry_with_error(path, EntryType::unknown, std::string("cannot examine: ") + std::strerror(errno)));
           errno = 0;
           continue;
@@ -186,12 +200,12 @@ public:
       }
       }
       if (type == EntryType::file || type == EntryType::directory) {
-        discovered.push_back({dir, std::move(name), std::move(path), type == EntryType::directory});
+        discovered.push_back({dir, std::move(path), name_at, type == EntryType::directory});
       } else {
         InventoryEntry entry;
         entry.type = type;
         if (type == EntryType::symlink) {
-          entry.target = read_link_at(::dirfd(dir.get()), name.c_str());
+          entry.target = read_link_at(::dirfd(dir.get()), item->d_name);
           entry.escapes = !link_stays_inside(path, entry.target);
         }
         entry.path = std::move(path);
@@ -210,17 +224,17 @@ public:
                           [](const Task& t) { return t.directory; });
   }
 
-  void hash(Task& task, unsigned char* buffer, std::deque<InventoryEntry>& found)
+  void hash(Task& task, unsigned char* buffer, Sha256& hash, std::deque<InventoryEntry>& found)
   {
     InventoryEntry entry;
     const int dir_fd = ::dirfd(task.parent.get());
-    UniqueFd fd(::openat(dir_fd, task.name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+    UniqueFd fd(::openat(dir_fd, task.name(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
     struct stat info = {};
     if (!fd || ::fstat(fd.get(), &info) != 0) {
       int saved = errno;
       entry.error = saved == ELOOP ? "became a symbolic link while being inventoried" : std::strerror(saved);
       // Size and mode for the record even so.
-      if (saved != ELOOP && ::fstatat(dir_fd, task.name.c_str(), &info, AT_SYMLINK_NOFOLLOW) == 0) {
+      if (saved != ELOOP && ::fstatat(dir_fd, task.name(), &info, AT_SYMLINK_NOFOLLOW) == 0) {
         entry.size = static_cast<uint64_t>(info.st_size);
         entry.executable = (info.st_mode & 0111) != 0;
       }
@@ -229,7 +243,7 @@ public:
     } else {
       entry.executable = (info.st_mode & 0111) != 0;
       HashJob job;
-      hash_open_file(fd.get(), static_cast<uint64_t>(info.st_size), buffer, m_progress, job);
+      hash_open_file(fd.get(), static_cast<uint64_t>(info.st_size), buffer, hash, m_progress, job);
       entry.sha256 = std::move(job.sha256);
       entry.size = job.error.empty() ? job.size : static_cast<uint64_t>(info.st_size);
       entry.error = std::move(job.error);
@@ -254,24 +268,28 @@ std::vector<InventoryEntry> scan_inventory(const fs::path& root, const Inventory
   ProgressLine progress(options.what, 0, 0, options.progress);
   Scanner scanner(root, workers, progress);
   std::vector<std::deque<InventoryEntry>> found(workers); // a deque grows without moving entries
-  std::vector<Task> start{{nullptr, "", "", true}};
+  std::vector<Task> start{{nullptr, "", 0, true}};
   scanner.queue().push(start);
 
   parallel_for(
     workers, workers,
     [&](size_t, unsigned worker) {
       auto buffer = std::make_unique_for_overwrite<unsigned char[]>(k_hash_buffer_size);
+      Sha256 hash;
+      std::vector<Task> taken;
       std::vector<Task> discovered;
       try {
-        while (auto task = scanner.queue().pop()) {
+        while (scanner.queue().pop(taken)) {
           if (interrupt_requested()) {
             throw Error("interrupted while hashing " + options.what, ExitCode::interrupted);
           }
-          if (task->directory) {
-            scanner.list(*task, found[worker], discovered);
-            scanner.queue().push(discovered);
-          } else {
-            scanner.hash(*task, buffer.get(), found[worker]);
+          for (Task& task : taken) {
+            if (task.directory) {
+              scanner.list(task, found[worker], discovered);
+              scanner.queue().push(discovered);
+            } else {
+              scanner.hash(task, buffer.get(), hash, found[worker]);
+            }
           }
         }
       } catch (...) {

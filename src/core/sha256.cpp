@@ -41,6 +41,13 @@ void Sha256::update(const void* data, size_t size)
   }
 }
 
+void Sha256::reset()
+{
+  if (EVP_DigestInit_ex(m_impl->ctx.get(), sha256_algorithm(), nullptr) != 1) {
+    throw Error("OpenSSL could not restart a SHA-256 digest");
+  }
+}
+
 std::string Sha256::hex_digest()
 {
   unsigned char digest[EVP_MAX_MD_SIZE];
