@@ -116,22 +116,6 @@ private:
   bool m_stopped = false;
 };
 
-std::string read_link_at(int dir_fd, const char* name)
-{
-  std::string target(256, '\0');
-  while (true) {
-    ssize_t length = ::readlinkat(dir_fd, name, target.data(), target.size());
-    if (length < 0) {
-      return {};
-    }
-    if (static_cast<size_t>(length) < target.size()) {
-      target.resize(static_cast<size_t>(length));
-      return target;
-    }
-    target.resize(target.size() * 2);
-  }
-}
-
 InventoryEntry entry_with_error(std::string path, EntryType type, const std::string& error)
 {
   InventoryEntry entry;

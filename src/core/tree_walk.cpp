@@ -85,22 +85,6 @@ void fill_from_stat(TreeEntry& entry, const struct stat& info)
   entry.inode = info.st_ino;
 }
 
-std::string read_link(int dir_fd, const char* name)
-{
-  std::string target(256, '\0');
-  while (true) {
-    ssize_t length = ::readlinkat(dir_fd, name, target.data(), target.size());
-    if (length < 0) {
-      return {};
-    }
-    if (static_cast<size_t>(length) < target.size()) {
-      target.resize(static_cast<size_t>(length));
-      return target;
-    }
-    target.resize(target.size() * 2);
-  }
-}
-
 int open_by_components(int root_fd, const std::string& relative, int flags)
 {
   UniqueFd current;
@@ -218,6 +202,22 @@ bool link_stays_inside(std::string_view link_path, std::string_view target)
   return climbs <= depth;
 }
 
+std::string read_link_at(int dir_fd, const char* name)
+{
+  std::string target(256, '\0');
+  while (true) {
+    ssize_t length = ::readlinkat(dir_fd, name, target.data(), target.size());
+    if (length < 0) {
+      return {};
+    }
+    if (static_cast<size_t>(length) < target.size()) {
+      target.resize(static_cast<size_t>(length));
+      return target;
+    }
+    target.resize(target.size() * 2);
+  }
+}
+
 UniqueFd open_root_dir(const fs::path& root)
 {
   UniqueFd fd(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
@@ -290,7 +290,7 @@ std::vector<TreeEntry> walk_tree(const fs::path& root, const WalkOptions& option
       fill_from_stat(entry, info);
       if (entry.type == EntryType::symlink) {
         entry.is_link = true;
-        entry.link_target = read_link(::dirfd(dir.get()), name.c_str());
+        entry.link_target = read_link_at(::dirfd(dir.get()), name.c_str());
         if (options.follow_symlinks) {
           struct stat target = {};
           if (::fstatat(::dirfd(dir.get()), name.c_str(), &target, 0) == 0) {

@@ -71,6 +71,9 @@ UniqueFd open_root_dir(const std::filesystem::path& root);
 // RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS where the kernel has it). Returns -1 with errno set.
 int open_below(int root_fd, const std::string& relative, bool follow_symlinks, int flags);
 
+// The text of the symbolic link `name` in `dir_fd`, or "" when it cannot be read.
+std::string read_link_at(int dir_fd, const char* name);
+
 // True when a symbolic link at `link_path` (relative to a root) with text `target` provably
 // resolves inside the root: the target is relative, its ".." components all come first (so a
 // link to a link cannot climb through a "dir/.." trick), and they climb no higher than the
