@@ -19,8 +19,9 @@
 // too much, off when identity does not matter (quick experiments).
 //
 // Symbolic links inside the dataset (git-annex, DataLad) are followed to hash the content they
-// point to, wherever it lives; the fingerprint does not depend on the link texts. Links are
-// counted, dangling links and loops are listed under "problems". Directories named .git are
+// point to, wherever it lives; the fingerprint does not depend on the link texts. A link to a
+// directory is walked only when it resolves inside the dataset. Links are counted; dangling
+// links, loops and links to outside directories are listed under "problems". Directories named .git are
 // not walked (their content changes with every git command); "excluded" says so.
 
 #include <filesystem>

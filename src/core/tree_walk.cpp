@@ -235,6 +235,8 @@ UniqueFd open_root_dir(const fs::path& root)
 std::vector<TreeEntry> walk_tree(const fs::path& root, const WalkOptions& options)
 {
   UniqueFd root_fd = open_root_dir(root);
+  std::error_code canonical_error;
+  const fs::path real_root = fs::canonical(root, canonical_error);
   struct stat root_info = {};
   if (::fstat(root_fd.get(), &root_info) != 0) {
     throw Error("cannot examine " + root.string() + ": " + std::strerror(errno));
@@ -307,6 +309,14 @@ std::vector<TreeEntry> walk_tree(const fs::path& root, const WalkOptions& option
         }
         if (entry.is_link) {
           entry.error = loop_error(nodes, node_index, entry.device, entry.inode);
+          // A linked file is read wherever it lives (git-annex keeps content elsewhere), but a
+          // linked directory outside the root could be the whole file system.
+          std::error_code error;
+          fs::path real = fs::canonical(root / entry.path, error);
+          auto [end, ignored] = std::mismatch(real_root.begin(), real_root.end(), real.begin(), real.end());
+          if (entry.error.empty() && (error || end != real_root.end())) {
+            entry.error = "links to a directory outside the dataset (" + entry.link_target + "); not followed";
+          }
         }
         if (entry.error.empty()) {
           nodes.push_back({entry.path, entry.device, entry.inode, node_index, entries.size()});

@@ -198,3 +198,18 @@ TEST_CASE("the dataset hash mode is full, fast or off, and nothing else", "[core
   CHECK_THROWS_WITH(identify("/nonexistent/dataset", DatasetHashMode::full, cache.path()),
                     Catch::Contains("/nonexistent/dataset"));
 }
+
+TEST_CASE("a dataset link to a directory outside the dataset is reported, not walked", "[core][dataset_identity]")
+{
+  TempDir data;
+  TempDir elsewhere;
+  TempDir cache;
+  write_file(data / "inside/a.csv", "1");
+  write_file(elsewhere / "huge/tree.bin", "would be hashed");
+  fs::create_directory_symlink(elsewhere.path(), data / "everything");
+  fs::create_directory_symlink("inside", data / "alias");
+  auto identity = identify(data.path(), DatasetHashMode::full, cache.path());
+  CHECK(identity["file_count"] == 2); // inside/a.csv and alias/a.csv
+  REQUIRE(identity.contains("problems"));
+  CHECK(identity["problems"][0].get<std::string>().find("everything: links to a directory outside") != std::string::npos);
+}
