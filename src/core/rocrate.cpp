@@ -129,8 +129,11 @@ std::string add_dataset(CrateBuilder& crate, const json& record)
     json dataset = {{"@id", id}, {"@type", "Dataset"}, {"name", fs::path(path).filename().string()},
                     {"url", "file://" + percent_encode_path(path)}};
     if (!fingerprint.empty()) {
-      dataset["identifier"] = "mdivicom-fingerprint-" + identity.value("mode", std::string("full")) + ":sha256:" + fingerprint;
-      dataset["contentSize"] = std::to_string(identity.value("total_bytes", 0ull));
+      std::string mode = text_of(identity, "mode");
+      dataset["identifier"] = "mdivicom-fingerprint-" + (mode.empty() ? std::string("full") : mode) + ":sha256:" + fingerprint;
+      if (auto bytes = identity.find("total_bytes"); bytes != identity.end() && bytes->is_number_unsigned()) {
+        dataset["contentSize"] = std::to_string(bytes->get<uint64_t>());
+      }
     }
     crate.add(std::move(dataset));
   }

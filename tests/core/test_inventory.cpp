@@ -216,3 +216,47 @@ TEST_CASE("an output directory replaced by a symbolic link is not read through",
   REQUIRE(fragment.contains("warnings"));
   CHECK(fragment["warnings"][0].get<std::string>().find("not followed") != std::string::npos);
 }
+
+TEST_CASE("inventory lines are exactly the compact sorted JSON of each entry", "[core][inventory]")
+{
+  using mdivicom::InventoryEntry;
+  std::vector<InventoryEntry> entries;
+  auto file = [](std::string path) {
+    InventoryEntry entry;
+    entry.path = std::move(path);
+    entry.size = 12;
+    entry.sha256 = std::string(64, 'a');
+    return entry;
+  };
+  entries.push_back(file("plain.csv"));
+  entries.push_back(file(std::string("ctl\x01\x1f\x7f \"q\" \\ /\b\f\n\r\t", 19)));
+  entries.push_back(file("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));
+  entries.push_back(file(std::string("bad\xff\xfe", 5)));
+  entries.back().executable = true;
+  InventoryEntry unreadable = file("locked");
+  unreadable.sha256.clear();
+  unreadable.error = std::string("Permission denied \xff", 19);
+  entries.push_back(unreadable);
+  InventoryEntry link;
+  link.path = "l";
+  link.type = EntryType::symlink;
+  link.target = std::string("../\xfe", 4);
+  link.escapes = true;
+  entries.push_back(link);
+  InventoryEntry pipe;
+  pipe.path = "p";
+  pipe.type = EntryType::fifo;
+  entries.push_back(pipe);
+  InventoryEntry dir;
+  dir.path = "d";
+  dir.type = EntryType::directory;
+  dir.error = "cannot open directory: Permission denied";
+  entries.push_back(dir);
+  for (const auto& entry : entries) {
+    INFO(mdivicom::entry_to_json(entry).dump());
+    CHECK(mdivicom::inventory_line(entry) == mdivicom::entry_to_json(entry).dump() + "\n");
+    auto back = mdivicom::parse_inventory_line(mdivicom::inventory_line(entry));
+    REQUIRE(back.ok());
+    CHECK(back->path == entry.path);
+  }
+}

@@ -133,3 +133,18 @@ TEST_CASE("the RO-Crate describes every run as a CreateAction of its plugin, wit
   }
   CHECK(dataset_by_fingerprint);
 }
+
+TEST_CASE("the RO-Crate survives records with fields of the wrong kinds", "[core][rocrate]")
+{
+  TempDir out;
+  write_file(out / "_runs/20250101T000000Z_00000001.json",
+             R"({"plugin": "x", "status": 3, "dataset": {"mode": 5, "fingerprint_sha256": "abcd", "total_bytes": "big"},
+                 "host": [], "container": {"image": 7, "image_digest": ["no"]}, "outputs": "nope", "error": "boom",
+                 "started_at": 12, "config": null})");
+  write_file(out / "_runs/20250101T000000Z_00000002.json", R"([1, 2, 3])");
+  nlohmann::json crate;
+  REQUIRE_NOTHROW(crate = mdivicom::build_rocrate(out.path()));
+  auto entities = entities_by_id(crate);
+  check_references_resolve(crate["@graph"], entities);
+  CHECK(entities.count("#run-20250101T000000Z_00000001") == 1);
+}

@@ -250,3 +250,27 @@ TEST_CASE("very many small files: a separate inventory, verified, with the one c
   CHECK(report.runs[0].mismatches[0].path == "d7/f12307.txt");
   CHECK(report.runs[0].mismatches[0].kind == "modified");
 }
+
+TEST_CASE("records with outputs of the wrong kinds are bad records, not crashes", "[core][verify]")
+{
+  TempDir out;
+  make_outputs(out / "tracker");
+  const std::vector<std::string> hostile = {
+    R"({"root": "tracker", "tree_sha256": 5, "inventory_path": 7, "inventory_sha256": []})",
+    R"({"root": "tracker", "tree_sha256": "00", "files": [1, "two", {"path": 3}]})",
+    R"({"root": "tracker", "tree_sha256": "00", "files": {"path": "x"}})",
+    R"({"root": "tracker", "tree_sha256": "00", "inventory_path": "/etc/passwd", "inventory_sha256": "00"})",
+    R"({"root": "tracker", "tree_sha256": "00", "inventory_path": "_runs/../../x", "inventory_sha256": "00"})",
+    R"({"root": ["tracker"]})",
+    R"("just text")",
+  };
+  for (size_t i = 0; i < hostile.size(); ++i) {
+    INFO(hostile[i]);
+    write_file(out / "_runs" / (k_run1 + ".json"),
+               R"({"run_id": ")" + k_run1 + R"(", "plugin_out_dir": "/x/tracker", "out_dir": "/x", "outputs": )" + hostile[i] + "}");
+    mdivicom::VerifyReport report;
+    REQUIRE_NOTHROW(report = mdivicom::verify_outputs(out.path()));
+    CHECK_FALSE(report.ok());
+    CHECK(report.runs[0].state == "bad_record");
+  }
+}
