@@ -244,6 +244,20 @@ private:
   ProgressLine& m_progress;
 };
 
+std::vector<InventoryEntry> sorted_by_path(std::deque<InventoryEntry>& found)
+{
+  std::vector<size_t> order(found.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return found[a].path < found[b].path; });
+  std::vector<InventoryEntry> sorted;
+  sorted.reserve(found.size());
+  for (size_t index : order) {
+    sorted.push_back(std::move(found[index]));
+  }
+  found.clear();
+  return sorted;
+}
+
 } // namespace
 
 std::vector<InventoryEntry> scan_inventory(const fs::path& root, const InventoryOptions& options)
@@ -252,6 +266,7 @@ std::vector<InventoryEntry> scan_inventory(const fs::path& root, const Inventory
   ProgressLine progress(options.what, 0, 0, options.progress);
   Scanner scanner(root, workers, progress);
   std::vector<std::deque<InventoryEntry>> found(workers); // a deque grows without moving entries
+  std::vector<std::vector<InventoryEntry>> sorted_parts(workers);
   std::vector<Task> start{{nullptr, "", 0, true}};
   scanner.queue().push(start);
 
@@ -280,28 +295,20 @@ std::vector<InventoryEntry> scan_inventory(const fs::path& root, const Inventory
         scanner.queue().stop();
         throw;
       }
+      sorted_parts[worker] = sorted_by_path(found[worker]); // in parallel: only a merge is left
     },
     [&] { progress.tick(); });
 
-  std::vector<InventoryEntry> entries;
-  size_t total = 0;
-  for (const auto& part : found) {
-    total += part.size();
+  std::vector<InventoryEntry> merged;
+  for (auto& part : sorted_parts) {
+    std::vector<InventoryEntry> next;
+    next.reserve(merged.size() + part.size());
+    std::merge(std::make_move_iterator(merged.begin()), std::make_move_iterator(merged.end()),
+               std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()), std::back_inserter(next),
+               [](const InventoryEntry& a, const InventoryEntry& b) { return a.path < b.path; });
+    merged = std::move(next);
   }
-  entries.reserve(total);
-  for (auto& part : found) {
-    std::move(part.begin(), part.end(), std::back_inserter(entries));
-    part.clear();
-  }
-  std::vector<size_t> order(entries.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return entries[a].path < entries[b].path; });
-  std::vector<InventoryEntry> sorted;
-  sorted.reserve(entries.size());
-  for (size_t index : order) {
-    sorted.push_back(std::move(entries[index]));
-  }
-  return sorted;
+  return merged;
 }
 
 } // namespace mdivicom

@@ -180,41 +180,38 @@ std::vector<Mismatch> compare(const std::vector<InventoryEntry>& expected, const
 
 // For an inventory in its own file, the common case needs no parsing at all: the file is
 // intact (inventory_sha256), its lines are the recorded tree (tree_sha256), and the outputs
-// hash to that same tree. Returns the number of entries then; nullopt sends the caller to the
-// full comparison, which names every difference.
-std::optional<size_t> matches_without_parsing(const json& outputs, const MemberReader& read_member,
-                                              const std::optional<std::vector<InventoryEntry>>& actual)
+// hash to that same tree. This checks the file (while the outputs are being hashed).
+bool inventory_file_intact(const json& outputs, const MemberReader& read_member)
 {
   auto member = [&](const char* key) {
     auto it = outputs.find(key);
     return it != outputs.end() && it->is_string() ? it->get<std::string>() : std::string();
   };
-  const std::string tree_sha256 = member("tree_sha256");
   const std::string path = member("inventory_path");
-  if (!actual || tree_sha256.empty() || !is_clean_relative_path(path) || !path.starts_with("_runs/")) {
-    return std::nullopt;
+  if (member("tree_sha256").empty() || !is_clean_relative_path(path) || !path.starts_with("_runs/")) {
+    return false;
   }
   std::optional<std::string> text = read_member(path);
   if (!text || sha256_hex(*text) != member("inventory_sha256")) {
-    return std::nullopt;
+    return false;
   }
   const size_t header_end = text->find('\n');
   if (header_end == std::string::npos) {
-    return std::nullopt;
+    return false;
   }
   json header = json::parse(std::string_view(*text).substr(0, header_end), nullptr, false);
-  if (!header.is_object() || header.find("format") == header.end() || header["format"] != "mdivicom.inventory.v1" ||
-      sha256_hex(std::string_view(*text).substr(header_end + 1)) != tree_sha256) {
-    return std::nullopt;
-  }
+  return header.is_object() && header.find("format") != header.end() && header["format"] == "mdivicom.inventory.v1" &&
+         sha256_hex(std::string_view(*text).substr(header_end + 1)) == member("tree_sha256");
+}
+
+bool tree_matches(const std::vector<InventoryEntry>& entries, const json& outputs)
+{
   Sha256 tree;
-  for (const auto& entry : *actual) {
+  for (const auto& entry : entries) {
     tree.update(inventory_line(entry));
   }
-  if (tree.hex_digest() != tree_sha256) {
-    return std::nullopt;
-  }
-  return actual->size();
+  auto recorded = outputs.find("tree_sha256");
+  return recorded != outputs.end() && recorded->is_string() && tree.hex_digest() == recorded->get<std::string>();
 }
 
 } // namespace
@@ -269,9 +266,11 @@ VerifyReport check_runs(const std::string& source, const std::vector<RecordFile>
       expected = load_expected(outputs, read_member);
       actual = pending_actual.get();
     } else {
-      actual = read_actual(check.root);
-      if (auto matched = matches_without_parsing(outputs, read_member, actual)) {
-        check.entries_checked = *matched;
+      auto pending_actual = std::async(std::launch::async, read_actual, check.root);
+      const bool intact = inventory_file_intact(outputs, read_member);
+      actual = pending_actual.get();
+      if (intact && actual && tree_matches(*actual, outputs)) {
+        check.entries_checked = actual->size();
         check.state = "ok";
         continue;
       }
