@@ -124,11 +124,20 @@ struct ArchiveReader::Impl
   fs::path file;
   std::unique_ptr<archive, ReadFree> handle{archive_read_new()};
   std::string current;
+  bool started = false;  // a header was read: later failures are damage, not the wrong format
+  ArchiveInput accept = ArchiveInput::tar_or_zip;
+
+  std::string formats() const
+  {
+    return accept == ArchiveInput::tar_only ? "a .tar, .tar.gz or .tar.zst file"
+                                            : "a .zip, .tar, .tar.gz or .tar.zst file";
+  }
 };
 
-ArchiveReader::ArchiveReader(const fs::path& file) : m_impl(std::make_unique<Impl>())
+ArchiveReader::ArchiveReader(const fs::path& file, ArchiveInput accept) : m_impl(std::make_unique<Impl>())
 {
   m_impl->file = file;
+  m_impl->accept = accept;
   archive* handle = m_impl->handle.get();
   if (handle == nullptr) {
     throw Error("out of memory opening " + file.string());
@@ -137,10 +146,11 @@ ArchiveReader::ArchiveReader(const fs::path& file) : m_impl(std::make_unique<Imp
   archive_read_support_filter_gzip(handle);
   archive_read_support_filter_zstd(handle);
   archive_read_support_format_tar(handle);
-  archive_read_support_format_zip(handle);
+  if (accept == ArchiveInput::tar_or_zip) {
+    archive_read_support_format_zip(handle);
+  }
   if (archive_read_open_filename(handle, file.c_str(), 1 << 16) != ARCHIVE_OK) {
-    throw Error("cannot read archive " + file.string() + ": " + error_text(handle) +
-                "; give a .zip, .tar, .tar.gz or .tar.zst file");
+    throw Error("cannot read archive " + file.string() + ": " + error_text(handle) + "; give " + m_impl->formats());
   }
 }
 
@@ -154,10 +164,15 @@ std::optional<ArchiveEntryHeader> ArchiveReader::next()
   if (status == ARCHIVE_EOF) {
     return std::nullopt;
   }
+  if (status < ARCHIVE_WARN && !m_impl->started) {
+    throw Error(m_impl->file.string() + " is not a readable archive (" + error_text(handle) + "); give " +
+                m_impl->formats());
+  }
   if (status < ARCHIVE_WARN) {
     throw Error("archive " + m_impl->file.string() + " is damaged after entry \"" + m_impl->current +
                 "\": " + error_text(handle));
   }
+  m_impl->started = true;
   ArchiveEntryHeader header;
   const char* path = archive_entry_pathname(entry);
   if (path == nullptr) {

@@ -29,12 +29,15 @@ struct ArchiveEntryHeader
   uint32_t mode = 0;            // permission bits
 };
 
+// What a reader accepts: datasets come as tar or zip; image archives are always tarballs.
+enum class ArchiveInput { tar_or_zip, tar_only };
+
 // Reads tar (plain, gzip, zstd) and zip archives, one entry at a time, streaming.
 class ArchiveReader
 {
 public:
   // Throws Error naming the file when it cannot be opened or is not a supported archive.
-  explicit ArchiveReader(const std::filesystem::path& file);
+  explicit ArchiveReader(const std::filesystem::path& file, ArchiveInput accept = ArchiveInput::tar_or_zip);
   ~ArchiveReader();
   ArchiveReader(const ArchiveReader&) = delete;
   ArchiveReader& operator=(const ArchiveReader&) = delete;
