@@ -1,23 +1,18 @@
-// The only file of the container lane that includes archive.h.
 #include "lanes/container/image_archive.hpp"
 
 #include <map>
-#include <memory>
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <nlohmann/json.hpp>
 
+#include "core/archive.hpp"
 #include "core/sha256.hpp"
 
 namespace mdivicom::container {
 
 namespace {
 
-using ArchivePtr = std::unique_ptr<archive, decltype(&archive_read_free)>;
-
 // Indexes, manifests and configs are small JSON documents; layers are only skipped over.
-constexpr la_int64_t k_max_kept_size = 1024 * 1024;
+constexpr uint64_t k_max_kept_size = 1024 * 1024;
 
 std::string normalize(std::string path)
 {
@@ -27,38 +22,32 @@ std::string normalize(std::string path)
   return path;
 }
 
+// The small JSON members of the tarball by name; layers are skipped without being read.
 Result<std::map<std::string, std::string>> read_small_files(const std::filesystem::path& path)
 {
-  ArchivePtr reader(archive_read_new(), &archive_read_free);
-  archive_read_support_filter_all(reader.get());
-  archive_read_support_format_tar(reader.get());
-  if (archive_read_open_filename(reader.get(), path.c_str(), 64 * 1024) != ARCHIVE_OK) {
-    return Failure{archive_error_string(reader.get()) ? archive_error_string(reader.get()) : "cannot open"};
-  }
   std::map<std::string, std::string> files;
-  archive_entry* entry = nullptr;
-  int status = ARCHIVE_OK;
-  while ((status = archive_read_next_header(reader.get(), &entry)) == ARCHIVE_OK) {
-    std::string name = normalize(archive_entry_pathname(entry));
-    bool wanted = name.ends_with(".json") || name.rfind("blobs/", 0) == 0;
-    if (!wanted || archive_entry_filetype(entry) != AE_IFREG || archive_entry_size(entry) > k_max_kept_size) {
-      if (archive_read_data_skip(reader.get()) != ARCHIVE_OK) {
-        status = ARCHIVE_FATAL;
-        break;
+  try {
+    ArchiveReader reader(path, ArchiveInput::tar_only);
+    while (auto header = reader.next()) {
+      std::string name = normalize(header->path);
+      bool wanted = name.ends_with(".json") || name.rfind("blobs/", 0) == 0;
+      if (!wanted || header->type != EntryType::file || !header->hardlink_target.empty() || !header->size ||
+          *header->size > k_max_kept_size) {
+        continue;
       }
-      continue;
+      std::string content(static_cast<size_t>(*header->size), '\0');
+      size_t got = 0;
+      while (got < content.size()) {
+        size_t count = reader.read(content.data() + got, content.size() - got);
+        if (count == 0) {
+          return Failure{"the archive ends inside " + name + ": it is truncated"};
+        }
+        got += count;
+      }
+      files[name] = std::move(content);
     }
-    std::string content(static_cast<size_t>(archive_entry_size(entry)), '\0');
-    la_ssize_t got = archive_read_data(reader.get(), content.data(), content.size());
-    if (got < 0 || static_cast<size_t>(got) != content.size()) {
-      status = ARCHIVE_FATAL;
-      break;
-    }
-    files[name] = std::move(content);
-  }
-  if (status != ARCHIVE_EOF) {
-    const char* reason = archive_error_string(reader.get());
-    return Failure{std::string("not a complete tar archive (") + (reason ? reason : "read error") + ")"};
+  } catch (const Error& e) {
+    return Failure{e.what()};
   }
   return files;
 }
