@@ -288,9 +288,9 @@ void ArchiveWriter::add_symlink(const std::string& path, const std::string& targ
   m_impl->write_header(entry.get(), path);
 }
 
-void ArchiveWriter::add_hardlink(const std::string& path, const std::string& target, int64_t mtime)
+void ArchiveWriter::add_hardlink(const std::string& path, const std::string& target, int64_t mtime, uint32_t mode)
 {
-  EntryPtr entry = m_impl->new_entry(path, AE_IFREG, 0644, mtime);
+  EntryPtr entry = m_impl->new_entry(path, AE_IFREG, mode, mtime);
   archive_entry_set_hardlink(entry.get(), target.c_str());
   archive_entry_set_size(entry.get(), 0);
   m_impl->write_header(entry.get(), path);

@@ -69,7 +69,9 @@ public:
 
   void add_directory(const std::string& path, uint32_t mode, int64_t mtime);
   void add_symlink(const std::string& path, const std::string& target, int64_t mtime);
-  void add_hardlink(const std::string& path, const std::string& target, int64_t mtime);
+  // A later name of the file `target` (an earlier entry); `mode` is the target's (tar readers
+  // show it; extraction takes the target's). Not for zip, which has no hard links.
+  void add_hardlink(const std::string& path, const std::string& target, int64_t mtime, uint32_t mode = 0644);
   void add_special(const std::string& path, EntryType type, int64_t mtime); // fifo, devices
   // A regular file: begin_file, then exactly `size` bytes through write_data.
   void begin_file(const std::string& path, uint64_t size, uint32_t mode, int64_t mtime);
