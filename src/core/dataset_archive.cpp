@@ -1,9 +1,11 @@
 #include "core/dataset_archive.hpp"
 
 #include "core/archive.hpp"
+#include "core/dataset_cache.hpp"
 #include "core/error.hpp"
 #include "core/file_hasher.hpp"
 #include "core/hash_cache.hpp"
+#include "core/tree_remove.hpp"
 #include "core/tree_walk.hpp"
 
 #include <cerrno>
@@ -12,6 +14,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -105,20 +108,19 @@ std::string prepared_archive_sha256(const fs::path& prepared)
 
 void remove_read_only_tree(const fs::path& dir)
 {
-  std::error_code error;
-  if (!fs::exists(fs::symlink_status(dir, error))) {
-    return;
+  fs::path normal = dir.lexically_normal();
+  if (!normal.has_filename()) {
+    normal = normal.parent_path();
   }
-  ::chmod(dir.c_str(), 0755);
-  for (const TreeEntry& entry : walk_tree(dir)) {
-    if (entry.type == EntryType::directory && !entry.is_link) {
-      ::chmod((dir / entry.path).c_str(), 0755);
+  const fs::path parent = normal.has_parent_path() ? normal.parent_path() : fs::path(".");
+  UniqueFd parent_fd(::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!parent_fd) {
+    if (errno == ENOENT) {
+      return;
     }
+    throw Error("cannot remove " + dir.string() + ": " + std::strerror(errno));
   }
-  fs::remove_all(dir, error);
-  if (error) {
-    throw Error("cannot remove " + dir.string() + ": " + error.message());
-  }
+  remove_tree_at(parent_fd.get(), normal.filename().string(), dir);
 }
 
 fs::path prepare_dataset(const fs::path& archive)
@@ -139,31 +141,32 @@ fs::path prepare_dataset(const fs::path& archive, const fs::path& cache_dir, con
   const fs::path datasets = cache_dir / "datasets";
   const fs::path final_dir = datasets / sha256;
   std::error_code error;
-  if (fs::is_directory(final_dir, error)) {
+  fs::create_directories(datasets, error);
+  if (error) {
+    throw Error("cannot create " + datasets.string() + ": " + error.message() +
+                "; check its permissions or set XDG_CACHE_HOME");
+  }
+  // Before looking: from here until this process exits, `mdivicom gc` leaves this entry alone.
+  hold_dataset_lease(datasets, sha256);
+  if (fs::is_directory(fs::symlink_status(final_dir, error))) {
     spdlog::debug("dataset archive {} already extracted in {}", archive.string(), final_dir.string());
     return dataset_root(final_dir);
   }
-  fs::create_directories(datasets, error);
-  std::string pattern = (datasets / (".partial-" + sha256.substr(0, 16) + "-XXXXXX")).string();
-  if (error || ::mkdtemp(pattern.data()) == nullptr) {
-    throw Error("cannot create a directory in " + datasets.string() + ": " +
-                (error ? error.message() : std::string(std::strerror(errno))) +
-                "; check its permissions or set XDG_CACHE_HOME");
-  }
-  const fs::path partial = pattern;
+  const fs::path partial = make_partial_dir(datasets, sha256);
   spdlog::info("extracting dataset archive {} (once; cached in {})", archive.string(), final_dir.string());
   try {
     extract_archive_safely(archive, partial, limits);
     make_read_only(partial);
   } catch (...) {
     remove_read_only_tree(partial);
+    drop_dataset_lease(datasets, sha256);
     throw;
   }
   if (::rename(partial.c_str(), final_dir.c_str()) != 0) {
     int saved = errno;
     remove_read_only_tree(partial);
     // Another run extracted the same archive first: its copy is as good as ours.
-    if ((saved == EEXIST || saved == ENOTEMPTY) && fs::is_directory(final_dir, error)) {
+    if ((saved == EEXIST || saved == ENOTEMPTY) && fs::is_directory(fs::symlink_status(final_dir, error))) {
       return dataset_root(final_dir);
     }
     throw Error("cannot move the extracted dataset to " + final_dir.string() + ": " + std::strerror(saved));

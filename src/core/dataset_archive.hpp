@@ -26,7 +26,9 @@ bool is_dataset_archive(const std::filesystem::path& path);
 // `tar czf ds.tar.gz dataset/`), that folder is returned: the dataset root inside the cache
 // directory.
 // Extraction goes to a temporary directory renamed into place at the end, so a crash or a
-// concurrent run never leaves a half-extracted cache entry. Refused with a usage Error naming
+// concurrent run never leaves a half-extracted cache entry. Every call marks the entry used
+// and keeps it leased until the process exits (dataset_cache.hpp: what `mdivicom gc` may
+// remove, and when). Refused with a usage Error naming
 // the entry: absolute paths, "..", symbolic or hard links that leave the archive, links
 // traversed by later entries, device/fifo/socket entries, duplicate entries, and archives
 // beyond `limits` (zip bombs).
@@ -43,7 +45,8 @@ std::string prepared_archive_sha256(const std::filesystem::path& prepared);
 void extract_archive_safely(const std::filesystem::path& archive, const std::filesystem::path& destination,
                             const ExtractLimits& limits = {});
 
-// Removes a directory tree that prepare_dataset made read-only (cache cleanup, tests).
+// Removes a directory tree that prepare_dataset made read-only (cache cleanup, tests), never
+// following a symbolic link (remove_tree_at). A missing `dir` is not an error.
 void remove_read_only_tree(const std::filesystem::path& dir);
 
 } // namespace mdivicom
