@@ -103,6 +103,8 @@ std::map<std::string, TreeEntry> collect_entries(const fs::path& out_root, const
       entry.type = entry_type_from_mode(info.st_mode);
       entry.size = static_cast<uint64_t>(info.st_size);
       entry.mode = info.st_mode & 07777;
+      entry.device = info.st_dev;
+      entry.inode = info.st_ino;
       if (entry.type == EntryType::symlink) {
         std::error_code ignored;
         entry.link_target = fs::read_symlink(out_root / root, ignored).string();
@@ -133,35 +135,59 @@ std::map<std::string, TreeEntry> collect_entries(const fs::path& out_root, const
   return entries;
 }
 
-void copy_file_into(ArchiveWriter& writer, int root_fd, const fs::path& out_root, const TreeEntry& entry,
+// One name of a regular file, opened for packing.
+struct OpenedFile
+{
+  UniqueFd fd;
+  struct stat info = {};
+};
+
+OpenedFile open_packed_file(int root_fd, const fs::path& out_root, const TreeEntry& entry)
+{
+  OpenedFile file;
+  file.fd = UniqueFd(open_below(root_fd, entry.path, false, O_RDONLY | O_NONBLOCK | O_NOCTTY));
+  if (!file.fd || ::fstat(file.fd.get(), &file.info) != 0) {
+    throw Error("cannot pack " + (out_root / entry.path).string() + ": " + std::strerror(errno) +
+                "; fix its permissions and pack again");
+  }
+  if (!S_ISREG(file.info.st_mode)) {
+    throw Error("cannot pack " + (out_root / entry.path).string() + ": it changed while packing; pack again");
+  }
+  return file;
+}
+
+uint32_t packed_mode(const struct stat& info)
+{
+  return (info.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)) != 0 ? 0755 : 0644;
+}
+
+void copy_file_into(ArchiveWriter& writer, const OpenedFile& file, const fs::path& out_root, const TreeEntry& entry,
                     int64_t mtime, unsigned char* buffer)
 {
-  const fs::path shown = out_root / entry.path;
-  UniqueFd fd(open_below(root_fd, entry.path, false, O_RDONLY | O_NONBLOCK | O_NOCTTY));
-  struct stat info = {};
-  if (!fd || ::fstat(fd.get(), &info) != 0) {
-    throw Error("cannot pack " + shown.string() + ": " + std::strerror(errno) + "; fix its permissions and pack again");
-  }
-  if (!S_ISREG(info.st_mode)) {
-    throw Error("cannot pack " + shown.string() + ": it changed while packing; pack again");
-  }
-  bool executable = (info.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)) != 0;
-  uint64_t size = static_cast<uint64_t>(info.st_size);
-  writer.begin_file(entry.path, size, executable ? 0755 : 0644, mtime);
+  uint64_t size = static_cast<uint64_t>(file.info.st_size);
+  writer.begin_file(entry.path, size, packed_mode(file.info), mtime);
   uint64_t left = size;
   while (left > 0) {
-    ssize_t count = ::read(fd.get(), buffer, std::min<uint64_t>(left, k_buffer_size));
+    ssize_t count = ::read(file.fd.get(), buffer, std::min<uint64_t>(left, k_buffer_size));
     if (count < 0 && errno == EINTR) {
       continue;
     }
     if (count <= 0) {
-      throw Error("cannot pack " + shown.string() + ": " +
+      throw Error("cannot pack " + (out_root / entry.path).string() + ": " +
                   (count < 0 ? std::string(std::strerror(errno)) : "it shrank while packing; pack again"));
     }
     writer.write_data(buffer, static_cast<size_t>(count));
     left -= static_cast<uint64_t>(count);
   }
 }
+
+// The first packed name (in path order) of each file that has several, by device and inode.
+struct LinkedFile
+{
+  std::string path;
+  uint32_t mode = 0;
+};
+using FirstNames = std::map<std::pair<uint64_t, uint64_t>, LinkedFile>;
 
 // Removes the temporary archive unless the pack completed.
 class TempFileGuard
@@ -219,14 +245,29 @@ PackSummary pack_outputs(const fs::path& out_root, const fs::path& file)
     UniqueFd root_fd = open_root_dir(out_root);
     auto buffer = std::make_unique_for_overwrite<unsigned char[]>(k_buffer_size);
     ArchiveWriter writer(temp, *format);
+    // Zip has no hard links: there every name holds its bytes.
+    const bool linkable = *format != ArchiveFormat::zip;
+    FirstNames first_names;
     for (const auto& [path, entry] : entries) {
       if (entry.type == EntryType::directory) {
         writer.add_directory(path, 0755, mtime);
       } else if (entry.type == EntryType::symlink) {
         writer.add_symlink(path, entry.link_target, mtime);
       } else {
-        copy_file_into(writer, root_fd.get(), out_root, entry, mtime, buffer.get());
-        summary.file_bytes += entry.size;
+        OpenedFile opened = open_packed_file(root_fd.get(), out_root, entry);
+        // Identity taken from the open file, so a link always names the inode whose bytes were packed.
+        const std::pair<uint64_t, uint64_t> identity{opened.info.st_dev, opened.info.st_ino};
+        auto first = linkable && opened.info.st_nlink > 1 ? first_names.find(identity) : first_names.end();
+        if (first != first_names.end()) {
+          writer.add_hardlink(path, first->second.path, mtime, first->second.mode);
+          ++summary.hard_links;
+        } else {
+          copy_file_into(writer, opened, out_root, entry, mtime, buffer.get());
+          summary.file_bytes += static_cast<uint64_t>(opened.info.st_size);
+          if (linkable && opened.info.st_nlink > 1) {
+            first_names.emplace(identity, LinkedFile{path, packed_mode(opened.info)});
+          }
+        }
       }
       ++summary.entries;
     }

@@ -69,7 +69,20 @@ VerifyReport verify_pack(const fs::path& pack)
       entry.target = header->link_target;
       entry.escapes = !link_stays_inside(entry.path, entry.target);
     } else if (!header->hardlink_target.empty()) {
-      entry.error = "stored as a hard link to \"" + to_valid_utf8(header->hardlink_target) + "\"";
+      // `pack` stores later names of one file as links to the first: same bytes, same mode.
+      const std::string target = normalized_member_path(header->hardlink_target);
+      auto first = entries.find(target);
+      if (first == entries.end() || first->second.type != EntryType::file || !first->second.error.empty()) {
+        entry.error = "stored as a hard link to \"" + to_valid_utf8(header->hardlink_target) +
+                      "\", which is not an earlier file of the pack";
+      } else {
+        entry.size = first->second.size;
+        entry.sha256 = first->second.sha256;
+        entry.executable = first->second.executable;
+        if (auto text = members.find(target); text != members.end() && is_kept_member(path)) {
+          members[path] = text->second;
+        }
+      }
     } else if (entry.type == EntryType::file) {
       const bool keep = is_kept_member(path);
       std::string text;
