@@ -9,7 +9,11 @@
 #   engines.sh extra-podman DIR NAME
 #       one more Podman service on DIR/NAME.sock sharing the storage of DIR's (tests kill it
 #       mid-run); its PID is in DIR/NAME.pid.
-#   engines.sh stop DIR    stop every process DIR/*.pid names, by PID; unmount; remove DIR.
+#   engines.sh dockerd DIR
+#       only a dockerd of its own on DIR/docker.sock (tests kill it mid-run); PID in DIR/dockerd.pid.
+#   engines.sh stop DIR    stop every process DIR/*.pid names, by PID, then what a killed
+#       dockerd leaves behind (its containerd, the shims and containers below DIR); unmount;
+#       remove DIR.
 #
 # Nothing global is touched: sockets, data roots, configs and logs all live in DIR, so several
 # build trees can run their suites side by side. Keep DIR short (unix socket paths are limited
@@ -43,7 +47,9 @@ stop_all() {
   for pidfile in "$dir"/*.pid; do
     [[ -e "$pidfile" ]] && stop_pid "$(basename "$pidfile" .pid)"
   done
-  # dockerd stops the containerd it started; after a crash of dockerd it has to be done here.
+  # dockerd stops its containers and the containerd it started; after a crash of dockerd
+  # that is done here, containers first, so that their shims can exit.
+  stop_shims
   if [[ -f "$dir/dx/containerd/containerd.pid" ]]; then
     cp "$dir/dx/containerd/containerd.pid" "$dir/containerd.pid"
     stop_pid containerd
@@ -55,6 +61,41 @@ stop_all() {
       umount -l "$mnt" 2>/dev/null || true
     done
   fi
+}
+
+descendants() { # pid: its children, grandchildren, ..., parents before children
+  ps -eo pid=,ppid= | awk -v root="$1" '
+    { parent[$1] = $2 }
+    END {
+      keep[root] = 1; order[0] = root; n = 1
+      for (i = 0; i < n; i++)
+        for (pid in parent)
+          if (parent[pid] == order[i] && !(pid in keep)) { keep[pid] = 1; order[n++] = pid }
+      for (i = 1; i < n; i++) print order[i]
+    }'
+}
+
+stop_shims() { # containerd shims serving DIR's containerd, and the containers below them
+  local socket="$dir/dx/containerd/containerd.sock" cmdline pid shims=()
+  for cmdline in /proc/[0-9]*/cmdline; do
+    pid=${cmdline#/proc/}; pid=${pid%/cmdline}
+    if tr '\0' ' ' <"$cmdline" 2>/dev/null | grep -q -- "^[^ ]*containerd-shim[^ ]* .*-address $socket\( \|$\)"; then
+      shims+=("$pid")
+    fi
+  done
+  for pid in "${shims[@]}"; do
+    # The container's init first: the kernel then ends its whole PID namespace.
+    for child in $(descendants "$pid"); do
+      kill -KILL "$child" 2>/dev/null || true
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  for pid in "${shims[@]}"; do
+    for _ in $(seq 100); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+  done
 }
 
 wait_for() { # name url-or-socket: polls /_ping (engines) or /v2/ (registry) for 60 s
@@ -83,6 +124,15 @@ free_port() { # a loopback port derived from DIR, skipping ones in use
     port=$((port + 1))
   done
   echo "$port"
+}
+
+start_dockerd() {
+  echo '{}' >"$dir/daemon.json"
+  setsid dockerd --config-file "$dir/daemon.json" --host "unix://$dir/docker.sock" \
+    --data-root "$dir/docker" --exec-root "$dir/dx" --pidfile "$dir/dockerd.pidfile" \
+    --iptables=false --ip-masq=false --bridge=none --storage-driver=vfs \
+    >"$dir/dockerd.log" 2>&1 </dev/null &
+  echo $! >"$dir/dockerd.pid"
 }
 
 start_podman() { # name socket
@@ -114,13 +164,22 @@ if [[ "$cmd" == extra-podman ]]; then
   echo "$dir/$name.sock"
   exit 0
 fi
-[[ "$cmd" == start ]] || { echo "usage: $0 start|stop DIR" >&2; exit 2; }
+[[ "$cmd" == start || "$cmd" == dockerd ]] || { echo "usage: $0 start|stop DIR" >&2; exit 2; }
 shift 2
 
 stop_all
 remove_dir
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
+if [[ "$cmd" == dockerd ]]; then
+  trap 'echo "engines.sh: dockerd failed to start; log in $dir/dockerd.log" >&2; stop_all' ERR
+  start_dockerd
+  wait_for dockerd "$dir/docker.sock"
+  chmod 0711 "$dir"
+  chmod 0666 "$dir/docker.sock"
+  echo "$dir/docker.sock"
+  exit 0
+fi
 trap 'echo "engines.sh: start failed; logs in $dir/*.log" >&2; stop_all' ERR
 
 # --- registry ---------------------------------------------------------------------------
@@ -138,12 +197,7 @@ setsid docker-registry serve "$dir/registry.yml" >"$dir/registry.log" 2>&1 </dev
 echo $! >"$dir/registry.pid"
 
 # --- dockerd ----------------------------------------------------------------------------
-echo '{}' >"$dir/daemon.json"
-setsid dockerd --config-file "$dir/daemon.json" --host "unix://$dir/docker.sock" \
-  --data-root "$dir/docker" --exec-root "$dir/dx" --pidfile "$dir/dockerd.pidfile" \
-  --iptables=false --ip-masq=false --bridge=none --storage-driver=vfs \
-  >"$dir/dockerd.log" 2>&1 </dev/null &
-echo $! >"$dir/dockerd.pid"
+start_dockerd
 
 # --- podman -----------------------------------------------------------------------------
 # crun fails on this kind of host (cgroups v1 hybrid, setrlimit): runc with explicit ulimits.

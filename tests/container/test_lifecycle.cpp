@@ -5,7 +5,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "lanes/container/container.hpp"
@@ -114,44 +113,6 @@ void leftovers_are_reaped(const TestEngine& engine)
 }
 ENGINE_TEST_CASE("containers left by a killed runner are removed by the next run and by gc", "[container]",
                  leftovers_are_reaped)
-
-void engine_killed_mid_run()
-{
-  auto main_engine = test_engine("podman");
-  auto started = run_command({std::string(MDIVICOM_SOURCE_DIR) + "/tests/container/engines.sh", "extra-podman",
-                              engines_dir(), "doomed"});
-  REQUIRE(started.exit_code == 0);
-  std::string socket = engines_dir() + "/doomed.sock";
-  pid_t pid = std::stoi(read_file(engines_dir() + "/doomed.pid"));
-  TestEngine doomed{"podman", socket};
-  RunSetup setup(doomed, shell_entry("echo started; sleep 300"));
-  pid_t killer = fork();
-  if (killer == 0) {
-    sleep(3);
-    kill(pid, SIGKILL);
-    _exit(0);
-  }
-  CaptureSink sink;
-  RunOutcome outcome = setup.execute(sink);
-  waitpid(killer, nullptr, 0);
-  INFO(outcome.error.dump());
-  CHECK(outcome.status == RunStatus::failed);
-  CHECK(outcome.error["type"] == "EngineLost");
-  std::string message = outcome.error["message"];
-  CHECK(message.find("lost the connection to podman at " + socket) != std::string::npos);
-  CHECK(outcome.facts["container"]["removed"] == false);
-  // The container outlived its engine's API service; the shared storage's main service removes it.
-  auto handle = main_engine.connect();
-  for (const auto& id : containers_of_run(handle, setup.request().run_id)) {
-    handle.call("DELETE", container::Engine::api("/containers/" + id + "?force=1"));
-  }
-  fs::remove(engines_dir() + "/doomed.pid");
-}
-
-TEST_CASE("an engine killed mid-run fails the run with a clear error instead of hanging (podman)", "[container]")
-{
-  engine_killed_mid_run();
-}
 
 RunOutcome run_on_socket(const std::string& socket, const std::string& backend)
 {
