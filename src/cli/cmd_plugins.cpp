@@ -10,27 +10,35 @@ namespace mdivicom::cli {
 
 namespace {
 
+// Streams: each plugin is printed as soon as it is read and then dropped, so listing thousands
+// of manifests stays small in memory. The JSON form is byte-equal to dump_json of the array.
 void list_plugins(bool as_json, const std::string& python_env)
 {
   PluginCatalog catalog = make_catalog(python_env);
-  const auto& plugins = catalog.plugins();
-  if (as_json) {
-    nlohmann::json list = nlohmann::json::array();
-    for (const auto& plugin : plugins) {
-      list.push_back(plugin.object);
+  size_t count = 0;
+  catalog.for_each([&](const Plugin& plugin) {
+    ++count;
+    if (as_json) {
+      std::string text = dump_json(plugin.object);
+      std::string indented = count == 1 ? "[\n  " : ",\n  ";
+      for (char c : text) {
+        indented += c;
+        if (c == '\n') {
+          indented += "  ";
+        }
+      }
+      std::cout << indented;
+      return;
     }
-    std::cout << dump_json(list) << "\n";
-    return;
-  }
-  if (plugins.empty()) {
-    std::cout << "(no plugins found)\n";
-    return;
-  }
-  for (const auto& plugin : plugins) {
     std::cout << plugin.ref() << "\t" << plugin.kind() << "\t" << plugin.version() << "\n";
     if (plugin.is_error()) {
       spdlog::warn("{}: {}", plugin.origin(), plugin.object.value("error", std::string()));
     }
+  });
+  if (as_json) {
+    std::cout << (count == 0 ? "[]\n" : "\n]\n");
+  } else if (count == 0) {
+    std::cout << "(no plugins found)\n";
   }
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -10,13 +11,20 @@
 
 namespace mdivicom {
 
+using PluginVisitor = std::function<void(Plugin&&)>;
+
 // One place plugins come from (entry manifests, Python entry points, ...).
 class PluginSource
 {
 public:
   virtual ~PluginSource() = default;
-  // Never throws for a bad registration: that becomes an error plugin in the result.
-  virtual std::vector<Plugin> discover() = 0;
+  // Hands over each plugin found, in order, as soon as it is read, so that a listing of
+  // thousands never holds them all. Never throws for a bad registration: that becomes an
+  // error plugin.
+  virtual void visit(const PluginVisitor& found) = 0;
+
+  // All of them at once.
+  std::vector<Plugin> discover();
 };
 
 // The manifest directories, in search order: $MDIVICOM_PLUGIN_PATH (colon-separated),
@@ -32,7 +40,7 @@ class ManifestDirSource : public PluginSource
 {
 public:
   explicit ManifestDirSource(std::vector<std::filesystem::path> dirs);
-  std::vector<Plugin> discover() override;
+  void visit(const PluginVisitor& found) override;
 
 private:
   std::vector<std::filesystem::path> m_dirs;
@@ -50,16 +58,17 @@ class PluginCatalog
 {
 public:
   void add_source(std::unique_ptr<PluginSource> source);
-  const std::vector<Plugin>& plugins();
+
+  // Every plugin in catalog order (shadowed duplicates skipped), one at a time; none is kept.
+  void for_each(const std::function<void(const Plugin&)>& found);
+  std::vector<Plugin> plugins();
 
   // "<id>" or "<publisher>/<id>". Throws a usage Error: "Plugin not found: <ref>" (with a
   // "did you mean" when a near name exists) or "ambiguous" naming every candidate.
-  const Plugin& resolve(std::string_view ref);
+  Plugin resolve(std::string_view ref);
 
 private:
   std::vector<std::unique_ptr<PluginSource>> m_sources;
-  std::vector<Plugin> m_plugins;
-  bool m_loaded = false;
 };
 
 } // namespace mdivicom

@@ -1,34 +1,26 @@
 #include "core/sha256.hpp"
 
 #include "core/error.hpp"
-
-#include <openssl/evp.h>
+#include "core/module.hpp"
+#include "core/sha256_engine.hpp"
 
 namespace mdivicom {
 
 namespace {
 
-// Fetched once: passing EVP_sha256() to every EVP_DigestInit_ex makes OpenSSL 3 look the
-// algorithm up again under a lock, which costs more than hashing a small file.
-const EVP_MD* sha256_algorithm()
+std::unique_ptr<DigestContext> new_context()
 {
-  static EVP_MD* const s_fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  return s_fetched != nullptr ? s_fetched : EVP_sha256();
+  static const CryptoModule& module = *module_function<CryptoModuleEntry>(k_crypto_module, k_crypto_entry)();
+  auto context = module.new_sha256();
+  if (!context) {
+    throw Error("OpenSSL could not start a SHA-256 digest");
+  }
+  return context;
 }
 
 } // namespace
 
-struct Sha256::Impl
-{
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx{EVP_MD_CTX_new(), &EVP_MD_CTX_free};
-};
-
-Sha256::Sha256() : m_impl(std::make_unique<Impl>())
-{
-  if (!m_impl->ctx || EVP_DigestInit_ex(m_impl->ctx.get(), sha256_algorithm(), nullptr) != 1) {
-    throw Error("OpenSSL could not start a SHA-256 digest");
-  }
-}
+Sha256::Sha256() : m_context(new_context()) {}
 
 Sha256::~Sha256() = default;
 Sha256::Sha256(Sha256&&) noexcept = default;
@@ -36,31 +28,30 @@ Sha256& Sha256::operator=(Sha256&&) noexcept = default;
 
 void Sha256::update(const void* data, size_t size)
 {
-  if (EVP_DigestUpdate(m_impl->ctx.get(), data, size) != 1) {
+  if (!m_context->update(data, size)) {
     throw Error("OpenSSL SHA-256 update failed");
   }
 }
 
 void Sha256::reset()
 {
-  if (EVP_DigestInit_ex(m_impl->ctx.get(), sha256_algorithm(), nullptr) != 1) {
+  if (!m_context->restart()) {
     throw Error("OpenSSL could not restart a SHA-256 digest");
   }
 }
 
 std::string Sha256::hex_digest()
 {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (EVP_DigestFinal_ex(m_impl->ctx.get(), digest, &length) != 1) {
+  unsigned char digest[32];
+  if (!m_context->finish(digest)) {
     throw Error("OpenSSL SHA-256 final failed");
   }
   static const char* k_hex = "0123456789abcdef";
   std::string hex;
-  hex.reserve(length * 2);
-  for (unsigned int i = 0; i < length; ++i) {
-    hex += k_hex[digest[i] >> 4];
-    hex += k_hex[digest[i] & 0xf];
+  hex.reserve(64);
+  for (unsigned char byte : digest) {
+    hex += k_hex[byte >> 4];
+    hex += k_hex[byte & 0xf];
   }
   return hex;
 }

@@ -8,7 +8,9 @@
 
 namespace mdivicom {
 
-// Incremental SHA-256 (OpenSSL EVP). The only place that includes OpenSSL.
+class DigestContext;
+
+// Incremental SHA-256 (OpenSSL EVP, through the crypto module: sha256_engine.hpp).
 class Sha256
 {
 public:
@@ -23,8 +25,7 @@ public:
   void reset();              // starts a new hash in the same context (cheaper than a new object)
 
 private:
-  struct Impl;
-  std::unique_ptr<Impl> m_impl;
+  std::unique_ptr<DigestContext> m_context;
 };
 
 std::string sha256_hex(std::string_view data);

@@ -43,6 +43,9 @@ struct HttpResponse
 };
 
 // Sends requests one at a time (each blocks until its response is complete).
+class HttpClientTransport;
+class HttpGroupTransport;
+
 class HttpClient
 {
 public:
@@ -55,9 +58,8 @@ public:
   const std::string& socket_path() const { return m_socket; }
 
 private:
-  struct Handle;
   std::string m_socket;
-  std::unique_ptr<Handle> m_handle;  // reused so the connection stays open between requests
+  std::unique_ptr<HttpClientTransport> m_transport;  // reused so the connection stays open
 };
 
 // Several transfers driven together on the calling thread, e.g. a container's log stream
@@ -83,8 +85,7 @@ public:
   bool busy() const;
 
 private:
-  struct State;
-  std::unique_ptr<State> m_state;
+  std::unique_ptr<HttpGroupTransport> m_transport;
 };
 
 } // namespace mdivicom::container

@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <cstring>
 
 #include <fcntl.h>
@@ -75,6 +76,10 @@ ChildProcess ChildProcess::start(const std::function<int()>& body)
     int code = 127;
     try {
       code = body();
+    } catch (const std::exception& error) {
+      // Never unwind into the parent's code: the worker is a copy of it.
+      std::fprintf(stderr, "mdivicom: the worker failed: %s\n", error.what());
+      code = 127;
     } catch (...) {
       code = 127;
     }

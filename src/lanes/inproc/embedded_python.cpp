@@ -1,187 +1,19 @@
-// The one file that includes <Python.h>: the RAII owners of the interpreter and its objects.
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
-
 #include "lanes/inproc/embedded_python.hpp"
 
-#include "lanes/inproc/bootstrap.hpp"
+#include "core/module.hpp"
 #include "lanes/inproc/python_env.hpp"
-
-#include <cstdio>
-#include <utility>
 
 namespace mdivicom::inproc {
 
-namespace {
-
-constexpr int k_bootstrap_failed = 70; // EX_SOFTWARE
-
-// A strong reference to a Python object; released when destroyed. Move-only.
-class PyRef
-{
-public:
-  PyRef() = default;
-  explicit PyRef(PyObject* object) : m_object(object) {}
-  ~PyRef() { Py_XDECREF(m_object); }
-  PyRef(PyRef&& other) noexcept : m_object(std::exchange(other.m_object, nullptr)) {}
-  PyRef& operator=(PyRef&& other) noexcept
-  {
-    std::swap(m_object, other.m_object);
-    return *this;
-  }
-  PyRef(const PyRef&) = delete;
-  PyRef& operator=(const PyRef&) = delete;
-
-  PyObject* get() const { return m_object; }
-  explicit operator bool() const { return m_object != nullptr; }
-
-private:
-  PyObject* m_object = nullptr;
-};
-
-// The interpreter's lifetime: initialized from a PyConfig, finalized when destroyed.
-class InterpreterScope
-{
-public:
-  explicit InterpreterScope(const InterpreterOptions& options)
-  {
-    PyConfig config;
-    PyConfig_InitPythonConfig(&config);
-    config.parse_argv = 0;
-    config.buffered_stdio = options.unbuffered ? 0 : 1;
-    char argv0[] = "mdivicom";
-    char* argv[] = {argv0};
-    PyStatus status = PyConfig_SetBytesArgv(&config, 1, argv);
-    if (!PyStatus_Exception(status)) {
-      // An absolute program name, so that getpath never searches PATH (where another
-      // python3 build may come first) and finds a venv's pyvenv.cfg next to it.
-      status = PyConfig_SetBytesString(&config, &config.program_name, options.executable.c_str());
-    }
-    if (!PyStatus_Exception(status)) {
-      status = Py_InitializeFromConfig(&config);
-    }
-    PyConfig_Clear(&config);
-    if (PyStatus_Exception(status)) {
-      std::fprintf(stderr, "mdivicom: cannot start the embedded Python %s (%s): %s\n",
-                   python_version_tag().c_str(), options.executable.c_str(),
-                   status.err_msg != nullptr ? status.err_msg : "unknown error");
-      return;
-    }
-    m_running = true;
-  }
-
-  ~InterpreterScope()
-  {
-    if (m_running) {
-      Py_FinalizeEx();
-    }
-  }
-
-  InterpreterScope(const InterpreterScope&) = delete;
-  InterpreterScope& operator=(const InterpreterScope&) = delete;
-
-  bool running() const { return m_running; }
-
-private:
-  bool m_running = false;
-};
-
-// Params are plain JSON made by us: null, booleans, integers, strings, arrays and objects.
-PyRef to_python(const nlohmann::json& value)
-{
-  switch (value.type()) {
-  case nlohmann::json::value_t::boolean:
-    return PyRef(PyBool_FromLong(value.get<bool>() ? 1 : 0));
-  case nlohmann::json::value_t::number_integer:
-    return PyRef(PyLong_FromLongLong(value.get<long long>()));
-  case nlohmann::json::value_t::number_unsigned:
-    return PyRef(PyLong_FromUnsignedLongLong(value.get<unsigned long long>()));
-  case nlohmann::json::value_t::number_float:
-    return PyRef(PyFloat_FromDouble(value.get<double>()));
-  case nlohmann::json::value_t::string: {
-    const auto& text = value.get_ref<const std::string&>();
-    return PyRef(PyUnicode_DecodeUTF8(text.data(), static_cast<Py_ssize_t>(text.size()), "surrogateescape"));
-  }
-  case nlohmann::json::value_t::array: {
-    PyRef list(PyList_New(0));
-    for (const auto& item : value) {
-      PyRef converted = to_python(item);
-      if (!list || !converted || PyList_Append(list.get(), converted.get()) != 0) {
-        return PyRef();
-      }
-    }
-    return list;
-  }
-  case nlohmann::json::value_t::object: {
-    PyRef dict(PyDict_New());
-    for (const auto& [key, item] : value.items()) {
-      PyRef converted = to_python(item);
-      if (!dict || !converted || PyDict_SetItemString(dict.get(), key.c_str(), converted.get()) != 0) {
-        return PyRef();
-      }
-    }
-    return dict;
-  }
-  default:
-    Py_INCREF(Py_None);
-    return PyRef(Py_None);
-  }
-}
-
-int call_bootstrap(const char* function, const nlohmann::json& params)
-{
-  PyRef module(PyModule_New("_mdivicom_bootstrap"));
-  if (!module) {
-    PyErr_Print();
-    return k_bootstrap_failed;
-  }
-  PyObject* globals = PyModule_GetDict(module.get()); // borrowed
-  if (PyDict_SetItemString(globals, "__builtins__", PyEval_GetBuiltins()) != 0) {
-    PyErr_Print();
-    return k_bootstrap_failed;
-  }
-  PyRef executed(PyRun_String(k_bootstrap_source, Py_file_input, globals, globals));
-  if (!executed) {
-    PyErr_Print();
-    return k_bootstrap_failed;
-  }
-  PyObject* callable = PyDict_GetItemString(globals, function); // borrowed
-  if (callable == nullptr) {
-    std::fprintf(stderr, "mdivicom: the bootstrap has no function %s\n", function);
-    return k_bootstrap_failed;
-  }
-  PyRef argument = to_python(params);
-  if (!argument) {
-    PyErr_Print();
-    return k_bootstrap_failed;
-  }
-  PyRef result(PyObject_CallOneArg(callable, argument.get()));
-  if (!result) {
-    PyErr_Print();
-    return k_bootstrap_failed;
-  }
-  long code = PyLong_AsLong(result.get());
-  if (code == -1 && PyErr_Occurred()) {
-    PyErr_Print();
-    return k_bootstrap_failed;
-  }
-  return static_cast<int>(code);
-}
-
-} // namespace
-
 std::string python_version_tag()
 {
-  return std::to_string(PY_MAJOR_VERSION) + "." + std::to_string(PY_MINOR_VERSION);
+  return MDIVICOM_PYTHON_VERSION;  // pkg-config's python3-embed version, e.g. "3.11"
 }
 
 int run_in_interpreter(const InterpreterOptions& options, const char* function, const nlohmann::json& params)
 {
-  InterpreterScope interpreter(options);
-  if (!interpreter.running()) {
-    return k_bootstrap_failed;
-  }
-  return call_bootstrap(function, params);
+  auto* run = module_function<PythonModuleEntry>(k_python_module, k_python_entry, SymbolScope::global);
+  return run(options, function, params);
 }
 
 } // namespace mdivicom::inproc

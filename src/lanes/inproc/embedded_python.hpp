@@ -16,7 +16,14 @@ struct InterpreterOptions
 // (bootstrap.cpp) with params as Python objects (no JSON parsing, so no json import in the
 // worker), finalizes the interpreter and returns the int the function returned; 70 when the
 // interpreter or the bootstrap itself failed (the reason is printed on stderr).
-// Only ever call this in a forked worker: an interpreter is started once per process.
+// Only ever call this in a forked worker: an interpreter is started once per process, and
+// libpython (the module mdivicom-python.so) is loaded by this call, so the supervising
+// process never maps it.
 int run_in_interpreter(const InterpreterOptions& options, const char* function, const nlohmann::json& params);
+
+// The module's entry function (python/embedded_python.cpp).
+inline constexpr const char* k_python_module = "python";
+inline constexpr const char* k_python_entry = "mdivicom_python_run";
+using PythonModuleEntry = int(const InterpreterOptions&, const char* function, const nlohmann::json& params);
 
 } // namespace mdivicom::inproc

@@ -30,7 +30,15 @@ class DevRootSource : public PluginSource
 public:
   DevRootSource(PythonEnv env, std::vector<fs::path> roots) : m_env(std::move(env)), m_roots(std::move(roots)) {}
 
-  std::vector<Plugin> discover() override
+  void visit(const PluginVisitor& found) override
+  {
+    for (auto& plugin : discover_all()) {
+      found(std::move(plugin));
+    }
+  }
+
+private:
+  std::vector<Plugin> discover_all()
   {
     std::vector<Plugin> plugins;
     std::vector<Registration> registrations;
@@ -84,7 +92,15 @@ class InstalledSource : public PluginSource
 public:
   explicit InstalledSource(PythonEnv env) : m_env(std::move(env)) {}
 
-  std::vector<Plugin> discover() override
+  void visit(const PluginVisitor& found) override
+  {
+    for (auto& plugin : discover_all()) {
+      found(std::move(plugin));
+    }
+  }
+
+private:
+  std::vector<Plugin> discover_all()
   {
     std::vector<Registration> registrations;
     for (const auto& distribution : find_distributions(m_env.search_path())) {

@@ -1,0 +1,57 @@
+// The only file that includes OpenSSL. Built as the module mdivicom-crypto.so (see
+// sha256_engine.hpp).
+#include "core/sha256_engine.hpp"
+
+#include <algorithm>
+#include <memory>
+
+#include <openssl/evp.h>
+
+namespace mdivicom {
+
+namespace {
+
+// Fetched once: passing EVP_sha256() to every EVP_DigestInit_ex makes OpenSSL 3 look the
+// algorithm up again under a lock, which costs more than hashing a small file.
+const EVP_MD* sha256_algorithm()
+{
+  static EVP_MD* const s_fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return s_fetched != nullptr ? s_fetched : EVP_sha256();
+}
+
+class OpenSslSha256 : public DigestContext
+{
+public:
+  bool restart() override { return m_ctx && EVP_DigestInit_ex(m_ctx.get(), sha256_algorithm(), nullptr) == 1; }
+  bool update(const void* data, size_t size) override { return EVP_DigestUpdate(m_ctx.get(), data, size) == 1; }
+
+  bool finish(unsigned char (&digest)[32]) override
+  {
+    unsigned char full[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (EVP_DigestFinal_ex(m_ctx.get(), full, &length) != 1 || length != 32) {
+      return false;
+    }
+    std::copy(full, full + 32, digest);
+    return true;
+  }
+
+private:
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> m_ctx{EVP_MD_CTX_new(), &EVP_MD_CTX_free};
+};
+
+const CryptoModule k_module = {
+  []() -> std::unique_ptr<DigestContext> {
+    auto context = std::make_unique<OpenSslSha256>();
+    return context->restart() ? std::move(context) : nullptr;
+  },
+};
+
+} // namespace
+
+} // namespace mdivicom
+
+extern "C" const mdivicom::CryptoModule* mdivicom_crypto_module()
+{
+  return &mdivicom::k_module;
+}
