@@ -1,6 +1,7 @@
 #include "lanes/container/engine.hpp"
 
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -9,6 +10,8 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+#include <spdlog/spdlog.h>
 
 namespace mdivicom::container {
 
@@ -228,7 +231,9 @@ Result<Engine> Engine::connect(const EngineCandidate& candidate)
   HttpClient http(candidate.socket);
   HttpRequest ping("GET", "/_ping");
   ping.timeout_ms = 15000;
+  auto begin = std::chrono::steady_clock::now();
   HttpResponse response = http.send(ping);
+  log_request(ping.method, ping.target, response, begin);
   if (!response.transport_ok()) {
     return Failure{connect_failure(candidate, response.os_errno, response.error)};
   }
@@ -266,6 +271,25 @@ std::string Engine::libpod(std::string_view path)
   return "/v" + std::string(k_libpod_version) + "/libpod" + std::string(path);
 }
 
+HttpResponse Engine::send(const HttpRequest& request) const
+{
+  auto begin = std::chrono::steady_clock::now();
+  HttpResponse response = m_http.send(request);
+  log_request(request.method, request.target, response, begin);
+  return response;
+}
+
+void log_request(const std::string& method, const std::string& target, const HttpResponse& response,
+                 std::chrono::steady_clock::time_point begin)
+{
+  if (!spdlog::should_log(spdlog::level::debug)) {
+    return;
+  }
+  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - begin).count();
+  spdlog::debug("engine: {} {} -> {} in {:.1f} ms", method, target,
+                response.transport_ok() ? std::to_string(response.status) : response.error, ms);
+}
+
 std::string Engine::lost_message(const std::string& transport_error) const
 {
   return "lost the connection to " + m_info.name + " at " + m_info.socket + " (" + transport_error +
@@ -280,7 +304,9 @@ ApiResult Engine::call(const std::string& method, const std::string& target, con
   if (!body.is_null()) {
     request.body = body.dump();
   }
+  auto begin = std::chrono::steady_clock::now();
   HttpResponse response = m_http.send(request);
+  log_request(method, target, response, begin);
   ApiResult result;
   result.status = response.status;
   if (!response.transport_ok()) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,6 +66,11 @@ public:
 
   const EngineInfo& info() const { return m_info; }
   bool is_podman() const { return m_info.name == "podman"; }
+  // Podman 4+: its own API (libpod) is there next to the compat one.
+  bool has_libpod() const
+  {
+    return is_podman() && !m_info.libpod_api_version.empty() && m_info.libpod_api_version[0] >= '4';
+  }
   const std::string& socket() const { return m_info.socket; }
 
   // "/v1.41" + path, and "/v4.0.0/libpod" + path.
@@ -77,7 +83,7 @@ public:
                  const nlohmann::json& body = nullptr, long timeout_ms = 60000) const;
 
   // For streamed and uploading requests.
-  HttpResponse send(const HttpRequest& request) const { return m_http.send(request); }
+  HttpResponse send(const HttpRequest& request) const;
 
   // GET /version: the engine's full description (slow on Podman: for doctor, not runs).
   ApiResult details() const { return call("GET", "/version", nullptr, 60000); }
@@ -90,6 +96,10 @@ private:
   HttpClient m_http;
   EngineInfo m_info;
 };
+
+// With --verbose: "engine: METHOD TARGET -> status in N ms", for every request a run makes.
+void log_request(const std::string& method, const std::string& target, const HttpResponse& response,
+                 std::chrono::steady_clock::time_point begin);
 
 // Connects to the first reachable candidate. When none is, one message lists each socket
 // tried, why it failed and what to start or set.

@@ -2,11 +2,14 @@
 
 #include <chrono>
 #include <cmath>
+#include <functional>
+#include <map>
 
 #include <spdlog/spdlog.h>
 
 #include "core/interrupt.hpp"
 #include "lanes/container/demux.hpp"
+#include "lanes/container/exit_state.hpp"
 #include "lanes/container/runner.hpp"
 
 namespace mdivicom::container {
@@ -81,10 +84,10 @@ public:
     HttpRequest attach("POST", Engine::api("/containers/" + m_id + "/attach?stream=1&stdout=1&stderr=1"));
     attach.on_data = [this](std::string_view data) { m_demux.feed(data); };
     attach.on_headers = [this](long) { m_attached = true; };
-    m_attach = m_group.start(std::move(attach));
+    m_attach = start_transfer(std::move(attach));
     auto give_up = Clock::now() + std::chrono::seconds(30);
     while (!m_attached && m_attach != 0 && Clock::now() < give_up) {
-      for (auto& [id, response] : m_group.run(-1, 100, [this] { return m_attached; })) {
+      for (auto& [id, response] : run_group(-1, 100, [this] { return m_attached; })) {
         if (id == m_attach) {
           m_attach = 0;
           outcome.error = error_json("AttachFailed", "cannot attach to the container's output: " +
@@ -114,12 +117,11 @@ public:
   // Runs until the container exits (or the engine goes away); "" or the reason it was stopped.
   std::string wait(RunOutcome& outcome)
   {
-    bool libpod = m_engine.is_podman() && !m_engine.info().libpod_api_version.empty() &&
-                  m_engine.info().libpod_api_version[0] >= '4';
     // Podman's compat wait polls every 0.3-0.6 s; its own wait takes an interval.
-    std::string target = libpod ? Engine::libpod("/containers/" + m_id + "/wait?condition=stopped&condition=exited&interval=20ms")
-                                : Engine::api("/containers/" + m_id + "/wait?condition=not-running");
-    m_wait = m_group.start(HttpRequest("POST", target));
+    std::string target = m_engine.has_libpod()
+                           ? Engine::libpod("/containers/" + m_id + "/wait?condition=stopped&condition=exited&interval=20ms")
+                           : Engine::api("/containers/" + m_id + "/wait?condition=not-running");
+    m_wait = start_transfer(HttpRequest("POST", target));
     std::optional<Clock::time_point> deadline;
     if (m_options.timeout_s) {
       deadline = m_started + std::chrono::milliseconds(static_cast<long>(*m_options.timeout_s * 1000));
@@ -128,8 +130,11 @@ public:
     std::optional<Clock::time_point> stop_deadline;
     while (m_wait != 0) {
       int wake = stop_reason.empty() ? interrupt_fd() : -1;
-      for (auto& [id, response] : m_group.run(wake, 100)) {
-        handle(id, response, libpod, outcome);
+      for (auto& [id, response] : run_group(wake, m_inspect_until ? 15 : 100)) {
+        handle(id, response, outcome);
+      }
+      if (m_wait != 0 && m_inspect_until && Clock::now() < *m_inspect_until) {
+        settle_from_inspect(outcome);
       }
       if (m_wait == 0) {
         break;
@@ -157,11 +162,51 @@ public:
     return stop_reason;
   }
 
+  // The engine's inspect of the stopped container, when the run already read it.
+  const nlohmann::json& final_inspect() const { return m_final_inspect; }
+
 private:
-  void handle(int id, const HttpResponse& response, bool libpod, RunOutcome& outcome)
+  struct Transfer
+  {
+    std::string method;
+    std::string target;
+    Clock::time_point begin;
+  };
+
+  int start_transfer(HttpRequest request)
+  {
+    Transfer transfer{request.method, request.target, Clock::now()};
+    int id = m_group.start(std::move(request));
+    m_transfers[id] = std::move(transfer);
+    return id;
+  }
+
+  std::vector<std::pair<int, HttpResponse>> run_group(int wake_fd, int timeout_ms,
+                                                      const std::function<bool()>& until = {})
+  {
+    auto done = m_group.run(wake_fd, timeout_ms, until);
+    for (const auto& [id, response] : done) {
+      if (auto it = m_transfers.find(id); it != m_transfers.end()) {
+        log_request(it->second.method, it->second.target, response, it->second.begin);
+        m_transfers.erase(it);
+      }
+    }
+    return done;
+  }
+
+  void abandon(int id)
+  {
+    m_group.abandon(id);
+    m_transfers.erase(id);
+  }
+
+  void handle(int id, const HttpResponse& response, RunOutcome& outcome)
   {
     if (id == m_attach) {
       m_attach = 0;
+      if (m_wait != 0 && m_engine.has_libpod() && response.transport_ok()) {
+        m_inspect_until = Clock::now() + std::chrono::seconds(2);
+      }
       return;
     }
     if (id == m_stop) {
@@ -186,7 +231,7 @@ private:
       return;
     }
     auto body = nlohmann::json::parse(response.body, nullptr, false);
-    if (libpod && body.is_number_integer()) {
+    if (m_engine.has_libpod() && body.is_number_integer()) {
       outcome.exit_code = body.get<int>();
     } else if (body.is_object() && body.contains("StatusCode")) {
       outcome.exit_code = body["StatusCode"].get<int>();
@@ -195,13 +240,37 @@ private:
     }
   }
 
+  // Podman's wait answers only after its cleanup process has run, 0.15-0.3 s after the exit.
+  // The output stream ends with the exit, and an inspect (which syncs the state with the
+  // runtime) has the exit code a few milliseconds later: for 2 s after the stream ended the
+  // container is inspected every 15 ms. A container that closed its output and runs on is
+  // left to the wait.
+  void settle_from_inspect(RunOutcome& outcome)
+  {
+    ApiResult inspect = m_engine.call("GET", Engine::api("/containers/" + m_id + "/json"), nullptr, 5000);
+    if (!inspect.ok() || !inspect.body.is_object()) {
+      return;
+    }
+    auto state = inspect.body.value("State", nlohmann::json::object());
+    std::string status = state.value("Status", "");
+    if ((status != "exited" && status != "stopped") || !state.contains("ExitCode") ||
+        !state["ExitCode"].is_number_integer()) {
+      spdlog::debug("engine: the output stream ended, the container is still {}", status);
+      return;
+    }
+    outcome.exit_code = state["ExitCode"].get<int>();
+    m_final_inspect = std::move(inspect.body);
+    abandon(m_wait);
+    m_wait = 0;
+  }
+
   void request_stop(const std::string& reason)
   {
     m_facts["stop"] = {{"reason", reason}, {"grace_s", m_options.stop_grace_s}, {"after_s", seconds_since(m_started)}};
     long grace = std::lround(std::ceil(m_options.stop_grace_s));
     HttpRequest stop("POST", Engine::api("/containers/" + m_id + "/stop?t=" + std::to_string(grace)));
     stop.timeout_ms = (grace + 30) * 1000;
-    m_stop = m_group.start(std::move(stop));
+    m_stop = start_transfer(std::move(stop));
   }
 
   // The output stream ends shortly after the container; what is still in flight is kept.
@@ -209,14 +278,14 @@ private:
   {
     auto give_up = Clock::now() + std::chrono::seconds(5);
     while (m_attach != 0 && Clock::now() < give_up) {
-      for (auto& [id, response] : m_group.run(-1, 100)) {
+      for (auto& [id, response] : run_group(-1, 100)) {
         if (id == m_attach) {
           m_attach = 0;
         }
       }
     }
     if (m_attach != 0) {
-      m_group.abandon(m_attach);
+      abandon(m_attach);
       m_attach = 0;
     }
   }
@@ -227,70 +296,24 @@ private:
   nlohmann::json& m_facts;
   HttpGroup m_group;
   FrameDemuxer m_demux;
+  std::map<int, Transfer> m_transfers;  // in flight, for the --verbose request timings
   int m_attach = 0;
   bool m_attached = false;
   int m_wait = 0;
   int m_stop = 0;
   Clock::time_point m_started = Clock::now();
+  nlohmann::json m_final_inspect;
+  std::optional<Clock::time_point> m_inspect_until;  // Podman, once the output ended
 };
 
-// Exit state from the engine's own record of the container.
-void read_state(const Engine& engine, const std::string& id, RunOutcome& outcome, nlohmann::json& facts)
+// The inspect of the stopped container: the one the run already read, or a fresh one.
+nlohmann::json inspect_stopped(const Engine& engine, const std::string& id, const nlohmann::json& inspected)
 {
+  if (inspected.is_object()) {
+    return inspected;
+  }
   ApiResult inspect = engine.call("GET", Engine::api("/containers/" + id + "/json"));
-  if (!inspect.ok()) {
-    return;
-  }
-  auto state = inspect.body.value("State", nlohmann::json::object());
-  facts["oom_killed"] = state.value("OOMKilled", false);
-  facts["started_at"] = state.value("StartedAt", "");
-  facts["finished_at"] = state.value("FinishedAt", "");
-  if (!outcome.exit_code && state.contains("ExitCode") && state.value("Status", "") == "exited") {
-    outcome.exit_code = state["ExitCode"].get<int>();
-  }
-  std::string error = state.value("Error", "");
-  if (!error.empty()) {
-    facts["engine_error"] = error;
-  }
-}
-
-void decide_status(const std::string& stop_reason, RunOutcome& outcome, const nlohmann::json& facts)
-{
-  if (stop_reason == "cancelled") {
-    outcome.status = RunStatus::cancelled;
-    outcome.error = error_json("Cancelled", "interrupted; the container was stopped and removed");
-    return;
-  }
-  if (stop_reason == "timeout") {
-    outcome.status = RunStatus::timeout;
-    outcome.error = error_json("Timeout", "the container exceeded --timeout; it was stopped and removed");
-    return;
-  }
-  if (!outcome.error.is_null()) {
-    outcome.status = RunStatus::failed;
-    return;
-  }
-  int code = outcome.exit_code.value_or(-1);
-  if (facts.value("oom_killed", false) && code != 0) {
-    outcome.status = RunStatus::crashed;
-    outcome.signal = code == 137 ? std::optional<int>(9) : std::nullopt;
-    outcome.error = error_json("OOMKilled", "the container ran out of memory and was killed (exit code " +
-                                              std::to_string(code) + "); raise entry.resources.memory");
-  } else if (code == 0) {
-    // A process inside was killed for memory, but the plugin carried on and succeeded.
-    if (facts.value("oom_killed", false)) {
-      spdlog::warn("a process in the container ran out of memory and was killed; the plugin still exited 0");
-    }
-    outcome.status = RunStatus::succeeded;
-  } else if (code > 128 && code <= 128 + 64) {
-    outcome.status = RunStatus::crashed;
-    outcome.signal = code - 128;
-    outcome.error = error_json("Signal", "the container's process was killed by signal " +
-                                           std::to_string(code - 128) + " (exit code " + std::to_string(code) + ")");
-  } else {
-    outcome.status = RunStatus::failed;
-    outcome.error = error_json("ExitCode", "the container exited with code " + std::to_string(code));
-  }
+  return inspect.ok() ? inspect.body : nlohmann::json();
 }
 
 } // namespace
@@ -317,7 +340,7 @@ RunOutcome run_container(const Engine& engine, const ContainerPlan& plan, const 
     if (run.attach_and_start(outcome)) {
       stop_reason = run.wait(outcome);
     }
-    read_state(engine, id, outcome, facts);
+    record_exit_state(inspect_stopped(engine, id, run.final_inspect()), outcome, facts);
   }
   facts["timing"]["lifecycle_s"] = seconds_since(begin);
   facts["exit_code"] = outcome.exit_code ? nlohmann::json(*outcome.exit_code) : nlohmann::json();

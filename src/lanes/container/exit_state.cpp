@@ -1,0 +1,74 @@
+#include "lanes/container/exit_state.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace mdivicom::container {
+
+namespace {
+
+nlohmann::json error_json(const std::string& type, const std::string& message)
+{
+  return {{"type", type}, {"message", message}};
+}
+
+} // namespace
+
+void record_exit_state(const nlohmann::json& inspect, RunOutcome& outcome, nlohmann::json& facts)
+{
+  if (!inspect.is_object()) {
+    return;
+  }
+  auto state = inspect.value("State", nlohmann::json::object());
+  facts["oom_killed"] = state.value("OOMKilled", false);
+  facts["started_at"] = state.value("StartedAt", "");
+  facts["finished_at"] = state.value("FinishedAt", "");
+  if (!outcome.exit_code && state.contains("ExitCode") && state["ExitCode"].is_number_integer() &&
+      state.value("Status", "") == "exited") {
+    outcome.exit_code = state["ExitCode"].get<int>();
+  }
+  std::string error = state.value("Error", "");
+  if (!error.empty()) {
+    facts["engine_error"] = error;
+  }
+}
+
+void decide_status(const std::string& stop_reason, RunOutcome& outcome, const nlohmann::json& facts)
+{
+  if (stop_reason == "cancelled") {
+    outcome.status = RunStatus::cancelled;
+    outcome.error = error_json("Cancelled", "interrupted; the container was stopped and removed");
+    return;
+  }
+  if (stop_reason == "timeout") {
+    outcome.status = RunStatus::timeout;
+    outcome.error = error_json("Timeout", "the container exceeded --timeout; it was stopped and removed");
+    return;
+  }
+  if (!outcome.error.is_null()) {
+    outcome.status = RunStatus::failed;
+    return;
+  }
+  int code = outcome.exit_code.value_or(-1);
+  if (facts.value("oom_killed", false) && code != 0) {
+    outcome.status = RunStatus::crashed;
+    outcome.signal = code == 137 ? std::optional<int>(9) : std::nullopt;
+    outcome.error = error_json("OOMKilled", "the container ran out of memory and was killed (exit code " +
+                                              std::to_string(code) + "); raise entry.resources.memory");
+  } else if (code == 0) {
+    // A process inside was killed for memory, but the plugin carried on and succeeded.
+    if (facts.value("oom_killed", false)) {
+      spdlog::warn("a process in the container ran out of memory and was killed; the plugin still exited 0");
+    }
+    outcome.status = RunStatus::succeeded;
+  } else if (code > 128 && code <= 128 + 64) {
+    outcome.status = RunStatus::crashed;
+    outcome.signal = code - 128;
+    outcome.error = error_json("Signal", "the container's process was killed by signal " +
+                                           std::to_string(code - 128) + " (exit code " + std::to_string(code) + ")");
+  } else {
+    outcome.status = RunStatus::failed;
+    outcome.error = error_json("ExitCode", "the container exited with code " + std::to_string(code));
+  }
+}
+
+} // namespace mdivicom::container
