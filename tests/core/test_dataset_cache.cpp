@@ -314,6 +314,21 @@ TEST_CASE("gc never follows a symbolic link out of the dataset cache", "[core][d
   ::chmod((outside / "precious").c_str(), 0755);
 }
 
+TEST_CASE("gc removes an extraction left without a lock by an older mdivicom once untouched for a day",
+          "[core][dataset_cache][gc]")
+{
+  TempDir cache;
+  const fs::path datasets = cache / "datasets";
+  mdivicom::test::write_file(datasets / ".partial-0123456789abcdef-OLDone/sessions/a.csv", "1");
+  mdivicom::test::write_file(datasets / ".partial-0123456789abcdef-NEWone/sessions/a.csv", "2");
+  set_age_days(datasets / ".partial-0123456789abcdef-OLDone", 2);
+
+  DatasetCacheGcReport report = mdivicom::gc_dataset_cache(cache.path(), {});
+  CHECK(names(report.removed) == std::set<std::string>{".partial-0123456789abcdef-OLDone"});
+  CHECK(names(report.kept) == std::set<std::string>{".partial-0123456789abcdef-NEWone"});
+  CHECK(listing(datasets) == std::set<std::string>{".partial-0123456789abcdef-NEWone"});
+}
+
 TEST_CASE("remove_read_only_tree removes a read-only tree, and a link given to it only as a link",
           "[core][dataset_cache]")
 {
