@@ -11,6 +11,20 @@ nlohmann::json error_json(const std::string& type, const std::string& message)
   return {{"type", type}, {"message", message}};
 }
 
+// Podman on a cgroups v1 host never reports an OOM kill (not in inspect, not as an event): a
+// SIGKILL under a memory limit is then named as a possible one.
+std::string unreported_oom_hint(int code, const nlohmann::json& facts)
+{
+  auto engine = facts.value(nlohmann::json::json_pointer("/engine/name"), std::string());
+  auto memory = facts.value(nlohmann::json::json_pointer("/security/memory_bytes"), nlohmann::json());
+  if (code != 128 + 9 || engine != "podman" || !memory.is_number_integer()) {
+    return "";
+  }
+  return "; Podman does not report out-of-memory kills on cgroups v1 hosts, so this may have been one: the "
+         "memory limit is " + std::to_string(memory.get<uint64_t>() / (1024 * 1024)) +
+         " MiB, raise entry.resources.memory if the plugin needs more";
+}
+
 } // namespace
 
 void record_exit_state(const nlohmann::json& inspect, RunOutcome& outcome, nlohmann::json& facts)
@@ -64,7 +78,8 @@ void decide_status(const std::string& stop_reason, RunOutcome& outcome, const nl
     outcome.status = RunStatus::crashed;
     outcome.signal = code - 128;
     outcome.error = error_json("Signal", "the container's process was killed by signal " +
-                                           std::to_string(code - 128) + " (exit code " + std::to_string(code) + ")");
+                                           std::to_string(code - 128) + " (exit code " + std::to_string(code) + ")" +
+                                           unreported_oom_hint(code, facts));
   } else {
     outcome.status = RunStatus::failed;
     outcome.error = error_json("ExitCode", "the container exited with code " + std::to_string(code));
