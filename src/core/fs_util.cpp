@@ -15,7 +15,7 @@ namespace mdivicom {
 
 namespace fs = std::filesystem;
 
-void write_file_atomic(const fs::path& path, std::string_view content)
+void write_file_atomic(const fs::path& path, std::string_view content, Durability durability)
 {
   std::random_device random;
   fs::path temp = path;
@@ -40,7 +40,8 @@ void write_file_atomic(const fs::path& path, std::string_view content)
     data += written;
     left -= static_cast<size_t>(written);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0 || std::rename(temp.c_str(), path.c_str()) != 0) {
+  if ((durability == Durability::synced && ::fsync(fd) != 0) || ::close(fd) != 0 ||
+      std::rename(temp.c_str(), path.c_str()) != 0) {
     int saved = errno;
     ::unlink(temp.c_str());
     throw Error("cannot write " + path.string() + ": " + std::strerror(saved));

@@ -6,9 +6,16 @@
 
 namespace mdivicom {
 
-// Writes via a temporary file in the same directory and rename(), so readers see the old or the
-// new content, never a torn file. Throws Error naming the path.
-void write_file_atomic(const std::filesystem::path& path, std::string_view content);
+// synced: on disk before the call returns (fsync before the rename), for what a user must be
+// able to trust after a crash (a run's final record). atomic: readers and a crash see the old
+// or the new content, never a torn file, but the new content may be lost to a crash; for
+// what is rewritten or rebuilt anyway (a running record, caches, the RO-Crate). Each fsync
+// costs milliseconds, more on a busy disk.
+enum class Durability { synced, atomic };
+
+// Writes via a temporary file in the same directory and rename(). Throws Error naming the path.
+void write_file_atomic(const std::filesystem::path& path, std::string_view content,
+                       Durability durability = Durability::synced);
 
 // Reads a whole file; throws Error naming the path. Refuses files larger than max_bytes.
 std::string read_file(const std::filesystem::path& path, std::uintmax_t max_bytes = 64 * 1024 * 1024);

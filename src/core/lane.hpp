@@ -60,6 +60,12 @@ class Lane
 public:
   virtual ~Lane() = default;
 
+  // Called as soon as the plugin is known, on a thread of its own, while core plans the rest
+  // of the run: loads what execute() will need (libpython, libcurl) so that loading overlaps
+  // planning. Must not throw, start processes or touch the run's directories. Core joins the
+  // thread before it calls execute() or describe().
+  virtual void prepare() {}
+
   // Runs the plugin to the end. Must return an outcome for every ending (a failure to start
   // included) and must honour the request's timeout and interrupt_requested().
   virtual RunOutcome execute(const RunRequest& request, OutputSink& output) = 0;

@@ -71,19 +71,51 @@ ModuleHandle open_module(const std::string& module, SymbolScope scope)
 
 void* module_symbol(const std::string& module, const char* symbol, SymbolScope scope)
 {
+  struct Loaded
+  {
+    std::once_flag once;
+    ModuleHandle handle;
+    std::string error;
+  };
+  // Each module loads once; loading one does not wait for another loading on another thread.
   static std::mutex mutex;
-  static std::map<std::string, ModuleHandle> loaded;
-  std::lock_guard lock(mutex);
-  auto it = loaded.find(module);
-  if (it == loaded.end()) {
-    it = loaded.emplace(module, open_module(module, scope)).first;
+  static std::map<std::string, std::unique_ptr<Loaded>> modules;
+  Loaded* loaded = nullptr;
+  {
+    std::lock_guard lock(mutex);
+    auto& entry = modules[module];
+    if (!entry) {
+      entry = std::make_unique<Loaded>();
+    }
+    loaded = entry.get();
   }
-  void* address = dlsym(it->second.get(), symbol);
+  std::call_once(loaded->once, [&] {
+    try {
+      loaded->handle = open_module(module, scope);
+    } catch (const Error& e) {
+      loaded->error = e.what();
+    }
+  });
+  if (!loaded->handle) {
+    throw Error(loaded->error);
+  }
+  void* address = dlsym(loaded->handle.get(), symbol);
   if (address == nullptr) {
     throw Error("mdivicom's " + module + " module has no " + symbol +
                 ": it belongs to another mdivicom version; reinstall mdivicom");
   }
   return address;
+}
+
+std::jthread load_module_in_background(std::string module, const char* symbol, SymbolScope scope)
+{
+  return std::jthread([module = std::move(module), symbol, scope] {
+    try {
+      module_symbol(module, symbol, scope);
+    } catch (const std::exception&) {
+      // Reported by the call that needs the module.
+    }
+  });
 }
 
 } // namespace mdivicom

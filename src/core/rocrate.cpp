@@ -1,4 +1,5 @@
 #include "core/rocrate.hpp"
+#include "core/rocrate_builder.hpp"
 
 #include "core/fs_util.hpp"
 #include "core/inventory.hpp"
@@ -15,7 +16,6 @@ using nlohmann::json;
 
 namespace {
 
-constexpr const char* k_profile = "https://w3id.org/ro/wfrun/process/0.5";
 constexpr const char* k_schema = "http://schema.org/";
 
 json id_ref(const std::string& id)
@@ -70,35 +70,6 @@ std::string image_digest(const json& container, std::string& name)
   return {};
 }
 
-class CrateBuilder
-{
-public:
-  void add(json entity)
-  {
-    std::string id = entity["@id"].get<std::string>(); // before the move below
-    m_entities[id] = std::move(entity);
-  }
-  bool has(const std::string& id) const { return m_entities.contains(id); }
-  json& at(const std::string& id) { return m_entities.at(id); }
-
-  json finish(json root)
-  {
-    json graph = json::array();
-    graph.push_back({{"@id", "ro-crate-metadata.json"}, {"@type", "CreativeWork"},
-                     {"conformsTo", id_ref("https://w3id.org/ro/crate/1.1")}, {"about", id_ref("./")}});
-    graph.push_back(std::move(root));
-    graph.push_back({{"@id", k_profile}, {"@type", "CreativeWork"}, {"name", "Process Run Crate"}, {"version", "0.5"}});
-    for (auto& [id, entity] : m_entities) {
-      graph.push_back(std::move(entity));
-    }
-    return {{"@context", {"https://w3id.org/ro/crate/1.1/context", "https://w3id.org/ro/terms/workflow-run/context"}},
-            {"@graph", std::move(graph)}};
-  }
-
-private:
-  std::map<std::string, json> m_entities; // sorted by id: the same records give the same bytes
-};
-
 std::string add_application(CrateBuilder& crate, const json& plugin)
 {
   const std::string id = text_of(plugin, "id");
@@ -143,7 +114,7 @@ std::string add_dataset(CrateBuilder& crate, const json& record)
 // The run's results: every inventoried file, or the directory as a whole.
 json add_results(CrateBuilder& crate, json& root_parts, const json& record, const std::string& root, bool list_files)
 {
-  const std::string dir_id = percent_encode_path(root) + "/";
+  const std::string dir_id = output_dir_id(root);
   if (!crate.has(dir_id)) {
     crate.add({{"@id", dir_id}, {"@type", "Dataset"}, {"name", root}, {"hasPart", json::array()}});
     root_parts.push_back(id_ref(dir_id));
@@ -164,10 +135,99 @@ json add_results(CrateBuilder& crate, json& root_parts, const json& record, cons
     crate.at(dir_id)["hasPart"].push_back(id_ref(file_id));
     results.push_back(id_ref(file_id));
   }
-  return results;
+  // An empty output directory is itself the result.
+  return results.empty() ? json::array({id_ref(dir_id)}) : results;
 }
 
+
 } // namespace
+
+std::string run_action_id(const std::string& run_id)
+{
+  return fragment_id("run", run_id);
+}
+
+std::string output_dir_id(const std::string& root)
+{
+  return percent_encode_path(root) + "/";
+}
+
+json CrateBuilder::finish(json root)
+{
+  json graph = json::array();
+  graph.push_back({{"@id", "ro-crate-metadata.json"}, {"@type", "CreativeWork"},
+                   {"conformsTo", id_ref("https://w3id.org/ro/crate/1.1")}, {"about", id_ref("./")}});
+  graph.push_back(std::move(root));
+  graph.push_back({{"@id", k_process_run_profile}, {"@type", "CreativeWork"}, {"name", "Process Run Crate"}, {"version", "0.5"}});
+  for (auto& [id, entity] : m_entities) {
+    graph.push_back(std::move(entity));
+  }
+  return {{"@context", {"https://w3id.org/ro/crate/1.1/context", "https://w3id.org/ro/terms/workflow-run/context"}},
+          {"@graph", std::move(graph)}};
+}
+
+// One run as a CreateAction with its plugin, dataset, config, agent and image. list_files: the
+// run is the latest to write its output directory, so its files are listed.
+void add_run(CrateBuilder& crate, CrateRuns& runs, const std::string& run_id, const json& record, bool list_files)
+{
+  const std::string action_id = run_action_id(run_id);
+  json action = {{"@id", action_id}, {"@type", "CreateAction"},
+                 {"name", "mdivicom run " + text_of(record.value("plugin", json::object()), "id") + " (" + run_id + ")"},
+                 {"instrument", id_ref(add_application(crate, record.value("plugin", json::object())))},
+                 {"actionStatus", id_ref(action_status(text_of(record, "status")))}};
+  json objects = json::array({id_ref(add_dataset(crate, record))});
+  if (record.contains("config")) {
+    std::string config_id = fragment_id("config", run_id);
+    crate.add({{"@id", config_id}, {"@type", "PropertyValue"}, {"name", "config"},
+               {"value", record["config"].dump()}, {"identifier", "sha256:" + text_of(record, "config_hash_sha256")}});
+    objects.push_back(id_ref(config_id));
+  }
+  action["object"] = std::move(objects);
+  std::string started = text_of(record, "started_at").empty() ? text_of(record, "created_at") : text_of(record, "started_at");
+  if (!started.empty()) {
+    action["startTime"] = started;
+  }
+  if (std::string finished = text_of(record, "finished_at"); !finished.empty()) {
+    action["endTime"] = finished;
+    runs.published = std::max(runs.published, finished);
+  }
+  if (record.contains("error") && record["error"].is_object()) {
+    action["error"] = text_of(record["error"], "message");
+  }
+  if (record.contains("outputs")) {
+    if (auto root = record_outputs_root(record)) {
+      action["result"] = add_results(crate, runs.parts, record, *root, list_files);
+    }
+  }
+  if (std::string user = text_of(record.value("host", json::object()), "user"); !user.empty()) {
+    std::string agent_id = fragment_id("user", user);
+    crate.add({{"@id", agent_id}, {"@type", "Person"}, {"name", user}});
+    action["agent"] = id_ref(agent_id);
+  }
+  std::string image_name;
+  if (std::string digest = image_digest(record.value("container", json()), image_name); !digest.empty()) {
+    std::string hex = digest.starts_with("sha256:") ? digest.substr(7) : digest;
+    if (size_t at = hex.find("@sha256:"); at != std::string::npos) {
+      hex = hex.substr(at + 8);
+    }
+    std::string image_id = fragment_id("image", hex.substr(0, 16));
+    crate.add({{"@id", image_id}, {"@type", "ContainerImage"},
+               {"additionalType", id_ref("https://w3id.org/ro/terms/workflow-run#DockerImage")},
+               {"name", image_name}, {"sha256", hex}});
+    action["containerImage"] = id_ref(image_id);
+  }
+  crate.add(std::move(action));
+  runs.actions.push_back(id_ref(action_id));
+}
+
+json finish_crate(CrateBuilder& crate, CrateRuns& runs, const fs::path& out_root)
+{
+  json root = {{"@id", "./"}, {"@type", "Dataset"}, {"name", "mdivicom runs in " + out_root.filename().string()},
+               {"description", "Outputs and provenance of " + std::to_string(runs.actions.size()) + " mdivicom plugin runs"},
+               {"datePublished", runs.published}, {"conformsTo", json::array({id_ref(k_process_run_profile)})},
+               {"hasPart", std::move(runs.parts)}, {"mentions", std::move(runs.actions)}};
+  return crate.finish(std::move(root));
+}
 
 json build_rocrate(const fs::path& out_root)
 {
@@ -180,76 +240,17 @@ json build_rocrate(const fs::path& out_root)
       }
     }
   }
-
   CrateBuilder crate;
-  json parts = json::array();
-  json actions = json::array();
-  std::string published = "1970-01-01T00:00:00Z";
+  CrateRuns runs;
   for (const auto& file : records) {
     if (!file.error.empty()) {
       continue;
     }
-    const json& record = file.record;
-    const std::string action_id = fragment_id("run", file.run_id);
-    json action = {{"@id", action_id}, {"@type", "CreateAction"},
-                   {"name", "mdivicom run " + text_of(record.value("plugin", json::object()), "id") + " (" + file.run_id + ")"},
-                   {"instrument", id_ref(add_application(crate, record.value("plugin", json::object())))},
-                   {"actionStatus", id_ref(action_status(text_of(record, "status")))}};
-    json objects = json::array({id_ref(add_dataset(crate, record))});
-    if (record.contains("config")) {
-      std::string config_id = fragment_id("config", file.run_id);
-      crate.add({{"@id", config_id}, {"@type", "PropertyValue"}, {"name", "config"},
-                 {"value", record["config"].dump()}, {"identifier", "sha256:" + text_of(record, "config_hash_sha256")}});
-      objects.push_back(id_ref(config_id));
-    }
-    action["object"] = std::move(objects);
-    std::string started = text_of(record, "started_at").empty() ? text_of(record, "created_at") : text_of(record, "started_at");
-    if (!started.empty()) {
-      action["startTime"] = started;
-    }
-    if (std::string finished = text_of(record, "finished_at"); !finished.empty()) {
-      action["endTime"] = finished;
-      published = std::max(published, finished);
-    }
-    if (record.contains("error") && record["error"].is_object()) {
-      action["error"] = text_of(record["error"], "message");
-    }
-    if (record.contains("outputs")) {
-      if (auto root = record_outputs_root(record)) {
-        action["result"] = add_results(crate, parts, record, *root, latest_for_root[*root] == file.run_id);
-      }
-    }
-    if (std::string user = text_of(record.value("host", json::object()), "user"); !user.empty()) {
-      std::string agent_id = fragment_id("user", user);
-      crate.add({{"@id", agent_id}, {"@type", "Person"}, {"name", user}});
-      action["agent"] = id_ref(agent_id);
-    }
-    std::string image_name;
-    if (std::string digest = image_digest(record.value("container", json()), image_name); !digest.empty()) {
-      std::string hex = digest.starts_with("sha256:") ? digest.substr(7) : digest;
-      if (size_t at = hex.find("@sha256:"); at != std::string::npos) {
-        hex = hex.substr(at + 8);
-      }
-      std::string image_id = fragment_id("image", hex.substr(0, 16));
-      crate.add({{"@id", image_id}, {"@type", "ContainerImage"},
-                 {"additionalType", id_ref("https://w3id.org/ro/terms/workflow-run#DockerImage")},
-                 {"name", image_name}, {"sha256", hex}});
-      action["containerImage"] = id_ref(image_id);
-    }
-    crate.add(std::move(action));
-    actions.push_back(id_ref(action_id));
+    auto root = record_outputs_root(file.record);
+    add_run(crate, runs, file.run_id, file.record, root && latest_for_root[*root] == file.run_id);
   }
-
-  json root = {{"@id", "./"}, {"@type", "Dataset"}, {"name", "mdivicom runs in " + out_root.filename().string()},
-               {"description", "Outputs and provenance of " + std::to_string(actions.size()) + " mdivicom plugin runs"},
-               {"datePublished", published}, {"conformsTo", json::array({id_ref(k_profile)})},
-               {"hasPart", std::move(parts)}, {"mentions", std::move(actions)}};
-  return crate.finish(std::move(root));
+  return finish_crate(crate, runs, out_root);
 }
 
-void write_rocrate(const fs::path& out_root)
-{
-  write_file_atomic(out_root / "ro-crate-metadata.json", build_rocrate(out_root).dump(2) + "\n");
-}
 
 } // namespace mdivicom

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
@@ -21,8 +22,11 @@ namespace mdivicom {
 // reproducible. Damaged records are skipped (verify reports them).
 nlohmann::json build_rocrate(const std::filesystem::path& out_root);
 
-// Writes build_rocrate(out_root) to out_root/ro-crate-metadata.json atomically. The run
-// pipeline calls it after every run.
-void write_rocrate(const std::filesystem::path& out_root);
+// Adds the finished run `run_id` (its final record) to out_root/ro-crate-metadata.json,
+// atomically and under a lock on out_root/_runs/.ro-crate.lock. Reads the existing crate, not
+// every record; the result equals build_rocrate(out_root). Builds the crate from all records
+// when it is missing, damaged, or does not describe every record (a runner killed before it
+// got here). The run pipeline calls it after every run.
+void write_rocrate(const std::filesystem::path& out_root, const std::string& run_id, const nlohmann::json& record);
 
 } // namespace mdivicom

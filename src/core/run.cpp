@@ -1,12 +1,16 @@
 #include "core/run.hpp"
 
+#include "core/phase_clock.hpp"
+
 #include "core/dataset_archive.hpp"
 #include "core/dataset_identity.hpp"
 #include "core/fs_util.hpp"
 #include "core/host_facts.hpp"
 #include "core/interrupt.hpp"
 #include "core/inventory.hpp"
+#include "core/module.hpp"
 #include "core/output_slot.hpp"
+#include "core/phase_clock.hpp"
 #include "core/redact.hpp"
 #include "core/rocrate.hpp"
 #include "core/resultbundle_policy.hpp"
@@ -14,8 +18,10 @@
 #include "core/run_log.hpp"
 #include "core/run_plan.hpp"
 #include "core/run_record.hpp"
+#include "core/sha256_engine.hpp"
 
 #include <chrono>
+#include <thread>
 #include <cstdlib>
 #include <iostream>
 
@@ -78,7 +84,7 @@ void write_fallback_provenance(const RunRequest& request, const nlohmann::json& 
       provenance[key] = record[key];
     }
   }
-  write_file_atomic(path, provenance.dump(2) + "\n");
+  write_file_atomic(path, provenance.dump(2) + "\n", Durability::atomic);  // like the outputs beside it
 }
 
 ExitCode exit_code_for(RunStatus status)
@@ -140,12 +146,30 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
     throw usage_error("unknown --bundle-policy '" + bundle_policy + "'; use one of " + resultbundle::policy_names());
   }
   const DatasetHashMode dataset_hash = parse_dataset_hash_mode(options.dataset_hash);
-  RunPlan plan = plan_run(catalog, options);
+  PhaseClock clock;
+  // Loading libcrypto and the lane's libraries is mostly relocation work: it runs on other
+  // threads while this one plans. They start only once the plugin is resolved (resolving may
+  // fork a discovery worker, and no thread may run at a fork) and end before the lane forks.
+  std::jthread loading_crypto;
+  std::unique_ptr<Lane> lane;
+  std::jthread preparing_lane;
+  RunPlan plan = plan_run(catalog, options, [&](const Plugin& plugin) {
+    loading_crypto = load_module_in_background(k_crypto_module, k_crypto_entry);
+    lane = lanes(plugin.kind());
+    if (lane) {
+      preparing_lane = std::jthread([&prepared = *lane] { prepared.prepare(); });
+    }
+  });
   RunRequest& request = plan.request;
-  std::unique_ptr<Lane> lane = lanes(request.plugin.kind());
   if (!lane) {
     throw usage_error("no lane can run plugins of kind '" + request.plugin.kind() + "'");
   }
+  for (std::jthread* thread : {&loading_crypto, &preparing_lane}) {
+    if (thread->joinable()) {
+      thread->join();
+    }
+  }
+  clock.mark("plan (plugin resolved, config checked, lane prepared)");
   ScratchDir scratch(request.run_id);
   request.tmp_dir = scratch.path() / "tmp";
   create_dir(request.tmp_dir, "scratch directory");
@@ -161,6 +185,7 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
   create_dir(runs_dir, "run record directory");
   create_dir(request.work_dir, "work directory");
   OutputSlot slot(request.plugin_out_dir, runs_dir, request.run_id, options.overwrite);
+  clock.mark("directories and output slot");
 
   const fs::path record_path = runs_dir / (request.run_id + ".json");
   nlohmann::json record = initial_record(plan);
@@ -172,8 +197,10 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
     record["dataset"]["archive"] = {{"path", resolved_path(options.dataset).string()},
                                     {"sha256", prepared_archive_sha256(request.dataset_dir)}};
   }
+  clock.mark("dataset identity");
   InterruptScope interrupts;
-  write_record(record_path, record);
+  write_record(record_path, record, Durability::atomic);  // the final record replaces it
+  clock.mark("running record written");
   spdlog::info("run {}: {} on {}", request.run_id, request.plugin.ref(), request.dataset_dir.string());
 
   RunLog log(request.log_path, secret_strings(plan.config.value), options.echo_output);
@@ -186,9 +213,11 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
     outcome.status = interrupt_requested() ? RunStatus::cancelled : RunStatus::failed;
     outcome.error = {{"type", "RunnerError"}, {"message", e.what()}};
   }
+  clock.mark("lane executed the plugin");
   // A dry run plans and writes nothing the contract asks for, so there is no bundle to check.
   if (outcome.status == RunStatus::succeeded && !request.dry_run) {
     finish_resultbundle(request, bundle_policy, outcome, record);
+    clock.mark("result bundle");
   }
   log.flush();
   const double duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -205,6 +234,7 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
     record["warnings"].push_back(e.what());
     spdlog::error("{}", e.what());
   }
+  clock.mark("provenance and output slot settled");
   if (record["previous_outputs"].is_null()) {
     record.erase("previous_outputs");
   }
@@ -219,13 +249,16 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
     record["warnings"].push_back(std::string("outputs not inventoried: ") + e.what());
     spdlog::error("outputs not inventoried: {}", e.what());
   }
+  clock.mark("outputs inventoried");
   write_record(record_path, record);
+  clock.mark("final record written");
   try {
-    write_rocrate(request.out_root);
+    write_rocrate(request.out_root, request.run_id, record);
   } catch (const std::exception& e) {
     spdlog::warn("ro-crate-metadata.json not updated: {}", e.what());
   }
 
+  clock.mark("ro-crate written");
   std::string summary = "run " + request.run_id + " " + std::string(to_string(outcome.status));
   if (outcome.exit_code && !succeeded) {
     summary += " (exit code " + std::to_string(*outcome.exit_code) + ")";

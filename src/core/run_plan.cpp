@@ -52,11 +52,14 @@ fs::path existing_dataset_dir(const std::string& dataset)
 
 } // namespace
 
-RunPlan plan_run(PluginCatalog& catalog, const RunOptions& options)
+RunPlan plan_run(PluginCatalog& catalog, const RunOptions& options, const std::function<void(const Plugin&)>& on_resolved)
 {
   RunPlan plan;
   RunRequest& request = plan.request;
   request.plugin = catalog.resolve(options.plugin_ref);
+  if (on_resolved) {
+    on_resolved(request.plugin);
+  }
   if (!is_valid_slug(request.plugin.id())) {
     throw usage_error("plugin " + request.plugin.origin() + " has the id '" + request.plugin.id() +
                       "', which is not a slug (lowercase letters, digits, '.', '_', '-'); it cannot name an "

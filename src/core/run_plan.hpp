@@ -1,5 +1,7 @@
 #pragma once
 
+#include <functional>
+
 #include "core/config.hpp"
 #include "core/run.hpp"
 
@@ -15,6 +17,8 @@ struct RunPlan
 
 // Resolves the plugin, loads and checks the config, checks the directories. Throws a usage
 // Error naming what is wrong and how to fix it.
-RunPlan plan_run(PluginCatalog& catalog, const RunOptions& options);
+// on_resolved is called as soon as the plugin is known, before the rest is checked.
+RunPlan plan_run(PluginCatalog& catalog, const RunOptions& options,
+                 const std::function<void(const Plugin&)>& on_resolved = {});
 
 } // namespace mdivicom

@@ -86,13 +86,13 @@ void add_outcome(nlohmann::json& record, const RunOutcome& outcome, const std::s
   }
 }
 
-void write_record(const std::filesystem::path& path, const nlohmann::json& record)
+void write_record(const std::filesystem::path& path, const nlohmann::json& record, Durability durability)
 {
   for (const auto& violation : JsonSchema::builtin("run-record").validate(record)) {
     spdlog::warn("run record {} breaks its schema at {}: {} (please report this mdivicom bug)",
                  path.string(), violation.pointer, violation.message);
   }
-  write_file_atomic(path, record.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+  write_file_atomic(path, record.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n", durability);
 }
 
 } // namespace mdivicom

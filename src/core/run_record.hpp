@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/fs_util.hpp"
+
 #include <filesystem>
 
 #include <nlohmann/json.hpp>
@@ -19,6 +21,7 @@ void add_outcome(nlohmann::json& record, const RunOutcome& outcome, const std::s
 // Validates against schemas/run-record.schema.json and writes atomically. A record that fails
 // its own schema is a bug in mdivicom: it is still written (losing it would be worse) and
 // the violations are logged.
-void write_record(const std::filesystem::path& path, const nlohmann::json& record);
+void write_record(const std::filesystem::path& path, const nlohmann::json& record,
+                  Durability durability = Durability::synced);
 
 } // namespace mdivicom

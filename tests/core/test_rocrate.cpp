@@ -77,7 +77,7 @@ TEST_CASE("the RO-Crate describes every run as a CreateAction of its plugin, wit
   write_file(out / "_runs" / (failed + ".json"), record.dump());
   write_file(out / "_runs" / "20250104T000000Z_00000004.json", "{ damaged");
 
-  mdivicom::write_rocrate(out.path());
+  mdivicom::write_rocrate(out.path(), failed, record);
   json crate = json::parse(mdivicom::test::read_file(out / "ro-crate-metadata.json"));
   CHECK(crate == mdivicom::build_rocrate(out.path())); // deterministic
 
@@ -147,4 +147,45 @@ TEST_CASE("the RO-Crate survives records with fields of the wrong kinds", "[core
   auto entities = entities_by_id(crate);
   check_references_resolve(crate["@graph"], entities);
   CHECK(entities.count("#run-20250101T000000Z_00000001") == 1);
+}
+
+TEST_CASE("adding runs to the RO-Crate one at a time gives the crate built from all records", "[core][rocrate]")
+{
+  TempDir out;
+  auto crate_file = [&] { return json::parse(mdivicom::test::read_file(out / "ro-crate-metadata.json")); };
+  auto finish_run = [&](const std::string& root, const std::string& run_id, const std::string& file) {
+    write_file(out / root / file, run_id);
+    json record = write_run_record(out.path(), root, run_id);
+    mdivicom::write_rocrate(out.path(), run_id, record);
+    INFO("after " << run_id);
+    CHECK(crate_file() == mdivicom::build_rocrate(out.path()));
+    return record;
+  };
+  finish_run("tracker", "20250101T000000Z_00000001", "a.csv");
+  finish_run("detector", "20250102T000000Z_00000002", "events.tsv");
+  finish_run("tracker", "20250103T000000Z_00000003", "b.csv"); // takes the listing over from run 1
+  auto entities = entities_by_id(crate_file());
+  CHECK(entities.at("#run-20250101T000000Z_00000001")["result"] == json::array({{{"@id", "tracker/"}}}));
+  CHECK(entities.at("#run-20250103T000000Z_00000003")["result"].size() == 2);
+
+  // A run that started before the latest one but finished after it lists no files.
+  json late = write_run_record(out.path(), "tracker", "20250102T120000Z_00000004");
+  mdivicom::write_rocrate(out.path(), "20250102T120000Z_00000004", late);
+  entities = entities_by_id(crate_file());
+  CHECK(entities.at("#run-20250102T120000Z_00000004")["result"] == json::array({{{"@id", "tracker/"}}}));
+  CHECK(entities.at("#run-20250103T000000Z_00000003")["result"].size() == 2);
+  CHECK(entities.at("./")["mentions"].size() == 4);
+
+  SECTION("a record the crate does not describe (its runner was killed) makes the next run rebuild it")
+  {
+    write_run_record(out.path(), "orphan", "20250104T000000Z_00000005", mdivicom::k_inventory_embed_limit, "running");
+    finish_run("tracker", "20250105T000000Z_00000006", "c.csv");
+    CHECK(entities_by_id(crate_file()).count("#run-20250104T000000Z_00000005") == 1);
+  }
+  SECTION("a damaged crate is built again from the records")
+  {
+    write_file(out / "ro-crate-metadata.json", "{ damaged");
+    finish_run("detector", "20250105T000000Z_00000007", "more.tsv");
+    CHECK(entities_by_id(crate_file()).at("./")["mentions"].size() == 5);
+  }
 }

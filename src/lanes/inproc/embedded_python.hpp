@@ -16,9 +16,9 @@ struct InterpreterOptions
 // (bootstrap.cpp) with params as Python objects (no JSON parsing, so no json import in the
 // worker), finalizes the interpreter and returns the int the function returned; 70 when the
 // interpreter or the bootstrap itself failed (the reason is printed on stderr).
-// Only ever call this in a forked worker: an interpreter is started once per process, and
-// libpython (the module mdivicom-python.so) is loaded by this call, so the supervising
-// process never maps it.
+// Only ever call this in a forked worker: an interpreter is started once per process.
+// libpython (the module mdivicom-python.so) is loaded by this call unless the lane's
+// prepare() has already loaded it in the parent.
 int run_in_interpreter(const InterpreterOptions& options, const char* function, const nlohmann::json& params);
 
 // The module's entry function (python/embedded_python.cpp).

@@ -1,5 +1,6 @@
 #include "lanes/inproc/inproc.hpp"
 
+#include "core/module.hpp"
 #include "lanes/inproc/embedded_python.hpp"
 #include "lanes/inproc/python_plan.hpp"
 #include "lanes/inproc/run_supervisor.hpp"
@@ -151,6 +152,16 @@ void decide_status(RunOutcome& outcome, const PythonRunPlan& plan, const RunRequ
 class PythonLane : public Lane
 {
 public:
+  void prepare() override
+  {
+    try {
+      // Loaded here, the worker inherits libpython already relocated.
+      module_symbol(k_python_module, k_python_entry, SymbolScope::global);
+    } catch (const Error&) {
+      // The worker reports it when it needs the module.
+    }
+  }
+
   RunOutcome execute(const RunRequest& request, OutputSink& output) override
   {
     RunOutcome outcome;

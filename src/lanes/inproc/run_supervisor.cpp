@@ -1,5 +1,7 @@
 #include "lanes/inproc/run_supervisor.hpp"
 
+#include "core/phase_clock.hpp"
+
 #include "core/interrupt.hpp"
 #include "lanes/inproc/worker.hpp"
 
@@ -83,11 +85,13 @@ private:
       m_output.err(text);
     } else {
       for (auto& event : m_reader.feed(buffer, static_cast<size_t>(n))) {
+        m_clock.mark(("worker event " + event.value("event", std::string("?"))).c_str());
         m_events.push_back(std::move(event));
       }
     }
   }
 
+  PhaseClock m_clock;  // from the fork: where a run's time goes, with --verbose
   WorkerPipes& m_pipes;
   OutputSink& m_output;
   std::vector<nlohmann::json>& m_events;

@@ -1,0 +1,31 @@
+#pragma once
+
+#include <chrono>
+
+#include <spdlog/spdlog.h>
+
+namespace mdivicom {
+
+// Logs at debug level (--verbose) how long each phase of a command took, so that a slow run
+// shows where its time went without a profiler.
+class PhaseClock
+{
+public:
+  void mark(const char* phase)
+  {
+    auto now = std::chrono::steady_clock::now();
+    spdlog::debug("{}: {:.1f} ms (at {:.1f} ms)", phase, milliseconds(m_last, now), milliseconds(m_start, now));
+    m_last = now;
+  }
+
+private:
+  static double milliseconds(std::chrono::steady_clock::time_point from, std::chrono::steady_clock::time_point to)
+  {
+    return std::chrono::duration<double, std::milli>(to - from).count();
+  }
+
+  std::chrono::steady_clock::time_point m_start = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point m_last = m_start;
+};
+
+} // namespace mdivicom
