@@ -3,15 +3,46 @@
 # record, log, provenance, image identity) vs `docker run --rm` and `podman run --rm` on the
 # same image, in the same run, on private engines started by tests/container/engines.sh.
 # Usage: bench/container_run.sh [BUILD_DIR] [RUNS]
-# Set MDIVICOM_TEST_ENGINES_DIR to reuse engines that are already running.
+# Set MDIVICOM_TEST_ENGINES_DIR to reuse engines that are already running, and
+# MDIVICOM_BENCH_BEFORE=OTHER_BUILD_DIR to time another build's mdivicom in the same rounds
+# (before/after a change).
+#
+# The commands run in turn, round after round (not each one's runs in a block as hyperfine
+# does): engine timings follow the machine's load, and on a shared machine the load changes
+# within a minute, so only interleaved runs give a fair ratio. Medians are compared.
 set -euo pipefail
 build=${1:-build}
 runs=${2:-15}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
-source "$here/common.sh"
-bench_hyperfine
 mdivicom=$(cd "$build" && pwd)/mdivicom
+
+# interleave RUNS NAME CMD [NAME CMD ...]: the first command is the baseline; two warm-up rounds.
+interleave() {
+  /usr/bin/python3 - "$@" <<'PY'
+import statistics, subprocess, sys, time
+runs = int(sys.argv[1])
+names, commands = sys.argv[2::2], sys.argv[3::2]
+times = [[] for _ in commands]
+for round_ in range(runs + 2):
+    order = list(range(len(commands)))
+    if round_ % 2:
+        order.reverse()
+    for i in order:
+        start = time.perf_counter()
+        done = subprocess.run(commands[i], shell=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        elapsed = time.perf_counter() - start
+        if done.returncode != 0:
+            sys.exit(f"bench: '{names[i]}' failed ({done.returncode}): {done.stderr.decode()[-500:]}")
+        if round_ >= 2:
+            times[i].append(elapsed)
+base = statistics.median(times[0])
+for name, samples in zip(names, times):
+    median = statistics.median(samples)
+    print(f"{name:<40} median {median * 1000:7.1f} ms  mean {statistics.mean(samples) * 1000:7.1f} ms"
+          f"  ±{statistics.stdev(samples) * 1000:6.1f}  ratio vs {names[0]}: {median / base:.2f}x")
+PY
+}
 
 work=$(mktemp -d /tmp/mdv-bench-XXXXXX)
 engines=${MDIVICOM_TEST_ENGINES_DIR:-}
@@ -39,20 +70,40 @@ cat >"$work/plugin/noop.json" <<JSON
  "entry": {"image": "mdivicom-bench/noop:1", "argv": ["true"], "image_archive": "noop.tar"}}
 JSON
 export MDIVICOM_PLUGIN_PATH=$work/plugin
-run_mdivicom() {
-  echo "MDIVICOM_PLUGIN_PATH=$work/plugin $mdivicom run noop --dataset $work/dataset --out $work/out-$1 --overwrite -q --engine unix://$2"
+run_mdivicom() { # out-suffix socket [binary]
+  echo "MDIVICOM_PLUGIN_PATH=$work/plugin ${3:-$mdivicom} run noop --dataset $work/dataset --out $work/out-$1 --overwrite -q --engine unix://$2"
+}
+before=()  # name and command of the other build, per engine
+before_run() { # engine out-suffix socket
+  if [[ -n "${MDIVICOM_BENCH_BEFORE:-}" ]]; then
+    before=("mdivicom run ($1), before" "$(run_mdivicom "$2-before" "$3" "$(cd "$MDIVICOM_BENCH_BEFORE" && pwd)/mdivicom")")
+  fi
 }
 podman_env="CONTAINERS_CONF=$engines/containers.conf CONTAINERS_STORAGE_CONF=$engines/storage.conf"
+# The same lock-down as mdivicom's containers (plan.cpp), so that the engines do equal work:
+# binds for dataset, outputs, work dir and config, init, read-only root, tmpfs /tmp, no
+# capabilities, no-new-privileges, a pids limit, the caller's uid.
+mkdir -p "$work/cli-out" "$work/cli-work"
+echo '{}' >"$work/cli-config.json"
+locked="--network none --init --read-only --tmpfs /tmp:rw,nosuid,nodev,size=1g,mode=1777 --cap-drop ALL \
+  --security-opt no-new-privileges --pids-limit 512 --user $(id -u):$(id -g) -v $work/dataset:/data:ro \
+  -v $work/cli-out:/out -v $work/cli-work:/work -v $work/cli-config.json:/mdivicom/config.json:ro"
 # Load the image into both engines (and check that each path works) before timing.
 eval "$(run_mdivicom d "$docker_sock")" >/dev/null
 eval "$(run_mdivicom p "$podman_sock")" >/dev/null
 
+before_run docker d "$docker_sock"
 echo "== Docker $(docker -H "unix://$docker_sock" version --format '{{.Server.Version}}')" >&2
-compare "$runs" \
+interleave "$runs" \
   "docker run --rm" "docker -H unix://$docker_sock run --rm --network none mdivicom-bench/noop:1 true" \
-  "mdivicom run (docker)" "$(run_mdivicom d "$docker_sock")"
+  "docker run --rm, mdivicom's lock-down" "docker -H unix://$docker_sock run --rm $locked mdivicom-bench/noop:1 true" \
+  "mdivicom run (docker)" "$(run_mdivicom d "$docker_sock")" \
+  ${before:+"${before[@]}"}
+before_run podman p "$podman_sock"
 echo "== Podman $(podman --version)" >&2
-compare "$runs" \
-  "podman --remote run --rm" "podman --remote --url unix://$podman_sock run --rm --network none mdivicom-bench/noop:1 true" \
+interleave "$runs" \
   "podman run --rm" "env $podman_env podman run --rm --network none mdivicom-bench/noop:1 true" \
-  "mdivicom run (podman)" "$(run_mdivicom p "$podman_sock")"
+  "podman run --rm, mdivicom's lock-down" "env $podman_env podman run --rm $locked mdivicom-bench/noop:1 true" \
+  "podman --remote run --rm" "podman --remote --url unix://$podman_sock run --rm --network none mdivicom-bench/noop:1 true" \
+  "mdivicom run (podman)" "$(run_mdivicom p "$podman_sock")" \
+  ${before:+"${before[@]}"}

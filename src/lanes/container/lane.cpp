@@ -220,9 +220,9 @@ nlohmann::json ContainerLane::describe(const RunRequest& request)
                        " when absent, per --pull)"},
       {"{container_id}", "the ID the engine gives the container"}}},
     {"notes",
-     {"the first reachable engine socket is used; on Podman the wait goes to the libpod endpoint, and once "
-      "the output stream ends the container is inspected until it has exited (Podman's wait answers only "
-      "after its cleanup)",
+     {"the first reachable engine socket is used; on Podman the wait goes to the libpod endpoint",
+      "once the output stream ends, the inspect is sent until it shows the container exited (before the wait "
+      "answers, which on Podman comes only after its cleanup)",
       "on a rootless engine the user is 0:0, which is the caller outside the container",
       "on timeout or interrupt: POST " + Engine::api(container + "/stop?t=<grace>") + ", then kill"}},
   };

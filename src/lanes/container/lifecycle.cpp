@@ -204,7 +204,7 @@ private:
   {
     if (id == m_attach) {
       m_attach = 0;
-      if (m_wait != 0 && m_engine.has_libpod() && response.transport_ok()) {
+      if (m_wait != 0 && response.transport_ok()) {
         m_inspect_until = Clock::now() + std::chrono::seconds(2);
       }
       return;
@@ -240,11 +240,12 @@ private:
     }
   }
 
-  // Podman's wait answers only after its cleanup process has run, 0.15-0.3 s after the exit.
-  // The output stream ends with the exit, and an inspect (which syncs the state with the
-  // runtime) has the exit code a few milliseconds later: for 2 s after the stream ended the
-  // container is inspected every 15 ms. A container that closed its output and runs on is
-  // left to the wait.
+  // The output stream ends with the exit, and an inspect then has the exit state, OOM kill
+  // included, so one request settles the run. That matters on Podman, whose wait answers only
+  // after its cleanup process has run, 0.15-0.3 s after the exit (its inspect syncs the state
+  // with the runtime, a few milliseconds after the stream ended). For 2 s after the stream
+  // ended the container is inspected every 15 ms; a container that closed its output and runs
+  // on is left to the wait.
   void settle_from_inspect(RunOutcome& outcome)
   {
     ApiResult inspect = m_engine.call("GET", Engine::api("/containers/" + m_id + "/json"), nullptr, 5000);
