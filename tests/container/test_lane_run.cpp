@@ -68,6 +68,23 @@ void nonzero_exit_fails(const TestEngine& engine)
 ENGINE_TEST_CASE("a container that exits non-zero is a failed run with its exit code", "[container]",
                  nonzero_exit_fails)
 
+// The end of the output stream is not the end of the run: a tool that closes its stdout and
+// stderr and works on is waited for, and its exit code is the one recorded.
+void closed_output_is_not_the_exit(const TestEngine& engine)
+{
+  RunSetup setup(engine, shell_entry("echo before; exec >&- 2>&-; sleep 3; echo done > /out/done.txt; exit 5"));
+  CaptureSink sink;
+  RunOutcome outcome = setup.execute(sink);
+  INFO(outcome.error.dump());
+  CHECK(outcome.status == RunStatus::failed);
+  CHECK(outcome.exit_code == 5);
+  CHECK(sink.out_text == "before\n");
+  CHECK(read_file(setup.out_dir() / "done.txt") == "done\n");
+  CHECK(outcome.facts["container"]["removed"] == true);
+}
+ENGINE_TEST_CASE("a container that closes its output and works on is waited for until it exits", "[container]",
+                 closed_output_is_not_the_exit)
+
 void locked_down(const TestEngine& engine)
 {
   RunSetup setup(engine, shell_entry(
