@@ -11,7 +11,11 @@
 
 namespace mdivicom {
 
-// The libarchive wrapper: <archive.h> appears only in archive.cpp.
+// Reading and writing archives. <archive.h> appears only in archive_module/libarchive.cpp,
+// loaded on first use (archive_engine.hpp).
+
+class ArchiveReadBackend;
+class ArchiveWriteBackend;
 
 enum class ArchiveFormat { tar, tar_gz, tar_zst, zip };
 
@@ -50,8 +54,7 @@ public:
   uint64_t compressed_bytes_read() const;
 
 private:
-  struct Impl;
-  std::unique_ptr<Impl> m_impl;
+  std::unique_ptr<ArchiveReadBackend> m_backend;
 };
 
 // Writes an archive entry by entry. Metadata is exactly what the caller gives: owner 0:0 with
@@ -80,8 +83,7 @@ public:
   void finish();
 
 private:
-  struct Impl;
-  std::unique_ptr<Impl> m_impl;
+  std::unique_ptr<ArchiveWriteBackend> m_backend;
 };
 
 } // namespace mdivicom
