@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include "core/interrupt.hpp"
+#include "core/module.hpp"
 #include "lanes/container/engine.hpp"
+#include "lanes/container/http_transport.hpp"
 #include "lanes/container/image.hpp"
 #include "lanes/container/lifecycle.hpp"
 #include "lanes/container/plan.hpp"
@@ -84,6 +86,16 @@ std::vector<std::string> taken_paths(const MountPaths& paths)
 class ContainerLane : public Lane
 {
 public:
+  void prepare() override
+  {
+    try {
+      // libcurl and its ~30 libraries take 15-20 ms to load: done while core plans the run.
+      module_symbol(k_curl_module, k_curl_entry);
+    } catch (const std::exception&) {
+      // The first engine request reports it.
+    }
+  }
+
   RunOutcome execute(const RunRequest& request, OutputSink& output) override
   {
     try {
