@@ -9,6 +9,7 @@
 
 #include "core/error.hpp"
 #include "lanes/container/http.hpp"
+#include "lanes/container/json_stream.hpp"
 
 namespace mdivicom::container {
 
@@ -104,12 +105,5 @@ void log_request(const std::string& method, const std::string& target, const Htt
 // Connects to the first reachable candidate. When none is, one message lists each socket
 // tried, why it failed and what to start or set.
 Result<Engine> open_engine(const std::string& engine_option, const std::string& backend);
-
-// Turns an engine answer into JSON: a single document, or several concatenated ones (the
-// progress streams of pull, load, import and push) as an array.
-nlohmann::json parse_json_stream(std::string_view text);
-
-// The first {"error": ...} / {"errorDetail": ...} message of a progress stream, or "".
-std::string stream_error(const nlohmann::json& messages);
 
 } // namespace mdivicom::container
