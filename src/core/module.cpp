@@ -3,6 +3,7 @@
 #include "build_info.hpp"
 #include "core/error.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -32,10 +33,16 @@ std::vector<fs::path> module_dirs()
   }
   std::error_code error;
   fs::path exe = fs::read_symlink("/proc/self/exe", error);
-  if (!error) {
-    dirs.push_back(exe.parent_path().parent_path() / build_info::k_install_libdir / "mdivicom");
+  if (error) {
+    return dirs;
   }
-  dirs.emplace_back(build_info::k_module_build_dir);
+  dirs.push_back(exe.parent_path().parent_path() / build_info::k_install_libdir / "mdivicom");
+  // The build tree only for binaries in it (mdivicom and the tests), never for an installed one.
+  fs::path build_dir = build_info::k_binary_dir;
+  auto [build_end, exe_it] = std::mismatch(build_dir.begin(), build_dir.end(), exe.begin(), exe.end());
+  if (build_end == build_dir.end()) {
+    dirs.emplace_back(build_info::k_module_build_dir);
+  }
   return dirs;
 }
 

@@ -149,3 +149,32 @@ TEST_CASE("run --plan prints the plan and changes nothing on disk", "[cli][run]"
   CHECK(plan["config_hash_sha256"].get<std::string>().size() == 64);
   CHECK_FALSE(fs::exists(ws.out));
 }
+
+TEST_CASE("an installed mdivicom without its modules says which one is missing and how to fix it", "[cli][run]")
+{
+  Workspace workspace;
+  // A copy outside the build tree behaves as an installed binary: modules only from
+  // <prefix>/lib/mdivicom or MDIVICOM_MODULE_DIR.
+  fs::path binary = workspace.root / "prefix" / "bin" / "mdivicom";
+  fs::create_directories(binary.parent_path());
+  fs::copy_file(MDIVICOM_BINARY, binary);
+  std::vector<std::string> argv = {binary.string(), "run", "checker", "--dataset", workspace.dataset.string(),
+                                   "--out", workspace.out.string()};
+  CommandResult missing = mdivicom::test::run_command(argv, workspace.options);
+  INFO(missing.err);
+  CHECK(missing.exit_code == 1);
+  CHECK(missing.err.find("cannot load mdivicom's crypto module") != std::string::npos);
+  CHECK(missing.err.find("MDIVICOM_MODULE_DIR") != std::string::npos);
+
+  // Listing needs no module at all.
+  CommandResult listing = mdivicom::test::run_command({binary.string(), "plugins", "list"}, workspace.options);
+  CHECK(listing.exit_code == 0);
+  CHECK(listing.out.find("checker") != std::string::npos);
+
+  workspace.options.env["MDIVICOM_MODULE_DIR"] = (fs::path(MDIVICOM_BINARY).parent_path() / "modules").string();
+  CommandResult planned = mdivicom::test::run_command({binary.string(), "run", "checker", "--dataset",
+                                                       workspace.dataset.string(), "--out", workspace.out.string(),
+                                                       "--plan"}, workspace.options);
+  INFO(planned.err);
+  CHECK(planned.exit_code == 0);
+}
