@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   # build
-  build-essential cmake pkg-config ccache
+  build-essential cmake pkg-config ccache clang-format-14 clang-tidy
   libcurl4-openssl-dev nlohmann-json3-dev libssl-dev libcli11-dev libarchive-dev
   libspdlog-dev catch2 libvalijson-dev libpython3.11-dev python3 python3-venv
   # container lane: engines, runtime, local registry, test image material
