@@ -79,7 +79,8 @@ int run_app(int argc, char** argv)
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "mdivicom: error: " << e.what() << "\nRun 'mdivicom --help' or 'mdivicom <command> --help' for usage.\n";
+    std::cerr << "mdivicom: error: " << e.what()
+              << "\nRun 'mdivicom --help' or 'mdivicom <command> --help' for usage.\n";
     return static_cast<int>(ExitCode::usage);
   } catch (const Error& e) {
     std::cout.flush();

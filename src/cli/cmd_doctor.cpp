@@ -89,8 +89,8 @@ void print_report(const nlohmann::json& report)
   for (const auto& engine : report["container_lane"]["engines"]) {
     if (engine.value("reachable", false)) {
       std::cout << "  ok     " << engine.value("name", "?") << " " << engine.value("version", "?") << " (API "
-                << engine.value("api_version", "?") << (engine.value("rootless", false) ? ", rootless" : "")
-                << ") at " << engine.value("socket", "?") << "\n";
+                << engine.value("api_version", "?") << (engine.value("rootless", false) ? ", rootless" : "") << ") at "
+                << engine.value("socket", "?") << "\n";
     } else {
       std::cout << "  --     " << engine.value("error", "?") << "\n";
       print_fix(engine);
@@ -106,9 +106,10 @@ void add_doctor_command(CLI::App& app)
 {
   auto args = std::make_shared<DoctorArguments>();
   auto* doctor = app.add_subcommand(
-    "doctor", "Check what this machine can run: plugin search path, the Python lane (with Landlock) and container "
-              "engines, each with a fix. Exit 0 when plugins can be found and at least one lane works, 1 otherwise");
-  doctor->add_option("--engine", args->engine, "Check this engine socket instead of DOCKER_HOST, CONTAINER_HOST and the usual sockets");
+      "doctor", "Check what this machine can run: plugin search path, the Python lane (with Landlock) and container "
+                "engines, each with a fix. Exit 0 when plugins can be found and at least one lane works, 1 otherwise");
+  doctor->add_option("--engine", args->engine,
+                     "Check this engine socket instead of DOCKER_HOST, CONTAINER_HOST and the usual sockets");
   doctor->add_option("--python-env", args->python_env, "Check this virtual environment for Python plugins");
   doctor->add_flag("--json", args->json, "Print the report as JSON");
   doctor->callback([args] {
@@ -117,9 +118,9 @@ void add_doctor_command(CLI::App& app)
       python_env = args->python_env;
     }
     nlohmann::json report = {
-      {"plugin_search_path", search_path_facts()},
-      {"python_lane", inproc::doctor_facts(python_env)},
-      {"container_lane", container::doctor_facts(args->engine)},
+        {"plugin_search_path", search_path_facts()},
+        {"python_lane", inproc::doctor_facts(python_env)},
+        {"container_lane", container::doctor_facts(args->engine)},
     };
     report["ok"] = basics_work(report);
     if (args->json) {

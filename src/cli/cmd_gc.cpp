@@ -43,8 +43,8 @@ void print_dataset_cache(const DatasetCacheGcReport& report)
 {
   const bool dry_run = report.options.dry_run;
   for (const auto& item : report.removed) {
-    std::cout << (dry_run ? "would remove " : "removed ") << (report.dir / item.name).string() << " ("
-              << item.reason << ", " << format_bytes(item.bytes) << ")\n";
+    std::cout << (dry_run ? "would remove " : "removed ") << (report.dir / item.name).string() << " (" << item.reason
+              << ", " << format_bytes(item.bytes) << ")\n";
   }
   for (const auto& item : report.kept) {
     // Recently used datasets are the normal case; everything else kept is worth a line.
@@ -79,17 +79,17 @@ void add_gc_command(CLI::App& app)
 {
   auto args = std::make_shared<GcArguments>();
   auto* gc = app.add_subcommand(
-    "gc", "Remove containers of mdivicom runs whose runner was killed (every run also does this on its engine "
-          "first), dataset extractions that were interrupted, and extracted dataset archives unused for "
-          "--older-than days. Never touches what a running mdivicom uses. Exit 1 when something could not be "
-          "removed");
+      "gc", "Remove containers of mdivicom runs whose runner was killed (every run also does this on its engine "
+            "first), dataset extractions that were interrupted, and extracted dataset archives unused for "
+            "--older-than days. Never touches what a running mdivicom uses. Exit 1 when something could not be "
+            "removed");
   gc->add_option("--engine", args->options.engine, "Only this engine socket, e.g. unix:///var/run/docker.sock");
   gc->add_option("--backend", args->options.backend, "docker, podman or auto (every engine found)")
-    ->check(CLI::IsMember({"auto", "docker", "podman"}));
+      ->check(CLI::IsMember({"auto", "docker", "podman"}));
   gc->add_option("--older-than", args->older_than_days,
                  "Remove extracted dataset archives not used for this many days (0: every one not in use)")
-    ->capture_default_str()
-    ->check(CLI::Range(0u, 36500u));
+      ->capture_default_str()
+      ->check(CLI::Range(0u, 36500u));
   gc->add_flag("--dry-run", args->options.dry_run, "Only list what would be removed");
   gc->add_flag("--json", args->json, "Print the result as JSON");
   gc->callback([args] {

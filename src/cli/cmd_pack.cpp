@@ -29,8 +29,8 @@ void add_pack_command(CLI::App& app)
 {
   auto args = std::make_shared<PackArgs>();
   auto* command = app.add_subcommand(
-    "pack", "Write the outputs and run records of an --out directory into one reproducible archive (the same "
-            "files always give the same bytes); 'mdivicom verify' checks a pack too");
+      "pack", "Write the outputs and run records of an --out directory into one reproducible archive (the same "
+              "files always give the same bytes); 'mdivicom verify' checks a pack too");
   command->add_option("out", args->out_root, "The --out directory of earlier runs")->required();
   command->add_option("-o,--output", args->file, "The archive to write: " + supported_pack_extensions())->required();
   command->callback([args] { pack(*args); });

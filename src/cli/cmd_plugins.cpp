@@ -76,8 +76,9 @@ void add_plugins_commands(CLI::App& app)
   plugins->require_subcommand(1);
   plugins->fallthrough(); // so "plugins list --python-env X" works too
   auto python_env = std::make_shared<std::string>();
-  plugins->add_option("--python-env", *python_env,
-                      "A virtual environment whose Python plugins to list (default: $MDIVICOM_PYTHON_ENV, $VIRTUAL_ENV)");
+  plugins->add_option(
+      "--python-env", *python_env,
+      "A virtual environment whose Python plugins to list (default: $MDIVICOM_PYTHON_ENV, $VIRTUAL_ENV)");
 
   auto* list = plugins->add_subcommand("list", "List every plugin found (manifests and Python entry points)");
   auto list_json = std::make_shared<bool>(false);

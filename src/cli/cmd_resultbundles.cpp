@@ -61,8 +61,7 @@ void print_resolved(const rb::ResolvedSidecar& resolved)
             << "payload_root: " << resolved.payload_root << "\n"
             << "detached: " << rb::python_bool(resolved.detached) << "\n"
             << "type: " << rb::python_str(resolved.sidecar.value("resultbundle_type", nlohmann::json())) << "\n"
-            << "schema_version: " << rb::python_str(resolved.sidecar.value("schema_version", nlohmann::json()))
-            << "\n";
+            << "schema_version: " << rb::python_str(resolved.sidecar.value("schema_version", nlohmann::json())) << "\n";
   if (resolved.files.empty()) {
     std::cout << "files: (none)\n";
   }
@@ -185,19 +184,20 @@ void add_resultbundles_commands(CLI::App& app)
   inspect_command->callback([inspect_args] { inspect(*inspect_args); });
 
   auto* validate_command =
-    group->add_subcommand("validate", "Validate a sidecar's envelope and compatibility; exits 1 when invalid");
+      group->add_subcommand("validate", "Validate a sidecar's envelope and compatibility; exits 1 when invalid");
   auto args = std::make_shared<ValidateArgs>();
   add_sidecar_options(*validate_command, args->common);
   args->mode_option = validate_command->add_option("--mode", args->mode, "strict, warn or off (default: strict)")
-                        ->check(CLI::IsMember({"strict", "warn", "off"}));
+                          ->check(CLI::IsMember({"strict", "warn", "off"}));
   args->policy_option =
-    validate_command->add_option("--policy", args->policy, "A policy preset that supplies the mode (see 'policies')")
-      ->check(CLI::IsMember(policy_choices()));
-  args->expect_type_option = validate_command->add_option("--expect-type", args->expect_type, "Expected resultbundle_type");
+      validate_command->add_option("--policy", args->policy, "A policy preset that supplies the mode (see 'policies')")
+          ->check(CLI::IsMember(policy_choices()));
+  args->expect_type_option =
+      validate_command->add_option("--expect-type", args->expect_type, "Expected resultbundle_type");
   args->supported_major_option =
-    validate_command->add_option("--supported-major", args->supported_major, "Supported schema major version");
+      validate_command->add_option("--supported-major", args->supported_major, "Supported schema major version");
   args->min_minor_option =
-    validate_command->add_option("--min-minor", args->min_minor, "Preferred minimum schema minor version");
+      validate_command->add_option("--min-minor", args->min_minor, "Preferred minimum schema minor version");
   validate_command->callback([args] { validate(*args); });
 
   auto* policies_command = group->add_subcommand("policies", "List the validation policy profiles");

@@ -36,10 +36,10 @@ void add_verify_command(CLI::App& app)
 {
   auto args = std::make_shared<VerifyArgs>();
   auto* command = app.add_subcommand(
-    "verify", "Recompute the outputs of every run under an --out directory (or in a pack) and compare them with "
-              "the run records: reports modified, missing and unexpected files; exit 1 on any difference");
+      "verify", "Recompute the outputs of every run under an --out directory (or in a pack) and compare them with "
+                "the run records: reports modified, missing and unexpected files; exit 1 on any difference");
   command->add_option("out", args->path, "The --out directory of earlier runs, or a pack made by 'mdivicom pack'")
-    ->required();
+      ->required();
   command->add_flag("--json", args->as_json, "Print the report as JSON");
   command->callback([args] { verify(*args); });
 }

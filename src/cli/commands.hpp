@@ -25,13 +25,13 @@ struct CommandGroup
 
 // The table of command groups, in --help order.
 inline constexpr CommandGroup k_command_groups[] = {
-  {"plugins", add_plugins_commands},
-  {"run", add_run_command},
-  {"resultbundles", add_resultbundles_commands},
-  {"verify", add_verify_command},
-  {"pack", add_pack_command},
-  {"doctor", add_doctor_command},
-  {"gc", add_gc_command},
+    {"plugins", add_plugins_commands},
+    {"run", add_run_command},
+    {"resultbundles", add_resultbundles_commands},
+    {"verify", add_verify_command},
+    {"pack", add_pack_command},
+    {"doctor", add_doctor_command},
+    {"gc", add_gc_command},
 };
 
 void set_exit_code(int code);

@@ -57,8 +57,7 @@ std::string_view to_string(ArchiveFormat format)
 
 ArchiveReader::ArchiveReader(const fs::path& file, ArchiveInput accept)
   : m_backend(archive_module().open_reader(file, accept))
-{
-}
+{}
 
 ArchiveReader::~ArchiveReader() = default;
 
@@ -79,8 +78,7 @@ uint64_t ArchiveReader::compressed_bytes_read() const
 
 ArchiveWriter::ArchiveWriter(const fs::path& file, ArchiveFormat format)
   : m_backend(archive_module().open_writer(file, format))
-{
-}
+{}
 
 ArchiveWriter::~ArchiveWriter() = default;
 

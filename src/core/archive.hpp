@@ -25,7 +25,7 @@ std::string_view to_string(ArchiveFormat format);
 
 struct ArchiveEntryHeader
 {
-  std::string path;             // exactly as stored (may be absolute or hold ".." in hostile archives)
+  std::string path; // exactly as stored (may be absolute or hold ".." in hostile archives)
   EntryType type = EntryType::unknown;
   std::string link_target;      // symlinks: the link text
   std::string hardlink_target;  // hard links: the earlier entry they name (type is then file)

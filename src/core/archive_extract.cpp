@@ -31,14 +31,10 @@ class Extractor
 {
 public:
   Extractor(const fs::path& archive, const fs::path& destination, const ExtractLimits& limits)
-    : m_archive(archive),
-      m_root(open_root_dir(destination)),
-      m_limits(limits),
-      m_reader(archive),
+    : m_archive(archive), m_root(open_root_dir(destination)), m_limits(limits), m_reader(archive),
       m_archive_size(std::max<uint64_t>(1, fs::file_size(archive))),
       m_buffer(std::make_unique_for_overwrite<unsigned char[]>(k_buffer_size))
-  {
-  }
+  {}
 
   void run()
   {
@@ -63,12 +59,12 @@ public:
       } else if (header->type == EntryType::file) {
         if (header->size && *header->size > m_limits.max_total_bytes) {
           refuse(path, "declares " + format_bytes(*header->size) + ", past the limit of " +
-                         format_bytes(m_limits.max_total_bytes) + " (a zip bomb?)");
+                           format_bytes(m_limits.max_total_bytes) + " (a zip bomb?)");
         }
         write_file(path, header->mode);
       } else {
         refuse(path, "is a " + std::string(to_string(header->type)) +
-                       " entry; a dataset holds only files, directories and links");
+                         " entry; a dataset holds only files, directories and links");
       }
     }
   }
@@ -115,11 +111,13 @@ private:
     for (size_t slash; (slash = path.find('/', start)) != std::string::npos; start = slash + 1) {
       std::string part = path.substr(start, slash - start);
       if (::mkdirat(current.get(), part.c_str(), 0755) != 0 && errno != EEXIST) {
-        throw Error("cannot extract " + to_valid_utf8(path) + " from " + m_archive.string() + ": " + std::strerror(errno));
+        throw Error("cannot extract " + to_valid_utf8(path) + " from " + m_archive.string() + ": " +
+                    std::strerror(errno));
       }
       UniqueFd next(::openat(current.get(), part.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
       if (!next) {
-        refuse(path, "goes through \"" + to_valid_utf8(path.substr(0, slash)) + "\", which the archive made a link or a file");
+        refuse(path, "goes through \"" + to_valid_utf8(path.substr(0, slash)) +
+                         "\", which the archive made a link or a file");
       }
       current = std::move(next);
     }
@@ -133,7 +131,8 @@ private:
       return;
     }
     struct stat info = {};
-    if (errno != EEXIST || ::fstatat(parent.get(), name.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(info.st_mode)) {
+    if (errno != EEXIST || ::fstatat(parent.get(), name.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0 ||
+        !S_ISDIR(info.st_mode)) {
       refuse(path, "is a directory with the name of an earlier entry");
     }
   }
@@ -156,7 +155,8 @@ private:
       target.erase(0, 2);
     }
     if (!is_clean_relative_path(target) || !m_files.contains(target)) {
-      refuse(path, "is a hard link to \"" + to_valid_utf8(raw_target) + "\", which is not an earlier file of the archive");
+      refuse(path,
+             "is a hard link to \"" + to_valid_utf8(raw_target) + "\", which is not an earlier file of the archive");
     }
     auto [target_parent, target_name] = open_parent(target);
     auto [parent, name] = open_parent(path);
@@ -170,7 +170,8 @@ private:
   {
     auto [parent, name] = open_parent(path);
     mode_t create_mode = (mode & 0111) != 0 ? 0755 : 0644;
-    UniqueFd out(::openat(parent.get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, create_mode));
+    UniqueFd out(
+        ::openat(parent.get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, create_mode));
     if (!out) {
       refuse(path, errno == EEXIST ? "appears twice" : std::string("cannot be created: ") + std::strerror(errno));
     }
@@ -178,13 +179,13 @@ private:
       m_expanded += count;
       if (m_expanded > m_limits.max_total_bytes) {
         refuse(path, "takes the expanded size past the limit of " + format_bytes(m_limits.max_total_bytes) +
-                       " (a zip bomb?)");
+                         " (a zip bomb?)");
       }
       if (m_expanded > m_limits.ratio_floor_bytes &&
           static_cast<double>(m_expanded) > m_limits.max_ratio * static_cast<double>(m_archive_size)) {
         refuse(path, "expands the archive more than " + std::to_string(static_cast<int>(m_limits.max_ratio)) +
-                       " times (" + format_bytes(m_expanded) + " from " + format_bytes(m_archive_size) +
-                       "; a zip bomb?)");
+                         " times (" + format_bytes(m_expanded) + " from " + format_bytes(m_archive_size) +
+                         "; a zip bomb?)");
       }
       for (size_t done = 0; done < count;) {
         ssize_t written = ::write(out.get(), m_buffer.get() + done, count - done);

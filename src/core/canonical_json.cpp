@@ -89,11 +89,7 @@ private:
   void parse_literal(std::string& out, nlohmann::json* value)
   {
     static const std::pair<std::string_view, nlohmann::json> k_literals[] = {
-      {"true", true},
-      {"false", false},
-      {"null", nullptr},
-      {"NaN", std::nan("")},
-      {"Infinity", HUGE_VAL},
+        {"true", true}, {"false", false}, {"null", nullptr}, {"NaN", std::nan("")}, {"Infinity", HUGE_VAL},
     };
     for (const auto& [word, literal] : k_literals) {
       if (consume_word(word)) {
@@ -220,7 +216,7 @@ private:
     uint32_t cp = 0;
     for (size_t i = at; i < at + 4; ++i) {
       char c = i < m_text.size() ? m_text[i] : 'x';
-      int digit = c >= '0' && c <= '9' ? c - '0'
+      int digit = c >= '0' && c <= '9'   ? c - '0'
                   : c >= 'a' && c <= 'f' ? c - 'a' + 10
                   : c >= 'A' && c <= 'F' ? c - 'A' + 10
                                          : -1;
@@ -324,7 +320,8 @@ private:
       is_float = true;
     }
     if (peek() == 'e' || peek() == 'E') {
-      size_t exponent_digits = m_pos + 1 + (m_pos + 1 < m_text.size() && (m_text[m_pos + 1] == '+' || m_text[m_pos + 1] == '-'));
+      size_t exponent_digits =
+          m_pos + 1 + (m_pos + 1 < m_text.size() && (m_text[m_pos + 1] == '+' || m_text[m_pos + 1] == '-'));
       if (is_digit(exponent_digits)) {
         m_pos = exponent_digits;
         skip_digits();
@@ -342,7 +339,7 @@ private:
     }
     if (digit_count > k_python_int_max_digits) {
       fail_at(start, "integer with " + std::to_string(digit_count) + " digits: Python refuses integers of more than " +
-                       std::to_string(k_python_int_max_digits) + " digits");
+                         std::to_string(k_python_int_max_digits) + " digits");
     }
     out += (negative && lexeme == "-0") ? "0" : lexeme;
     if (value) {
@@ -376,7 +373,7 @@ public:
     std::from_chars(canonical.data() + marker + 1, canonical.data() + canonical.size(), index);
     size_t at = m_lone_surrogates.at(index);
     fail_at(at, "lone surrogate escape \\u" + std::string(m_text.substr(at + 2, 4)) +
-                  " (Python loads it but cannot encode it as UTF-8, so it has no config hash)");
+                    " (Python loads it but cannot encode it as UTF-8, so it has no config hash)");
   }
 };
 

@@ -22,11 +22,11 @@ constexpr std::uintmax_t k_max_config_file_bytes = 64 * 1024 * 1024;
 std::string type_with_article(const nlohmann::json& value)
 {
   switch (value.type()) {
-    case nlohmann::json::value_t::array: return "an array";
-    case nlohmann::json::value_t::string: return "a string";
-    case nlohmann::json::value_t::boolean: return "a boolean";
-    case nlohmann::json::value_t::null: return "null";
-    default: return "a number";
+  case nlohmann::json::value_t::array: return "an array";
+  case nlohmann::json::value_t::string: return "a string";
+  case nlohmann::json::value_t::boolean: return "a boolean";
+  case nlohmann::json::value_t::null: return "null";
+  default: return "a number";
   }
 }
 
@@ -93,7 +93,8 @@ Config load_config(std::string_view argument)
     std::string text = read_config_file(path);
     // Editors on Windows add a byte order mark; it is not part of the config, and Python
     // reading the file as utf-8-sig or bytes skips it too.
-    std::string_view body = std::string_view(text).starts_with("\xEF\xBB\xBF") ? std::string_view(text).substr(3) : text;
+    std::string_view body =
+        std::string_view(text).starts_with("\xEF\xBB\xBF") ? std::string_view(text).substr(3) : text;
     auto parsed = parse_json_canonical(body);
     if (!parsed) {
       throw usage_error("config file " + path.string() + ": " + parsed.error() + "; fix the JSON");

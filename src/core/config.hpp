@@ -9,10 +9,10 @@ namespace mdivicom {
 
 struct Config
 {
-  std::string canonical;   // canonical JSON text (see canonical_json.hpp)
-  nlohmann::json value;    // parsed
-  std::string hash;        // hex SHA-256 of `canonical`: the reference's config_hash_sha256
-  std::string source;      // "empty", "file:<path>" or "inline"
+  std::string canonical; // canonical JSON text (see canonical_json.hpp)
+  nlohmann::json value;  // parsed
+  std::string hash;      // hex SHA-256 of `canonical`: the reference's config_hash_sha256
+  std::string source;    // "empty", "file:<path>" or "inline"
 };
 
 // --config: empty means {}; a path to an existing file means its content; anything else is

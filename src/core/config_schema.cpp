@@ -86,13 +86,13 @@ const json* subschema_at(const json& schema, const std::vector<std::string>& tok
 std::string type_name(const json& value)
 {
   switch (value.type()) {
-    case json::value_t::object: return "an object";
-    case json::value_t::array: return "an array";
-    case json::value_t::string: return "a string";
-    case json::value_t::boolean: return "a boolean";
-    case json::value_t::null: return "null";
-    case json::value_t::number_float: return "a number";
-    default: return "an integer";
+  case json::value_t::object: return "an object";
+  case json::value_t::array: return "an array";
+  case json::value_t::string: return "a string";
+  case json::value_t::boolean: return "a boolean";
+  case json::value_t::null: return "null";
+  case json::value_t::number_float: return "a number";
+  default: return "an integer";
   }
 }
 
@@ -173,13 +173,17 @@ Readable readable(const SchemaViolation& violation, const json& config, const js
   }
   std::string message;
   if (starts("Expected number less than or equal to ")) {
-    message = "value " + v + " is greater than maximum " + bound(rule, {"maximum"}, after(m, "Expected number less than or equal to "));
+    message = "value " + v + " is greater than maximum " +
+              bound(rule, {"maximum"}, after(m, "Expected number less than or equal to "));
   } else if (starts("Expected number less than ")) {
-    message = "value " + v + " is not less than exclusiveMaximum " + bound(rule, {"exclusiveMaximum", "maximum"}, after(m, "Expected number less than "));
+    message = "value " + v + " is not less than exclusiveMaximum " +
+              bound(rule, {"exclusiveMaximum", "maximum"}, after(m, "Expected number less than "));
   } else if (starts("Expected number greater than or equal to ")) {
-    message = "value " + v + " is less than minimum " + bound(rule, {"minimum"}, after(m, "Expected number greater than or equal to "));
+    message = "value " + v + " is less than minimum " +
+              bound(rule, {"minimum"}, after(m, "Expected number greater than or equal to "));
   } else if (starts("Expected number greater than ")) {
-    message = "value " + v + " is not greater than exclusiveMinimum " + bound(rule, {"exclusiveMinimum", "minimum"}, after(m, "Expected number greater than "));
+    message = "value " + v + " is not greater than exclusiveMinimum " +
+              bound(rule, {"exclusiveMinimum", "minimum"}, after(m, "Expected number greater than "));
   } else if (starts("Value type not permitted") && value) {
     std::string expected;
     if (rule && rule->contains("type")) {
@@ -187,15 +191,18 @@ Readable readable(const SchemaViolation& violation, const json& config, const js
         expected += (expected.empty() ? "" : " or ") + (t.is_string() ? t.get<std::string>() : t.dump());
       }
     }
-    message = "value " + v + " is " + type_name(*value) + (expected.empty() ? ", a type the schema does not allow" : ", expected " + expected);
+    message = "value " + v + " is " + type_name(*value) +
+              (expected.empty() ? ", a type the schema does not allow" : ", expected " + expected);
   } else if (starts("Failed to match against any enum values") && rule && rule->contains("enum")) {
     message = "value " + v + " is not one of " + shown((*rule)["enum"]);
   } else if (starts("Failed to match expected value set by 'const'") && rule && rule->contains("const")) {
     message = "value " + v + " is not the required value " + shown((*rule)["const"]);
   } else if (starts("String should be no more than ")) {
-    message = "string " + v + " is longer than maxLength " + bound(rule, {"maxLength"}, after(m, "String should be no more than "));
+    message = "string " + v + " is longer than maxLength " +
+              bound(rule, {"maxLength"}, after(m, "String should be no more than "));
   } else if (starts("String should be no fewer than ")) {
-    message = "string " + v + " is shorter than minLength " + bound(rule, {"minLength"}, after(m, "String should be no fewer than "));
+    message = "string " + v + " is shorter than minLength " +
+              bound(rule, {"minLength"}, after(m, "String should be no fewer than "));
   } else if (starts("Failed to match regex specified by 'pattern'") && rule && rule->contains("pattern")) {
     message = "string " + v + " does not match pattern " + shown((*rule)["pattern"]);
   } else if ((starts("Array should contain no") || starts("Object should have no")) && value) {
@@ -203,7 +210,8 @@ Readable readable(const SchemaViolation& violation, const json& config, const js
               (value->is_array() ? " items" : " keys") + "; " + after(m, "");
     message[message.find(';') + 2] = static_cast<char>(std::tolower(message[message.find(';') + 2]));
   } else if (starts("Value should be a multiple of ")) {
-    message = "value " + v + " is not a multiple of " + bound(rule, {"multipleOf"}, after(m, "Value should be a multiple of "));
+    message = "value " + v + " is not a multiple of " +
+              bound(rule, {"multipleOf"}, after(m, "Value should be a multiple of "));
   } else {
     std::string text = after(m, "");
     if (!text.empty()) {
@@ -232,7 +240,7 @@ void check_config_against_schema(const Config& config, const nlohmann::json& con
   }
   if (!config_schema.is_object()) {
     throw usage_error(plugin_schema_problem(plugin_ref, "meta.config_schema must be a JSON Schema object, not " +
-                                                          type_name(config_schema)));
+                                                            type_name(config_schema)));
   }
   std::optional<JsonSchema> schema;
   try {
@@ -241,14 +249,15 @@ void check_config_against_schema(const Config& config, const nlohmann::json& con
     std::string reason = e.what();
     const std::string prefix = "invalid JSON Schema: "; // JsonSchema's own wording; we say it already
     reason = reason.starts_with(prefix) ? reason.substr(prefix.size()) : reason;
-    throw usage_error(plugin_schema_problem(plugin_ref, "meta.config_schema is not a valid JSON Schema (" + reason + ")"));
+    throw usage_error(
+        plugin_schema_problem(plugin_ref, "meta.config_schema is not a valid JSON Schema (" + reason + ")"));
   }
   std::vector<SchemaViolation> violations;
   try {
     violations = schema->validate(config.value);
   } catch (const std::exception& e) { // valijson compiles some rules (pattern) only when used
     throw usage_error(plugin_schema_problem(plugin_ref, std::string("meta.config_schema is not a valid JSON Schema (") +
-                                                          e.what() + ")"));
+                                                            e.what() + ")"));
   }
   if (violations.empty()) {
     return;

@@ -45,8 +45,9 @@ std::string archive_sha256(const fs::path& archive, const fs::path& cache_dir)
     throw usage_error("cannot read dataset archive " + archive.string() + ": " + jobs[0].error);
   }
   const int64_t settled_before =
-    std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count() -
-    2'000'000'000LL;
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count() -
+      2'000'000'000LL;
   if (identity.mtime_ns < settled_before && identity.ctime_ns < settled_before) {
     cache.store(identity, jobs[0].sha256);
     cache.save();

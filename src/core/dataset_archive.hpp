@@ -11,7 +11,7 @@ struct ExtractLimits
 {
   uint64_t max_total_bytes = 64ull << 30; // all entries together
   uint64_t max_entries = 1'000'000;
-  double max_ratio = 200;                 // expanded bytes / archive file bytes ...
+  double max_ratio = 200;                    // expanded bytes / archive file bytes ...
   uint64_t ratio_floor_bytes = 100ull << 20; // ... checked once this much was expanded
 };
 

@@ -91,7 +91,7 @@ uint64_t tree_bytes(const fs::path& dir)
 // What the cache directory holds for one archive digest.
 struct EntryGroup
 {
-  std::optional<int64_t> dataset_mtime; // <sha256>/ is a real directory
+  std::optional<int64_t> dataset_mtime;                  // <sha256>/ is a real directory
   std::vector<std::pair<std::string, int64_t>> partials; // name, mtime
 };
 
@@ -100,7 +100,7 @@ struct StampLock
 {
   enum class State { free, busy, replaced } state = State::free;
   UniqueFd fd;
-  bool created = false;   // by this gc (so its mtime says nothing about use)
+  bool created = false; // by this gc (so its mtime says nothing about use)
   int64_t mtime = 0;
 };
 
@@ -307,8 +307,8 @@ DatasetCacheGcReport gc_dataset_cache(const fs::path& cache_root, const DatasetC
         collector.keep({"dataset", sha256, 0, last_used, "in use by a running mdivicom"});
         dataset_left = true;
       } else if (age >= max_age || max_age == 0) {
-        dataset_left = !collector.remove_dataset({"dataset", sha256, 0, last_used, "unused for " + age_text(age)},
-                                                 sha256);
+        dataset_left =
+            !collector.remove_dataset({"dataset", sha256, 0, last_used, "unused for " + age_text(age)}, sha256);
       } else {
         collector.keep({"dataset", sha256, 0, last_used, "last used " + age_text(age) + " ago"});
         dataset_left = true;
@@ -329,7 +329,8 @@ DatasetCacheGcReport gc_dataset_cache(const fs::path& cache_root, const DatasetC
   // Without a stamp there is no lock to ask: such a directory goes once untouched for a day.
   for (auto& [name, mtime] : unlocked_partials) {
     if (now - mtime >= k_day) {
-      collector.remove({"partial", name, 0, mtime, "an interrupted extraction, untouched for " + age_text(now - mtime)});
+      collector.remove(
+          {"partial", name, 0, mtime, "an interrupted extraction, untouched for " + age_text(now - mtime)});
     } else {
       collector.keep({"partial", name, 0, mtime, "an extraction without a lock, left alone until untouched for a day"});
     }

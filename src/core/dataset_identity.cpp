@@ -34,7 +34,7 @@ FileIdentity identity_of(const TreeEntry& entry)
 int64_t now_ns()
 {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-    .count();
+      .count();
 }
 
 } // namespace
@@ -50,7 +50,8 @@ DatasetHashMode parse_dataset_hash_mode(std::string_view text)
   if (text == "off") {
     return DatasetHashMode::off;
   }
-  throw usage_error("--dataset-hash " + std::string(text) + ": unknown mode; use full (content hashes, cached), "
+  throw usage_error("--dataset-hash " + std::string(text) +
+                    ": unknown mode; use full (content hashes, cached), "
                     "fast (paths, sizes and mtimes only) or off");
 }
 
@@ -74,8 +75,9 @@ json dataset_identity(const fs::path& dataset_dir, DatasetHashMode mode, const D
   std::vector<TreeEntry> entries = walk_tree(dataset_dir, {true, {".git"}});
 
   // Files to hash: everything not answered by the cache.
-  FileHashCache cache(!options.use_cache ? fs::path() : options.cache_dir.empty() ? FileHashCache::default_dir()
-                                                                                   : options.cache_dir);
+  FileHashCache cache(!options.use_cache          ? fs::path()
+                      : options.cache_dir.empty() ? FileHashCache::default_dir()
+                                                  : options.cache_dir);
   std::vector<std::string> hashes(entries.size());
   std::vector<HashJob> jobs;
   std::vector<size_t> job_entry;

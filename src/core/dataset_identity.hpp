@@ -44,8 +44,8 @@ struct DatasetIdentityOptions
 {
   std::filesystem::path cache_dir; // empty: FileHashCache::default_dir()
   bool use_cache = true;
-  unsigned workers = 0;            // 0: one per usable core
-  bool progress = true;            // progress line on a terminal for long work
+  unsigned workers = 0; // 0: one per usable core
+  bool progress = true; // progress line on a terminal for long work
 };
 
 // The record fragment stored as record["dataset"]:

@@ -79,8 +79,8 @@ Plugin PluginCatalog::resolve(std::string_view ref_view)
   size_t best_distance = 3;
   for_each([&](const Plugin& plugin) {
     bool match = slash == std::string::npos
-                   ? plugin.id() == ref
-                   : plugin.publisher() == ref.substr(0, slash) && plugin.id() == ref.substr(slash + 1);
+                     ? plugin.id() == ref
+                     : plugin.publisher() == ref.substr(0, slash) && plugin.id() == ref.substr(slash + 1);
     if (match) {
       matches.push_back(plugin);
     }
@@ -112,6 +112,5 @@ Plugin PluginCatalog::resolve(std::string_view ref_view)
   }
   throw usage_error(message + "; 'mdivicom plugins list' shows the plugins found");
 }
-
 
 } // namespace mdivicom

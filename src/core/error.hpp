@@ -10,8 +10,8 @@ namespace mdivicom {
 // Process exit codes; documented in the README. Never renumber.
 enum class ExitCode : int {
   ok = 0,
-  failed = 1,      // the run failed, or a validation found problems
-  usage = 2,       // bad command line or bad input (missing dirs, malformed JSON, unknown plugin)
+  failed = 1, // the run failed, or a validation found problems
+  usage = 2,  // bad command line or bad input (missing dirs, malformed JSON, unknown plugin)
   interrupted = 130,
 };
 
@@ -20,10 +20,8 @@ class Error : public std::runtime_error
 {
 public:
   explicit Error(std::string message, ExitCode code = ExitCode::failed)
-    : std::runtime_error(std::move(message)),
-      m_code(code)
-  {
-  }
+    : std::runtime_error(std::move(message)), m_code(code)
+  {}
   ExitCode code() const { return m_code; }
 
 private:
@@ -42,7 +40,8 @@ struct Failure
   std::string message;
 };
 
-template<typename T> class Result
+template <typename T>
+class Result
 {
 public:
   Result(T value) : m_data(std::move(value)) {}

@@ -47,13 +47,9 @@ void hash_one(int root_fd, HashJob& job, bool follow_symlinks, unsigned char* bu
 } // namespace
 
 ProgressLine::ProgressLine(std::string what, size_t total_files, uint64_t total_bytes, bool allowed)
-  : m_what(std::move(what)),
-    m_total_files(total_files),
-    m_total_bytes(total_bytes),
-    m_enabled(allowed && ::isatty(STDERR_FILENO) == 1),
-    m_start(std::chrono::steady_clock::now())
-{
-}
+  : m_what(std::move(what)), m_total_files(total_files), m_total_bytes(total_bytes),
+    m_enabled(allowed && ::isatty(STDERR_FILENO) == 1), m_start(std::chrono::steady_clock::now())
+{}
 
 ProgressLine::~ProgressLine()
 {
@@ -168,20 +164,20 @@ void hash_files(const std::filesystem::path& root, std::vector<HashJob>& jobs, c
   ProgressLine progress(options.what, jobs.size(), total_bytes, options.progress);
 
   parallel_for(
-    order.size(), workers,
-    [&](size_t index, unsigned worker) {
-      if (!buffers[worker]) {
-        buffers[worker] = std::make_unique_for_overwrite<unsigned char[]>(k_buffer_size);
-        hashes[worker].emplace();
-      }
-      if (interrupt_requested()) {
-        throw Error("interrupted while hashing " + options.what, ExitCode::interrupted);
-      }
-      hash_one(root_fd.get(), jobs[order[index]], options.follow_symlinks, buffers[worker].get(), *hashes[worker],
-               progress);
-      progress.files.fetch_add(1, std::memory_order_relaxed);
-    },
-    [&] { progress.tick(); });
+      order.size(), workers,
+      [&](size_t index, unsigned worker) {
+        if (!buffers[worker]) {
+          buffers[worker] = std::make_unique_for_overwrite<unsigned char[]>(k_buffer_size);
+          hashes[worker].emplace();
+        }
+        if (interrupt_requested()) {
+          throw Error("interrupted while hashing " + options.what, ExitCode::interrupted);
+        }
+        hash_one(root_fd.get(), jobs[order[index]], options.follow_symlinks, buffers[worker].get(), *hashes[worker],
+                 progress);
+        progress.files.fetch_add(1, std::memory_order_relaxed);
+      },
+      [&] { progress.tick(); });
 }
 
 } // namespace mdivicom

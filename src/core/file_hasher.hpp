@@ -15,11 +15,11 @@ namespace mdivicom {
 // One file to hash, and what came out.
 struct HashJob
 {
-  std::string path;            // relative to the root given to hash_files
-  uint64_t expected_size = 0;  // from the walk: orders the work and sizes the progress display
-  std::string sha256;          // hex; empty when error is set
-  uint64_t size = 0;           // bytes actually hashed
-  std::string error;           // e.g. "Permission denied"; the file was not hashed
+  std::string path;           // relative to the root given to hash_files
+  uint64_t expected_size = 0; // from the walk: orders the work and sizes the progress display
+  std::string sha256;         // hex; empty when error is set
+  uint64_t size = 0;          // bytes actually hashed
+  std::string error;          // e.g. "Permission denied"; the file was not hashed
 };
 
 struct HashOptions

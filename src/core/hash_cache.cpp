@@ -155,7 +155,7 @@ void FileHashCache::save()
     text += "end " + std::to_string(merged.size()) + "\n";
     try {
       fs::create_directories(m_dir);
-      write_file_atomic(shard_path(index), text, Durability::atomic);  // a cache: losing it costs a re-read
+      write_file_atomic(shard_path(index), text, Durability::atomic); // a cache: losing it costs a re-read
       m_updates[index].clear();
     } catch (const std::exception& e) {
       if (!warned) {

@@ -44,13 +44,13 @@ nlohmann::json host_facts()
   utsname names{};
   uname(&names);
   return {
-    {"hostname", names.nodename},
-    {"os", os_pretty_name()},
-    {"kernel", std::string(names.sysname) + " " + names.release},
-    {"machine", names.machine},
-    {"cpus", static_cast<int>(std::thread::hardware_concurrency())},
-    {"user", user_name()},
-    {"uid", static_cast<int>(getuid())},
+      {"hostname", names.nodename},
+      {"os", os_pretty_name()},
+      {"kernel", std::string(names.sysname) + " " + names.release},
+      {"machine", names.machine},
+      {"cpus", static_cast<int>(std::thread::hardware_concurrency())},
+      {"user", user_name()},
+      {"uid", static_cast<int>(getuid())},
   };
 }
 
@@ -62,9 +62,8 @@ std::string utc_timestamp_now()
   std::tm utc{};
   gmtime_r(&seconds, &utc);
   char text[64];
-  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", utc.tm_year + 1900,
-                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
-                static_cast<long long>(micros % 1000000));
+  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", utc.tm_year + 1900, utc.tm_mon + 1,
+                utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<long long>(micros % 1000000));
   return text;
 }
 

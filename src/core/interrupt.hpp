@@ -15,7 +15,10 @@ public:
 
 // The first signal caught (SIGINT or SIGTERM), or 0.
 int interrupt_signal();
-inline bool interrupt_requested() { return interrupt_signal() != 0; }
+inline bool interrupt_requested()
+{
+  return interrupt_signal() != 0;
+}
 
 // A file descriptor that becomes readable once a signal was caught, for poll() loops.
 int interrupt_fd();

@@ -160,7 +160,8 @@ std::string inventory_line(const InventoryEntry& entry)
     line += ",\"size\":" + std::to_string(entry.size);
   }
   if (link) {
-    append_member(line, "target", target_ok ? std::string_view(entry.target) : std::string_view(to_valid_utf8(entry.target)));
+    append_member(line, "target",
+                  target_ok ? std::string_view(entry.target) : std::string_view(to_valid_utf8(entry.target)));
     if (!target_ok) {
       append_member(line, "target_hex", to_hex(entry.target));
     }
@@ -220,8 +221,11 @@ json record_outputs(const fs::path& out_root, const fs::path& outputs_dir, const
     fragment["files"] = std::move(files);
   } else {
     const std::string relative = "_runs/" + run_id + ".inventory.jsonl";
-    json header = {{"format", "mdivicom.inventory.v1"}, {"run_id", run_id}, {"root", fragment["root"]},
-                   {"file_count", inventory.entries.size()}, {"total_bytes", inventory.total_bytes()},
+    json header = {{"format", "mdivicom.inventory.v1"},
+                   {"run_id", run_id},
+                   {"root", fragment["root"]},
+                   {"file_count", inventory.entries.size()},
+                   {"total_bytes", inventory.total_bytes()},
                    {"tree_sha256", tree_sha256}};
     std::string text = header.dump() + "\n";
     for (const auto& entry : inventory.entries) {

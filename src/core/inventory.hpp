@@ -17,14 +17,14 @@ namespace mdivicom {
 // One entry of an output inventory. Directories appear only when they could not be read.
 struct InventoryEntry
 {
-  std::string path;          // relative to the inventoried root, '/'-separated, raw bytes
+  std::string path; // relative to the inventoried root, '/'-separated, raw bytes
   EntryType type = EntryType::file;
-  uint64_t size = 0;         // files only
-  std::string sha256;        // files only; empty when `error` is set
-  bool executable = false;   // files only: any execute bit (kept by `pack` as mode 0755)
-  std::string target;        // symlinks only: the link text, never followed
-  bool escapes = false;      // symlinks only: the target may resolve outside the root
-  std::string error;         // could not be read: "Permission denied", ...
+  uint64_t size = 0;       // files only
+  std::string sha256;      // files only; empty when `error` is set
+  bool executable = false; // files only: any execute bit (kept by `pack` as mode 0755)
+  std::string target;      // symlinks only: the link text, never followed
+  bool escapes = false;    // symlinks only: the target may resolve outside the root
+  std::string error;       // could not be read: "Permission denied", ...
 
   bool operator==(const InventoryEntry&) const = default;
 };
@@ -33,7 +33,7 @@ struct Inventory
 {
   std::vector<InventoryEntry> entries; // sorted by path (byte order)
 
-  uint64_t total_bytes() const;        // sum of the regular files' sizes
+  uint64_t total_bytes() const; // sum of the regular files' sizes
   // SHA-256 over inventory_line() of every entry in order: identifies the whole tree.
   std::string tree_sha256() const;
 };

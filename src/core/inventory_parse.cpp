@@ -24,8 +24,8 @@ struct EntryFields
 
 std::optional<EntryType> entry_type_from_name(const std::string& name)
 {
-  for (EntryType type : {EntryType::file, EntryType::directory, EntryType::symlink, EntryType::fifo,
-                         EntryType::socket, EntryType::char_device, EntryType::block_device, EntryType::unknown}) {
+  for (EntryType type : {EntryType::file, EntryType::directory, EntryType::symlink, EntryType::fifo, EntryType::socket,
+                         EntryType::char_device, EntryType::block_device, EntryType::unknown}) {
     if (to_string(type) == name) {
       return type;
     }
@@ -90,13 +90,20 @@ Result<InventoryEntry> finish_entry(EntryFields& fields)
 
 std::optional<std::string>* text_field(EntryFields& fields, std::string_view key)
 {
-  if (key == "path") return &fields.path;
-  if (key == "path_hex") return &fields.path_hex;
-  if (key == "type") return &fields.type;
-  if (key == "sha256") return &fields.sha256;
-  if (key == "target") return &fields.target;
-  if (key == "target_hex") return &fields.target_hex;
-  if (key == "error") return &fields.error;
+  if (key == "path")
+    return &fields.path;
+  if (key == "path_hex")
+    return &fields.path_hex;
+  if (key == "type")
+    return &fields.type;
+  if (key == "sha256")
+    return &fields.sha256;
+  if (key == "target")
+    return &fields.target;
+  if (key == "target_hex")
+    return &fields.target_hex;
+  if (key == "error")
+    return &fields.error;
   return nullptr;
 }
 
@@ -205,7 +212,8 @@ Result<InventoryEntry> parse_inventory_line(std::string_view line)
 {
   LineHandler handler;
   if (!json::sax_parse(line.begin(), line.end(), &handler) || !handler.problem.empty()) {
-    return Failure{"malformed inventory line: " + (handler.problem.empty() ? std::string("not an object") : handler.problem)};
+    return Failure{"malformed inventory line: " +
+                   (handler.problem.empty() ? std::string("not an object") : handler.problem)};
   }
   return finish_entry(handler.fields);
 }

@@ -39,8 +39,8 @@ using SharedDir = std::shared_ptr<DIR>;
 // root, and nothing can be swapped in above it meanwhile.
 struct Task
 {
-  SharedDir parent;      // null for the root
-  std::string path;      // relative to the root, as recorded; the name in parent starts at name_at
+  SharedDir parent; // null for the root
+  std::string path; // relative to the root, as recorded; the name in parent starts at name_at
   size_t name_at = 0;
   bool directory = false;
 
@@ -129,12 +129,8 @@ class Scanner
 {
 public:
   Scanner(const fs::path& root, unsigned workers, ProgressLine& progress)
-    : m_root(root),
-      m_root_fd(open_root_dir(root)),
-      m_queue(workers),
-      m_progress(progress)
-  {
-  }
+    : m_root(root), m_root_fd(open_root_dir(root)), m_queue(workers), m_progress(progress)
+  {}
 
   TaskQueue& queue() { return m_queue; }
 
@@ -142,9 +138,9 @@ public:
   // (files last, so they are taken first and the directory is let go soon).
   void list(const Task& task, std::deque<InventoryEntry>& found, std::vector<Task>& discovered)
   {
-    int fd = !task.parent ? ::dup(m_root_fd.get())
-                          : ::openat(::dirfd(task.parent.get()), task.name(),
-                                     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = !task.parent
+                 ? ::dup(m_root_fd.get())
+                 : ::openat(::dirfd(task.parent.get()), task.name(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     SharedDir dir(fd >= 0 ? ::fdopendir(fd) : nullptr, DirCloser());
     if (!dir) {
       int saved = errno;
@@ -176,7 +172,8 @@ public:
       default: {
         struct stat info = {};
         if (::fstatat(::dirfd(dir.get()), item->d_name, &info, AT_SYMLINK_NOFOLLOW) != 0) {
-          found.push_back(entry_with_error(path, EntryType::unknown, std::string("cannot examine: ") + std::strerror(errno)));
+          found.push_back(
+              entry_with_error(path, EntryType::unknown, std::string("cannot examine: ") + std::strerror(errno)));
           errno = 0;
           continue;
         }
@@ -271,33 +268,33 @@ std::vector<InventoryEntry> scan_inventory(const fs::path& root, const Inventory
   scanner.queue().push(start);
 
   parallel_for(
-    workers, workers,
-    [&](size_t, unsigned worker) {
-      auto buffer = std::make_unique_for_overwrite<unsigned char[]>(k_hash_buffer_size);
-      Sha256 hash;
-      std::vector<Task> taken;
-      std::vector<Task> discovered;
-      try {
-        while (scanner.queue().pop(taken)) {
-          if (interrupt_requested()) {
-            throw Error("interrupted while hashing " + options.what, ExitCode::interrupted);
-          }
-          for (Task& task : taken) {
-            if (task.directory) {
-              scanner.list(task, found[worker], discovered);
-              scanner.queue().push(discovered);
-            } else {
-              scanner.hash(task, buffer.get(), hash, found[worker]);
+      workers, workers,
+      [&](size_t, unsigned worker) {
+        auto buffer = std::make_unique_for_overwrite<unsigned char[]>(k_hash_buffer_size);
+        Sha256 hash;
+        std::vector<Task> taken;
+        std::vector<Task> discovered;
+        try {
+          while (scanner.queue().pop(taken)) {
+            if (interrupt_requested()) {
+              throw Error("interrupted while hashing " + options.what, ExitCode::interrupted);
+            }
+            for (Task& task : taken) {
+              if (task.directory) {
+                scanner.list(task, found[worker], discovered);
+                scanner.queue().push(discovered);
+              } else {
+                scanner.hash(task, buffer.get(), hash, found[worker]);
+              }
             }
           }
+        } catch (...) {
+          scanner.queue().stop();
+          throw;
         }
-      } catch (...) {
-        scanner.queue().stop();
-        throw;
-      }
-      sorted_parts[worker] = sorted_by_path(found[worker]); // in parallel: only a merge is left
-    },
-    [&] { progress.tick(); });
+        sorted_parts[worker] = sorted_by_path(found[worker]); // in parallel: only a merge is left
+      },
+      [&] { progress.tick(); });
 
   std::vector<InventoryEntry> merged;
   for (auto& part : sorted_parts) {

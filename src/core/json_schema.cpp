@@ -16,7 +16,7 @@ namespace mdivicom {
 
 struct JsonSchema::Impl
 {
-  valijson::Schema schema;  // only read while validating, so threads may share it
+  valijson::Schema schema; // only read while validating, so threads may share it
 };
 
 JsonSchema::JsonSchema(const nlohmann::json& schema) : m_impl(std::make_unique<Impl>())

@@ -83,17 +83,17 @@ void append_escaped_string(std::string& out, std::string_view s)
     }
     char ch = s[i++];
     switch (ch) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default:
-        out += "\\u00";
-        out += k_hex[static_cast<unsigned char>(ch) >> 4];
-        out += k_hex[static_cast<unsigned char>(ch) & 0xF];
+    case '"': out += "\\\""; break;
+    case '\\': out += "\\\\"; break;
+    case '\n': out += "\\n"; break;
+    case '\r': out += "\\r"; break;
+    case '\t': out += "\\t"; break;
+    case '\b': out += "\\b"; break;
+    case '\f': out += "\\f"; break;
+    default:
+      out += "\\u00";
+      out += k_hex[static_cast<unsigned char>(ch) >> 4];
+      out += k_hex[static_cast<unsigned char>(ch) & 0xF];
     }
   }
   out += '"';

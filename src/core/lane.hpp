@@ -19,17 +19,17 @@ struct RunRequest
 {
   Plugin plugin;
   std::string run_id;
-  std::filesystem::path dataset_dir;     // absolute, an existing directory
-  std::filesystem::path out_root;        // O: holds <id>/ and _runs/
-  std::filesystem::path plugin_out_dir;  // O/<id>: the only output dir the plugin may write
-  std::filesystem::path work_dir;        // absolute; created by core
-  std::filesystem::path tmp_dir;         // private scratch dir, removed after the run
-  std::filesystem::path log_path;        // O/_runs/<run_id>.log
-  std::string config_text;               // the config as canonical JSON (the hashed bytes)
-  nlohmann::json config;                 // the same config, parsed
+  std::filesystem::path dataset_dir;    // absolute, an existing directory
+  std::filesystem::path out_root;       // O: holds <id>/ and _runs/
+  std::filesystem::path plugin_out_dir; // O/<id>: the only output dir the plugin may write
+  std::filesystem::path work_dir;       // absolute; created by core
+  std::filesystem::path tmp_dir;        // private scratch dir, removed after the run
+  std::filesystem::path log_path;       // O/_runs/<run_id>.log
+  std::string config_text;              // the config as canonical JSON (the hashed bytes)
+  nlohmann::json config;                // the same config, parsed
   bool dry_run = false;
   std::optional<double> timeout_s;
-  std::string backend;                   // "python", "docker", "podman" or "auto"
+  std::string backend;                               // "python", "docker", "podman" or "auto"
   nlohmann::json options = nlohmann::json::object(); // lane options from the command line
 };
 
@@ -47,8 +47,8 @@ struct RunOutcome
   RunStatus status = RunStatus::failed;
   std::optional<int> exit_code;
   std::optional<int> signal;
-  nlohmann::json error;   // null, or {type, message, traceback?}
-  std::string backend;    // the backend that ran: "python", "docker", "podman"
+  nlohmann::json error; // null, or {type, message, traceback?}
+  std::string backend;  // the backend that ran: "python", "docker", "podman"
   // Lane facts merged into the run record under their own keys, e.g. {"python": {...}},
   // {"container": {...}}, {"sandbox": {...}}.
   nlohmann::json facts = nlohmann::json::object();

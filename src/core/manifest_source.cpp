@@ -78,7 +78,7 @@ LoadedJson read_json_file(const fs::path& path, int dir_fd = AT_FDCWD)
     return {{}, std::string("cannot open for reading: ") + std::strerror(errno)};
   }
   std::array<char, 32768> first;
-  std::string more;  // only for manifests larger than `first`
+  std::string more; // only for manifests larger than `first`
   size_t used = 0;
   std::string problem;
   while (problem.empty()) {
@@ -216,7 +216,10 @@ Plugin load_manifest_at(const fs::path& path, int dir_fd, const fs::path& name)
   std::vector<std::string> problems = manifest_problems(loaded.value);
   if (!problems.empty()) {
     std::string id = path.stem().string();
-    const auto* meta_id = loaded.value.is_object() ? loaded.value.value("/meta/id"_json_pointer, nlohmann::json()).get_ptr<const std::string*>() : nullptr;
+    const auto* meta_id =
+        loaded.value.is_object()
+            ? loaded.value.value("/meta/id"_json_pointer, nlohmann::json()).get_ptr<const std::string*>()
+            : nullptr;
     if (meta_id != nullptr && is_valid_slug(*meta_id)) {
       id = *meta_id;
     }
@@ -247,7 +250,7 @@ Plugin load_manifest_safely(const fs::path& dir, int dir_fd, const std::string& 
 // before returning: a lane may fork right after a listing.
 void load_in_order(const fs::path& dir, int dir_fd, const std::vector<std::string>& names, const PluginVisitor& found)
 {
-  constexpr size_t k_min_per_thread = 64;  // below this a thread costs more than it saves
+  constexpr size_t k_min_per_thread = 64; // below this a thread costs more than it saves
   size_t count = names.size();
   size_t helpers = std::min<size_t>(std::max(std::thread::hardware_concurrency(), 1u) - 1, count / k_min_per_thread);
   if (helpers == 0) {
@@ -308,7 +311,7 @@ void ManifestDirSource::visit(const PluginVisitor& found)
   for (const auto& dir : m_dirs) {
     DirPtr stream(::opendir(dir.c_str()));
     if (!stream) {
-      continue;  // a missing directory on the search path is normal
+      continue; // a missing directory on the search path is normal
     }
     int dir_fd = ::dirfd(stream.get());
     std::vector<std::string> names;
@@ -318,9 +321,8 @@ void ManifestDirSource::visit(const PluginVisitor& found)
         continue;
       }
       struct stat info = {};
-      bool is_dir = item->d_type == DT_DIR ||
-                    ((item->d_type == DT_UNKNOWN || item->d_type == DT_LNK) &&
-                     ::fstatat(dir_fd, item->d_name, &info, 0) == 0 && S_ISDIR(info.st_mode));
+      bool is_dir = item->d_type == DT_DIR || ((item->d_type == DT_UNKNOWN || item->d_type == DT_LNK) &&
+                                               ::fstatat(dir_fd, item->d_name, &info, 0) == 0 && S_ISDIR(info.st_mode));
       if (!is_dir) {
         names.emplace_back(name);
       }

@@ -22,8 +22,7 @@ void* module_symbol(const std::string& module, const char* symbol, SymbolScope s
 // Loads a module on a thread of its own, so that loading (mostly relocating its libraries:
 // ~10 ms for libpython) overlaps other work. Join the thread (destroy it) before the process
 // forks: a fork must never happen while another thread runs.
-std::jthread load_module_in_background(std::string module, const char* symbol,
-                                       SymbolScope scope = SymbolScope::local);
+std::jthread load_module_in_background(std::string module, const char* symbol, SymbolScope scope = SymbolScope::local);
 
 // Typed lookup of a module's entry function.
 template <typename Function>

@@ -22,10 +22,8 @@ void rename_or_throw(const fs::path& from, const fs::path& to)
 
 } // namespace
 
-OutputSlot::OutputSlot(fs::path plugin_out_dir, const fs::path& runs_dir, const std::string& run_id,
-                       bool overwrite)
-  : m_dir(std::move(plugin_out_dir)),
-    m_failed_dir(runs_dir / (run_id + ".failed-outputs"))
+OutputSlot::OutputSlot(fs::path plugin_out_dir, const fs::path& runs_dir, const std::string& run_id, bool overwrite)
+  : m_dir(std::move(plugin_out_dir)), m_failed_dir(runs_dir / (run_id + ".failed-outputs"))
 {
   std::error_code error;
   if (fs::exists(fs::symlink_status(m_dir, error)) && !fs::is_directory(fs::symlink_status(m_dir, error))) {
@@ -33,9 +31,8 @@ OutputSlot::OutputSlot(fs::path plugin_out_dir, const fs::path& runs_dir, const 
   }
   if (!is_missing_or_empty_dir(m_dir)) {
     if (!overwrite) {
-      throw usage_error(m_dir.string() +
-                        " already holds outputs of an earlier run; pass --overwrite to replace them "
-                        "once the new run succeeds, or choose another --out");
+      throw usage_error(m_dir.string() + " already holds outputs of an earlier run; pass --overwrite to replace them "
+                                         "once the new run succeeds, or choose another --out");
     }
     m_parked = runs_dir / (run_id + ".previous");
     rename_or_throw(m_dir, m_parked);

@@ -18,8 +18,8 @@ class OutputSlot
 {
 public:
   // Throws a usage Error when O/<id> holds outputs and overwrite is false.
-  OutputSlot(std::filesystem::path plugin_out_dir, const std::filesystem::path& runs_dir,
-             const std::string& run_id, bool overwrite);
+  OutputSlot(std::filesystem::path plugin_out_dir, const std::filesystem::path& runs_dir, const std::string& run_id,
+             bool overwrite);
 
   // Finishes the rule above; returns what happened, for the run record (null when nothing
   // was parked).
@@ -29,7 +29,7 @@ public:
 
 private:
   std::filesystem::path m_dir;
-  std::filesystem::path m_parked;      // empty when there was nothing to park
+  std::filesystem::path m_parked; // empty when there was nothing to park
   std::filesystem::path m_failed_dir;
 };
 

@@ -9,9 +9,9 @@ namespace mdivicom {
 
 struct PackSummary
 {
-  size_t entries = 0;                 // archive entries written (directories included)
-  uint64_t file_bytes = 0;            // bytes of file content packed
-  size_t hard_links = 0;              // entries stored as a hard link to an earlier name of the same file
+  size_t entries = 0;                  // archive entries written (directories included)
+  uint64_t file_bytes = 0;             // bytes of file content packed
+  size_t hard_links = 0;               // entries stored as a hard link to an earlier name of the same file
   std::vector<std::string> not_packed; // top-level entries of the out dir no record refers to, special files
 };
 
@@ -24,9 +24,9 @@ struct PackSummary
 // timestamp. Names of one file (hard links among the packed names) are stored once: the first
 // name in path order holds the bytes, later ones are tar hard-link entries to it (zip, which
 // has no hard links, stores every name in full). So the bytes depend on names, contents and
-// which packed names are one file; verify, like the run's inventory, looks at contents only. Written to a temporary file beside `file`, then renamed: a failed pack leaves
-// nothing behind. Throws a usage Error for an unknown extension, a destination inside
-// out_root, or an out_root without run records; Error when a file cannot be read.
+// which packed names are one file; verify, like the run's inventory, looks at contents only. Written to a temporary
+// file beside `file`, then renamed: a failed pack leaves nothing behind. Throws a usage Error for an unknown extension,
+// a destination inside out_root, or an out_root without run records; Error when a file cannot be read.
 PackSummary pack_outputs(const std::filesystem::path& out_root, const std::filesystem::path& file);
 
 // The extensions `pack` accepts, for messages: ".tar.gz (or .tgz), .tar.zst, .zip".

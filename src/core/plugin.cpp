@@ -7,8 +7,8 @@ namespace mdivicom {
 namespace {
 
 const char* const k_lifted_meta_keys[] = {
-  "api_version", "id", "kind", "version", "description", "publisher", "name",
-  "homepage", "license", "authors", "inputs", "outputs", "config_schema",
+    "api_version", "id",      "kind",    "version", "description", "publisher",     "name",
+    "homepage",    "license", "authors", "inputs",  "outputs",     "config_schema",
 };
 
 std::string string_field(const nlohmann::json& object, const char* key)
@@ -19,10 +19,22 @@ std::string string_field(const nlohmann::json& object, const char* key)
 
 } // namespace
 
-std::string Plugin::id() const { return string_field(object, "id"); }
-std::string Plugin::publisher() const { return string_field(object, "publisher"); }
-std::string Plugin::kind() const { return string_field(object, "kind"); }
-std::string Plugin::version() const { return string_field(object, "version"); }
+std::string Plugin::id() const
+{
+  return string_field(object, "id");
+}
+std::string Plugin::publisher() const
+{
+  return string_field(object, "publisher");
+}
+std::string Plugin::kind() const
+{
+  return string_field(object, "kind");
+}
+std::string Plugin::version() const
+{
+  return string_field(object, "version");
+}
 
 std::string Plugin::ref() const
 {

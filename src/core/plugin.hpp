@@ -9,9 +9,9 @@ namespace mdivicom {
 // Where a plugin registration came from, for normalization and messages.
 struct PluginOrigin
 {
-  std::string manifest_path;  // set for entry manifests
-  std::string entry_point;    // "module:attr", set for Python entry points
-  std::string fallback_id;    // the entry point's name: the id when the plugin gives none
+  std::string manifest_path; // set for entry manifests
+  std::string entry_point;   // "module:attr", set for Python entry points
+  std::string fallback_id;   // the entry point's name: the id when the plugin gives none
 };
 
 // One discovered plugin: the normalized object that `plugins info` prints.
@@ -20,11 +20,11 @@ struct Plugin
   nlohmann::json object;
 
   std::string id() const;
-  std::string publisher() const;   // "" when none
-  std::string kind() const;        // "python", "container" or "error"
+  std::string publisher() const; // "" when none
+  std::string kind() const;      // "python", "container" or "error"
   std::string version() const;
-  std::string ref() const;         // "publisher/id", or "id" without a publisher
-  std::string origin() const;      // the manifest path or entry point, for messages
+  std::string ref() const;    // "publisher/id", or "id" without a publisher
+  std::string origin() const; // the manifest path or entry point, for messages
   bool is_error() const { return kind() == "error"; }
   const nlohmann::json& entry() const; // the "entry" object, or an empty object
 };

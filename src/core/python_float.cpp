@@ -60,7 +60,8 @@ std::string python_float_repr(double value)
   }
   int exponent = 0;
   std::string_view exponent_text = sci.substr(e + 1);
-  std::from_chars(exponent_text.data() + (exponent_text.front() == '+'), exponent_text.data() + exponent_text.size(), exponent);
+  std::from_chars(exponent_text.data() + (exponent_text.front() == '+'), exponent_text.data() + exponent_text.size(),
+                  exponent);
 
   std::string out = negative ? "-" : "";
   if (exponent < -4 || exponent >= 16) {

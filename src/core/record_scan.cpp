@@ -87,11 +87,11 @@ std::optional<std::string> record_outputs_root(const json& record)
   const json* outputs = record.contains("outputs") ? &record["outputs"] : nullptr;
   if (outputs != nullptr && outputs->is_object() && outputs->contains("root") && (*outputs)["root"].is_string()) {
     root = (*outputs)["root"].get<std::string>();
-  } else if (record.contains("plugin_out_dir") && record["plugin_out_dir"].is_string() &&
-             record.contains("out_dir") && record["out_dir"].is_string()) {
+  } else if (record.contains("plugin_out_dir") && record["plugin_out_dir"].is_string() && record.contains("out_dir") &&
+             record["out_dir"].is_string()) {
     fs::path relative = fs::path(record["plugin_out_dir"].get<std::string>())
-                          .lexically_normal()
-                          .lexically_relative(fs::path(record["out_dir"].get<std::string>()).lexically_normal());
+                            .lexically_normal()
+                            .lexically_relative(fs::path(record["out_dir"].get<std::string>()).lexically_normal());
     root = relative.generic_string();
   }
   if (!root.empty() && root.back() == '/') {

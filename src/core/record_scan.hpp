@@ -12,10 +12,10 @@ namespace mdivicom {
 // One run record file O/_runs/<run_id>.json, as found on disk.
 struct RecordFile
 {
-  std::string name;          // "_runs/<run_id>.json", relative to the out root
+  std::string name; // "_runs/<run_id>.json", relative to the out root
   std::string run_id;
-  nlohmann::json record;     // null when `error` is set
-  std::string error;         // unreadable or not a JSON object
+  nlohmann::json record; // null when `error` is set
+  std::string error;     // unreadable or not a JSON object
 };
 
 // True for names of the form <run_id>.json (run_id: 20250101T120000Z_0123abcd).

@@ -9,8 +9,14 @@ namespace mdivicom {
 
 namespace {
 
-bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
-bool is_lower_or_digit(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+bool is_upper(char c)
+{
+  return c >= 'A' && c <= 'Z';
+}
+bool is_lower_or_digit(char c)
+{
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
 
 std::vector<std::string> words_of(std::string_view name)
 {
@@ -35,12 +41,12 @@ std::vector<std::string> words_of(std::string_view name)
 }
 
 constexpr std::array<std::string_view, 13> k_secret_last_words = {
-  "token", "secret", "secrets", "password", "passwords", "passwd", "passphrase",
-  "credential", "credentials", "apikey", "authorization", "auth", "apikeys",
+    "token",      "secret",      "secrets", "password",      "passwords", "passwd",  "passphrase",
+    "credential", "credentials", "apikey",  "authorization", "auth",      "apikeys",
 };
 
 constexpr std::array<std::string_view, 7> k_secret_key_qualifiers = {
-  "api", "private", "secret", "access", "signing", "encryption", "session",
+    "api", "private", "secret", "access", "signing", "encryption", "session",
 };
 
 bool contains(auto const& list, std::string_view word)

@@ -17,11 +17,11 @@ void check_requested_compatibility(BundleValidation& result, const ValidateOptio
     expected_type = python_truthy(own_type) ? python_str(own_type) : "";
   }
   if (expected_type.empty()) {
-    report.add_problem("Compatibility check requested but sidecar has no resultbundle_type and no --expect-type was provided.");
+    report.add_problem(
+        "Compatibility check requested but sidecar has no resultbundle_type and no --expect-type was provided.");
     return;
   }
-  result.compatibility =
-    check_compatibility(sidecar, expected_type, options.supported_major, options.min_minor);
+  result.compatibility = check_compatibility(sidecar, expected_type, options.supported_major, options.min_minor);
   const CompatibilityDecision& decision = *result.compatibility;
   if (!decision.compatible) {
     report.add_problem(decision.reason);

@@ -31,7 +31,7 @@ struct ValidateOptions
 // Everything `resultbundles validate` reports.
 struct BundleValidation
 {
-  std::optional<ResolvedSidecar> resolved;  // absent when the sidecar could not be resolved
+  std::optional<ResolvedSidecar> resolved; // absent when the sidecar could not be resolved
   ValidationReport report;
   const Policy* policy = nullptr;
   std::optional<CompatibilityDecision> compatibility;

@@ -40,33 +40,39 @@ std::optional<SchemaVersion> parse_schema_version(std::string_view text)
   const auto skip_space = [&] {
     while (pos < text.size()) {
       size_t next = pos;
-      if (!python_isspace(next_code_point(text, next))) break;
+      if (!python_isspace(next_code_point(text, next)))
+        break;
       pos = next;
     }
   };
   skip_space();
   SchemaVersion version;
   version.major = take_digits(text, pos);
-  if (version.major.empty() || pos >= text.size() || text[pos] != '.') return std::nullopt;
+  if (version.major.empty() || pos >= text.size() || text[pos] != '.')
+    return std::nullopt;
   ++pos;
   version.minor = take_digits(text, pos);
-  if (version.minor.empty()) return std::nullopt;
+  if (version.minor.empty())
+    return std::nullopt;
   if (pos + 1 < text.size() && text[pos] == '.' && is_digit(text[pos + 1])) {
     ++pos;
     take_digits(text, pos);
   }
   if (pos < text.size() && (text[pos] == '-' || text[pos] == '+')) {
-    while (pos < text.size() && text[pos] != '\n') ++pos;
+    while (pos < text.size() && text[pos] != '\n')
+      ++pos;
   }
   skip_space();
-  if (pos != text.size()) return std::nullopt;
+  if (pos != text.size())
+    return std::nullopt;
   return version;
 }
 
 // a < b for a non-negative decimal `a` without leading zeros.
 bool less_than(const std::string& a, int64_t b)
 {
-  if (b <= 0) return false;
+  if (b <= 0)
+    return false;
   const std::string bs = std::to_string(b);
   return a.size() != bs.size() ? a.size() < bs.size() : a < bs;
 }
@@ -81,9 +87,12 @@ json str_or_null(const json& value)
 json CompatibilityDecision::to_json() const
 {
   return {
-    {"compatible", compatible},         {"level", level},
-    {"reason", reason},                 {"expected_type", expected_type},
-    {"provided_type", provided_type},   {"schema_version", schema_version},
+      {"compatible", compatible},
+      {"level", level},
+      {"reason", reason},
+      {"expected_type", expected_type},
+      {"provided_type", provided_type},
+      {"schema_version", schema_version},
   };
 }
 
@@ -114,19 +123,21 @@ CompatibilityDecision check_compatibility(const json& sidecar, const std::string
   const std::string version_text = version.get<std::string>();
   const auto parsed = parse_schema_version(version_text);
   if (!parsed) {
-    decision.reason = "Invalid schema_version '" + version_text + "'. Expected SemVer-like version (for example 0.1.0).";
+    decision.reason =
+        "Invalid schema_version '" + version_text + "'. Expected SemVer-like version (for example 0.1.0).";
     return decision;
   }
   if (supported_major && parsed->major != std::to_string(*supported_major)) {
-    decision.reason = "schema_version major mismatch: supported " + std::to_string(*supported_major) + ", got "
-                      + parsed->major + ".";
+    decision.reason =
+        "schema_version major mismatch: supported " + std::to_string(*supported_major) + ", got " + parsed->major + ".";
     return decision;
   }
   decision.compatible = true;
   if (min_minor && less_than(parsed->minor, *min_minor)) {
     decision.level = "warn";
-    decision.reason = "schema_version minor is older than preferred minimum: expected >= " + std::to_string(*min_minor)
-                      + ", got " + parsed->minor + ".";
+    decision.reason =
+        "schema_version minor is older than preferred minimum: expected >= " + std::to_string(*min_minor) + ", got " +
+        parsed->minor + ".";
     return decision;
   }
   decision.level = "compatible";

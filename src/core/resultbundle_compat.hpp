@@ -11,7 +11,7 @@ namespace mdivicom::resultbundle {
 struct CompatibilityDecision
 {
   bool compatible = false;
-  std::string level;          // "compatible", "warn" or "incompatible"
+  std::string level; // "compatible", "warn" or "incompatible"
   std::string reason;
   nlohmann::json expected_type;  // string or null
   nlohmann::json provided_type;  // str() of the sidecar's value, or null

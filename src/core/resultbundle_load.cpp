@@ -42,13 +42,14 @@ Result<std::string> read_regular_file(const std::string& path)
   if (fd.get() < 0) {
     return Failure{"Could not read sidecar: " + path + ": " + errno_text(errno)};
   }
-  struct stat info {};
+  struct stat info
+  {};
   if (::fstat(fd.get(), &info) != 0 || !S_ISREG(info.st_mode)) {
     return Failure{"Sidecar path is not a file: " + path};
   }
   if (static_cast<uintmax_t>(info.st_size) > k_max_sidecar_bytes) {
-    return Failure{"Sidecar is too large: " + path + " is " + std::to_string(info.st_size)
-                   + " bytes; a resultbundle.json may be at most 16 MiB"};
+    return Failure{"Sidecar is too large: " + path + " is " + std::to_string(info.st_size) +
+                   " bytes; a resultbundle.json may be at most 16 MiB"};
   }
   std::string content;
   char buffer[65536];
@@ -79,8 +80,11 @@ Result<std::u32string> decode_text(std::string_view bytes)
   text.reserve(bytes.size());
   for (size_t pos = 0; pos < bytes.size();) {
     const auto lead = static_cast<unsigned char>(bytes[pos]);
-    size_t length = lead < 0x80 ? 1 : lead >= 0xC2 && lead <= 0xDF ? 2 : lead >= 0xE0 && lead <= 0xEF ? 3
-                                    : lead >= 0xF0 && lead <= 0xF4 ? 4 : 0;
+    size_t length = lead < 0x80                    ? 1
+                    : lead >= 0xC2 && lead <= 0xDF ? 2
+                    : lead >= 0xE0 && lead <= 0xEF ? 3
+                    : lead >= 0xF0 && lead <= 0xF4 ? 4
+                                                   : 0;
     char32_t c = length == 1 ? lead : lead & (0x7F >> length);
     bool valid = length != 0 && pos + length <= bytes.size();
     for (size_t i = 1; valid && i < length; ++i) {
@@ -88,13 +92,13 @@ Result<std::u32string> decode_text(std::string_view bytes)
       valid = (byte & 0xC0) == 0x80;
       c = (c << 6) | (byte & 0x3F);
     }
-    valid = valid && !(length == 3 && (c < 0x800 || (c >= 0xD800 && c <= 0xDFFF)))
-            && !(length == 4 && (c < 0x10000 || c > 0x10FFFF));
+    valid = valid && !(length == 3 && (c < 0x800 || (c >= 0xD800 && c <= 0xDFFF))) &&
+            !(length == 4 && (c < 0x10000 || c > 0x10FFFF));
     if (!valid) {
       char detail[96];
       std::snprintf(detail, sizeof(detail), "byte 0x%02x at offset %zu", lead, pos);
-      return Failure{std::string("Could not parse sidecar JSON: the file is not valid UTF-8 (") + detail
-                     + "); save it as UTF-8"};
+      return Failure{std::string("Could not parse sidecar JSON: the file is not valid UTF-8 (") + detail +
+                     "); save it as UTF-8"};
     }
     pos += length;
     if (c == '\r') {
@@ -113,7 +117,8 @@ Result<std::u32string> decode_text(std::string_view bytes)
 Result<nlohmann::json> load_sidecar_json(const std::filesystem::path& path)
 {
   const std::string name = path.string();
-  struct stat info {};
+  struct stat info
+  {};
   if (::stat(name.c_str(), &info) != 0) {
     if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP || errno == ENAMETOOLONG) {
       return Failure{"Sidecar does not exist: " + name};

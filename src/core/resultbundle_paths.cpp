@@ -22,7 +22,8 @@ std::optional<std::string> home_of(const std::string& user)
     }
   }
   std::vector<char> buffer(16384);
-  struct passwd entry {};
+  struct passwd entry
+  {};
   struct passwd* found = nullptr;
   const int rc = user.empty() ? ::getpwuid_r(::getuid(), &entry, buffer.data(), buffer.size(), &found)
                               : ::getpwnam_r(user.c_str(), &entry, buffer.data(), buffer.size(), &found);
@@ -70,7 +71,8 @@ std::string join_real_path(std::string path, std::string rest, std::map<std::str
       continue;
     }
     const std::string candidate = join(path, name);
-    struct stat info {};
+    struct stat info
+    {};
     if (::lstat(candidate.c_str(), &info) != 0 || !S_ISLNK(info.st_mode)) {
       path = candidate;
       continue;
@@ -158,7 +160,8 @@ bool is_within(const std::filesystem::path& path, const std::filesystem::path& r
 
 bool path_exists(const std::filesystem::path& path)
 {
-  struct stat info {};
+  struct stat info
+  {};
   return ::stat(path.c_str(), &info) == 0;
 }
 

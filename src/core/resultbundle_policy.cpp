@@ -7,25 +7,25 @@ namespace mdivicom::resultbundle {
 nlohmann::json Policy::to_json() const
 {
   return {
-    {"name", name},
-    {"validation_mode", to_string(validation_mode)},
-    {"allow_fallback", allow_fallback},
-    {"require_fallback_reason", require_fallback_reason},
-    {"description", description},
+      {"name", name},
+      {"validation_mode", to_string(validation_mode)},
+      {"allow_fallback", allow_fallback},
+      {"require_fallback_reason", require_fallback_reason},
+      {"description", description},
   };
 }
 
 const std::vector<Policy>& all_policies()
 {
   static const std::vector<Policy> policies = {
-    {"legacy_off", ValidationMode::off, true, false,
-     "Compatibility mode for legacy paths where bundle validation is intentionally disabled."},
-    {"local_default", ValidationMode::off, true, false,
-     "Legacy/local mode: keep CSV-first behavior, skip strict bundle checks."},
-    {"pipeline_auto", ValidationMode::warn, true, true,
-     "Auto mode: warn-level validation; callers may fallback but must persist a reason."},
-    {"plugin_strict", ValidationMode::strict, false, false,
-     "Plugin/pipeline external handoff mode: validate strictly and fail fast."},
+      {"legacy_off", ValidationMode::off, true, false,
+       "Compatibility mode for legacy paths where bundle validation is intentionally disabled."},
+      {"local_default", ValidationMode::off, true, false,
+       "Legacy/local mode: keep CSV-first behavior, skip strict bundle checks."},
+      {"pipeline_auto", ValidationMode::warn, true, true,
+       "Auto mode: warn-level validation; callers may fallback but must persist a reason."},
+      {"plugin_strict", ValidationMode::strict, false, false,
+       "Plugin/pipeline external handoff mode: validate strictly and fail fast."},
   };
   return policies;
 }

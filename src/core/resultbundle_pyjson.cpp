@@ -72,32 +72,34 @@ private:
       throw ScanError{"Expecting value", idx};
     }
     switch (m_s[idx]) {
-    case '"':
-      return scan_string(idx + 1);
-    case '{':
-      return scan_object(idx + 1, enter(idx, depth));
-    case '[':
-      return scan_array(idx + 1, enter(idx, depth));
+    case '"': return scan_string(idx + 1);
+    case '{': return scan_object(idx + 1, enter(idx, depth));
+    case '[': return scan_array(idx + 1, enter(idx, depth));
     case 'n':
-      if (matches(idx, U"null")) return idx + 4;
+      if (matches(idx, U"null"))
+        return idx + 4;
       break;
     case 't':
-      if (matches(idx, U"true")) return idx + 4;
+      if (matches(idx, U"true"))
+        return idx + 4;
       break;
     case 'f':
-      if (matches(idx, U"false")) return idx + 5;
+      if (matches(idx, U"false"))
+        return idx + 5;
       break;
     case 'N':
-      if (matches(idx, U"NaN")) return unsupported_constant(idx, 3);
+      if (matches(idx, U"NaN"))
+        return unsupported_constant(idx, 3);
       break;
     case 'I':
-      if (matches(idx, U"Infinity")) return unsupported_constant(idx, 8);
+      if (matches(idx, U"Infinity"))
+        return unsupported_constant(idx, 8);
       break;
     case '-':
-      if (matches(idx, U"-Infinity")) return unsupported_constant(idx, 9);
+      if (matches(idx, U"-Infinity"))
+        return unsupported_constant(idx, 9);
       break;
-    default:
-      break;
+    default: break;
     }
     return scan_number(idx);
   }
@@ -138,7 +140,8 @@ private:
     }
     if (m_s[idx] >= '1' && m_s[idx] <= '9') {
       ++idx;
-      while (idx <= end_idx && is_digit(m_s[idx])) ++idx;
+      while (idx <= end_idx && is_digit(m_s[idx]))
+        ++idx;
     } else if (m_s[idx] == '0') {
       ++idx;
     } else {
@@ -146,13 +149,16 @@ private:
     }
     if (idx < end_idx && m_s[idx] == '.' && is_digit(m_s[idx + 1])) {
       idx += 2;
-      while (idx <= end_idx && is_digit(m_s[idx])) ++idx;
+      while (idx <= end_idx && is_digit(m_s[idx]))
+        ++idx;
     }
     if (idx < end_idx && (m_s[idx] == 'e' || m_s[idx] == 'E')) {
       const size_t e_start = idx;
       ++idx;
-      if (idx < end_idx && (m_s[idx] == '-' || m_s[idx] == '+')) ++idx;
-      while (idx <= end_idx && is_digit(m_s[idx])) ++idx;
+      if (idx < end_idx && (m_s[idx] == '-' || m_s[idx] == '+'))
+        ++idx;
+      while (idx <= end_idx && is_digit(m_s[idx]))
+        ++idx;
       if (!is_digit(m_s[idx - 1])) {
         idx = e_start;
       }
@@ -169,8 +175,10 @@ private:
       char32_t c = 0;
       for (; next < m_len; ++next) {
         c = m_s[next];
-        if (c == '"' || c == '\\') break;
-        if (c <= 0x1F) throw ScanError{"Invalid control character at", next};
+        if (c == '"' || c == '\\')
+          break;
+        if (c <= 0x1F)
+          throw ScanError{"Invalid control character at", next};
       }
       if (next >= m_len || !(c == '"' || c == '\\')) {
         throw ScanError{"Unterminated string starting at", begin};
@@ -242,7 +250,8 @@ private:
           throw ScanError{"Expecting ':' delimiter", idx};
         }
         idx = skip_space(scan_value(skip_space(idx + 1), depth));
-        if (idx <= end_idx && m_s[idx] == '}') break;
+        if (idx <= end_idx && m_s[idx] == '}')
+          break;
         if (idx > end_idx || m_s[idx] != ',') {
           throw ScanError{"Expecting ',' delimiter", idx};
         }
@@ -259,7 +268,8 @@ private:
     if (idx > end_idx || m_s[idx] != ']') {
       while (true) {
         idx = skip_space(scan_value(idx, depth));
-        if (idx <= end_idx && m_s[idx] == ']') break;
+        if (idx <= end_idx && m_s[idx] == ']')
+          break;
         if (idx > end_idx || m_s[idx] != ',') {
           throw ScanError{"Expecting ',' delimiter", idx};
         }
@@ -287,8 +297,8 @@ std::optional<std::string> python_json_error(std::u32string_view text)
     const size_t line = static_cast<size_t>(std::count(before.begin(), before.end(), U'\n')) + 1;
     const size_t last_newline = before.rfind(U'\n');
     const size_t column = last_newline == std::u32string_view::npos ? error.pos + 1 : error.pos - last_newline;
-    return error.message + ": line " + std::to_string(line) + " column " + std::to_string(column) + " (char "
-           + std::to_string(error.pos) + ")";
+    return error.message + ": line " + std::to_string(line) + " column " + std::to_string(column) + " (char " +
+           std::to_string(error.pos) + ")";
   }
 }
 

@@ -33,9 +33,9 @@ void append_utf8(std::string& out, char32_t c)
 // space, format characters and private use. repr() escapes them.
 bool python_unprintable(char32_t c)
 {
-  return c < 0x20 || (c >= 0x7F && c <= 0xA0) || c == 0xAD || c == 0x1680 || (c >= 0x2000 && c <= 0x200F)
-         || (c >= 0x2028 && c <= 0x202F) || (c >= 0x205F && c <= 0x206F) || c == 0x3000 || c == 0xFEFF
-         || (c >= 0xE000 && c <= 0xF8FF) || (c >= 0xFFF9 && c <= 0xFFFB) || c >= 0xF0000;
+  return c < 0x20 || (c >= 0x7F && c <= 0xA0) || c == 0xAD || c == 0x1680 || (c >= 0x2000 && c <= 0x200F) ||
+         (c >= 0x2028 && c <= 0x202F) || (c >= 0x205F && c <= 0x206F) || c == 0x3000 || c == 0xFEFF ||
+         (c >= 0xE000 && c <= 0xF8FF) || (c >= 0xFFF9 && c <= 0xFFFB) || c >= 0xF0000;
 }
 
 std::string python_string_repr(std::string_view text)
@@ -120,9 +120,8 @@ char32_t next_code_point(std::string_view text, size_t& pos)
 
 bool python_isspace(char32_t c)
 {
-  return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 || c == 0x1680
-         || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F
-         || c == 0x3000;
+  return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 || c == 0x1680 ||
+         (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
 }
 
 std::string python_strip(std::string_view text)
@@ -168,20 +167,13 @@ bool python_truthy(const nlohmann::json& value)
 {
   switch (value.type()) {
   case nlohmann::json::value_t::null:
-  case nlohmann::json::value_t::discarded:
-    return false;
-  case nlohmann::json::value_t::boolean:
-    return value.get<bool>();
-  case nlohmann::json::value_t::number_integer:
-    return value.get<int64_t>() != 0;
-  case nlohmann::json::value_t::number_unsigned:
-    return value.get<uint64_t>() != 0;
-  case nlohmann::json::value_t::number_float:
-    return value.get<double>() != 0.0;
-  case nlohmann::json::value_t::string:
-    return !value.get_ref<const std::string&>().empty();
-  default:
-    return !value.empty(); // arrays, objects, binary
+  case nlohmann::json::value_t::discarded: return false;
+  case nlohmann::json::value_t::boolean: return value.get<bool>();
+  case nlohmann::json::value_t::number_integer: return value.get<int64_t>() != 0;
+  case nlohmann::json::value_t::number_unsigned: return value.get<uint64_t>() != 0;
+  case nlohmann::json::value_t::number_float: return value.get<double>() != 0.0;
+  case nlohmann::json::value_t::string: return !value.get_ref<const std::string&>().empty();
+  default: return !value.empty(); // arrays, objects, binary
   }
 }
 
@@ -219,8 +211,8 @@ std::string python_float_repr(double value)
     if (decimal_point >= count) {
       return sign + digits + std::string(static_cast<size_t>(decimal_point - count), '0') + ".0";
     }
-    return sign + digits.substr(0, static_cast<size_t>(decimal_point)) + "."
-           + digits.substr(static_cast<size_t>(decimal_point));
+    return sign + digits.substr(0, static_cast<size_t>(decimal_point)) + "." +
+           digits.substr(static_cast<size_t>(decimal_point));
   }
   std::string mantissa = digits.substr(0, 1);
   if (count > 1) {
@@ -235,19 +227,13 @@ std::string python_str(const nlohmann::json& value)
 {
   switch (value.type()) {
   case nlohmann::json::value_t::null:
-  case nlohmann::json::value_t::discarded:
-    return "None";
-  case nlohmann::json::value_t::boolean:
-    return python_bool(value.get<bool>());
-  case nlohmann::json::value_t::string:
-    return value.get<std::string>();
-  case nlohmann::json::value_t::number_float:
-    return python_float_repr(value.get<double>());
+  case nlohmann::json::value_t::discarded: return "None";
+  case nlohmann::json::value_t::boolean: return python_bool(value.get<bool>());
+  case nlohmann::json::value_t::string: return value.get<std::string>();
+  case nlohmann::json::value_t::number_float: return python_float_repr(value.get<double>());
   case nlohmann::json::value_t::array:
-  case nlohmann::json::value_t::object:
-    return python_container_repr(value);
-  default:
-    return value.dump(); // integers
+  case nlohmann::json::value_t::object: return python_container_repr(value);
+  default: return value.dump(); // integers
   }
 }
 

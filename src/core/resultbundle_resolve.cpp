@@ -33,8 +33,8 @@ std::vector<std::string> normalize_sidecar(json& sidecar)
   if (sidecar.contains("upstream_tool")) {
     for (const char* legacy_key : {"payload_provenance", "upstream"}) {
       if (sidecar.erase(legacy_key) > 0) {
-        warnings.push_back(std::string("Deprecated key '") + legacy_key
-                           + "' ignored because 'upstream_tool' is present. Writers should emit 'upstream_tool' only.");
+        warnings.push_back(std::string("Deprecated key '") + legacy_key +
+                           "' ignored because 'upstream_tool' is present. Writers should emit 'upstream_tool' only.");
       }
     }
   } else {
@@ -94,8 +94,8 @@ Result<bool> resolve_payload_root(ResolvedSidecar& resolved, const ResolveDirs& 
   const std::string base_text = root_base.get<std::string>();
   const std::string normalized = normalize_base(base_text);
   if (std::find(k_root_bases.begin(), k_root_bases.end(), normalized) == k_root_bases.end()) {
-    return Failure{"Unsupported source.root_base '" + base_text
-                   + "'. Supported values: dataset_dir, out_dir, cwd, sidecar_dir, absolute."};
+    return Failure{"Unsupported source.root_base '" + base_text +
+                   "'. Supported values: dataset_dir, out_dir, cwd, sidecar_dir, absolute."};
   }
   if (root_text.find('\0') != std::string::npos) {
     return Failure{"source.root must not contain a NUL character."};
@@ -167,7 +167,8 @@ Result<bool> resolve_files(ResolvedSidecar& resolved, const json& files, bool st
     const std::string name = "files[" + std::to_string(idx) + "]";
     if (!item.is_object()) {
       const std::string message = name + " must be an object.";
-      if (auto kept = tolerate(resolved, strict, message, message); !kept) return kept;
+      if (auto kept = tolerate(resolved, strict, message, message); !kept)
+        return kept;
       continue;
     }
     const json declared_value = item.value("path", json());
@@ -178,7 +179,8 @@ Result<bool> resolve_files(ResolvedSidecar& resolved, const json& files, bool st
       message = name + ".path must not contain a NUL character.";
     }
     if (!message.empty()) {
-      if (auto kept = tolerate(resolved, strict, message, message); !kept) return kept;
+      if (auto kept = tolerate(resolved, strict, message, message); !kept)
+        return kept;
       continue;
     }
     const std::string declared = declared_value.get<std::string>();
@@ -186,29 +188,33 @@ Result<bool> resolve_files(ResolvedSidecar& resolved, const json& files, bool st
     if (declared.front() == '/') {
       resolved_path = expand_and_resolve(declared);
       if (resolved_path) {
-        auto kept = tolerate(resolved, strict, name + ".path must be relative to payload root in strict mode: " + declared,
-                             name + ".path is absolute; portable relative paths are recommended.");
-        if (!kept.ok()) return kept;
+        auto kept =
+            tolerate(resolved, strict, name + ".path must be relative to payload root in strict mode: " + declared,
+                     name + ".path is absolute; portable relative paths are recommended.");
+        if (!kept.ok())
+          return kept;
       }
     } else {
       resolved_path = python_resolve(payload_root / declared);
       if (resolved_path && !is_within(*resolved_path, payload_root)) {
         message = name + ".path escapes payload root: " + declared;
-        if (auto kept = tolerate(resolved, strict, message, message); !kept.ok()) return kept;
+        if (auto kept = tolerate(resolved, strict, message, message); !kept.ok())
+          return kept;
       }
     }
     if (!resolved_path) {
       message = name + ".path could not be resolved: " + resolved_path.error();
-      if (auto kept = tolerate(resolved, strict, message, message); !kept) return kept;
+      if (auto kept = tolerate(resolved, strict, message, message); !kept)
+        return kept;
       continue;
     }
     resolved.files.push_back(ResolvedFile{
-      declared,
-      resolved_path->string(),
-      python_str(item.value("role", json(""))),
-      python_str(item.value("format", json(""))),
-      python_truthy(item.value("required", json(false))),
-      path_exists(*resolved_path),
+        declared,
+        resolved_path->string(),
+        python_str(item.value("role", json(""))),
+        python_str(item.value("format", json(""))),
+        python_truthy(item.value("required", json(false))),
+        path_exists(*resolved_path),
     });
   }
   return true;
@@ -221,24 +227,24 @@ json ResolvedSidecar::to_json() const
   json files_json = json::array();
   for (const auto& file : files) {
     files_json.push_back({
-      {"declared_path", file.declared_path},
-      {"resolved_path", file.resolved_path},
-      {"role", file.role},
-      {"format", file.format},
-      {"required", file.required},
-      {"exists", file.exists},
+        {"declared_path", file.declared_path},
+        {"resolved_path", file.resolved_path},
+        {"role", file.role},
+        {"format", file.format},
+        {"required", file.required},
+        {"exists", file.exists},
     });
   }
   return {
-    {"sidecar_path", sidecar_path},
-    {"payload_root", payload_root},
-    {"detached", detached},
-    {"resultbundle_type", sidecar.value("resultbundle_type", json())},
-    {"schema_version", sidecar.value("schema_version", json())},
-    {"source", source},
-    {"files", files_json},
-    {"issues", issues},
-    {"warnings", warnings},
+      {"sidecar_path", sidecar_path},
+      {"payload_root", payload_root},
+      {"detached", detached},
+      {"resultbundle_type", sidecar.value("resultbundle_type", json())},
+      {"schema_version", sidecar.value("schema_version", json())},
+      {"source", source},
+      {"files", files_json},
+      {"issues", issues},
+      {"warnings", warnings},
   };
 }
 
@@ -269,8 +275,8 @@ Result<ResolvedSidecar> resolve_sidecar(const fs::path& sidecar_path, const Reso
   if (resolved.detached) {
     const std::string root_base = resolved.source.value("root_base", std::string());
     if (!is_portable_base(normalize_base(root_base))) {
-      resolved.warnings.push_back("source.root_base='" + root_base
-                                  + "' is non-portable; prefer 'dataset_dir' or 'out_dir' for external handoff.");
+      resolved.warnings.push_back("source.root_base='" + root_base +
+                                  "' is non-portable; prefer 'dataset_dir' or 'out_dir' for external handoff.");
     }
   }
   if (files.is_array()) {

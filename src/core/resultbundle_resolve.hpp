@@ -25,17 +25,17 @@ struct ResolvedFile
   std::string resolved_path; // absolute, symlinks resolved
   std::string role;          // str() of the declared value, "" when absent
   std::string format;
-  bool required = false;     // truthiness of the declared value
+  bool required = false; // truthiness of the declared value
   bool exists = false;
 };
 
 struct ResolvedSidecar
 {
-  std::string sidecar_path;  // absolute, symlinks resolved
-  std::string payload_root;  // absolute, symlinks resolved
+  std::string sidecar_path; // absolute, symlinks resolved
+  std::string payload_root; // absolute, symlinks resolved
   bool detached = false;
-  nlohmann::json sidecar;    // the document after legacy-key normalization
-  nlohmann::json source;     // the normalized source object, null when attached
+  nlohmann::json sidecar; // the document after legacy-key normalization
+  nlohmann::json source;  // the normalized source object, null when attached
   std::vector<ResolvedFile> files;
   std::vector<std::string> issues;   // problems tolerated because resolution was not strict
   std::vector<std::string> warnings; // deprecations and non-portable choices
@@ -49,6 +49,7 @@ struct ResolvedSidecar
 // resolution fails on the first portability problem (absolute or escaping roots and paths,
 // malformed file entries); otherwise those become `issues`. Fails, whatever the strictness,
 // when the sidecar cannot be read as a JSON object or its source cannot be resolved at all.
-Result<ResolvedSidecar> resolve_sidecar(const std::filesystem::path& sidecar_path, const ResolveDirs& dirs, bool strict);
+Result<ResolvedSidecar> resolve_sidecar(const std::filesystem::path& sidecar_path, const ResolveDirs& dirs,
+                                        bool strict);
 
 } // namespace mdivicom::resultbundle

@@ -141,8 +141,8 @@ Result<json> build_sidecar(const BundleSpec& spec, const std::filesystem::path& 
   std::vector<HashJob> jobs;
   std::vector<const BundleRule*> job_rules;
   for (const auto& entry : entries) {
-    if (entry.type != EntryType::file || entry.is_link || !entry.error.empty() || is_own_file(entry.path)
-        || !is_valid_utf8(entry.path)) {
+    if (entry.type != EntryType::file || entry.is_link || !entry.error.empty() || is_own_file(entry.path) ||
+        !is_valid_utf8(entry.path)) {
       continue;
     }
     const BundleRule* owner = nullptr;
@@ -160,13 +160,13 @@ Result<json> build_sidecar(const BundleSpec& spec, const std::filesystem::path& 
   std::string missing;
   for (size_t i = 0; i < spec.rules.size(); ++i) {
     if (spec.rules[i].required && !rule_matched[i]) {
-      missing += (missing.empty() ? "" : "; ") + std::string("files[") + std::to_string(i) + "] (glob '"
-                 + spec.rules[i].glob + "', role '" + spec.rules[i].role + "')";
+      missing += (missing.empty() ? "" : "; ") + std::string("files[") + std::to_string(i) + "] (glob '" +
+                 spec.rules[i].glob + "', role '" + spec.rules[i].role + "')";
     }
   }
   if (!missing.empty()) {
-    return Failure{"required output missing: meta.resultbundle." + missing + " matched no file in "
-                   + plugin_out_dir.string()};
+    return Failure{"required output missing: meta.resultbundle." + missing + " matched no file in " +
+                   plugin_out_dir.string()};
   }
   HashOptions options;
   options.what = "resultbundle files";
@@ -177,15 +177,21 @@ Result<json> build_sidecar(const BundleSpec& spec, const std::filesystem::path& 
       return Failure{"cannot hash " + (plugin_out_dir / jobs[i].path).string() + ": " + jobs[i].error};
     }
     const BundleRule& rule = *job_rules[i];
-    json file = {{"path", jobs[i].path},       {"role", rule.role},          {"format", rule.format},
-                 {"required", rule.required}, {"size", jobs[i].size},       {"sha256", jobs[i].sha256}};
-    if (!rule.key_columns.is_null()) file["key_columns"] = rule.key_columns;
-    if (!rule.time.is_null()) file["time"] = rule.time;
+    json file = {{"path", jobs[i].path},      {"role", rule.role},    {"format", rule.format},
+                 {"required", rule.required}, {"size", jobs[i].size}, {"sha256", jobs[i].sha256}};
+    if (!rule.key_columns.is_null())
+      file["key_columns"] = rule.key_columns;
+    if (!rule.time.is_null())
+      file["time"] = rule.time;
     files.push_back(std::move(file));
   }
   return json{
-    {"resultbundle_type", spec.type}, {"schema_version", spec.schema_version}, {"time_reference", spec.time_reference},
-    {"created_at", utc_now()},         {"producer", producer},                  {"files", std::move(files)},
+      {"resultbundle_type", spec.type},
+      {"schema_version", spec.schema_version},
+      {"time_reference", spec.time_reference},
+      {"created_at", utc_now()},
+      {"producer", producer},
+      {"files", std::move(files)},
   };
 }
 

@@ -10,7 +10,8 @@ using nlohmann::json;
 
 std::string non_portable_warning(const std::string& root_base)
 {
-  return "source.root_base='" + root_base + "' is non-portable; prefer 'dataset_dir' or 'out_dir' for external handoff.";
+  return "source.root_base='" + root_base +
+         "' is non-portable; prefer 'dataset_dir' or 'out_dir' for external handoff.";
 }
 
 bool is_portable(const std::string& root_base)
@@ -104,8 +105,8 @@ void apply_resolution(ValidationReport& report, const json& sidecar, const Resol
   if (source.is_object() && report.mode == ValidationMode::strict) {
     const json root_base = source.value("root_base", json());
     if (is_nonblank_string(root_base) && !is_portable(root_base.get<std::string>())) {
-      report.add_error("source.root_base='" + root_base.get<std::string>()
-                       + "' is not allowed in strict mode; use 'dataset_dir' or 'out_dir'.");
+      report.add_error("source.root_base='" + root_base.get<std::string>() +
+                       "' is not allowed in strict mode; use 'dataset_dir' or 'out_dir'.");
     }
   }
   for (const auto& file : resolved.files) {
@@ -120,12 +121,9 @@ void apply_resolution(ValidationReport& report, const json& sidecar, const Resol
 std::string to_string(ValidationMode mode)
 {
   switch (mode) {
-  case ValidationMode::strict:
-    return "strict";
-  case ValidationMode::warn:
-    return "warn";
-  case ValidationMode::off:
-    return "off";
+  case ValidationMode::strict: return "strict";
+  case ValidationMode::warn: return "warn";
+  case ValidationMode::off: return "off";
   }
   return "strict";
 }
@@ -133,9 +131,12 @@ std::string to_string(ValidationMode mode)
 std::optional<ValidationMode> parse_validation_mode(std::string_view text)
 {
   const std::string normalized = ascii_lower(python_strip(text));
-  if (normalized == "strict") return ValidationMode::strict;
-  if (normalized == "warn") return ValidationMode::warn;
-  if (normalized == "off") return ValidationMode::off;
+  if (normalized == "strict")
+    return ValidationMode::strict;
+  if (normalized == "warn")
+    return ValidationMode::warn;
+  if (normalized == "off")
+    return ValidationMode::off;
   return std::nullopt;
 }
 

@@ -45,8 +45,10 @@ bool write_all(int fd, const std::string& content)
 {
   for (size_t done = 0; done < content.size();) {
     const ssize_t count = ::write(fd, content.data() + done, content.size() - done);
-    if (count < 0 && errno == EINTR) continue;
-    if (count <= 0) return false;
+    if (count < 0 && errno == EINTR)
+      continue;
+    if (count <= 0)
+      return false;
     done += static_cast<size_t>(count);
   }
   return ::fsync(fd) == 0;
@@ -80,7 +82,8 @@ Result<bool> write_new_file(const fs::path& target, const std::string& content)
   // File systems without hard links: create exclusively and write in place.
   const int direct = ::open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (direct < 0) {
-    if (errno == EEXIST) return false;
+    if (errno == EEXIST)
+      return false;
     return Failure{"cannot write " + target.string() + ": " + std::strerror(errno)};
   }
   const bool ok = write_all(direct, content);
@@ -94,23 +97,24 @@ Result<bool> write_new_file(const fs::path& target, const std::string& content)
 json validate_plugin_sidecar(const fs::path& sidecar, const Policy& policy, const ResolveDirs& dirs)
 {
   BundleValidation result;
-  struct stat info {};
+  struct stat info
+  {};
   if (::lstat(sidecar.c_str(), &info) == 0 && S_ISLNK(info.st_mode)) {
     result.report.mode = policy.validation_mode;
-    result.report.add_error("Sidecar is a symbolic link: " + sidecar.string()
-                            + "; a plugin must write resultbundle.json as a regular file");
+    result.report.add_error("Sidecar is a symbolic link: " + sidecar.string() +
+                            "; a plugin must write resultbundle.json as a regular file");
   } else {
     ValidateOptions options;
     options.policy = &policy;
     result = validate_resultbundle(sidecar, dirs, options);
   }
   json fragment = {
-    {"action", "validated"},
-    {"path", result.resolved ? result.resolved->sidecar_path : fs::absolute(sidecar).string()},
-    {"ok", result.valid()},
-    {"fail_run", !result.valid() && !policy.allow_fallback},
-    {"policy", policy.name},
-    {"report", result.to_json()},
+      {"action", "validated"},
+      {"path", result.resolved ? result.resolved->sidecar_path : fs::absolute(sidecar).string()},
+      {"ok", result.valid()},
+      {"fail_run", !result.valid() && !policy.allow_fallback},
+      {"policy", policy.name},
+      {"report", result.to_json()},
   };
   if (!result.valid() && policy.allow_fallback) {
     const auto& errors = result.report.errors;
@@ -130,13 +134,15 @@ json finalize_resultbundle(const json& plugin_object, const fs::path& plugin_out
 {
   const Policy* policy = policy_by_name(policy_name);
   if (policy == nullptr) {
-    throw usage_error("unknown resultbundle policy '" + std::string(policy_name) + "'; choose one of: " + policy_names());
+    throw usage_error("unknown resultbundle policy '" + std::string(policy_name) +
+                      "'; choose one of: " + policy_names());
   }
   ResolveDirs dirs;
   dirs.dataset_dir = dataset_dir;
   dirs.out_dir = plugin_out_dir;
   const fs::path sidecar = plugin_out_dir / k_sidecar_name;
-  struct stat info {};
+  struct stat info
+  {};
   if (::lstat(sidecar.c_str(), &info) == 0) {
     return validate_plugin_sidecar(sidecar, *policy, dirs);
   }
@@ -146,7 +152,9 @@ json finalize_resultbundle(const json& plugin_object, const fs::path& plugin_out
     return failed("the plugin's resultbundle declaration is malformed: " + spec.error());
   }
   if (!*spec) {
-    return {{"action", "none"}, {"ok", true}, {"fail_run", false},
+    return {{"action", "none"},
+            {"ok", true},
+            {"fail_run", false},
             {"reason", "the plugin declares no meta.resultbundle and wrote no resultbundle.json"}};
   }
   auto document = build_sidecar(**spec, plugin_out_dir, producer_of(plugin_object, run_id));
@@ -155,8 +163,11 @@ json finalize_resultbundle(const json& plugin_object, const fs::path& plugin_out
   }
   const size_t file_count = (*document)["files"].size();
   if (file_count == 0) {
-    return {{"action", "none"}, {"ok", true}, {"fail_run", false},
-            {"reason", "no output matched the meta.resultbundle rules (none is required); no resultbundle.json written"}};
+    return {
+        {"action", "none"},
+        {"ok", true},
+        {"fail_run", false},
+        {"reason", "no output matched the meta.resultbundle rules (none is required); no resultbundle.json written"}};
   }
   auto written = write_new_file(sidecar, document->dump(2) + "\n");
   if (!written) {
@@ -169,12 +180,12 @@ json finalize_resultbundle(const json& plugin_object, const fs::path& plugin_out
   strict.mode = ValidationMode::strict;
   const BundleValidation result = validate_resultbundle(sidecar, dirs, strict);
   return {
-    {"action", "written"},
-    {"path", result.resolved ? result.resolved->sidecar_path : fs::absolute(sidecar).string()},
-    {"ok", result.valid()},
-    {"fail_run", !result.valid()},
-    {"file_count", file_count},
-    {"report", result.to_json()},
+      {"action", "written"},
+      {"path", result.resolved ? result.resolved->sidecar_path : fs::absolute(sidecar).string()},
+      {"ok", result.valid()},
+      {"fail_run", !result.valid()},
+      {"file_count", file_count},
+      {"report", result.to_json()},
   };
 }
 

@@ -78,7 +78,10 @@ std::string add_application(CrateBuilder& crate, const json& plugin)
   const std::string identifier = publisher.empty() ? id : publisher + "/" + id;
   const std::string app_id = fragment_id("plugin", identifier + "@" + version);
   if (!crate.has(app_id)) {
-    json app = {{"@id", app_id}, {"@type", "SoftwareApplication"}, {"name", id}, {"identifier", identifier},
+    json app = {{"@id", app_id},
+                {"@type", "SoftwareApplication"},
+                {"name", id},
+                {"identifier", identifier},
                 {"softwareVersion", version}};
     if (!publisher.empty()) {
       std::string publisher_id = fragment_id("publisher", publisher);
@@ -95,13 +98,17 @@ std::string add_dataset(CrateBuilder& crate, const json& record)
   const json identity = record.value("dataset", json::object());
   const std::string path = record.contains("dataset_dir") ? text_of(record, "dataset_dir") : text_of(identity, "path");
   const std::string fingerprint = identity.is_object() ? text_of(identity, "fingerprint_sha256") : std::string();
-  const std::string id = fragment_id("dataset", fingerprint.empty() ? sha256_hex(path).substr(0, 16) : fingerprint.substr(0, 16));
+  const std::string id =
+      fragment_id("dataset", fingerprint.empty() ? sha256_hex(path).substr(0, 16) : fingerprint.substr(0, 16));
   if (!crate.has(id)) {
-    json dataset = {{"@id", id}, {"@type", "Dataset"}, {"name", fs::path(path).filename().string()},
+    json dataset = {{"@id", id},
+                    {"@type", "Dataset"},
+                    {"name", fs::path(path).filename().string()},
                     {"url", "file://" + percent_encode_path(path)}};
     if (!fingerprint.empty()) {
       std::string mode = text_of(identity, "mode");
-      dataset["identifier"] = "mdivicom-fingerprint-" + (mode.empty() ? std::string("full") : mode) + ":sha256:" + fingerprint;
+      dataset["identifier"] =
+          "mdivicom-fingerprint-" + (mode.empty() ? std::string("full") : mode) + ":sha256:" + fingerprint;
       if (auto bytes = identity.find("total_bytes"); bytes != identity.end() && bytes->is_number_unsigned()) {
         dataset["contentSize"] = std::to_string(bytes->get<uint64_t>());
       }
@@ -130,15 +137,17 @@ json add_results(CrateBuilder& crate, json& root_parts, const json& record, cons
       continue;
     }
     const std::string file_id = percent_encode_path(root + "/" + entry->path);
-    crate.add({{"@id", file_id}, {"@type", "File"}, {"name", to_valid_utf8(fs::path(entry->path).filename().string())},
-               {"contentSize", std::to_string(entry->size)}, {"sha256", entry->sha256}});
+    crate.add({{"@id", file_id},
+               {"@type", "File"},
+               {"name", to_valid_utf8(fs::path(entry->path).filename().string())},
+               {"contentSize", std::to_string(entry->size)},
+               {"sha256", entry->sha256}});
     crate.at(dir_id)["hasPart"].push_back(id_ref(file_id));
     results.push_back(id_ref(file_id));
   }
   // An empty output directory is itself the result.
   return results.empty() ? json::array({id_ref(dir_id)}) : results;
 }
-
 
 } // namespace
 
@@ -155,10 +164,13 @@ std::string output_dir_id(const std::string& root)
 json CrateBuilder::finish(json root)
 {
   json graph = json::array();
-  graph.push_back({{"@id", "ro-crate-metadata.json"}, {"@type", "CreativeWork"},
-                   {"conformsTo", id_ref("https://w3id.org/ro/crate/1.1")}, {"about", id_ref("./")}});
+  graph.push_back({{"@id", "ro-crate-metadata.json"},
+                   {"@type", "CreativeWork"},
+                   {"conformsTo", id_ref("https://w3id.org/ro/crate/1.1")},
+                   {"about", id_ref("./")}});
   graph.push_back(std::move(root));
-  graph.push_back({{"@id", k_process_run_profile}, {"@type", "CreativeWork"}, {"name", "Process Run Crate"}, {"version", "0.5"}});
+  graph.push_back(
+      {{"@id", k_process_run_profile}, {"@type", "CreativeWork"}, {"name", "Process Run Crate"}, {"version", "0.5"}});
   for (auto& [id, entity] : m_entities) {
     graph.push_back(std::move(entity));
   }
@@ -171,19 +183,25 @@ json CrateBuilder::finish(json root)
 void add_run(CrateBuilder& crate, CrateRuns& runs, const std::string& run_id, const json& record, bool list_files)
 {
   const std::string action_id = run_action_id(run_id);
-  json action = {{"@id", action_id}, {"@type", "CreateAction"},
-                 {"name", "mdivicom run " + text_of(record.value("plugin", json::object()), "id") + " (" + run_id + ")"},
-                 {"instrument", id_ref(add_application(crate, record.value("plugin", json::object())))},
-                 {"actionStatus", id_ref(action_status(text_of(record, "status")))}};
+  json action = {
+      {"@id", action_id},
+      {"@type", "CreateAction"},
+      {"name", "mdivicom run " + text_of(record.value("plugin", json::object()), "id") + " (" + run_id + ")"},
+      {"instrument", id_ref(add_application(crate, record.value("plugin", json::object())))},
+      {"actionStatus", id_ref(action_status(text_of(record, "status")))}};
   json objects = json::array({id_ref(add_dataset(crate, record))});
   if (record.contains("config")) {
     std::string config_id = fragment_id("config", run_id);
-    crate.add({{"@id", config_id}, {"@type", "PropertyValue"}, {"name", "config"},
-               {"value", record["config"].dump()}, {"identifier", "sha256:" + text_of(record, "config_hash_sha256")}});
+    crate.add({{"@id", config_id},
+               {"@type", "PropertyValue"},
+               {"name", "config"},
+               {"value", record["config"].dump()},
+               {"identifier", "sha256:" + text_of(record, "config_hash_sha256")}});
     objects.push_back(id_ref(config_id));
   }
   action["object"] = std::move(objects);
-  std::string started = text_of(record, "started_at").empty() ? text_of(record, "created_at") : text_of(record, "started_at");
+  std::string started =
+      text_of(record, "started_at").empty() ? text_of(record, "created_at") : text_of(record, "started_at");
   if (!started.empty()) {
     action["startTime"] = started;
   }
@@ -211,9 +229,11 @@ void add_run(CrateBuilder& crate, CrateRuns& runs, const std::string& run_id, co
       hex = hex.substr(at + 8);
     }
     std::string image_id = fragment_id("image", hex.substr(0, 16));
-    crate.add({{"@id", image_id}, {"@type", "ContainerImage"},
+    crate.add({{"@id", image_id},
+               {"@type", "ContainerImage"},
                {"additionalType", id_ref("https://w3id.org/ro/terms/workflow-run#DockerImage")},
-               {"name", image_name}, {"sha256", hex}});
+               {"name", image_name},
+               {"sha256", hex}});
     action["containerImage"] = id_ref(image_id);
   }
   crate.add(std::move(action));
@@ -222,10 +242,15 @@ void add_run(CrateBuilder& crate, CrateRuns& runs, const std::string& run_id, co
 
 json finish_crate(CrateBuilder& crate, CrateRuns& runs, const fs::path& out_root)
 {
-  json root = {{"@id", "./"}, {"@type", "Dataset"}, {"name", "mdivicom runs in " + out_root.filename().string()},
-               {"description", "Outputs and provenance of " + std::to_string(runs.actions.size()) + " mdivicom plugin runs"},
-               {"datePublished", runs.published}, {"conformsTo", json::array({id_ref(k_process_run_profile)})},
-               {"hasPart", std::move(runs.parts)}, {"mentions", std::move(runs.actions)}};
+  json root = {
+      {"@id", "./"},
+      {"@type", "Dataset"},
+      {"name", "mdivicom runs in " + out_root.filename().string()},
+      {"description", "Outputs and provenance of " + std::to_string(runs.actions.size()) + " mdivicom plugin runs"},
+      {"datePublished", runs.published},
+      {"conformsTo", json::array({id_ref(k_process_run_profile)})},
+      {"hasPart", std::move(runs.parts)},
+      {"mentions", std::move(runs.actions)}};
   return crate.finish(std::move(root));
 }
 
@@ -251,6 +276,5 @@ json build_rocrate(const fs::path& out_root)
   }
   return finish_crate(crate, runs, out_root);
 }
-
 
 } // namespace mdivicom

@@ -39,8 +39,8 @@ private:
 // What the root entity gathers across runs.
 struct CrateRuns
 {
-  json parts = json::array();    // output directories
-  json actions = json::array();  // runs, in run id order
+  json parts = json::array();   // output directories
+  json actions = json::array(); // runs, in run id order
   std::string published = "1970-01-01T00:00:00Z";
 };
 

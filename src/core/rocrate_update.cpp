@@ -84,7 +84,7 @@ std::optional<json> add_run_to_crate(const json& existing, const fs::path& out_r
     const std::string dir_id = output_dir_id(*outputs_root);
     std::string previous = listing_run(crate, dir_id);
     if (previous > run_action_id(run_id)) {
-      list_files = false;  // a run that started later has already finished into the directory
+      list_files = false; // a run that started later has already finished into the directory
     } else if (!previous.empty()) {
       // The directory now holds this run's files: the previous run's result becomes the directory.
       for (const auto& part : crate.at(dir_id)["hasPart"]) {
@@ -96,8 +96,7 @@ std::optional<json> add_run_to_crate(const json& existing, const fs::path& out_r
   }
   add_run(crate, runs, run_id, record, list_files);
   // In run id order, as a crate built from every record has them.
-  std::sort(runs.actions.begin(), runs.actions.end(),
-            [](const json& a, const json& b) { return id_of(a) < id_of(b); });
+  std::sort(runs.actions.begin(), runs.actions.end(), [](const json& a, const json& b) { return id_of(a) < id_of(b); });
   return finish_crate(crate, runs, out_root);
 }
 
@@ -144,7 +143,7 @@ void write_rocrate(const fs::path& out_root, const std::string& run_id, const js
   try {
     crate = add_run_to_crate(json::parse(read_file(path)), out_root, run_id, record);
   } catch (const std::exception&) {
-    crate.reset();  // missing or damaged: built again from the records
+    crate.reset(); // missing or damaged: built again from the records
   }
   // Every record must be in it once: a run whose runner died, or a crate edited by hand, is
   // caught here and the crate is built again.
@@ -154,7 +153,7 @@ void write_rocrate(const fs::path& out_root, const std::string& run_id, const js
   if (!crate) {
     crate = build_rocrate(out_root);
   }
-  write_file_atomic(path, crate->dump(2) + "\n", Durability::atomic);  // rebuilt from the records if lost
+  write_file_atomic(path, crate->dump(2) + "\n", Durability::atomic); // rebuilt from the records if lost
 }
 
 } // namespace mdivicom

@@ -40,7 +40,8 @@ public:
   explicit ScratchDir(const std::string& run_id)
   {
     const char* tmp = std::getenv("TMPDIR");
-    std::string pattern = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/mdivicom-" + run_id + "-XXXXXX";
+    std::string pattern =
+        std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/mdivicom-" + run_id + "-XXXXXX";
     if (mkdtemp(pattern.data()) == nullptr) {
       throw Error("cannot create a scratch directory " + pattern + "; check TMPDIR");
     }
@@ -84,7 +85,7 @@ void write_fallback_provenance(const RunRequest& request, const nlohmann::json& 
       provenance[key] = record[key];
     }
   }
-  write_file_atomic(path, provenance.dump(2) + "\n", Durability::atomic);  // like the outputs beside it
+  write_file_atomic(path, provenance.dump(2) + "\n", Durability::atomic); // like the outputs beside it
 }
 
 ExitCode exit_code_for(RunStatus status)
@@ -104,15 +105,15 @@ nlohmann::json plan_summary(const RunPlan& plan, Lane& lane)
   shown.config = redact(request.config);
   shown.config_text = shown.config.dump();
   return {
-    {"plugin", request.plugin.ref()},
-    {"kind", request.plugin.kind()},
-    {"backend", request.backend},
-    {"dataset_dir", request.dataset_dir.string()},
-    {"plugin_out_dir", request.plugin_out_dir.string()},
-    {"config_hash_sha256", plan.config.hash},
-    {"config", redact(plan.config.value)},
-    {"dry_run", request.dry_run},
-    {"lane", lane.describe(shown)},
+      {"plugin", request.plugin.ref()},
+      {"kind", request.plugin.kind()},
+      {"backend", request.backend},
+      {"dataset_dir", request.dataset_dir.string()},
+      {"plugin_out_dir", request.plugin_out_dir.string()},
+      {"config_hash_sha256", plan.config.hash},
+      {"config", redact(plan.config.value)},
+      {"dry_run", request.dry_run},
+      {"lane", lane.describe(shown)},
   };
 }
 
@@ -141,7 +142,7 @@ void finish_resultbundle(const RunRequest& request, const std::string& policy, R
 ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const LaneFactory& lanes)
 {
   const std::string bundle_policy =
-    options.bundle_policy.empty() ? std::string(resultbundle::k_default_bundle_policy) : options.bundle_policy;
+      options.bundle_policy.empty() ? std::string(resultbundle::k_default_bundle_policy) : options.bundle_policy;
   if (resultbundle::policy_by_name(bundle_policy) == nullptr) {
     throw usage_error("unknown --bundle-policy '" + bundle_policy + "'; use one of " + resultbundle::policy_names());
   }
@@ -199,7 +200,7 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
   }
   clock.mark("dataset identity");
   InterruptScope interrupts;
-  write_record(record_path, record, Durability::atomic);  // the final record replaces it
+  write_record(record_path, record, Durability::atomic); // the final record replaces it
   clock.mark("running record written");
   spdlog::info("run {}: {} on {}", request.run_id, request.plugin.ref(), request.dataset_dir.string());
 
@@ -223,7 +224,8 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
   const double duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   add_outcome(record, outcome, started_at, utc_timestamp_now(), duration_s);
   if (outcome.error.is_object()) {
-    log.note("error: " + outcome.error.value("type", std::string()) + ": " + outcome.error.value("message", std::string()));
+    log.note("error: " + outcome.error.value("type", std::string()) + ": " +
+             outcome.error.value("message", std::string()));
   }
 
   const bool succeeded = outcome.status == RunStatus::succeeded;

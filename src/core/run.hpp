@@ -19,15 +19,15 @@ struct RunOptions
   std::string plugin_ref;
   std::string dataset;
   std::string out;
-  std::string work;               // empty: a private scratch dir, removed after the run
-  std::string config;             // --config: empty, a JSON file path, or JSON text
-  std::string backend = "auto";   // auto | python | docker | podman
+  std::string work;             // empty: a private scratch dir, removed after the run
+  std::string config;           // --config: empty, a JSON file path, or JSON text
+  std::string backend = "auto"; // auto | python | docker | podman
   bool dry_run = false;
   std::optional<double> timeout_s;
   bool overwrite = false;
-  bool plan_only = false;         // print what would run and be sent; run nothing
-  bool echo_output = true;        // show plugin output live on the terminal
-  std::string bundle_policy;      // policy for a plugin-written resultbundle.json; empty: the default
+  bool plan_only = false;            // print what would run and be sent; run nothing
+  bool echo_output = true;           // show plugin output live on the terminal
+  std::string bundle_policy;         // policy for a plugin-written resultbundle.json; empty: the default
   std::string dataset_hash = "full"; // --dataset-hash: full | fast | off (see dataset_identity.hpp)
   nlohmann::json lane_options = nlohmann::json::object(); // engine, pull, python_env, ...
 };

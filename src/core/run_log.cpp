@@ -26,9 +26,7 @@ void write_all(int fd, std::string_view text)
 
 RunLog::RunLog(const std::filesystem::path& path, std::vector<std::string> secrets, bool echo)
   : m_file(path, std::ios::binary | std::ios::app),
-    m_echo(echo),
-    m_out{1, StreamScrubber(secrets)},
-    m_err{2, StreamScrubber(secrets)}
+    m_echo(echo), m_out{1, StreamScrubber(secrets)}, m_err{2, StreamScrubber(secrets)}
 {
   if (!m_file) {
     throw Error("cannot open the run log " + path.string() + " for writing");

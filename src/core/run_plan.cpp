@@ -52,7 +52,8 @@ fs::path existing_dataset_dir(const std::string& dataset)
 
 } // namespace
 
-RunPlan plan_run(PluginCatalog& catalog, const RunOptions& options, const std::function<void(const Plugin&)>& on_resolved)
+RunPlan plan_run(PluginCatalog& catalog, const RunOptions& options,
+                 const std::function<void(const Plugin&)>& on_resolved)
 {
   RunPlan plan;
   RunRequest& request = plan.request;

@@ -20,11 +20,11 @@ nlohmann::json string_or_null(const std::string& text)
 nlohmann::json plugin_fragment(const Plugin& plugin)
 {
   nlohmann::json fragment = {
-    {"id", plugin.id()},
-    {"publisher", string_or_null(plugin.publisher())},
-    {"kind", plugin.kind()},
-    {"version", plugin.version()},
-    {"entry_point", plugin.object.value("entry_point", nlohmann::json(nullptr))},
+      {"id", plugin.id()},
+      {"publisher", string_or_null(plugin.publisher())},
+      {"kind", plugin.kind()},
+      {"version", plugin.version()},
+      {"entry_point", plugin.object.value("entry_point", nlohmann::json(nullptr))},
   };
   for (const char* key : {"run_ref", "manifest_path"}) {
     if (plugin.object.contains(key)) {
@@ -40,23 +40,23 @@ nlohmann::json initial_record(const RunPlan& plan)
 {
   const RunRequest& request = plan.request;
   return {
-    {"record_version", "mdivicom.run-record.v1"},
-    {"run_id", request.run_id},
-    {"created_at", utc_timestamp_now()},
-    {"status", "running"},
-    {"plugin", plugin_fragment(request.plugin)},
-    {"backend", request.backend},
-    {"dataset_dir", request.dataset_dir.string()},
-    {"out_dir", request.out_root.string()},
-    {"plugin_out_dir", request.plugin_out_dir.string()},
-    {"work_dir", plan.work_dir_given ? nlohmann::json(request.work_dir.string()) : nlohmann::json(nullptr)},
-    {"log_path", request.log_path.string()},
-    {"config_hash_sha256", plan.config.hash},
-    {"config", redact(plan.config.value)},
-    {"dry_run", request.dry_run},
-    {"timeout_s", request.timeout_s ? nlohmann::json(*request.timeout_s) : nlohmann::json(nullptr)},
-    {"runner", {{"name", "mdivicom"}, {"version", build_info::k_version}}},
-    {"host", host_facts()},
+      {"record_version", "mdivicom.run-record.v1"},
+      {"run_id", request.run_id},
+      {"created_at", utc_timestamp_now()},
+      {"status", "running"},
+      {"plugin", plugin_fragment(request.plugin)},
+      {"backend", request.backend},
+      {"dataset_dir", request.dataset_dir.string()},
+      {"out_dir", request.out_root.string()},
+      {"plugin_out_dir", request.plugin_out_dir.string()},
+      {"work_dir", plan.work_dir_given ? nlohmann::json(request.work_dir.string()) : nlohmann::json(nullptr)},
+      {"log_path", request.log_path.string()},
+      {"config_hash_sha256", plan.config.hash},
+      {"config", redact(plan.config.value)},
+      {"dry_run", request.dry_run},
+      {"timeout_s", request.timeout_s ? nlohmann::json(*request.timeout_s) : nlohmann::json(nullptr)},
+      {"runner", {{"name", "mdivicom"}, {"version", build_info::k_version}}},
+      {"host", host_facts()},
   };
 }
 
@@ -89,8 +89,8 @@ void add_outcome(nlohmann::json& record, const RunOutcome& outcome, const std::s
 void write_record(const std::filesystem::path& path, const nlohmann::json& record, Durability durability)
 {
   for (const auto& violation : JsonSchema::builtin("run-record").validate(record)) {
-    spdlog::warn("run record {} breaks its schema at {}: {} (please report this mdivicom bug)",
-                 path.string(), violation.pointer, violation.message);
+    spdlog::warn("run record {} breaks its schema at {}: {} (please report this mdivicom bug)", path.string(),
+                 violation.pointer, violation.message);
   }
   write_file_atomic(path, record.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n", durability);
 }

@@ -22,7 +22,7 @@ public:
   void update(const void* data, size_t size);
   void update(std::string_view text) { update(text.data(), text.size()); }
   std::string hex_digest(); // finishes the hash; the object may not be updated afterwards
-  void reset();              // starts a new hash in the same context (cheaper than a new object)
+  void reset();             // starts a new hash in the same context (cheaper than a new object)
 
 private:
   std::unique_ptr<DigestContext> m_context;

@@ -22,7 +22,7 @@ public:
 // What the module offers, returned by its entry function k_crypto_entry.
 struct CryptoModule
 {
-  std::unique_ptr<DigestContext> (*new_sha256)();  // nullptr when OpenSSL cannot make one
+  std::unique_ptr<DigestContext> (*new_sha256)(); // nullptr when OpenSSL cannot make one
 };
 
 inline constexpr const char* k_crypto_module = "crypto";

@@ -121,8 +121,8 @@ std::string percent_encode_path(std::string_view path)
   static const char* k_digits = "0123456789ABCDEF";
   std::string encoded;
   for (unsigned char c : path) {
-    bool plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-                 c == '.' || c == '_' || c == '~' || c == '/';
+    bool plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+                 c == '_' || c == '~' || c == '/';
     if (plain) {
       encoded += static_cast<char>(c);
     } else {

@@ -75,9 +75,8 @@ int64_t to_ns(const struct timespec& time)
 void fill_from_stat(TreeEntry& entry, const struct stat& info)
 {
   entry.type = entry_type_from_mode(info.st_mode);
-  entry.size = entry.type == EntryType::file || entry.type == EntryType::symlink
-                 ? static_cast<uint64_t>(info.st_size)
-                 : 0;
+  entry.size =
+      entry.type == EntryType::file || entry.type == EntryType::symlink ? static_cast<uint64_t>(info.st_size) : 0;
   entry.mode = info.st_mode & 07777;
   entry.mtime_ns = to_ns(info.st_mtim);
   entry.ctime_ns = to_ns(info.st_ctim);
@@ -185,7 +184,8 @@ bool link_stays_inside(std::string_view link_path, std::string_view target)
   size_t start = 0;
   while (start <= target.size()) {
     size_t slash = target.find('/', start);
-    std::string_view part = target.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
+    std::string_view part =
+        target.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
     if (part == "..") {
       if (descended) {
         return false;
@@ -226,8 +226,7 @@ UniqueFd open_root_dir(const fs::path& root)
     std::string fix = saved == ENOENT    ? "check the path"
                       : saved == ENOTDIR ? "give a directory"
                                          : "check its permissions";
-    throw Error("cannot open directory " + root.string() + ": " + std::strerror(saved) + "; " + fix,
-                ExitCode::usage);
+    throw Error("cannot open directory " + root.string() + ": " + std::strerror(saved) + "; " + fix, ExitCode::usage);
   }
   return fd;
 }
@@ -253,8 +252,7 @@ std::vector<TreeEntry> walk_tree(const fs::path& root, const WalkOptions& option
     const size_t dir_entry = nodes[node_index].entry_index;
 
     int fd = dir_path.empty() ? ::dup(root_fd.get())
-                              : open_below(root_fd.get(), dir_path, options.follow_symlinks,
-                                           O_RDONLY | O_DIRECTORY);
+                              : open_below(root_fd.get(), dir_path, options.follow_symlinks, O_RDONLY | O_DIRECTORY);
     DirHandle dir(fd >= 0 ? ::fdopendir(fd) : nullptr);
     if (!dir) {
       int saved = errno;

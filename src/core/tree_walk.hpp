@@ -36,9 +36,9 @@ EntryType entry_type_from_mode(uint32_t mode);
 // One thing found under a walked root.
 struct TreeEntry
 {
-  std::string path;        // relative to the root, '/'-separated, raw bytes from the file system
+  std::string path;                    // relative to the root, '/'-separated, raw bytes from the file system
   EntryType type = EntryType::unknown; // with follow_symlinks: the type of the link's target
-  bool is_link = false;    // the entry itself is a symbolic link (link_target holds its text)
+  bool is_link = false;                // the entry itself is a symbolic link (link_target holds its text)
   std::string link_target;
   uint64_t size = 0;
   uint32_t mode = 0;
@@ -46,7 +46,7 @@ struct TreeEntry
   int64_t ctime_ns = 0;
   uint64_t device = 0;
   uint64_t inode = 0;
-  std::string error;       // why the entry could not be examined or descended; empty when fine
+  std::string error; // why the entry could not be examined or descended; empty when fine
 };
 
 struct WalkOptions

@@ -45,7 +45,8 @@ std::string read_whole_file(const fs::path& path)
       continue;
     }
     if (count <= 0) {
-      throw Error("cannot read " + path.string() + ": " + (count < 0 ? std::strerror(errno) : "it shrank while being read"));
+      throw Error("cannot read " + path.string() + ": " +
+                  (count < 0 ? std::strerror(errno) : "it shrank while being read"));
     }
     done += static_cast<size_t>(count);
   }
@@ -102,13 +103,14 @@ json VerifyReport::to_json() const
 {
   json result = {{"source", to_valid_utf8(source)}, {"ok", ok()}, {"runs", json::array()}};
   for (const auto& run : runs) {
-    json item = {{"run_id", run.run_id}, {"record", to_valid_utf8(run.record)}, {"root", to_valid_utf8(run.root)},
-                 {"state", run.state}, {"entries_checked", run.entries_checked}, {"mismatches", json::array()}};
+    json item = {{"run_id", run.run_id}, {"record", to_valid_utf8(run.record)},    {"root", to_valid_utf8(run.root)},
+                 {"state", run.state},   {"entries_checked", run.entries_checked}, {"mismatches", json::array()}};
     if (!run.message.empty()) {
       item["message"] = to_valid_utf8(run.message);
     }
     for (const auto& mismatch : run.mismatches) {
-      item["mismatches"].push_back({{"kind", mismatch.kind}, {"path", mismatch.path}, {"detail", to_valid_utf8(mismatch.detail)}});
+      item["mismatches"].push_back(
+          {{"kind", mismatch.kind}, {"path", mismatch.path}, {"detail", to_valid_utf8(mismatch.detail)}});
     }
     result["runs"].push_back(std::move(item));
   }
@@ -150,8 +152,8 @@ std::string VerifyReport::to_text() const
     out << "verified " << checked << (checked == 1 ? " run" : " runs") << " in " << to_valid_utf8(source)
         << ": all outputs match their records\n";
   } else {
-    out << "verification failed: " << failed << " of " << runs.size() << " records do not match (" << to_valid_utf8(source)
-        << ")\n";
+    out << "verification failed: " << failed << " of " << runs.size() << " records do not match ("
+        << to_valid_utf8(source) << ")\n";
   }
   return out.str();
 }

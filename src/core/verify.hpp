@@ -20,8 +20,8 @@ struct Mismatch
 struct RunCheck
 {
   std::string run_id;
-  std::string record;      // "_runs/<run_id>.json"
-  std::string root;        // the output directory it describes, relative to the out root
+  std::string record; // "_runs/<run_id>.json"
+  std::string root;   // the output directory it describes, relative to the out root
   // "ok"; "mismatch" (see mismatches); "bad_record" (the record or its inventory is damaged
   // or was edited: see message); "superseded" (a later run wrote the same directory, so only
   // that one is checked); "no_inventory" (recorded without outputs: nothing to check).
@@ -33,7 +33,7 @@ struct RunCheck
 
 struct VerifyReport
 {
-  std::string source;      // the directory or pack that was verified
+  std::string source; // the directory or pack that was verified
   std::vector<RunCheck> runs;
 
   // True when every checked run matched and no record was damaged.

@@ -131,9 +131,9 @@ std::string describe_difference(const InventoryEntry& want, const InventoryEntry
     return "was a " + std::string(to_string(want.type)) + ", now a " + std::string(to_string(have.type));
   }
   if (want.type == EntryType::symlink) {
-    return want.target == have.target ? std::string()
-                                      : "link target \"" + to_valid_utf8(want.target) + "\" is now \"" +
-                                          to_valid_utf8(have.target) + "\"";
+    return want.target == have.target
+               ? std::string()
+               : "link target \"" + to_valid_utf8(want.target) + "\" is now \"" + to_valid_utf8(have.target) + "\"";
   }
   if (want.type != EntryType::file) {
     return {};
@@ -160,7 +160,8 @@ std::vector<Mismatch> compare(const std::vector<InventoryEntry>& expected, const
       mismatches.push_back({"missing", to_valid_utf8(want->path), "recorded " + std::string(to_string(want->type))});
       ++want;
     } else if (want == expected.end() || have->path < want->path) {
-      mismatches.push_back({"unexpected", to_valid_utf8(have->path), "not in the record: " + std::string(to_string(have->type))});
+      mismatches.push_back(
+          {"unexpected", to_valid_utf8(have->path), "not in the record: " + std::string(to_string(have->type))});
       ++have;
     } else {
       if (!want->error.empty()) {
@@ -291,6 +292,5 @@ VerifyReport check_runs(const std::string& source, const std::vector<RecordFile>
   }
   return report;
 }
-
 
 } // namespace mdivicom

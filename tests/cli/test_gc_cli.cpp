@@ -74,8 +74,7 @@ bool default_engine_sockets_exist()
 
 } // namespace
 
-TEST_CASE("gc removes the dataset a run extracted once it is unused for --older-than days, and not before",
-          "[cli][gc]")
+TEST_CASE("gc removes the dataset a run extracted once it is unused for --older-than days, and not before", "[cli][gc]")
 {
   TempDir dir;
   CommandOptions options = isolated(dir);

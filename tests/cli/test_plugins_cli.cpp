@@ -14,8 +14,11 @@ namespace {
 
 std::string manifest(const std::string& id, const std::string& publisher, const std::string& kind = "python")
 {
-  nlohmann::json meta = {{"api_version", "mdivicomtools.plugin.v0.1"}, {"id", id}, {"kind", kind},
-                         {"version", "1.2.3"}, {"description", "Cafe\u0301 plugin"}};
+  nlohmann::json meta = {{"api_version", "mdivicomtools.plugin.v0.1"},
+                         {"id", id},
+                         {"kind", kind},
+                         {"version", "1.2.3"},
+                         {"description", "Cafe\u0301 plugin"}};
   if (!publisher.empty()) {
     meta["publisher"] = publisher;
   }
@@ -28,12 +31,9 @@ std::string manifest(const std::string& id, const std::string& publisher, const 
 CommandOptions isolated(const TempDir& dir, const TempDir& home)
 {
   CommandOptions options;
-  options.env = {{"MDIVICOM_PLUGIN_PATH", dir.path().string()},
-                 {"XDG_DATA_HOME", (home / "data").string()},
-                 {"XDG_CACHE_HOME", (home / "cache").string()},
-                 {"HOME", home.path().string()},
-                 {"PYTHONPATH", (home / "nothing").string()},
-                 {"MDIVICOM_DEV_PLUGIN_ROOTS", mdivicom::test::k_unset},
+  options.env = {{"MDIVICOM_PLUGIN_PATH", dir.path().string()}, {"XDG_DATA_HOME", (home / "data").string()},
+                 {"XDG_CACHE_HOME", (home / "cache").string()}, {"HOME", home.path().string()},
+                 {"PYTHONPATH", (home / "nothing").string()},   {"MDIVICOM_DEV_PLUGIN_ROOTS", mdivicom::test::k_unset},
                  {"VIRTUAL_ENV", mdivicom::test::k_unset}};
   return options;
 }
@@ -136,9 +136,11 @@ TEST_CASE("usage errors exit 2 and --version and --help exit 0", "[cli]")
 {
   CHECK(run_mdivicom({"--version"}).exit_code == 0);
   CHECK_THAT(run_mdivicom({"--version"}).out, Catch::StartsWith("mdivicom "));
-  for (const auto& command : std::vector<std::vector<std::string>>{
-         {"--help"}, {"plugins", "--help"}, {"plugins", "list", "--help"}, {"run", "--help"},
-         {"resultbundles", "--help"}}) {
+  for (const auto& command : std::vector<std::vector<std::string>>{{"--help"},
+                                                                   {"plugins", "--help"},
+                                                                   {"plugins", "list", "--help"},
+                                                                   {"run", "--help"},
+                                                                   {"resultbundles", "--help"}}) {
     INFO(command.front() << " " << command.back());
     CHECK(run_mdivicom(command).exit_code == 0);
   }

@@ -34,16 +34,17 @@ json attached_resolved()
                  {"exists", exists}});
   };
   return {
-    {"sidecar_path", k_attached},
-    {"payload_root", root},
-    {"detached", false},
-    {"resultbundle_type", "mdivicom.gaze.fixations"},
-    {"schema_version", "0.1.0"},
-    {"source", nullptr},
-    {"files", {file("gaze/fixations.tsv", "fixations", true, true), file("events.tsv", "events", false, true),
-               file("gaze/saccades.tsv", "saccades", false, false)}},
-    {"issues", json::array()},
-    {"warnings", json::array()},
+      {"sidecar_path", k_attached},
+      {"payload_root", root},
+      {"detached", false},
+      {"resultbundle_type", "mdivicom.gaze.fixations"},
+      {"schema_version", "0.1.0"},
+      {"source", nullptr},
+      {"files",
+       {file("gaze/fixations.tsv", "fixations", true, true), file("events.tsv", "events", false, true),
+        file("gaze/saccades.tsv", "saccades", false, false)}},
+      {"issues", json::array()},
+      {"warnings", json::array()},
   };
 }
 
@@ -92,15 +93,14 @@ TEST_CASE("resultbundles policies prints one tab-separated line and a descriptio
 {
   const auto result = run_mdivicom({"resultbundles", "policies"});
   REQUIRE(result.exit_code == 0);
-  CHECK(result.out
-        == "legacy_off\tmode=off\tfallback=True\tfallback_reason=False\n"
-           "  Compatibility mode for legacy paths where bundle validation is intentionally disabled.\n"
-           "local_default\tmode=off\tfallback=True\tfallback_reason=False\n"
-           "  Legacy/local mode: keep CSV-first behavior, skip strict bundle checks.\n"
-           "pipeline_auto\tmode=warn\tfallback=True\tfallback_reason=True\n"
-           "  Auto mode: warn-level validation; callers may fallback but must persist a reason.\n"
-           "plugin_strict\tmode=strict\tfallback=False\tfallback_reason=False\n"
-           "  Plugin/pipeline external handoff mode: validate strictly and fail fast.\n");
+  CHECK(result.out == "legacy_off\tmode=off\tfallback=True\tfallback_reason=False\n"
+                      "  Compatibility mode for legacy paths where bundle validation is intentionally disabled.\n"
+                      "local_default\tmode=off\tfallback=True\tfallback_reason=False\n"
+                      "  Legacy/local mode: keep CSV-first behavior, skip strict bundle checks.\n"
+                      "pipeline_auto\tmode=warn\tfallback=True\tfallback_reason=True\n"
+                      "  Auto mode: warn-level validation; callers may fallback but must persist a reason.\n"
+                      "plugin_strict\tmode=strict\tfallback=False\tfallback_reason=False\n"
+                      "  Plugin/pipeline external handoff mode: validate strictly and fail fast.\n");
 }
 
 TEST_CASE("resultbundles inspect --json prints the resolved sidecar with absolute paths", "[cli][resultbundle]")
@@ -117,25 +117,31 @@ TEST_CASE("resultbundles inspect resolves a relative sidecar path against the wo
   const auto result = run_mdivicom({"resultbundles", "inspect", "--sidecar", "attached/resultbundle.json"}, options);
   REQUIRE(result.exit_code == 0);
   const std::string root = (k_corpus / "good/attached").string();
-  CHECK(result.out == "sidecar: " + k_attached + "\npayload_root: " + root
-                        + "\ndetached: False\ntype: mdivicom.gaze.fixations\nschema_version: 0.1.0\n"
-                          "file: gaze/fixations.tsv (required, ok) -> " + root + "/gaze/fixations.tsv\n"
-                          "file: events.tsv (optional, ok) -> " + root + "/events.tsv\n"
-                          "file: gaze/saccades.tsv (optional, missing) -> " + root + "/gaze/saccades.tsv\n");
+  CHECK(result.out == "sidecar: " + k_attached + "\npayload_root: " + root +
+                          "\ndetached: False\ntype: mdivicom.gaze.fixations\nschema_version: 0.1.0\n"
+                          "file: gaze/fixations.tsv (required, ok) -> " +
+                          root +
+                          "/gaze/fixations.tsv\n"
+                          "file: events.tsv (optional, ok) -> " +
+                          root +
+                          "/events.tsv\n"
+                          "file: gaze/saccades.tsv (optional, missing) -> " +
+                          root + "/gaze/saccades.tsv\n");
 }
 
 TEST_CASE("resultbundles inspect is never strict and lists issues instead of failing", "[cli][resultbundle]")
 {
-  const auto result = run_mdivicom(
-    {"resultbundles", "inspect", "--sidecar", (k_corpus / "hostile/path_escape.json").string()});
+  const auto result =
+      run_mdivicom({"resultbundles", "inspect", "--sidecar", (k_corpus / "hostile/path_escape.json").string()});
   REQUIRE(result.exit_code == 0);
-  CHECK_THAT(result.out, Catch::Contains("type: mdivicom.test\n")
-                           && Catch::EndsWith("issue: files[0].path escapes payload root: ../../../../etc/passwd\n"));
+  CHECK_THAT(result.out, Catch::Contains("type: mdivicom.test\n") &&
+                             Catch::EndsWith("issue: files[0].path escapes payload root: ../../../../etc/passwd\n"));
 }
 
 TEST_CASE("resultbundles inspect of a sidecar that cannot be read fails with the reason", "[cli][resultbundle]")
 {
-  const auto result = run_mdivicom({"resultbundles", "inspect", "--sidecar", (k_corpus / "hostile/not_json.json").string()});
+  const auto result =
+      run_mdivicom({"resultbundles", "inspect", "--sidecar", (k_corpus / "hostile/not_json.json").string()});
   CHECK(result.exit_code == 1);
   CHECK(result.out.empty());
   CHECK(result.err == "mdivicom: error: Could not parse sidecar JSON: Expecting value: line 1 column 1 (char 0)\n");
@@ -148,30 +154,34 @@ TEST_CASE("resultbundles validate --json prints resolution, report, policy and c
   REQUIRE(result.exit_code == 0);
   const std::string reason = "resultbundle_type and schema_version are compatible with current policy.";
   const json expected = {
-    {"resolved", attached_resolved()},
-    {"validation",
-     {{"mode", "strict"}, {"valid", true}, {"errors", json::array()}, {"warnings", json::array()}, {"notes", {reason}}}},
-    {"policy",
-     {{"name", "plugin_strict"},
-      {"validation_mode", "strict"},
-      {"allow_fallback", false},
-      {"require_fallback_reason", false},
-      {"description", "Plugin/pipeline external handoff mode: validate strictly and fail fast."}}},
-    {"compatibility",
-     {{"compatible", true},
-      {"level", "compatible"},
-      {"reason", reason},
-      {"expected_type", "mdivicom.gaze.fixations"},
-      {"provided_type", "mdivicom.gaze.fixations"},
-      {"schema_version", "0.1.0"}}},
+      {"resolved", attached_resolved()},
+      {"validation",
+       {{"mode", "strict"},
+        {"valid", true},
+        {"errors", json::array()},
+        {"warnings", json::array()},
+        {"notes", {reason}}}},
+      {"policy",
+       {{"name", "plugin_strict"},
+        {"validation_mode", "strict"},
+        {"allow_fallback", false},
+        {"require_fallback_reason", false},
+        {"description", "Plugin/pipeline external handoff mode: validate strictly and fail fast."}}},
+      {"compatibility",
+       {{"compatible", true},
+        {"level", "compatible"},
+        {"reason", reason},
+        {"expected_type", "mdivicom.gaze.fixations"},
+        {"provided_type", "mdivicom.gaze.fixations"},
+        {"schema_version", "0.1.0"}}},
   };
   CHECK(result.out == expected.dump(2) + "\n");
 }
 
 TEST_CASE("resultbundles validate prints a readable verdict and exits 1 when invalid", "[cli][resultbundle]")
 {
-  const auto good = run_mdivicom({"resultbundles", "validate", "--sidecar", k_attached, "--policy", "pipeline_auto",
-                                  "--min-minor", "2"});
+  const auto good = run_mdivicom(
+      {"resultbundles", "validate", "--sidecar", k_attached, "--policy", "pipeline_auto", "--min-minor", "2"});
   CHECK(good.exit_code == 0);
   CHECK(good.out == "validation: valid (mode=warn)\npolicy: pipeline_auto (fallback_allowed=True)\n"
                     "warning: schema_version minor is older than preferred minimum: expected >= 2, got 1.\n"
@@ -181,15 +191,16 @@ TEST_CASE("resultbundles validate prints a readable verdict and exits 1 when inv
   const std::string missing = (k_corpus / "hostile/required_missing.json").string();
   const auto bad = run_mdivicom({"resultbundles", "validate", "--sidecar", missing});
   CHECK(bad.exit_code == 1);
-  CHECK(bad.out == "validation: invalid (mode=strict)\nerror: Required file is missing: absent.tsv (resolved: "
-                     + (k_corpus / "hostile/absent.tsv").string() + ")\n");
+  CHECK(bad.out == "validation: invalid (mode=strict)\nerror: Required file is missing: absent.tsv (resolved: " +
+                       (k_corpus / "hostile/absent.tsv").string() + ")\n");
   CHECK(bad.err.empty());
 }
 
 TEST_CASE("resultbundles validate of an unresolvable sidecar prints only the validation object", "[cli][resultbundle]")
 {
   const std::string escape = (k_corpus / "hostile/path_escape.json").string();
-  const auto result = run_mdivicom({"resultbundles", "validate", "--sidecar", escape, "--policy", "plugin_strict", "--json"});
+  const auto result =
+      run_mdivicom({"resultbundles", "validate", "--sidecar", escape, "--policy", "plugin_strict", "--json"});
   CHECK(result.exit_code == 1);
   CHECK(result.out == R"({
   "validation": {
@@ -205,7 +216,8 @@ TEST_CASE("resultbundles validate of an unresolvable sidecar prints only the val
 )");
   const auto human = run_mdivicom({"resultbundles", "validate", "--sidecar", escape});
   CHECK(human.exit_code == 1);
-  CHECK(human.out == "validation: invalid (mode=strict)\nerror: files[0].path escapes payload root: ../../../../etc/passwd\n");
+  CHECK(human.out ==
+        "validation: invalid (mode=strict)\nerror: files[0].path escapes payload root: ../../../../etc/passwd\n");
 }
 
 TEST_CASE("an empty resultbundles directory argument counts as not given, as in the reference", "[cli][resultbundle]")
@@ -219,16 +231,16 @@ TEST_CASE("an empty resultbundles directory argument counts as not given, as in 
 TEST_CASE("bad resultbundles command lines exit 2", "[cli][resultbundle]")
 {
   const std::vector<std::vector<std::string>> command_lines = {
-    {"resultbundles"},
-    {"resultbundles", "validate"},
-    {"resultbundles", "inspect", "--json"},
-    {"resultbundles", "validate", "--sidecar", k_attached, "--mode", "lenient"},
-    {"resultbundles", "validate", "--sidecar", k_attached, "--policy", "nope"},
-    {"resultbundles", "validate", "--sidecar", k_attached, "--policy", "PLUGIN_STRICT"},
-    {"resultbundles", "validate", "--sidecar", k_attached, "--supported-major", "one"},
-    {"resultbundles", "validate", "--sidecar", k_attached, "--min-minor"},
-    {"resultbundles", "policies", "--sidecar", k_attached},
-    {"resultbundles", "frobnicate"},
+      {"resultbundles"},
+      {"resultbundles", "validate"},
+      {"resultbundles", "inspect", "--json"},
+      {"resultbundles", "validate", "--sidecar", k_attached, "--mode", "lenient"},
+      {"resultbundles", "validate", "--sidecar", k_attached, "--policy", "nope"},
+      {"resultbundles", "validate", "--sidecar", k_attached, "--policy", "PLUGIN_STRICT"},
+      {"resultbundles", "validate", "--sidecar", k_attached, "--supported-major", "one"},
+      {"resultbundles", "validate", "--sidecar", k_attached, "--min-minor"},
+      {"resultbundles", "policies", "--sidecar", k_attached},
+      {"resultbundles", "frobnicate"},
   };
   for (const auto& args : command_lines) {
     const auto result = run_mdivicom(args);
@@ -238,7 +250,8 @@ TEST_CASE("bad resultbundles command lines exit 2", "[cli][resultbundle]")
   }
 }
 
-TEST_CASE("every corpus resultbundle sidecar gets the stated verdict and exit code from the binary", "[cli][resultbundle]")
+TEST_CASE("every corpus resultbundle sidecar gets the stated verdict and exit code from the binary",
+          "[cli][resultbundle]")
 {
   const json cases = json::parse(read_file(k_corpus / "cases.json"))["cases"];
   for (const auto& test_case : cases) {
@@ -267,7 +280,8 @@ TEST_CASE("every corpus resultbundle sidecar gets the stated verdict and exit co
     CHECK(document["validation"]["valid"] == valid);
     CHECK(document.contains("resolved") == test_case["resolved"].get<bool>());
     if (test_case.contains("error")) {
-      CHECK_THAT(document["validation"]["errors"].dump(), Catch::Contains(json(test_case["error"]).dump().substr(1, 20)));
+      CHECK_THAT(document["validation"]["errors"].dump(),
+                 Catch::Contains(json(test_case["error"]).dump().substr(1, 20)));
     }
   }
 }
@@ -284,9 +298,9 @@ TEST_CASE("a symlinked resultbundle sidecar is reported at its real location", "
 TEST_CASE("the example resultbundle in examples/results validates strictly and its hashes match", "[cli][resultbundle]")
 {
   const fs::path example = fs::path(MDIVICOM_SOURCE_DIR) / "examples/results";
-  const auto result = run_mdivicom({"resultbundles", "validate", "--sidecar", (example / "resultbundle.json").string(),
-                                    "--policy", "plugin_strict", "--expect-type", "mdivicom.gaze.fixations",
-                                    "--supported-major", "0"});
+  const auto result =
+      run_mdivicom({"resultbundles", "validate", "--sidecar", (example / "resultbundle.json").string(), "--policy",
+                    "plugin_strict", "--expect-type", "mdivicom.gaze.fixations", "--supported-major", "0"});
   INFO(result.out << result.err);
   CHECK(result.exit_code == 0);
   CHECK_THAT(result.out, Catch::StartsWith("validation: valid (mode=strict)\n"));

@@ -27,10 +27,13 @@ struct Workspace
 
   Workspace()
   {
-    nlohmann::json meta = {{"api_version", "mdivicomtools.plugin.v0.1"}, {"id", "checker"}, {"kind", "python"},
-                           {"version", "1.0.0"}, {"description", "checks"},
-                           {"config_schema", {{"type", "object"},
-                                              {"properties", {{"threshold", {{"type", "number"}, {"maximum", 5}}}}}}}};
+    nlohmann::json meta = {
+        {"api_version", "mdivicomtools.plugin.v0.1"},
+        {"id", "checker"},
+        {"kind", "python"},
+        {"version", "1.0.0"},
+        {"description", "checks"},
+        {"config_schema", {{"type", "object"}, {"properties", {{"threshold", {{"type", "number"}, {"maximum", 5}}}}}}}};
     write_file(root / "manifests" / "checker.json",
                nlohmann::json({{"meta", meta}, {"entry", {{"callable", "checker_mod:run"}}}}).dump());
     write_file(dataset / "sessions" / "ses-01" / "raw" / "gaze" / "g.csv", "t,x\n0,1\n");
@@ -137,8 +140,8 @@ TEST_CASE("run of an unknown plugin says not found", "[cli][run]")
 TEST_CASE("run --plan prints the plan and changes nothing on disk", "[cli][run]")
 {
   Workspace ws;
-  auto result = ws.run({"--dataset", ws.dataset.string(), "--out", ws.out.string(), "--plan",
-                        "--config", "{\"threshold\": 2, \"api_key\": \"sk-123456\"}"});
+  auto result = ws.run({"--dataset", ws.dataset.string(), "--out", ws.out.string(), "--plan", "--config",
+                        "{\"threshold\": 2, \"api_key\": \"sk-123456\"}"});
   INFO(result.err);
   REQUIRE(result.exit_code == 0);
   auto plan = nlohmann::json::parse(result.out);
@@ -158,8 +161,8 @@ TEST_CASE("an installed mdivicom without its modules says which one is missing a
   fs::path binary = workspace.root / "prefix" / "bin" / "mdivicom";
   fs::create_directories(binary.parent_path());
   fs::copy_file(MDIVICOM_BINARY, binary);
-  std::vector<std::string> argv = {binary.string(), "run", "checker", "--dataset", workspace.dataset.string(),
-                                   "--out", workspace.out.string()};
+  std::vector<std::string> argv = {
+      binary.string(), "run", "checker", "--dataset", workspace.dataset.string(), "--out", workspace.out.string()};
   CommandResult missing = mdivicom::test::run_command(argv, workspace.options);
   INFO(missing.err);
   CHECK(missing.exit_code == 1);
@@ -172,9 +175,10 @@ TEST_CASE("an installed mdivicom without its modules says which one is missing a
   CHECK(listing.out.find("checker") != std::string::npos);
 
   workspace.options.env["MDIVICOM_MODULE_DIR"] = (fs::path(MDIVICOM_BINARY).parent_path() / "modules").string();
-  CommandResult planned = mdivicom::test::run_command({binary.string(), "run", "checker", "--dataset",
-                                                       workspace.dataset.string(), "--out", workspace.out.string(),
-                                                       "--plan"}, workspace.options);
+  CommandResult planned =
+      mdivicom::test::run_command({binary.string(), "run", "checker", "--dataset", workspace.dataset.string(), "--out",
+                                   workspace.out.string(), "--plan"},
+                                  workspace.options);
   INFO(planned.err);
   CHECK(planned.exit_code == 0);
 }

@@ -99,14 +99,14 @@ TEST_CASE("verify exits 2 for a missing directory or one without run records", "
   CHECK_THAT(empty.err, Catch::Contains("no run records"));
 }
 
-TEST_CASE("packs made by separate processes from copies in other places and time zones are identical",
-          "[cli][pack]")
+TEST_CASE("packs made by separate processes from copies in other places and time zones are identical", "[cli][pack]")
 {
   TempDir dir;
   make_out(dir / "out");
   fs::create_directories(dir / "elsewhere");
   fs::copy(dir / "out", dir / "elsewhere/copy", fs::copy_options::recursive);
-  fs::last_write_time(dir / "elsewhere/copy/tracker/table.csv", fs::file_time_type::clock::now() - std::chrono::hours(50));
+  fs::last_write_time(dir / "elsewhere/copy/tracker/table.csv",
+                      fs::file_time_type::clock::now() - std::chrono::hours(50));
   for (std::string name : {"p.zip", "p.tar.gz", "p.tar.zst"}) {
     INFO(name);
     CommandOptions here = isolated(dir);
@@ -140,7 +140,8 @@ TEST_CASE("verify of a damaged pack fails with an error naming it", "[cli][verif
 {
   TempDir dir;
   make_out(dir / "out");
-  REQUIRE(run_mdivicom({"pack", (dir / "out").string(), "-o", (dir / "p.tar.gz").string()}, isolated(dir)).exit_code == 0);
+  REQUIRE(run_mdivicom({"pack", (dir / "out").string(), "-o", (dir / "p.tar.gz").string()}, isolated(dir)).exit_code ==
+          0);
   std::string bytes = read_file(dir / "p.tar.gz");
   write_file(dir / "cut.tar.gz", bytes.substr(0, bytes.size() / 2));
   auto result = run_mdivicom({"verify", (dir / "cut.tar.gz").string()}, isolated(dir));

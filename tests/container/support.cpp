@@ -90,13 +90,13 @@ RunSetup::RunSetup(const TestEngine& engine, nlohmann::json entry)
   m_manifest_dir = m_temp / "plugin";
   fs::create_directories(m_manifest_dir);
   nlohmann::json manifest = {
-    {"meta",
-     {{"api_version", "mdivicomtools.plugin.v0.1"},
-      {"id", "ctr-test"},
-      {"kind", "container"},
-      {"version", "0.1.0"},
-      {"description", "container lane test plugin"}}},
-    {"entry", entry},
+      {"meta",
+       {{"api_version", "mdivicomtools.plugin.v0.1"},
+        {"id", "ctr-test"},
+        {"kind", "container"},
+        {"version", "0.1.0"},
+        {"description", "container lane test plugin"}}},
+      {"entry", entry},
   };
   fs::path manifest_path = m_manifest_dir / "manifest.json";
   write_file(manifest_path, manifest.dump(2));
@@ -128,16 +128,16 @@ RunOutcome RunSetup::execute(CaptureSink& sink)
 nlohmann::json RunSetup::to_json() const
 {
   nlohmann::json result = {
-    {"plugin", m_request.plugin.object},
-    {"run_id", m_request.run_id},
-    {"dataset_dir", m_request.dataset_dir.string()},
-    {"out_root", m_request.out_root.string()},
-    {"plugin_out_dir", m_request.plugin_out_dir.string()},
-    {"work_dir", m_request.work_dir.string()},
-    {"tmp_dir", m_request.tmp_dir.string()},
-    {"config_text", m_request.config_text},
-    {"backend", m_request.backend},
-    {"options", m_request.options},
+      {"plugin", m_request.plugin.object},
+      {"run_id", m_request.run_id},
+      {"dataset_dir", m_request.dataset_dir.string()},
+      {"out_root", m_request.out_root.string()},
+      {"plugin_out_dir", m_request.plugin_out_dir.string()},
+      {"work_dir", m_request.work_dir.string()},
+      {"tmp_dir", m_request.tmp_dir.string()},
+      {"config_text", m_request.config_text},
+      {"backend", m_request.backend},
+      {"options", m_request.options},
   };
   if (m_request.timeout_s) {
     result["timeout_s"] = *m_request.timeout_s;
@@ -148,8 +148,8 @@ nlohmann::json RunSetup::to_json() const
 std::vector<std::string> containers_of_run(const container::Engine& engine, const std::string& run_id)
 {
   nlohmann::json filters = {{"label", {"mdivicom.run_id=" + run_id}}};
-  auto answer = engine.call("GET", container::Engine::api("/containers/json?all=1&filters=" +
-                                                          container::url_encode(filters.dump())));
+  auto answer = engine.call(
+      "GET", container::Engine::api("/containers/json?all=1&filters=" + container::url_encode(filters.dump())));
   REQUIRE(answer.ok());
   std::vector<std::string> ids;
   for (const auto& item : answer.body) {
@@ -158,13 +158,13 @@ std::vector<std::string> containers_of_run(const container::Engine& engine, cons
   return ids;
 }
 
-DriverResult run_driver(const nlohmann::json& request, const std::vector<std::string>& prefix,
-                        double interrupt_after_s, int interrupt_signal)
+DriverResult run_driver(const nlohmann::json& request, const std::vector<std::string>& prefix, double interrupt_after_s,
+                        int interrupt_signal)
 {
   fs::path file = fs::path(request.value("tmp_dir", "/tmp")).parent_path() / "driver-request.json";
   write_file(file, request.dump());
-  fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
-                          fs::perms::others_read);
+  fs::permissions(file,
+                  fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read);
   std::vector<std::string> argv = prefix;
   argv.push_back(MDIVICOM_LANE_DRIVER);
   argv.push_back(file.string());

@@ -18,7 +18,7 @@ namespace mdivicom::test {
 // from $MDIVICOM_TEST_ENGINES_DIR/env.
 struct TestEngine
 {
-  std::string name;    // "docker" or "podman"
+  std::string name; // "docker" or "podman"
   std::string socket;
   std::string engine_option() const { return "unix://" + socket; }
   container::Engine connect() const;
@@ -26,8 +26,8 @@ struct TestEngine
 
 const std::string& engines_dir();
 TestEngine test_engine(const std::string& name);
-std::string test_registry();                     // "127.0.0.1:<port>"
-std::filesystem::path test_images_dir();         // rootfs.tar, archive.tar, ... (made by [.images])
+std::string test_registry();             // "127.0.0.1:<port>"
+std::filesystem::path test_images_dir(); // rootfs.tar, archive.tar, ... (made by [.images])
 
 inline const char* k_test_image = "mdivicom-test/busybox:1";
 inline const char* k_archived_image = "mdivicom-test/archived:1";
@@ -74,7 +74,7 @@ std::string unique_run_id();
 // Runs tests/container/driver with the request; the outcome is its stdout as JSON.
 struct DriverResult
 {
-  nlohmann::json outcome;  // null when the driver printed none
+  nlohmann::json outcome; // null when the driver printed none
   int exit_code = -1;
   int signal = 0;
   std::string err;
@@ -86,6 +86,12 @@ DriverResult run_driver(const nlohmann::json& request, const std::vector<std::st
 
 // One test case per engine: "<name> (docker)" and "<name> (podman)", each calling
 // body(const TestEngine&).
-#define ENGINE_TEST_CASE(name, tags, body)                                                        \
-  TEST_CASE(name " (docker)", tags) { body(mdivicom::test::test_engine("docker")); }               \
-  TEST_CASE(name " (podman)", tags) { body(mdivicom::test::test_engine("podman")); }
+#define ENGINE_TEST_CASE(name, tags, body)                                                                             \
+  TEST_CASE(name " (docker)", tags)                                                                                    \
+  {                                                                                                                    \
+    body(mdivicom::test::test_engine("docker"));                                                                       \
+  }                                                                                                                    \
+  TEST_CASE(name " (podman)", tags)                                                                                    \
+  {                                                                                                                    \
+    body(mdivicom::test::test_engine("podman"));                                                                       \
+  }

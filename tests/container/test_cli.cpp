@@ -26,21 +26,22 @@ struct CliSetup
     fs::create_directories(dataset);
     write_file(dataset / "a.txt", "a\n");
     nlohmann::json manifest = {
-      {"meta",
-       {{"api_version", "mdivicomtools.plugin.v0.1"},
-        {"id", "ctr-cli"},
-        {"kind", "container"},
-        {"version", "0.2.0"},
-        {"description", "container CLI test"}}},
-      {"entry", {{"image", k_test_image}, {"argv", {"sh", "-c", script}}}},
+        {"meta",
+         {{"api_version", "mdivicomtools.plugin.v0.1"},
+          {"id", "ctr-cli"},
+          {"kind", "container"},
+          {"version", "0.2.0"},
+          {"description", "container CLI test"}}},
+        {"entry", {{"image", k_test_image}, {"argv", {"sh", "-c", script}}}},
     };
     write_file(manifests / "ctr-cli.json", manifest.dump());
   }
 
   CommandResult run(const TestEngine& engine, std::vector<std::string> extra = {}, CommandOptions options = {})
   {
-    std::vector<std::string> args = {"run",   "ctr-cli", "--dataset", dataset.string(), "--out", out.string(),
-                                      "--engine", engine.engine_option(), "--backend", engine.name};
+    std::vector<std::string> args = {"run",       "ctr-cli",    "--dataset", dataset.string(),
+                                     "--out",     out.string(), "--engine",  engine.engine_option(),
+                                     "--backend", engine.name};
     args.insert(args.end(), extra.begin(), extra.end());
     options.env["MDIVICOM_PLUGIN_PATH"] = manifests.string();
     return run_mdivicom(args, options);
@@ -116,7 +117,7 @@ TEST_CASE("mdivicom run --plan prints the engine requests and runs nothing", "[c
   INFO(result.out << result.err);
   REQUIRE(result.exit_code == 0);
   CHECK(result.out.find("/v1.41/containers/create?name=mdivicom-") != std::string::npos);
-  CHECK(result.out.find("should-not-run") != std::string::npos);  // in the create body's Cmd
+  CHECK(result.out.find("should-not-run") != std::string::npos); // in the create body's Cmd
   CHECK_FALSE(fs::exists(setup.out / "ctr-cli" / "provenance.json"));
 }
 
@@ -133,11 +134,12 @@ TEST_CASE("mdivicom doctor lists reachable engines with versions and fixes for t
   bool fix = false;
   for (const auto& engine : report["container_lane"]["engines"]) {
     if (engine["socket"] == docker.socket) {
-      found = engine["reachable"] == true && engine["name"] == "docker" && !engine["version"].get<std::string>().empty();
+      found =
+          engine["reachable"] == true && engine["name"] == "docker" && !engine["version"].get<std::string>().empty();
     }
     if (engine["socket"] == "/nonexistent/podman.sock") {
-      fix = engine["reachable"] == false && engine["fix"].get<std::string>().find("podman system service") !=
-                                              std::string::npos;
+      fix = engine["reachable"] == false &&
+            engine["fix"].get<std::string>().find("podman system service") != std::string::npos;
     }
   }
   CHECK(found);
@@ -180,7 +182,8 @@ void example_plugin_runs(const TestEngine& engine)
   fs::path example = fs::path(MDIVICOM_SOURCE_DIR) / "examples" / "container" / "stream-summary";
   fs::create_directories(temp / "plugin" / "build");
   fs::copy_file(example / "stream-summary.json", temp / "plugin" / "stream-summary.json");
-  auto built = run_command({(example / "build.sh").string(), (temp / "plugin" / "build" / "stream-summary.tar").string()});
+  auto built =
+      run_command({(example / "build.sh").string(), (temp / "plugin" / "build" / "stream-summary.tar").string()});
   REQUIRE(built.exit_code == 0);
   // A fresh engine state for the image, so that this run loads the archive.
   auto handle = engine.connect();
@@ -188,9 +191,10 @@ void example_plugin_runs(const TestEngine& engine)
 
   CommandOptions options;
   options.env["MDIVICOM_PLUGIN_PATH"] = (temp / "plugin").string();
-  auto result = run_mdivicom({"run", "stream-summary", "--dataset", std::string(MDIVICOM_SOURCE_DIR) + "/examples/dataset",
-                              "--out", (temp / "out").string(), "--engine", engine.engine_option()},
-                             options);
+  auto result =
+      run_mdivicom({"run", "stream-summary", "--dataset", std::string(MDIVICOM_SOURCE_DIR) + "/examples/dataset",
+                    "--out", (temp / "out").string(), "--engine", engine.engine_option()},
+                   options);
   INFO(result.out << result.err);
   REQUIRE(result.exit_code == 0);
   std::string summary = read_file(temp / "out" / "stream-summary" / "summary.tsv");

@@ -23,9 +23,9 @@ struct AnnexedDataset
     write_file(store / "aa" / "KEY1" / "KEY1", "first\n");
     write_file(store / "bb" / "KEY2" / "KEY2", "second\n");
     write_file(dataset / "plain.txt", "plain\n");
-    fs::create_symlink(store / "aa" / "KEY1" / "KEY1", dataset / "absolute.txt");        // absolute
-    fs::create_symlink("../../annex/objects/bb/KEY2/KEY2", dataset / "sub" / "relative.txt");  // escapes
-    fs::create_symlink("../plain.txt", dataset / "sub" / "inside.txt");                  // stays inside
+    fs::create_symlink(store / "aa" / "KEY1" / "KEY1", dataset / "absolute.txt");             // absolute
+    fs::create_symlink("../../annex/objects/bb/KEY2/KEY2", dataset / "sub" / "relative.txt"); // escapes
+    fs::create_symlink("../plain.txt", dataset / "sub" / "inside.txt");                       // stays inside
   }
 };
 
@@ -85,8 +85,10 @@ namespace {
 void annexed_dataset_resolves(const TestEngine& engine)
 {
   AnnexedDataset data;
-  RunSetup setup(engine, {{"argv", {"sh", "-c", "cat /data/absolute.txt /data/sub/relative.txt /data/sub/inside.txt; "
-                                                  "echo x > /data/absolute.txt || echo read-only"}}});
+  RunSetup setup(engine, {{"argv",
+                           {"sh", "-c",
+                            "cat /data/absolute.txt /data/sub/relative.txt /data/sub/inside.txt; "
+                            "echo x > /data/absolute.txt || echo read-only"}}});
   setup.request().dataset_dir = data.dataset;
   CaptureSink sink;
   RunOutcome outcome = setup.execute(sink);

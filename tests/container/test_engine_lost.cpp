@@ -129,14 +129,16 @@ TEST_CASE("a dockerd killed mid-run ends mdivicom run with a finalized failed re
   // The fresh engine has no images: the run loads the test image from an archive first.
   fs::copy_file(test_images_dir() / "archive.tar", temp / "manifests" / "image.tar");
   nlohmann::json manifest = {
-    {"meta",
-     {{"api_version", "mdivicomtools.plugin.v0.1"},
-      {"id", "ctr-doomed"},
-      {"kind", "container"},
-      {"version", "0.1.0"},
-      {"description", "runs while its engine is killed"}}},
-    {"entry",
-     {{"image", k_archived_image}, {"image_archive", "image.tar"}, {"argv", {"sh", "-c", "echo started; sleep 300"}}}},
+      {"meta",
+       {{"api_version", "mdivicomtools.plugin.v0.1"},
+        {"id", "ctr-doomed"},
+        {"kind", "container"},
+        {"version", "0.1.0"},
+        {"description", "runs while its engine is killed"}}},
+      {"entry",
+       {{"image", k_archived_image},
+        {"image_archive", "image.tar"},
+        {"argv", {"sh", "-c", "echo started; sleep 300"}}}},
   };
   write_file(temp / "manifests" / "ctr-doomed.json", manifest.dump());
 

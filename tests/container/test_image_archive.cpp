@@ -31,7 +31,7 @@ void write_docker_save(const fs::path& file, ArchiveFormat format, bool with_con
     add_file(writer, config_name, k_config);
   }
   writer.add_directory("layer", 0755, 0);
-  add_file(writer, "layer/layer.tar", std::string(3 * 1024 * 1024, 'x'));  // too big to keep: skipped
+  add_file(writer, "layer/layer.tar", std::string(3 * 1024 * 1024, 'x')); // too big to keep: skipped
   writer.finish();
 }
 
@@ -64,7 +64,7 @@ TEST_CASE("an OCI layout archive is read to the ID of the config its manifest na
     add_file(writer, "oci-layout", R"({"imageLayoutVersion":"1.0.0"})");
     add_file(writer, "index.json",
              R"({"manifests":[{"digest":"sha256:)" + manifest_digest +
-               R"(","annotations":{"org.opencontainers.image.ref.name":"tool:2"}}]})");
+                 R"(","annotations":{"org.opencontainers.image.ref.name":"tool:2"}}]})");
     add_file(writer, "./blobs/sha256/" + manifest_digest, manifest);
     add_file(writer, "./blobs/sha256/" + config_digest, k_config);
     writer.finish();
@@ -94,11 +94,11 @@ TEST_CASE("image archives that are zips, incomplete or missing their config are 
   write_file(text, "not a tarball\n");
 
   for (const auto& [file, reason] : std::vector<std::pair<fs::path, std::string>>{
-         {zip, "Unrecognized archive format; give a .tar, .tar.gz or .tar.zst file"},
-         {no_config, "which the archive does not contain"},
-         {truncated, "damaged"},
-         {text, "Unrecognized archive format"},
-         {dir / "absent.tar", "no such file"}}) {
+           {zip, "Unrecognized archive format; give a .tar, .tar.gz or .tar.zst file"},
+           {no_config, "which the archive does not contain"},
+           {truncated, "damaged"},
+           {text, "Unrecognized archive format"},
+           {dir / "absent.tar", "no such file"}}) {
     auto summary = container::read_image_archive(file);
     REQUIRE_FALSE(summary.ok());
     INFO(summary.error());

@@ -73,7 +73,7 @@ void bad_archives_are_refused(const TestEngine& engine)
   RunSetup setup(engine, {});
   write_file(setup.manifest_dir() / "image.tar", "not a tarball at all\n");
   setup.request().plugin.object["entry"] = {
-    {"image", "mdivicom-test/broken:1"}, {"argv", {"true"}}, {"image_archive", "image.tar"}};
+      {"image", "mdivicom-test/broken:1"}, {"argv", {"true"}}, {"image_archive", "image.tar"}};
   CaptureSink sink;
   RunOutcome outcome = setup.execute(sink);
   CHECK(outcome.status == RunStatus::failed);
@@ -90,8 +90,7 @@ void pinned_digests_are_checked(const TestEngine& engine)
   // Pinned to the archive's own image ID: loaded and run.
   {
     RunSetup setup(engine, {});
-    setup.request().plugin.object["entry"] =
-      archived_entry(setup, "mdivicom-test/other@" + other, "other-archive.tar");
+    setup.request().plugin.object["entry"] = archived_entry(setup, "mdivicom-test/other@" + other, "other-archive.tar");
     setup.request().plugin.object["entry"]["argv"] = {"/bin/true"};
     CaptureSink sink;
     RunOutcome outcome = setup.execute(sink);
@@ -125,7 +124,8 @@ void missing_image_is_reported(const TestEngine& engine)
   CHECK(message.find("mdivicom-test/absent:1 is not present") != std::string::npos);
   CHECK(message.find("--pull never") != std::string::npos);
 
-  RunOutcome pull = run_entry(engine, {{"image", test_registry() + "/mdivicom-test/absent:1"}, {"argv", {"true"}}}, sink);
+  RunOutcome pull =
+      run_entry(engine, {{"image", test_registry() + "/mdivicom-test/absent:1"}, {"argv", {"true"}}}, sink);
   CHECK(pull.status == RunStatus::failed);
   message = pull.error["message"];
   INFO(message);
@@ -156,8 +156,9 @@ void pulled_from_registry(const TestEngine& engine)
 
   // Pinned to the registry digest, with --pull always: pulled again and run.
   CaptureSink pinned_sink;
-  RunOutcome pinned = run_entry(engine, {{"image", test_registry() + "/mdivicom-test/pulled@" + digest},
-                                         {"argv", {"true"}}}, pinned_sink, "always");
+  RunOutcome pinned =
+      run_entry(engine, {{"image", test_registry() + "/mdivicom-test/pulled@" + digest}, {"argv", {"true"}}},
+                pinned_sink, "always");
   INFO(pinned.error.dump());
   CHECK(pinned.status == RunStatus::succeeded);
   CHECK(pinned.facts["container"]["image"]["source"] == "pulled");

@@ -45,8 +45,8 @@ TEST_CASE("the test images are built and imported into both engines and the regi
   shell("cp -a " + d + "/rootfs " + d + "/rootfs-unique && date +%s%N > " + d + "/rootfs-unique/unique && " +
         script("docker_archive.sh") + " " + d + "/rootfs-unique mdivicom-test/broken:1 " + d + "/broken.tar && " +
         "mkdir " + d + "/broken && tar -C " + d + "/broken -xf " + d + "/broken.tar && rm -r " + d +
-        "/broken/*/ && tar -C " + d + "/broken -cf " + d + "/layerless-archive.tar . && rm -r " + d + "/broken " +
-        d + "/broken.tar " + d + "/rootfs-unique");
+        "/broken/*/ && tar -C " + d + "/broken -cf " + d + "/layerless-archive.tar . && rm -r " + d + "/broken " + d +
+        "/broken.tar " + d + "/rootfs-unique");
 
   for (const char* name : {"docker", "podman"}) {
     auto engine = test_engine(name).connect();

@@ -87,14 +87,13 @@ ENGINE_TEST_CASE("a container that closes its output and works on is waited for 
 
 void locked_down(const TestEngine& engine)
 {
-  RunSetup setup(engine, shell_entry(
-                           "touch /data/new 2>/dev/null && echo dataset-writable; "
-                           "echo x >> /data/README 2>/dev/null && echo dataset-appendable; "
-                           "touch /bin/new 2>/dev/null && echo rootfs-writable; "
-                           "touch /tmp/ok /work/ok /out/ok || echo cannot-write-allowed; "
-                           "cat /proc/self/status | grep -E '^(CapEff|NoNewPrivs)'; "
-                           "ls /sys/class/net; echo pids=$(cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || "
-                           "cat /sys/fs/cgroup/pids.max); echo uid=$(id -u)"));
+  RunSetup setup(engine, shell_entry("touch /data/new 2>/dev/null && echo dataset-writable; "
+                                     "echo x >> /data/README 2>/dev/null && echo dataset-appendable; "
+                                     "touch /bin/new 2>/dev/null && echo rootfs-writable; "
+                                     "touch /tmp/ok /work/ok /out/ok || echo cannot-write-allowed; "
+                                     "cat /proc/self/status | grep -E '^(CapEff|NoNewPrivs)'; "
+                                     "ls /sys/class/net; echo pids=$(cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || "
+                                     "cat /sys/fs/cgroup/pids.max); echo uid=$(id -u)"));
   CaptureSink sink;
   RunOutcome outcome = setup.execute(sink);
   INFO(sink.out_text << sink.err_text << outcome.error.dump());
@@ -104,7 +103,7 @@ void locked_down(const TestEngine& engine)
   CHECK(sink.out_text.find("cannot-write-allowed") == std::string::npos);
   CHECK(sink.out_text.find("CapEff:\t0000000000000000") != std::string::npos);
   CHECK(sink.out_text.find("NoNewPrivs:\t1") != std::string::npos);
-  CHECK(sink.out_text.find("lo\npids=") != std::string::npos);  // no interface but loopback
+  CHECK(sink.out_text.find("lo\npids=") != std::string::npos); // no interface but loopback
   CHECK(sink.out_text.find("pids=512") != std::string::npos);
   CHECK(sink.out_text.find("uid=" + std::to_string(getuid())) != std::string::npos);
   CHECK(read_file(setup.dataset() / "README") == "test dataset\n");
@@ -119,7 +118,7 @@ void locked_down(const TestEngine& engine)
     read_only += mount["read_only"].get<bool>() ? 1 : 0;
   }
   CHECK(facts["mounts"].size() == 4);
-  CHECK(read_only == 2);  // dataset and config
+  CHECK(read_only == 2); // dataset and config
 }
 ENGINE_TEST_CASE("a container gets a read-only dataset and root, no network and no capabilities", "[container]",
                  locked_down)
@@ -169,8 +168,9 @@ namespace {
 
 void out_of_memory(const TestEngine& engine)
 {
-  nlohmann::json entry = {{"argv", {"sh", "-c", "echo start; exec awk 'BEGIN { s = \"xxxxxxxx\"; while (1) s = s s }'"}},
-                          {"resources", {{"memory", "16m"}}}};
+  nlohmann::json entry = {
+      {"argv", {"sh", "-c", "echo start; exec awk 'BEGIN { s = \"xxxxxxxx\"; while (1) s = s s }'"}},
+      {"resources", {{"memory", "16m"}}}};
   RunSetup setup(engine, entry);
   CaptureSink sink;
   RunOutcome outcome = setup.execute(sink);
@@ -190,8 +190,7 @@ void out_of_memory(const TestEngine& engine)
     CHECK(message.find("may have been one: the memory limit is 16 MiB") != std::string::npos);
   }
 }
-ENGINE_TEST_CASE("a container over its memory limit is killed and recorded as crashed", "[container]",
-                 out_of_memory)
+ENGINE_TEST_CASE("a container over its memory limit is killed and recorded as crashed", "[container]", out_of_memory)
 
 } // namespace
 
@@ -204,7 +203,7 @@ void image_user(const TestEngine& engine)
   CaptureSink sink;
   RunOutcome outcome = setup.execute(sink);
   CHECK(outcome.status == RunStatus::succeeded);
-  CHECK(sink.out_text == "0\n");  // the test image has no USER: root inside, still without capabilities
+  CHECK(sink.out_text == "0\n"); // the test image has no USER: root inside, still without capabilities
   CHECK(outcome.facts["container"]["user"]["mode"] == "image");
 }
 ENGINE_TEST_CASE("user image keeps the image's own user", "[container]", image_user)

@@ -38,8 +38,8 @@ void timeout_stops_and_removes(const TestEngine& engine)
   CHECK(facts["removed"] == true);
   CHECK(containers_of_run(engine.connect(), setup.request().run_id).empty());
 }
-ENGINE_TEST_CASE("a container past --timeout is stopped, killed after the grace period and removed",
-                 "[container]", timeout_stops_and_removes)
+ENGINE_TEST_CASE("a container past --timeout is stopped, killed after the grace period and removed", "[container]",
+                 timeout_stops_and_removes)
 
 void interrupt_cancels(const TestEngine& engine)
 {

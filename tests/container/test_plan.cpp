@@ -56,8 +56,8 @@ TEST_CASE("argv placeholders become container paths and other braces stay", "[co
 {
   container::MountPaths paths;
   auto argv = container::expand_placeholders(
-    {"tool", "--in={dataset_dir}", "{out_dir}/x", "{work_dir}", "{config_path}", "{dry_run}", "${HOME}", "{other}"},
-    paths, true);
+      {"tool", "--in={dataset_dir}", "{out_dir}/x", "{work_dir}", "{config_path}", "{dry_run}", "${HOME}", "{other}"},
+      paths, true);
   CHECK(argv == std::vector<std::string>{"tool", "--in=/data", "/out/x", "/work", "/mdivicom/config.json", "1",
                                          "${HOME}", "{other}"});
 }
@@ -74,7 +74,7 @@ TEST_CASE("memory sizes are read as bytes with k, m and g suffixes", "[container
 TEST_CASE("progress streams of concatenated JSON documents are parsed with their errors", "[container][unit]")
 {
   auto messages = container::parse_json_stream(
-    "{\"status\":\"a {brace} \\\"q\\\"\"}\n{\"errorDetail\":{\"message\":\"boom\"},\"error\":\"boom\"}{\"x\":[1]}");
+      "{\"status\":\"a {brace} \\\"q\\\"\"}\n{\"errorDetail\":{\"message\":\"boom\"},\"error\":\"boom\"}{\"x\":[1]}");
   REQUIRE(messages.size() == 3);
   CHECK(messages[0]["status"] == "a {brace} \"q\"");
   CHECK(container::stream_error(messages) == "boom");

@@ -109,7 +109,7 @@ TEST_CASE("gzip archives carry no timestamp in their header", "[core][archive]")
   std::string bytes = bytes_of(dir / "x.tar.gz");
   REQUIRE(bytes.size() > 10);
   CHECK(static_cast<unsigned char>(bytes[0]) == 0x1f);
-  CHECK(bytes.substr(4, 4) == std::string(4, '\0')); // MTIME
+  CHECK(bytes.substr(4, 4) == std::string(4, '\0'));         // MTIME
   CHECK((static_cast<unsigned char>(bytes[3]) & 0x08) == 0); // FLG.FNAME: no file name stored
 }
 

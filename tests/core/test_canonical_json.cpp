@@ -50,29 +50,68 @@ void expect_same_as_python(const std::vector<std::string>& texts, const std::vec
 TEST_CASE("canonical_json matches Python's json.dumps on a hand-written corpus", "[core][canonical]")
 {
   std::vector<std::string> corpus = {
-    R"({})", R"([])", R"("")", R"(0)", R"(-0)", R"(true)", R"(null)", " \t\r\n{ } \n",
-    R"({"b": 1, "a": 2, "c": {"z": [], "y": {}}})",
-    R"({"a": 1, "a": 2, "b": {"x": 1, "x": {"deep": true}}})",
-    R"({"é": 1, "e": 2, "z": 3, "É": 4, "😀": 5, "ア": 6, "\u0000": 7, "": 8})",
-    R"({"text": "naïve café, 日本語, emoji 😀👍🏽, flag 🇩🇪, combining e\u0301 and a\u0308"})",
-    R"({"esc": "quote \" backslash \\ slash \/ \b \f \n \r \t"})",
-    R"({"ctrl": "\u0000\u0001\u001f\u007f\u0080\u009f\u00a0\u2028\u2029\ufeff\uffff"})",
-    R"({"pair": "\ud83d\ude00", "upper": "\uD83D\uDE00", "mixed": "\u00E9\u00e9"})",
-    R"([0.1, 1e-7, 1e16, 1e22, 5e-324, 1.7976931348623157e308, -0.0, 100.0, 1E5, 1e-5])",
-    R"([12345678901234567890123, -12345678901234567890123, 18446744073709551616, -9223372036854775809])",
-    R"([1e15, 1e-4, 0.0001, 0.00001, 123.0, 1.5e300, 1.5e+300, 1.5E-300, 2.5e-324, 1e-400, -1e-400])",
-    R"([1e400, -1e400, 1.7976931348623159e308, NaN, Infinity, -Infinity, 0e0, -0E-0, 1.0e+0])",
-    R"([0.30000000000000004, 9007199254740993, 9007199254740993.0, 123456789012345678901234567890.5])",
-    R"([[[[[[[[[[{"deep": [[[[[[[[[[1]]]]]]]]]]}]]]]]]]]]])",
-    R"({"cloud": {"api_key": "sk-123", "region": "eu"}, "threshold": 0.5, "tags": ["a", "b"]})",
-    "{\"raw\": \"\x7f\xc3\xa9\xe2\x80\xa8\xf0\x9f\x98\x80\"}",
-    // A lone surrogate only fails when it reaches the output; a later duplicate key drops it.
-    R"({"a": "\ud800", "a": 1})", R"({"a": {"x": ["\udc00"]}, "a": 2, "b": "\ud83d\ude00"})",
-    // Refused by Python, so refused by us:
-    "", " ", "{", "}", "[1,]", R"({"a":1,})", "{'a': 1}", "01", "1.", ".5", "+1", "-", "1e", "[1 2]",
-    R"({"a" 1})", R"("\x")", R"("\u12")", R"("\uZZZZ")", "\"a\nb\"", "\"tab\there\"", R"("unterminated)",
-    "nan", "-NaN", "infinity", "True", "None", "[1]]", "{}x", "\"\\ud800\"", "\"\\udc00\\ud800\"",
-    "\"\\ud800\\u0041\"", R"({"\ud800": 1, "\ud800": 2})", "\xef\xbb\xbf{}", "\x0c1", "1 /* comment */",
+      R"({})",
+      R"([])",
+      R"("")",
+      R"(0)",
+      R"(-0)",
+      R"(true)",
+      R"(null)",
+      " \t\r\n{ } \n",
+      R"({"b": 1, "a": 2, "c": {"z": [], "y": {}}})",
+      R"({"a": 1, "a": 2, "b": {"x": 1, "x": {"deep": true}}})",
+      R"({"é": 1, "e": 2, "z": 3, "É": 4, "😀": 5, "ア": 6, "\u0000": 7, "": 8})",
+      R"({"text": "naïve café, 日本語, emoji 😀👍🏽, flag 🇩🇪, combining e\u0301 and a\u0308"})",
+      R"({"esc": "quote \" backslash \\ slash \/ \b \f \n \r \t"})",
+      R"({"ctrl": "\u0000\u0001\u001f\u007f\u0080\u009f\u00a0\u2028\u2029\ufeff\uffff"})",
+      R"({"pair": "\ud83d\ude00", "upper": "\uD83D\uDE00", "mixed": "\u00E9\u00e9"})",
+      R"([0.1, 1e-7, 1e16, 1e22, 5e-324, 1.7976931348623157e308, -0.0, 100.0, 1E5, 1e-5])",
+      R"([12345678901234567890123, -12345678901234567890123, 18446744073709551616, -9223372036854775809])",
+      R"([1e15, 1e-4, 0.0001, 0.00001, 123.0, 1.5e300, 1.5e+300, 1.5E-300, 2.5e-324, 1e-400, -1e-400])",
+      R"([1e400, -1e400, 1.7976931348623159e308, NaN, Infinity, -Infinity, 0e0, -0E-0, 1.0e+0])",
+      R"([0.30000000000000004, 9007199254740993, 9007199254740993.0, 123456789012345678901234567890.5])",
+      R"([[[[[[[[[[{"deep": [[[[[[[[[[1]]]]]]]]]]}]]]]]]]]]])",
+      R"({"cloud": {"api_key": "sk-123", "region": "eu"}, "threshold": 0.5, "tags": ["a", "b"]})",
+      "{\"raw\": \"\x7f\xc3\xa9\xe2\x80\xa8\xf0\x9f\x98\x80\"}",
+      // A lone surrogate only fails when it reaches the output; a later duplicate key drops it.
+      R"({"a": "\ud800", "a": 1})",
+      R"({"a": {"x": ["\udc00"]}, "a": 2, "b": "\ud83d\ude00"})",
+      // Refused by Python, so refused by us:
+      "",
+      " ",
+      "{",
+      "}",
+      "[1,]",
+      R"({"a":1,})",
+      "{'a': 1}",
+      "01",
+      "1.",
+      ".5",
+      "+1",
+      "-",
+      "1e",
+      "[1 2]",
+      R"({"a" 1})",
+      R"("\x")",
+      R"("\u12")",
+      R"("\uZZZZ")",
+      "\"a\nb\"",
+      "\"tab\there\"",
+      R"("unterminated)",
+      "nan",
+      "-NaN",
+      "infinity",
+      "True",
+      "None",
+      "[1]]",
+      "{}x",
+      "\"\\ud800\"",
+      "\"\\udc00\\ud800\"",
+      "\"\\ud800\\u0041\"",
+      R"({"\ud800": 1, "\ud800": 2})",
+      "\xef\xbb\xbf{}",
+      "\x0c1",
+      "1 /* comment */",
   };
   auto python = mdivicom::test::python_canonical(corpus);
   std::vector<std::optional<std::string>> expected;
@@ -175,9 +214,11 @@ TEST_CASE("canonical JSON refuses a lone surrogate that Python could not encode"
 
 TEST_CASE("canonical JSON refuses invalid UTF-8 with its position", "[core][canonical]")
 {
-  for (std::string bad : {"\xc0\x80", "\xed\xa0\x80", "\xf5\x80\x80\x80", "\xf4\x90\x80\x80", "\xe2\x82", "\xff", "\x80"}) {
+  for (std::string bad :
+       {"\xc0\x80", "\xed\xa0\x80", "\xf5\x80\x80\x80", "\xf4\x90\x80\x80", "\xe2\x82", "\xff", "\x80"}) {
     INFO(mdivicom::test::to_hex(bad));
-    CHECK_THAT(error_of("{\n \"k\": \"" + bad + "\"}"), Catch::Contains("line 2 column 8") && Catch::Contains("invalid UTF-8"));
+    CHECK_THAT(error_of("{\n \"k\": \"" + bad + "\"}"),
+               Catch::Contains("line 2 column 8") && Catch::Contains("invalid UTF-8"));
   }
 }
 
@@ -199,7 +240,8 @@ TEST_CASE("canonical JSON bounds nesting so that hostile input cannot exhaust th
 
 TEST_CASE("parse_json_canonical returns the value along with the canonical text", "[core][canonical]")
 {
-  auto parsed = parse_json_canonical(R"({"b": [1, 2.5, "x"], "a": 12345678901234567890123, "n": -7, "u": 18446744073709551615, "b": null})");
+  auto parsed = parse_json_canonical(
+      R"({"b": [1, 2.5, "x"], "a": 12345678901234567890123, "n": -7, "u": 18446744073709551615, "b": null})");
   REQUIRE(parsed.ok());
   CHECK(parsed->canonical == R"({"a":12345678901234567890123,"b":null,"n":-7,"u":18446744073709551615})");
   CHECK(parsed->value["b"].is_null());

@@ -13,8 +13,8 @@
 #include <iostream>
 
 namespace fs = std::filesystem;
-using mdivicom::Config;
 using mdivicom::check_config_against_schema;
+using mdivicom::Config;
 using mdivicom::load_config;
 
 namespace {
@@ -22,7 +22,8 @@ namespace {
 const fs::path k_configs = fs::path(MDIVICOM_TEST_DATA) / "configs";
 
 // The message of the usage error `load` throws (and fails the test if it throws none).
-template<typename F> std::string usage_error_of(F load)
+template <typename F>
+std::string usage_error_of(F load)
 {
   try {
     load();
@@ -71,7 +72,8 @@ TEST_CASE("an inline --config is loaded and hashed as the reference hashes it", 
   Config config = load_config(R"({"threshold": 0.5, "name": "café", "big": 12345678901234567890123, "a": 1e-5})");
   CHECK(config.source == "inline");
   CHECK(config.canonical == R"({"a":1e-05,"big":12345678901234567890123,"name":"café","threshold":0.5})");
-  auto python = mdivicom::test::python_canonical({R"({"threshold": 0.5, "name": "café", "big": 12345678901234567890123, "a": 1e-5})"});
+  auto python = mdivicom::test::python_canonical(
+      {R"({"threshold": 0.5, "name": "café", "big": 12345678901234567890123, "a": 1e-5})"});
   CHECK(config.hash == python.at(0).sha256);
   CHECK(config.value["threshold"] == 0.5);
 }
@@ -106,14 +108,16 @@ TEST_CASE("every config of the bad corpus is refused with its expected message",
     REQUIRE(fs::exists(expected_file));
     std::string message = usage_error_of([&] { load_config(file.string()); });
     CHECK_THAT(message, Catch::StartsWith("config file " + file.string()) &&
-                          Catch::Contains(trimmed(mdivicom::test::read_file(expected_file))));
+                            Catch::Contains(trimmed(mdivicom::test::read_file(expected_file))));
   }
 }
 
 TEST_CASE("a --config that is neither a file nor JSON is refused naming both possibilities", "[core][config]")
 {
-  CHECK_THAT(usage_error_of([] { load_config("settings.json"); }),
-             Catch::StartsWith("--config 'settings.json' is neither an existing file nor valid JSON (line 1 column 1: expected a value"));
+  CHECK_THAT(
+      usage_error_of([] { load_config("settings.json"); }),
+      Catch::StartsWith(
+          "--config 'settings.json' is neither an existing file nor valid JSON (line 1 column 1: expected a value"));
   CHECK_THAT(usage_error_of([] { load_config("{\"a\": 1,}"); }),
              Catch::Contains("neither an existing file nor valid JSON (line 1 column 9: expected a property name"));
   std::string long_text = "{\"k\": \"" + std::string(5000, 'x');

@@ -52,7 +52,8 @@ void expect_refused(const fs::path& archive, const std::string& entry, const std
   }
   std::error_code ignored;
   size_t left = 0;
-  for (auto it = fs::directory_iterator(cache / "datasets", ignored); !ignored && it != fs::directory_iterator(); ++it) {
+  for (auto it = fs::directory_iterator(cache / "datasets", ignored); !ignored && it != fs::directory_iterator();
+       ++it) {
     ++left;
   }
   CHECK(left == 0);
@@ -130,12 +131,13 @@ TEST_CASE("different archive bytes get different cache directories", "[core][dat
 TEST_CASE("dataset archives with absolute paths or .. are refused", "[core][dataset_archive]")
 {
   TempDir dir;
-  expect_refused(make_archive(dir, "abs.tar.gz", [](ArchiveWriter& w) { add_file(w, "/etc/evil", "x"); }),
-                 "/etc/evil", "absolute path");
-  expect_refused(make_archive(dir, "dots.zip", [](ArchiveWriter& w) {
-                   add_file(w, "ok.txt", "fine");
-                   add_file(w, "a/../../evil", "x");
-                 }),
+  expect_refused(make_archive(dir, "abs.tar.gz", [](ArchiveWriter& w) { add_file(w, "/etc/evil", "x"); }), "/etc/evil",
+                 "absolute path");
+  expect_refused(make_archive(dir, "dots.zip",
+                              [](ArchiveWriter& w) {
+                                add_file(w, "ok.txt", "fine");
+                                add_file(w, "a/../../evil", "x");
+                              }),
                  "a/../../evil", "\"..\"");
   expect_refused(make_archive(dir, "dots.tar", [](ArchiveWriter& w) { add_file(w, "../evil", "x"); }), "../evil",
                  "\"..\"");
@@ -158,25 +160,28 @@ TEST_CASE("a dataset archive cannot write through a link it made", "[core][datas
 {
   TempDir dir;
   // The link itself stays inside, but a later entry tries to use it as a directory.
-  expect_refused(make_archive(dir, "through.tar", [](ArchiveWriter& w) {
-                   w.add_directory("real", 0755, 0);
-                   w.add_symlink("alias", "real", 0);
-                   add_file(w, "alias/file", "x");
-                 }),
+  expect_refused(make_archive(dir, "through.tar",
+                              [](ArchiveWriter& w) {
+                                w.add_directory("real", 0755, 0);
+                                w.add_symlink("alias", "real", 0);
+                                add_file(w, "alias/file", "x");
+                              }),
                  "alias/file", "goes through \"alias\"");
 }
 
 TEST_CASE("dataset archives with devices, fifos or duplicates are refused", "[core][dataset_archive]")
 {
   TempDir dir;
-  expect_refused(make_archive(dir, "dev.tar", [](ArchiveWriter& w) { w.add_special("null", EntryType::char_device, 0); }),
-                 "null", "char_device");
-  expect_refused(make_archive(dir, "fifo.tar.gz", [](ArchiveWriter& w) { w.add_special("p", EntryType::fifo, 0); }), "p",
-                 "fifo");
-  expect_refused(make_archive(dir, "twice.tar", [](ArchiveWriter& w) {
-                   add_file(w, "x", "1");
-                   add_file(w, "x", "2");
-                 }),
+  expect_refused(
+      make_archive(dir, "dev.tar", [](ArchiveWriter& w) { w.add_special("null", EntryType::char_device, 0); }), "null",
+      "char_device");
+  expect_refused(make_archive(dir, "fifo.tar.gz", [](ArchiveWriter& w) { w.add_special("p", EntryType::fifo, 0); }),
+                 "p", "fifo");
+  expect_refused(make_archive(dir, "twice.tar",
+                              [](ArchiveWriter& w) {
+                                add_file(w, "x", "1");
+                                add_file(w, "x", "2");
+                              }),
                  "x", "appears twice");
 }
 
@@ -213,8 +218,7 @@ TEST_CASE("a damaged or unsupported dataset archive gets a clear error", "[core]
   TempDir dir;
   TempDir cache;
   mdivicom::test::write_file(dir / "junk.tar.gz", std::string("\x1f\x8b", 2) + "garbage that is not gzip data");
-  CHECK_THROWS_WITH(mdivicom::prepare_dataset(dir / "junk.tar.gz", cache.path(), {}),
-                    Catch::Contains("junk.tar.gz"));
+  CHECK_THROWS_WITH(mdivicom::prepare_dataset(dir / "junk.tar.gz", cache.path(), {}), Catch::Contains("junk.tar.gz"));
   mdivicom::test::write_file(dir / "data.rar", "x");
   CHECK_THROWS_WITH(mdivicom::prepare_dataset(dir / "data.rar", cache.path(), {}), Catch::Contains(".tar.zst"));
   CHECK_FALSE(mdivicom::is_dataset_archive(dir / "data.rar"));

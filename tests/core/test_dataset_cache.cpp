@@ -199,7 +199,8 @@ TEST_CASE("gc removes extracted datasets unused for longer than --older-than and
   CHECK(report.removed[0].kind == "dataset");
   CHECK(report.removed[0].reason == "unused for 40 days");
   CHECK(report.removed[0].bytes == 6);
-  CHECK(names(report.kept) == std::set<std::string>{recent_entry.filename().string(), reused_entry.filename().string()});
+  CHECK(names(report.kept) ==
+        std::set<std::string>{recent_entry.filename().string(), reused_entry.filename().string()});
   CHECK_FALSE(fs::exists(old_entry));
   CHECK_FALSE(fs::exists(old_entry.string() + ".used"));
   CHECK(mdivicom::test::read_file(recent_entry / "sessions/data.csv") == "recent\n");
@@ -309,8 +310,8 @@ TEST_CASE("gc never follows a symbolic link out of the dataset cache", "[core][d
   CHECK((info.st_mode & 07777) == 0500);
   REQUIRE(::stat((outside / "precious/keep.txt").c_str(), &info) == 0);
   CHECK((info.st_mode & 07777) == 0644);
-  CHECK(listing(datasets) == std::set<std::string>{k_sha_b, ".partial-" + k_sha_b + "-zzzzzz",
-                                                   ".partial-0123456789abcdef-yyyyyy"});
+  CHECK(listing(datasets) ==
+        std::set<std::string>{k_sha_b, ".partial-" + k_sha_b + "-zzzzzz", ".partial-0123456789abcdef-yyyyyy"});
   ::chmod((outside / "precious").c_str(), 0755);
 }
 

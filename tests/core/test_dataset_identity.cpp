@@ -134,7 +134,8 @@ TEST_CASE("a copy of a dataset has the same full fingerprint but a different fas
   CHECK(identify(original.path(), DatasetHashMode::full, cache.path())["fingerprint_sha256"] ==
         identify(copy.path(), DatasetHashMode::full, cache.path())["fingerprint_sha256"]);
   auto fast = identify(copy.path(), DatasetHashMode::fast, cache.path());
-  CHECK(fast["fingerprint_sha256"] != identify(original.path(), DatasetHashMode::fast, cache.path())["fingerprint_sha256"]);
+  CHECK(fast["fingerprint_sha256"] !=
+        identify(original.path(), DatasetHashMode::fast, cache.path())["fingerprint_sha256"]);
   CHECK_FALSE(fast.contains("cache"));
   CHECK(fast["note"].get<std::string>().find("contents were not read") != std::string::npos);
 }
@@ -211,5 +212,6 @@ TEST_CASE("a dataset link to a directory outside the dataset is reported, not wa
   auto identity = identify(data.path(), DatasetHashMode::full, cache.path());
   CHECK(identity["file_count"] == 2); // inside/a.csv and alias/a.csv
   REQUIRE(identity.contains("problems"));
-  CHECK(identity["problems"][0].get<std::string>().find("everything: links to a directory outside") != std::string::npos);
+  CHECK(identity["problems"][0].get<std::string>().find("everything: links to a directory outside") !=
+        std::string::npos);
 }

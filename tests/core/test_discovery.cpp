@@ -22,8 +22,11 @@ const fs::path k_data = fs::path(MDIVICOM_TEST_DATA) / "manifests";
 
 std::string manifest(const std::string& id, const std::string& publisher = "", const std::string& version = "1.0.0")
 {
-  nlohmann::json meta = {{"api_version", "mdivicomtools.plugin.v0.1"}, {"id", id}, {"kind", "python"},
-                         {"version", version}, {"description", "test plugin"}};
+  nlohmann::json meta = {{"api_version", "mdivicomtools.plugin.v0.1"},
+                         {"id", id},
+                         {"kind", "python"},
+                         {"version", version},
+                         {"description", "test plugin"}};
   if (!publisher.empty()) {
     meta["publisher"] = publisher;
   }
@@ -99,7 +102,8 @@ TEST_CASE("normalization keeps top-level keys and falls back to the entry point 
   mdivicom::PluginOrigin origin;
   origin.entry_point = "legacy_pkg.plugin:get_plugin";
   origin.fallback_id = "legacy";
-  auto flat = mdivicom::normalize_plugin({{"kind", "python"}, {"version", "0.3"}, {"meta", {{"kind", "container"}}}}, origin);
+  auto flat =
+      mdivicom::normalize_plugin({{"kind", "python"}, {"version", "0.3"}, {"meta", {{"kind", "container"}}}}, origin);
   CHECK(flat.id() == "legacy");
   CHECK(flat.kind() == "python");
   CHECK(flat.object["entry_point"] == "legacy_pkg.plugin:get_plugin");

@@ -54,7 +54,8 @@ TEST_CASE("inventories with one worker and with many agree", "[core][inventory]"
 {
   TempDir dir;
   for (int i = 0; i < 50; ++i) {
-    write_file(dir / ("f" + std::to_string(i)), std::string(static_cast<size_t>(i) * 1000, static_cast<char>('a' + i % 26)));
+    write_file(dir / ("f" + std::to_string(i)),
+               std::string(static_cast<size_t>(i) * 1000, static_cast<char>('a' + i % 26)));
   }
   auto one = mdivicom::take_inventory(dir.path(), {"test", 1, false});
   auto many = mdivicom::take_inventory(dir.path(), {"test", 7, false});
@@ -119,7 +120,7 @@ TEST_CASE("an unreadable file is recorded with an error instead of being skipped
 {
   TempDir dir;
   fs::permissions(dir.path(), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                                fs::perms::others_read | fs::perms::others_exec);
+                                  fs::perms::others_read | fs::perms::others_exec);
   write_file(dir / "locked", "x");
   write_file(dir / "open", "y");
   fs::permissions(dir / "open", fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);

@@ -131,8 +131,7 @@ TEST_CASE("SOURCE_DATE_EPOCH changes the stored times, and nothing else does", "
   CHECK_FALSE(fs::exists(packs / "bad.tar.gz"));
 }
 
-TEST_CASE("pack refuses unknown formats, destinations inside the outputs and directories without runs",
-          "[core][pack]")
+TEST_CASE("pack refuses unknown formats, destinations inside the outputs and directories without runs", "[core][pack]")
 {
   TempDir out;
   TempDir packs;

@@ -11,12 +11,43 @@ using nlohmann::json;
 
 TEST_CASE("redact recognizes secret-looking keys in any case and spelling", "[core][redact]")
 {
-  for (const char* key : {"api_key", "API_KEY", "apiKey", "ApiKey", "APIKey", "apikey", "x-api-key", "X-Api-Key",
-                          "token", "access_token", "accessToken", "refresh_token", "GITHUB_TOKEN", "auth_token",
-                          "secret", "client_secret", "clientSecret", "secrets", "password", "db_password",
-                          "PASSWORD", "passwd", "passphrase", "private_key", "ssh_private_key", "privateKey",
-                          "secret_key", "aws_secret_access_key", "access_key", "credentials", "gcp.credentials",
-                          "auth", "basic_auth", "authorization", "Proxy-Authorization", "api_keys", "signing_key"}) {
+  for (const char* key : {"api_key",
+                          "API_KEY",
+                          "apiKey",
+                          "ApiKey",
+                          "APIKey",
+                          "apikey",
+                          "x-api-key",
+                          "X-Api-Key",
+                          "token",
+                          "access_token",
+                          "accessToken",
+                          "refresh_token",
+                          "GITHUB_TOKEN",
+                          "auth_token",
+                          "secret",
+                          "client_secret",
+                          "clientSecret",
+                          "secrets",
+                          "password",
+                          "db_password",
+                          "PASSWORD",
+                          "passwd",
+                          "passphrase",
+                          "private_key",
+                          "ssh_private_key",
+                          "privateKey",
+                          "secret_key",
+                          "aws_secret_access_key",
+                          "access_key",
+                          "credentials",
+                          "gcp.credentials",
+                          "auth",
+                          "basic_auth",
+                          "authorization",
+                          "Proxy-Authorization",
+                          "api_keys",
+                          "signing_key"}) {
     INFO(key);
     CHECK(is_secret_key(key));
   }
@@ -24,10 +55,31 @@ TEST_CASE("redact recognizes secret-looking keys in any case and spelling", "[co
 
 TEST_CASE("redact leaves alone keys that merely contain key, token or secret", "[core][redact]")
 {
-  for (const char* key : {"key", "keys", "Key", "key_columns", "keyColumns", "sort_key", "start_key", "end_key",
-                          "primary_key", "max_tokens", "tokens", "token_url", "tokenizer", "token_count",
-                          "password_file", "secret_name", "credentials_path", "author", "authors", "monkey",
-                          "hockey", "", "_", "threshold", "region"}) {
+  for (const char* key : {"key",
+                          "keys",
+                          "Key",
+                          "key_columns",
+                          "keyColumns",
+                          "sort_key",
+                          "start_key",
+                          "end_key",
+                          "primary_key",
+                          "max_tokens",
+                          "tokens",
+                          "token_url",
+                          "tokenizer",
+                          "token_count",
+                          "password_file",
+                          "secret_name",
+                          "credentials_path",
+                          "author",
+                          "authors",
+                          "monkey",
+                          "hockey",
+                          "",
+                          "_",
+                          "threshold",
+                          "region"}) {
     INFO(key);
     CHECK_FALSE(is_secret_key(key));
   }
@@ -68,8 +120,8 @@ TEST_CASE("redact: secret_strings lists every secret value long enough to scrub,
   })");
   auto secrets = secret_strings(config);
   // Ties in length come in byte order, so the list is the same on every run.
-  CHECK(secrets == std::vector<std::string>{"deep-secret", "sk-live-abc", "client-1", "hunter22", "quo\\\"te",
-                                            "123456", "quo\"te"});
+  CHECK(secrets == std::vector<std::string>{"deep-secret", "sk-live-abc", "client-1", "hunter22", "quo\\\"te", "123456",
+                                            "quo\"te"});
 }
 
 TEST_CASE("redact: scrub replaces every occurrence of every secret in log text", "[core][redact]")

@@ -91,9 +91,30 @@ namespace {
 json random_value(std::mt19937& random)
 {
   static const json k_values[] = {
-    nullptr, true, false, 0, -1, 1.5, 1e300, 18446744073709551615ull, "", " ", "..", "../../x", "/etc/passwd",
-    std::string("a\0b", 3), "\xe2\x80\xae", "out_dir", "ABSOLUTE", "input_data_dir", "sidecar_dir", "1.2.3-x",
-    json::array(), json::object(), json::array({1, "x", nullptr}), json({{"root", "."}, {"root_base", 3}}),
+      nullptr,
+      true,
+      false,
+      0,
+      -1,
+      1.5,
+      1e300,
+      18446744073709551615ull,
+      "",
+      " ",
+      "..",
+      "../../x",
+      "/etc/passwd",
+      std::string("a\0b", 3),
+      "\xe2\x80\xae",
+      "out_dir",
+      "ABSOLUTE",
+      "input_data_dir",
+      "sidecar_dir",
+      "1.2.3-x",
+      json::array(),
+      json::object(),
+      json::array({1, "x", nullptr}),
+      json({{"root", "."}, {"root_base", 3}}),
   };
   return k_values[random() % std::size(k_values)];
 }

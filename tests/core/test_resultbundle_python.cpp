@@ -54,19 +54,71 @@ std::vector<fs::path> write_cases(const TempDir& dir, const std::vector<std::str
   return files;
 }
 
-const char* const k_sample = "{\r\n  \"resultbundle_type\": \"caf\xc3\xa9.\xe2\x82\xac\",\n  \"n\": [0, -1.5e-3, 1E+2, 12, true, "
-                             "false, null],\n  \"s\": \"a\\\"b\\\\c\\/\\b\\f\\n\\r\\t\\u00e9\\ud83d\\ude00\",\n  \"o\": "
-                             "{\"x\": {}, \"y\": []}\n}\n";
+const char* const k_sample =
+    "{\r\n  \"resultbundle_type\": \"caf\xc3\xa9.\xe2\x82\xac\",\n  \"n\": [0, -1.5e-3, 1E+2, 12, true, "
+    "false, null],\n  \"s\": \"a\\\"b\\\\c\\/\\b\\f\\n\\r\\t\\u00e9\\ud83d\\ude00\",\n  \"o\": "
+    "{\"x\": {}, \"y\": []}\n}\n";
 
 std::vector<std::string> malformed_texts()
 {
   std::vector<std::string> texts = {
-    "", " ", "\n\n", "{", "}", "[", "]", "[1,]", "[1 2]", "{\"a\" 1}", "{\"a\":}", "{1:2}", "{\"a\":1,}", "\"abc",
-    "\"a\\x\"", "\"\\u12\"", "\"\\u12G4\"", "\"\\ud800\\u12G4\"", "tru", "nul", "fals", "-", "-a", "01", "1.", "1.e5",
-    "1e", "1e+", ".5", "+1", "[1]x", "\"a\tb\"", "\"a\nb\"", "[\"\xc3\xa9\", 1,]", "{\"\xc3\xa9\": \"\xc3\xbc\" ,}",
-    "\r\n{\r\n\"a\":\r\n}", "\r{", "a\r\nb", "[1,\n2,\n,3]", "{\"a\":1}}", std::string(1, '\0'), "[\"\xe2\x82\xac\", tru]",
-    "\"\\\"", "\"\\u00e9\\", "\"\\ud83d\\ude00\" x", "[-]", "[-0.5e-3, 1E+2, 0e0, 1.5E]", "[1.5e+]", "{\"a\"", "{\"a\":1",
-    "[\"\\u", "[\"\\u00", "\"\\", "{\"k\": \"v\" \"w\"}", "[1, 2", "\xef\xbb\xbf{}", " \xef\xbb\xbf{}",
+      "",
+      " ",
+      "\n\n",
+      "{",
+      "}",
+      "[",
+      "]",
+      "[1,]",
+      "[1 2]",
+      "{\"a\" 1}",
+      "{\"a\":}",
+      "{1:2}",
+      "{\"a\":1,}",
+      "\"abc",
+      "\"a\\x\"",
+      "\"\\u12\"",
+      "\"\\u12G4\"",
+      "\"\\ud800\\u12G4\"",
+      "tru",
+      "nul",
+      "fals",
+      "-",
+      "-a",
+      "01",
+      "1.",
+      "1.e5",
+      "1e",
+      "1e+",
+      ".5",
+      "+1",
+      "[1]x",
+      "\"a\tb\"",
+      "\"a\nb\"",
+      "[\"\xc3\xa9\", 1,]",
+      "{\"\xc3\xa9\": \"\xc3\xbc\" ,}",
+      "\r\n{\r\n\"a\":\r\n}",
+      "\r{",
+      "a\r\nb",
+      "[1,\n2,\n,3]",
+      "{\"a\":1}}",
+      std::string(1, '\0'),
+      "[\"\xe2\x82\xac\", tru]",
+      "\"\\\"",
+      "\"\\u00e9\\",
+      "\"\\ud83d\\ude00\" x",
+      "[-]",
+      "[-0.5e-3, 1E+2, 0e0, 1.5E]",
+      "[1.5e+]",
+      "{\"a\"",
+      "{\"a\":1",
+      "[\"\\u",
+      "[\"\\u00",
+      "\"\\",
+      "{\"k\": \"v\" \"w\"}",
+      "[1, 2",
+      "\xef\xbb\xbf{}",
+      " \xef\xbb\xbf{}",
   };
   const std::string sample = k_sample;
   for (size_t cut = 0; cut < sample.size(); ++cut) {
@@ -103,7 +155,8 @@ for name in sys.argv[1:]:
             print(json.dumps({"unprintable": True}))
     except json.JSONDecodeError as exc:
         print(json.dumps({"error": "Could not parse sidecar JSON: " + str(exc)}))
-)", files);
+)",
+                                    files);
   size_t errors = 0;
   for (size_t i = 0; i < files.size(); ++i) {
     INFO("text: " << json(texts[i]).dump(-1, ' ', false, json::error_handler_t::replace));
@@ -123,16 +176,18 @@ for name in sys.argv[1:]:
   CHECK(errors > 100);
 }
 
-TEST_CASE("accepted resultbundle JSON prints like Python's json.dumps(indent=2, sort_keys=True)", "[core][resultbundle][python]")
+TEST_CASE("accepted resultbundle JSON prints like Python's json.dumps(indent=2, sort_keys=True)",
+          "[core][resultbundle][python]")
 {
   TempDir dir;
   const std::vector<std::string> texts = {
-    k_sample,
-    // Floats in [1e15, 1e16) are left out: nlohmann prints 1e+15 where Python prints 1000000000000000.0.
-    "{\"b\": 1, \"a\": [0.1, 1e-7, -0.0, 100.0, 1.5e300, 12345678901234567890, 5e-324, 2.5, 1e16, 1e22, 123456789012345.6, 0.0001, 0.00001, 1e17]}",
-    "{\"ctl\": \"\\u0000\\u001f\\u007f\\u2028\", \"dup\": 1, \"dup\": 2, \"\xe4\xb8\xad\": \"\\ud83d\\ude00\"}",
-    "[[], {}, [[]], {\"a\": {}}, \"\"]",
-    "-12",
+      k_sample,
+      // Floats in [1e15, 1e16) are left out: nlohmann prints 1e+15 where Python prints 1000000000000000.0.
+      "{\"b\": 1, \"a\": [0.1, 1e-7, -0.0, 100.0, 1.5e300, 12345678901234567890, 5e-324, 2.5, 1e16, 1e22, "
+      "123456789012345.6, 0.0001, 0.00001, 1e17]}",
+      "{\"ctl\": \"\\u0000\\u001f\\u007f\\u2028\", \"dup\": 1, \"dup\": 2, \"\xe4\xb8\xad\": \"\\ud83d\\ude00\"}",
+      "[[], {}, [[]], {\"a\": {}}, \"\"]",
+      "-12",
   };
   const auto files = write_cases(dir, texts);
   const auto answers = python_lines(R"(
@@ -140,7 +195,8 @@ import json, pathlib, sys
 for name in sys.argv[1:]:
     value = json.loads(pathlib.Path(name).read_text(encoding="utf-8"))
     print(json.dumps({"dump": json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)}))
-)", files);
+)",
+                                    files);
   for (size_t i = 0; i < files.size(); ++i) {
     INFO("text: " << texts[i]);
     const auto ours = rb::load_sidecar_json(files[i]);
@@ -149,14 +205,36 @@ for name in sys.argv[1:]:
   }
 }
 
-TEST_CASE("resultbundle messages use Python's str(), truthiness and strip() of JSON values", "[core][resultbundle][python]")
+TEST_CASE("resultbundle messages use Python's str(), truthiness and strip() of JSON values",
+          "[core][resultbundle][python]")
 {
   TempDir dir;
   const std::vector<std::string> texts = {
-    "null", "true", "false", "0", "-7", "18446744073709551615", "0.0", "-0.0", "1.5", "1e-05", "0.0001", "1e16",
-    "1e15", "123456789.125", "1.7976931348623157e308", "5e-324", "\"\"", "\" \\u3000x\\u00a0\\n\"", "\"\\u001c\"",
-    "[]", "{}", "[1, \"a'b\", \"it's \\\"q\\\"\", null, [true]]", "[\"tab\\there\", \"\\u00e9\\u00a0\\u2028\\u0007\"]",
-    "{\"k\": [0.5]}", "\"\\u0085a\\u0085\"",
+      "null",
+      "true",
+      "false",
+      "0",
+      "-7",
+      "18446744073709551615",
+      "0.0",
+      "-0.0",
+      "1.5",
+      "1e-05",
+      "0.0001",
+      "1e16",
+      "1e15",
+      "123456789.125",
+      "1.7976931348623157e308",
+      "5e-324",
+      "\"\"",
+      "\" \\u3000x\\u00a0\\n\"",
+      "\"\\u001c\"",
+      "[]",
+      "{}",
+      "[1, \"a'b\", \"it's \\\"q\\\"\", null, [true]]",
+      "[\"tab\\there\", \"\\u00e9\\u00a0\\u2028\\u0007\"]",
+      "{\"k\": [0.5]}",
+      "\"\\u0085a\\u0085\"",
   };
   const auto files = write_cases(dir, texts);
   const auto answers = python_lines(R"(
@@ -164,7 +242,8 @@ import json, pathlib, sys
 for name in sys.argv[1:]:
     v = json.loads(pathlib.Path(name).read_text(encoding="utf-8"))
     print(json.dumps({"str": str(v), "truthy": bool(v), "strip": v.strip() if isinstance(v, str) else None}))
-)", files);
+)",
+                                    files);
   for (size_t i = 0; i < files.size(); ++i) {
     INFO("text: " << texts[i]);
     const json value = json::parse(texts[i]);
@@ -188,9 +267,22 @@ TEST_CASE("resultbundle paths resolve exactly as Python's Path.resolve() resolve
   fs::create_symlink("chain2", root / "chain1");
   fs::create_symlink("rel_link/file.txt", root / "chain2");
   const std::vector<std::string> inputs = {
-    "real/deep/file.txt", "abs_link/file.txt", "abs_link/../x", "rel_link/..", "rel_link/up/real", "dangling/z",
-    "dangling/../y", "chain1", "nothere/../real/./deep//file.txt", "a/b/../../..", "/", "/..", ".", "real/deep/up/up/up",
-    "missing/../abs_link", "chain1/../q",
+      "real/deep/file.txt",
+      "abs_link/file.txt",
+      "abs_link/../x",
+      "rel_link/..",
+      "rel_link/up/real",
+      "dangling/z",
+      "dangling/../y",
+      "chain1",
+      "nothere/../real/./deep//file.txt",
+      "a/b/../../..",
+      "/",
+      "/..",
+      ".",
+      "real/deep/up/up/up",
+      "missing/../abs_link",
+      "chain1/../q",
   };
   std::vector<fs::path> files;
   for (const auto& input : inputs) {
@@ -200,7 +292,8 @@ TEST_CASE("resultbundle paths resolve exactly as Python's Path.resolve() resolve
 import json, pathlib, sys
 for name in sys.argv[1:]:
     print(json.dumps(str(pathlib.Path(name).resolve())))
-)", files);
+)",
+                                    files);
   for (size_t i = 0; i < inputs.size(); ++i) {
     INFO("input: " << files[i]);
     const auto ours = rb::python_resolve(files[i]);

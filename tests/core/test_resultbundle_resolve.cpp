@@ -20,10 +20,10 @@ namespace {
 json sidecar_with(const json& files, const json& extra = json::object())
 {
   json sidecar = {
-    {"resultbundle_type", "mdivicom.timeline.subject"},
-    {"schema_version", "0.1.0"},
-    {"time_reference", {{"kind", "timestamp"}, {"unit", "ns"}}},
-    {"files", files},
+      {"resultbundle_type", "mdivicom.timeline.subject"},
+      {"schema_version", "0.1.0"},
+      {"time_reference", {{"kind", "timestamp"}, {"unit", "ns"}}},
+      {"files", files},
   };
   sidecar.update(extra);
   return sidecar;
@@ -58,20 +58,20 @@ TEST_CASE("an attached resultbundle sidecar resolves its files against its own f
 
   const json shape = resolved->to_json();
   CHECK(shape == json({
-                   {"sidecar_path", resolved->sidecar_path},
-                   {"payload_root", resolved->payload_root},
-                   {"detached", false},
-                   {"resultbundle_type", "mdivicom.timeline.subject"},
-                   {"schema_version", "0.1.0"},
-                   {"source", nullptr},
-                   {"files", json::array({{{"declared_path", "timeline.csv"},
-                                           {"resolved_path", resolved->files[0].resolved_path},
-                                           {"role", "timeline"},
-                                           {"format", "text/csv"},
-                                           {"required", true},
-                                           {"exists", true}}})},
-                   {"issues", json::array()},
-                   {"warnings", json::array()},
+                     {"sidecar_path", resolved->sidecar_path},
+                     {"payload_root", resolved->payload_root},
+                     {"detached", false},
+                     {"resultbundle_type", "mdivicom.timeline.subject"},
+                     {"schema_version", "0.1.0"},
+                     {"source", nullptr},
+                     {"files", json::array({{{"declared_path", "timeline.csv"},
+                                             {"resolved_path", resolved->files[0].resolved_path},
+                                             {"role", "timeline"},
+                                             {"format", "text/csv"},
+                                             {"required", true},
+                                             {"exists", true}}})},
+                     {"issues", json::array()},
+                     {"warnings", json::array()},
                  }));
 }
 
@@ -79,8 +79,9 @@ TEST_CASE("a detached resultbundle sidecar resolves its root against the named b
 {
   TempDir dir;
   write_file(dir / "out/payload/timeline.csv", "time_s\n");
-  write_file(dir / "out/resultbundles/timeline/resultbundle.json",
-             sidecar_with(one_file("timeline.csv"), {{"source", {{"root", "payload"}, {"root_base", "OUT_DIR"}}}}).dump());
+  write_file(
+      dir / "out/resultbundles/timeline/resultbundle.json",
+      sidecar_with(one_file("timeline.csv"), {{"source", {{"root", "payload"}, {"root_base", "OUT_DIR"}}}}).dump());
 
   rb::ResolveDirs dirs;
   dirs.out_dir = dir / "out";
@@ -94,7 +95,8 @@ TEST_CASE("a detached resultbundle sidecar resolves its root against the named b
   CHECK(resolved->files[0].exists);
 }
 
-TEST_CASE("a resultbundle base directory given with ~ is expanded and resolved like the reference does", "[core][resultbundle]")
+TEST_CASE("a resultbundle base directory given with ~ is expanded and resolved like the reference does",
+          "[core][resultbundle]")
 {
   TempDir dir;
   write_file(dir / "home/out/payload/t.csv", "x\n");
@@ -140,7 +142,8 @@ TEST_CASE("a symlinked directory that stays inside the resultbundle payload root
   CHECK(resolved->files.at(0).exists);
 }
 
-TEST_CASE("a dot-dot after a symlinked directory in a resultbundle path follows the link's real parent, as Python does", "[core][resultbundle]")
+TEST_CASE("a dot-dot after a symlinked directory in a resultbundle path follows the link's real parent, as Python does",
+          "[core][resultbundle]")
 {
   TempDir dir;
   write_file(dir / "elsewhere/deep/x", "");
@@ -192,7 +195,8 @@ TEST_CASE("a resultbundle sidecar that is a FIFO or under a file gets a clear er
   CHECK_THAT(through_file.error(), Catch::StartsWith("Sidecar does not exist: "));
 }
 
-TEST_CASE("legacy resultbundle upstream keys become upstream_tool, or are dropped when it is present", "[core][resultbundle]")
+TEST_CASE("legacy resultbundle upstream keys become upstream_tool, or are dropped when it is present",
+          "[core][resultbundle]")
 {
   TempDir dir;
   write_file(dir / "t.csv", "");
@@ -201,10 +205,12 @@ TEST_CASE("legacy resultbundle upstream keys become upstream_tool, or are droppe
   REQUIRE(renamed.ok());
   CHECK(renamed->sidecar["upstream_tool"] == json({{"tool_ref", "x/y"}}));
   CHECK_FALSE(renamed->sidecar.contains("payload_provenance"));
-  CHECK(renamed->warnings == std::vector<std::string>{
-                               "Deprecated key 'payload_provenance' treated as alias for 'upstream_tool'."});
+  CHECK(renamed->warnings ==
+        std::vector<std::string>{"Deprecated key 'payload_provenance' treated as alias for 'upstream_tool'."});
 
-  write_file(dir / "b.json", sidecar_with(one_file("t.csv"), {{"upstream_tool", 1}, {"upstream", 2}, {"payload_provenance", 3}}).dump());
+  write_file(
+      dir / "b.json",
+      sidecar_with(one_file("t.csv"), {{"upstream_tool", 1}, {"upstream", 2}, {"payload_provenance", 3}}).dump());
   auto dropped = rb::resolve_sidecar(dir / "b.json", {}, true);
   REQUIRE(dropped.ok());
   CHECK(dropped->sidecar["upstream_tool"] == 1);
@@ -237,10 +243,11 @@ TEST_CASE("validating an unresolvable resultbundle sidecar yields only the valid
   options.policy = rb::policy_by_name("pipeline_auto");
   const auto result = rb::validate_resultbundle(dir / "missing.json", {}, options);
   CHECK_FALSE(result.valid());
-  CHECK(result.to_json() == json({{"validation",
-                                   {{"mode", "warn"},
-                                    {"valid", false},
-                                    {"errors", {"Sidecar does not exist: " + (fs::canonical(dir.path()) / "missing.json").string()}},
-                                    {"warnings", json::array()},
-                                    {"notes", json::array()}}}}));
+  CHECK(result.to_json() ==
+        json({{"validation",
+               {{"mode", "warn"},
+                {"valid", false},
+                {"errors", {"Sidecar does not exist: " + (fs::canonical(dir.path()) / "missing.json").string()}},
+                {"warnings", json::array()},
+                {"notes", json::array()}}}}));
 }

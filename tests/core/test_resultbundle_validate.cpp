@@ -13,10 +13,10 @@ namespace {
 json good_sidecar()
 {
   return {
-    {"resultbundle_type", "mdivicom.timeline.subject"},
-    {"schema_version", "0.1.0"},
-    {"time_reference", {{"kind", "timestamp"}, {"unit", "ns"}}},
-    {"files", json::array({{{"path", "t.csv"}, {"role", "timeline"}, {"format", "text/csv"}, {"required", true}}})},
+      {"resultbundle_type", "mdivicom.timeline.subject"},
+      {"schema_version", "0.1.0"},
+      {"time_reference", {{"kind", "timestamp"}, {"unit", "ns"}}},
+      {"files", json::array({{{"path", "t.csv"}, {"role", "timeline"}, {"format", "text/csv"}, {"required", true}}})},
   };
 }
 
@@ -40,15 +40,16 @@ TEST_CASE("the four resultbundle policies carry the reference's modes and fallba
   CHECK(rb::policy_by_name("local_default")->validation_mode == rb::ValidationMode::off);
   CHECK(rb::policy_by_name(" Legacy_Off ")->name == "legacy_off");
   CHECK(rb::policy_by_name("not-a-policy") == nullptr);
-  CHECK(rb::policy_by_name("local_default")->to_json()
-        == json({{"name", "local_default"},
-                 {"validation_mode", "off"},
-                 {"allow_fallback", true},
-                 {"require_fallback_reason", false},
-                 {"description", "Legacy/local mode: keep CSV-first behavior, skip strict bundle checks."}}));
+  CHECK(rb::policy_by_name("local_default")->to_json() ==
+        json({{"name", "local_default"},
+              {"validation_mode", "off"},
+              {"allow_fallback", true},
+              {"require_fallback_reason", false},
+              {"description", "Legacy/local mode: keep CSV-first behavior, skip strict bundle checks."}}));
 }
 
-TEST_CASE("an explicit resultbundle validation mode wins over the policy, and the default is strict", "[core][resultbundle]")
+TEST_CASE("an explicit resultbundle validation mode wins over the policy, and the default is strict",
+          "[core][resultbundle]")
 {
   const auto* strict_policy = rb::policy_by_name("plugin_strict");
   CHECK(rb::select_validation_mode(rb::ValidationMode::warn, strict_policy) == rb::ValidationMode::warn);
@@ -85,7 +86,8 @@ TEST_CASE("missing resultbundle top-level keys are reported in the reference's o
                                                   "Missing required top-level key 'files'."});
 }
 
-TEST_CASE("a non-portable resultbundle base is warned twice and an error in strict mode, as in the reference", "[core][resultbundle]")
+TEST_CASE("a non-portable resultbundle base is warned twice and an error in strict mode, as in the reference",
+          "[core][resultbundle]")
 {
   TempDir dir;
   write_file(dir / "t.csv", "");
@@ -93,7 +95,7 @@ TEST_CASE("a non-portable resultbundle base is warned twice and an error in stri
   sidecar["source"] = {{"root", "."}, {"root_base", "Sidecar_Dir"}};
   write_file(dir / "resultbundle.json", sidecar.dump());
   const std::string warning =
-    "source.root_base='sidecar_dir' is non-portable; prefer 'dataset_dir' or 'out_dir' for external handoff.";
+      "source.root_base='sidecar_dir' is non-portable; prefer 'dataset_dir' or 'out_dir' for external handoff.";
 
   rb::ValidateOptions warn;
   warn.mode = rb::ValidationMode::warn;
@@ -103,11 +105,13 @@ TEST_CASE("a non-portable resultbundle base is warned twice and an error in stri
 
   const auto strict = rb::validate_resultbundle(dir / "resultbundle.json", {}, {});
   CHECK_FALSE(strict.valid());
-  CHECK(strict.report.errors == std::vector<std::string>{
-                                  "source.root_base='sidecar_dir' is not allowed in strict mode; use 'dataset_dir' or 'out_dir'."});
+  CHECK(strict.report.errors ==
+        std::vector<std::string>{
+            "source.root_base='sidecar_dir' is not allowed in strict mode; use 'dataset_dir' or 'out_dir'."});
 }
 
-TEST_CASE("resultbundle validation reports the policy and compatibility objects beside the resolution", "[core][resultbundle]")
+TEST_CASE("resultbundle validation reports the policy and compatibility objects beside the resolution",
+          "[core][resultbundle]")
 {
   TempDir dir;
   write_file(dir / "t.csv", "");
@@ -119,14 +123,15 @@ TEST_CASE("resultbundle validation reports the policy and compatibility objects 
   REQUIRE(result.valid());
   const json document = result.to_json();
   CHECK(document["policy"]["name"] == "plugin_strict");
-  CHECK(document["compatibility"]
-        == json({{"compatible", true},
-                 {"level", "compatible"},
-                 {"reason", "resultbundle_type and schema_version are compatible with current policy."},
-                 {"expected_type", "mdivicom.timeline.subject"},
-                 {"provided_type", "mdivicom.timeline.subject"},
-                 {"schema_version", "0.1.0"}}));
-  CHECK(document["validation"]["notes"] == json({"resultbundle_type and schema_version are compatible with current policy."}));
+  CHECK(document["compatibility"] ==
+        json({{"compatible", true},
+              {"level", "compatible"},
+              {"reason", "resultbundle_type and schema_version are compatible with current policy."},
+              {"expected_type", "mdivicom.timeline.subject"},
+              {"provided_type", "mdivicom.timeline.subject"},
+              {"schema_version", "0.1.0"}}));
+  CHECK(document["validation"]["notes"] ==
+        json({"resultbundle_type and schema_version are compatible with current policy."}));
   CHECK(document["resolved"]["files"][0]["exists"] == true);
 }
 
@@ -137,18 +142,20 @@ TEST_CASE("resultbundle schema versions follow MAJOR.MINOR[.PATCH] with an optio
   CHECK(compat(" 1.2.3-rc.1+build 7 ", 1).level == "compatible");
   CHECK(compat("1.2\n", 1).level == "compatible");
   CHECK(compat("01.002", 1, 3).reason == "schema_version minor is older than preferred minimum: expected >= 3, got 2.");
-  CHECK(compat("123456789012345678901234567890.0", 1).reason
-        == "schema_version major mismatch: supported 1, got 123456789012345678901234567890.");
+  CHECK(compat("123456789012345678901234567890.0", 1).reason ==
+        "schema_version major mismatch: supported 1, got 123456789012345678901234567890.");
   for (const char* bad : {"1", "v1.2", "1.2.", "1.2.3.4", "1.x", "1.2 beta", "1.2-x\ny", ""}) {
     INFO(bad);
     CHECK_FALSE(compat(bad, 1).compatible);
   }
-  CHECK(compat("1.2.3.4", 1).reason == "Invalid schema_version '1.2.3.4'. Expected SemVer-like version (for example 0.1.0).");
+  CHECK(compat("1.2.3.4", 1).reason ==
+        "Invalid schema_version '1.2.3.4'. Expected SemVer-like version (for example 0.1.0).");
   CHECK(compat("", 1).reason == "Missing or invalid schema_version in sidecar.");
   CHECK(compat("2.0", std::nullopt, -1).level == "compatible");
 }
 
-TEST_CASE("resultbundle compatibility with a missing or foreign type is incompatible and names both", "[core][resultbundle]")
+TEST_CASE("resultbundle compatibility with a missing or foreign type is incompatible and names both",
+          "[core][resultbundle]")
 {
   auto missing = rb::check_compatibility({{"resultbundle_type", 5}, {"schema_version", 1.0}}, "t", 0, std::nullopt);
   CHECK(missing.to_json() == json({{"compatible", false},
@@ -171,7 +178,8 @@ TEST_CASE("resultbundle incompatibility is an error in strict mode and a warning
   options.expect_type = "other.type";
   const auto strict = rb::validate_resultbundle(dir / "resultbundle.json", {}, options);
   CHECK_FALSE(strict.valid());
-  CHECK(strict.report.errors.back() == "resultbundle_type mismatch: expected 'other.type', got 'mdivicom.timeline.subject'.");
+  CHECK(strict.report.errors.back() ==
+        "resultbundle_type mismatch: expected 'other.type', got 'mdivicom.timeline.subject'.");
   options.mode = rb::ValidationMode::off;
   const auto off = rb::validate_resultbundle(dir / "resultbundle.json", {}, options);
   CHECK(off.valid());

@@ -26,14 +26,17 @@ json rule(const std::string& glob, const std::string& role, bool required = fals
 json plugin_with(const json& files)
 {
   return {
-    {"id", "fixations"}, {"publisher", "msr"}, {"version", "1.4.0"}, {"kind", "python"},
-    {"meta",
-     {{"id", "fixations"},
-      {"resultbundle",
-       {{"type", "mdivicom.gaze.fixations"},
-        {"schema_version", "0.2.0"},
-        {"time_reference", {{"kind", "t_session"}, {"unit", "s"}}},
-        {"files", files}}}}},
+      {"id", "fixations"},
+      {"publisher", "msr"},
+      {"version", "1.4.0"},
+      {"kind", "python"},
+      {"meta",
+       {{"id", "fixations"},
+        {"resultbundle",
+         {{"type", "mdivicom.gaze.fixations"},
+          {"schema_version", "0.2.0"},
+          {"time_reference", {{"kind", "t_session"}, {"unit", "s"}}},
+          {"files", files}}}}},
   };
 }
 
@@ -96,7 +99,8 @@ TEST_CASE("a malformed meta.resultbundle declaration is named field by field", "
   check({{"type", "t"}, {"schema_version", "1.0"}, {"files", {bad_required}}},
         "meta.resultbundle.files[0].required must be true or false");
 
-  auto flat = rb::bundle_spec_of(json{{"resultbundle", {{"type", "t"}, {"schema_version", "1"}, {"files", {rule("x", "r")}}}}});
+  auto flat =
+      rb::bundle_spec_of(json{{"resultbundle", {{"type", "t"}, {"schema_version", "1"}, {"files", {rule("x", "r")}}}}});
   REQUIRE(flat.ok());
   REQUIRE(flat->has_value());
   CHECK((*flat)->time_reference == json({{"kind", "unspecified"}, {"unit", "unspecified"}}));
@@ -130,7 +134,8 @@ TEST_CASE("the runner writes a resultbundle sidecar that passes strict validatio
   CHECK(sidecar["resultbundle_type"] == "mdivicom.gaze.fixations");
   CHECK(sidecar["schema_version"] == "0.2.0");
   CHECK(sidecar["time_reference"] == json({{"kind", "t_session"}, {"unit", "s"}}));
-  CHECK(sidecar["producer"] == json({{"tool_ref", "msr/fixations"}, {"tool_version", "1.4.0"},
+  CHECK(sidecar["producer"] == json({{"tool_ref", "msr/fixations"},
+                                     {"tool_version", "1.4.0"},
                                      {"pipeline_run_id", "20250101T000000Z_deadbeef"}}));
   CHECK(std::regex_match(sidecar["created_at"].get<std::string>(), std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")));
   REQUIRE(sidecar["files"].size() == 3);
@@ -172,12 +177,13 @@ TEST_CASE("a required resultbundle rule that matches nothing fails the run and w
   TempDir dir;
   write_file(dir / "out/other.csv", "");
   const json fragment = rb::finalize_resultbundle(
-    plugin_with({rule("*.csv", "other"), rule("gaze/*.tsv", "fixations", true)}), dir / "out", "r1");
+      plugin_with({rule("*.csv", "other"), rule("gaze/*.tsv", "fixations", true)}), dir / "out", "r1");
   CHECK(fragment == json({{"action", "failed"},
                           {"ok", false},
                           {"fail_run", true},
                           {"error", "required output missing: meta.resultbundle.files[1] (glob 'gaze/*.tsv', role "
-                                    "'fixations') matched no file in " + (dir / "out").string()}}));
+                                    "'fixations') matched no file in " +
+                                        (dir / "out").string()}}));
   CHECK_FALSE(fs::exists(dir / "out/resultbundle.json"));
 }
 
@@ -194,7 +200,7 @@ TEST_CASE("optional resultbundle rules that match nothing leave no sidecar and d
   const json no_dir = rb::finalize_resultbundle(plugin_with(json::array({rule("*.tsv", "t")})), dir / "absent", "r1");
   CHECK(no_dir["action"] == "none");
   const json no_dir_required =
-    rb::finalize_resultbundle(plugin_with(json::array({rule("*.tsv", "t", true)})), dir / "absent", "r1");
+      rb::finalize_resultbundle(plugin_with(json::array({rule("*.tsv", "t", true)})), dir / "absent", "r1");
   CHECK(no_dir_required["fail_run"] == true);
   CHECK_THAT(no_dir_required["error"].get<std::string>(), Catch::StartsWith("required output missing"));
 
@@ -213,7 +219,7 @@ TEST_CASE("a resultbundle sidecar the plugin wrote is never overwritten, only va
                                 {"time_reference", {{"kind", "k"}, {"unit", "u"}}},
                                 {"source", {{"root", "."}, {"root_base", "output_data_dir"}}},
                                 {"files", {{{"path", "t.tsv"}, {"role", "r"}, {"format", "f"}, {"required", true}}}}})
-                            .dump();
+                              .dump();
   write_file(out / "resultbundle.json", own);
   const json fragment = rb::finalize_resultbundle(plugin_with(json::array({rule("*.tsv", "t", true)})), out, "r1");
   CHECK(read_file(out / "resultbundle.json") == own);
@@ -223,20 +229,21 @@ TEST_CASE("a resultbundle sidecar the plugin wrote is never overwritten, only va
   CHECK(fragment["fail_run"] == false);
   CHECK(fragment["report"]["validation"]["mode"] == "warn");
   CHECK(fragment["report"]["resolved"]["payload_root"] == fs::canonical(out).string());
-  CHECK(fragment["report"]["validation"]["warnings"][0]
-        == "Deprecated source.root_base 'output_data_dir' normalized to 'out_dir'.");
+  CHECK(fragment["report"]["validation"]["warnings"][0] ==
+        "Deprecated source.root_base 'output_data_dir' normalized to 'out_dir'.");
 }
 
-TEST_CASE("an invalid plugin resultbundle sidecar fails the run only under a no-fallback policy", "[core][resultbundle]")
+TEST_CASE("an invalid plugin resultbundle sidecar fails the run only under a no-fallback policy",
+          "[core][resultbundle]")
 {
   TempDir dir;
   write_file(dir / "out/resultbundle.json", R"({"resultbundle_type": "x", "files": []})");
   const json lenient = rb::finalize_resultbundle(json::object(), dir / "out", "r1");
   CHECK(lenient["ok"] == false);
   CHECK(lenient["fail_run"] == false);
-  CHECK(lenient["fallback_reason"]
-        == "resultbundle.json failed pipeline_auto validation: Missing required top-level key 'schema_version'. "
-           "(and 2 more error(s))");
+  CHECK(lenient["fallback_reason"] ==
+        "resultbundle.json failed pipeline_auto validation: Missing required top-level key 'schema_version'. "
+        "(and 2 more error(s))");
 
   const json strict = rb::finalize_resultbundle(json::object(), dir / "out", "r1", "plugin_strict");
   CHECK(strict["ok"] == false);
@@ -279,7 +286,8 @@ TEST_CASE("resultbundle outputs whose names are not UTF-8 are left out of the wr
   TempDir dir;
   write_file(dir / "out/good.tsv", "");
   write_file(dir / "out" / std::string("bad\xff.tsv"), "");
-  const json fragment = rb::finalize_resultbundle(plugin_with(json::array({rule("*.tsv", "t", true)})), dir / "out", "r1");
+  const json fragment =
+      rb::finalize_resultbundle(plugin_with(json::array({rule("*.tsv", "t", true)})), dir / "out", "r1");
   INFO(fragment.dump(2));
   CHECK(fragment["ok"] == true);
   const json sidecar = json::parse(read_file(dir / "out/resultbundle.json"));

@@ -8,10 +8,10 @@
 #include <set>
 
 namespace fs = std::filesystem;
-using nlohmann::json;
 using mdivicom::test::TempDir;
 using mdivicom::test::write_file;
 using mdivicom::test::write_run_record;
+using nlohmann::json;
 
 namespace {
 
@@ -70,10 +70,9 @@ TEST_CASE("the RO-Crate describes every run as a CreateAction of its plugin, wit
   write_file(out / "detector/events.tsv", "onset\n");
   auto record = write_run_record(out.path(), "detector", failed, 10'000, "failed");
   record["error"] = {{"type", "PluginError"}, {"message", "boom"}};
-  record["container"] = {{"image", "localhost/detector:1"},
-                         {"image_digest", "sha256:" + std::string(64, 'd')}};
-  record["dataset"] = {{"mode", "full"}, {"path", "/data/session-1"}, {"fingerprint_sha256", std::string(64, 'f')},
-                       {"total_bytes", 42}};
+  record["container"] = {{"image", "localhost/detector:1"}, {"image_digest", "sha256:" + std::string(64, 'd')}};
+  record["dataset"] = {
+      {"mode", "full"}, {"path", "/data/session-1"}, {"fingerprint_sha256", std::string(64, 'f')}, {"total_bytes", 42}};
   write_file(out / "_runs" / (failed + ".json"), record.dump());
   write_file(out / "_runs" / "20250104T000000Z_00000004.json", "{ damaged");
 

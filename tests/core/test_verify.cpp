@@ -58,7 +58,7 @@ TEST_CASE("verify names modified, missing and unexpected files", "[core][verify]
   make_outputs(out / "tracker");
   write_run_record(out.path(), "tracker", k_run1);
 
-  write_file(out / "tracker/table.csv", "a,b\n1,3\n");       // same size, other content
+  write_file(out / "tracker/table.csv", "a,b\n1,3\n"); // same size, other content
   fs::remove(out / "tracker/plots/gone.txt");
   write_file(out / "tracker/plots/extra.png", "png");
   fs::permissions(out / "tracker/run.sh", fs::perms::owner_exec, fs::perm_options::add);
@@ -125,7 +125,8 @@ TEST_CASE("verify checks a separate inventory file and its hash", "[core][verify
   CHECK(mdivicom::verify_outputs(out.path()).ok());
 
   std::string text = mdivicom::test::read_file(out / "_runs" / (k_run1 + ".inventory.jsonl"));
-  write_file(out / "_runs" / (k_run1 + ".inventory.jsonl"), text + "{\"path\":\"zz\",\"size\":1,\"sha256\":\"00\",\"type\":\"file\"}\n");
+  write_file(out / "_runs" / (k_run1 + ".inventory.jsonl"),
+             text + "{\"path\":\"zz\",\"size\":1,\"sha256\":\"00\",\"type\":\"file\"}\n");
   auto report = mdivicom::verify_outputs(out.path());
   CHECK(report.runs[0].state == "bad_record");
   CHECK(report.runs[0].message.find("inventory_sha256") != std::string::npos);
@@ -256,18 +257,19 @@ TEST_CASE("records with outputs of the wrong kinds are bad records, not crashes"
   TempDir out;
   make_outputs(out / "tracker");
   const std::vector<std::string> hostile = {
-    R"({"root": "tracker", "tree_sha256": 5, "inventory_path": 7, "inventory_sha256": []})",
-    R"({"root": "tracker", "tree_sha256": "00", "files": [1, "two", {"path": 3}]})",
-    R"({"root": "tracker", "tree_sha256": "00", "files": {"path": "x"}})",
-    R"({"root": "tracker", "tree_sha256": "00", "inventory_path": "/etc/passwd", "inventory_sha256": "00"})",
-    R"({"root": "tracker", "tree_sha256": "00", "inventory_path": "_runs/../../x", "inventory_sha256": "00"})",
-    R"({"root": ["tracker"]})",
-    R"("just text")",
+      R"({"root": "tracker", "tree_sha256": 5, "inventory_path": 7, "inventory_sha256": []})",
+      R"({"root": "tracker", "tree_sha256": "00", "files": [1, "two", {"path": 3}]})",
+      R"({"root": "tracker", "tree_sha256": "00", "files": {"path": "x"}})",
+      R"({"root": "tracker", "tree_sha256": "00", "inventory_path": "/etc/passwd", "inventory_sha256": "00"})",
+      R"({"root": "tracker", "tree_sha256": "00", "inventory_path": "_runs/../../x", "inventory_sha256": "00"})",
+      R"({"root": ["tracker"]})",
+      R"("just text")",
   };
   for (size_t i = 0; i < hostile.size(); ++i) {
     INFO(hostile[i]);
     write_file(out / "_runs" / (k_run1 + ".json"),
-               R"({"run_id": ")" + k_run1 + R"(", "plugin_out_dir": "/x/tracker", "out_dir": "/x", "outputs": )" + hostile[i] + "}");
+               R"({"run_id": ")" + k_run1 + R"(", "plugin_out_dir": "/x/tracker", "out_dir": "/x", "outputs": )" +
+                   hostile[i] + "}");
     mdivicom::VerifyReport report;
     REQUIRE_NOTHROW(report = mdivicom::verify_outputs(out.path()));
     CHECK_FALSE(report.ok());

@@ -36,17 +36,16 @@ ScopedEnv::~ScopedEnv()
 
 PythonSandbox::PythonSandbox()
   : m_env(EnvValues{{"XDG_CACHE_HOME", (m_dir / "cache").string()},
-           {"VIRTUAL_ENV", std::nullopt},
-           {"MDIVICOM_PYTHON_ENV", std::nullopt},
-           {"MDIVICOM_DEV_PLUGIN_ROOTS", std::nullopt},
-           {"MDIVICOM_PLUGIN_CACHE", std::nullopt},
-           {"MDIVICOM_LANDLOCK", std::nullopt},
-           {"PYTHONPATH", std::nullopt},
-           {"PYTHONNOUSERSITE", "1"},
-           // Under a loaded CI machine an interpreter start can be slow; hangs get their own value.
-           {"MDIVICOM_GET_PLUGIN_TIMEOUT", "120"}})
-{
-}
+                    {"VIRTUAL_ENV", std::nullopt},
+                    {"MDIVICOM_PYTHON_ENV", std::nullopt},
+                    {"MDIVICOM_DEV_PLUGIN_ROOTS", std::nullopt},
+                    {"MDIVICOM_PLUGIN_CACHE", std::nullopt},
+                    {"MDIVICOM_LANDLOCK", std::nullopt},
+                    {"PYTHONPATH", std::nullopt},
+                    {"PYTHONNOUSERSITE", "1"},
+                    // Under a loaded CI machine an interpreter start can be slow; hangs get their own value.
+                    {"MDIVICOM_GET_PLUGIN_TIMEOUT", "120"}})
+{}
 
 fs::path PythonSandbox::cache_file() const
 {
@@ -72,7 +71,8 @@ std::string toml_string(const std::string& text)
 void write_dev_root(const fs::path& root, const std::map<std::string, std::string>& entry_points,
                     const std::map<std::string, std::string>& files)
 {
-  std::string toml = "[project]\nname = \"" + root.filename().string() + "\"\nversion = \"0.1.0\"\n\n"
+  std::string toml = "[project]\nname = \"" + root.filename().string() +
+                     "\"\nversion = \"0.1.0\"\n\n"
                      "[project.entry-points.\"mdivicomtools.plugins\"]\n";
   for (const auto& [name, value] : entry_points) {
     toml += toml_string(name) + " = " + toml_string(value) + "\n";
@@ -106,9 +106,12 @@ void write_installed(const fs::path& site_dir, const std::string& name, const st
 std::string get_plugin_source(const std::string& id, const std::string& callable)
 {
   return "def get_plugin():\n"
-         "    return {'meta': {'api_version': 'mdivicomtools.plugin.v0.1', 'id': '" + id + "',\n"
+         "    return {'meta': {'api_version': 'mdivicomtools.plugin.v0.1', 'id': '" +
+         id +
+         "',\n"
          "                     'kind': 'python', 'version': '1.0.0', 'description': 'test plugin'},\n"
-         "            'entry': {'callable': '" + callable + "'}}\n";
+         "            'entry': {'callable': '" +
+         callable + "'}}\n";
 }
 
 fs::path make_venv(const fs::path& dir, bool system_site_packages)
@@ -139,17 +142,19 @@ void CapturingSink::err(std::string_view text)
 }
 
 LaneRun::LaneRun(const std::string& source, const std::string& config_text)
-  : root(dir / "plugin"),
-    dataset(dir / "dataset"),
-    out_root(dir / "out")
+  : root(dir / "plugin"), dataset(dir / "dataset"), out_root(dir / "out")
 {
   write_file(root / "lane_plugin.py", source);
   write_file(dataset / "data" / "readme.txt", "original\n");
   nlohmann::json raw = {
-    {"meta", {{"api_version", "mdivicomtools.plugin.v0.1"}, {"id", "lane-test"}, {"kind", "python"},
-              {"version", "1.0.0"}, {"description", "lane test"}}},
-    {"entry", {{"callable", "lane_plugin:run"}}},
-    {"dev_root", root.string()},
+      {"meta",
+       {{"api_version", "mdivicomtools.plugin.v0.1"},
+        {"id", "lane-test"},
+        {"kind", "python"},
+        {"version", "1.0.0"},
+        {"description", "lane test"}}},
+      {"entry", {{"callable", "lane_plugin:run"}}},
+      {"dev_root", root.string()},
   };
   PluginOrigin origin;
   origin.entry_point = "lane_plugin:get_plugin";

@@ -82,8 +82,8 @@ public:
 struct LaneRun
 {
   TempDir dir;
-  std::filesystem::path root;      // the dev root
-  std::filesystem::path dataset;   // holds data/readme.txt
+  std::filesystem::path root;    // the dev root
+  std::filesystem::path dataset; // holds data/readme.txt
   std::filesystem::path out_root;
   RunRequest request;
 

@@ -94,8 +94,9 @@ std::string python_config_hash(const std::string& config_text)
 
 TEST_CASE("mdivicom run of a succeeding Python plugin exits 0 with a complete record", "[inproc][cli]")
 {
-  CliWorkspace ws("import os\ndef run(dataset_dir, out_dir, config, **kw):\n"
-                  "    print('processing', dataset_dir)\n    open(os.path.join(out_dir, 'out.txt'), 'w').write('ok')\n");
+  CliWorkspace ws(
+      "import os\ndef run(dataset_dir, out_dir, config, **kw):\n"
+      "    print('processing', dataset_dir)\n    open(os.path.join(out_dir, 'out.txt'), 'w').write('ok')\n");
   CliRun run = ws.run();
   check_record(run, "succeeded", 0);
   CHECK(run.record["exit_code"] == 0);
@@ -167,7 +168,8 @@ TEST_CASE("mdivicom run records each failing ending of a Python plugin", "[inpro
   }
 }
 
-TEST_CASE("Ctrl-C during mdivicom run cancels the Python plugin and exits 130 with a record", "[inproc][cli][interrupt]")
+TEST_CASE("Ctrl-C during mdivicom run cancels the Python plugin and exits 130 with a record",
+          "[inproc][cli][interrupt]")
 {
   CliWorkspace ws("import time\ndef run(**kw):\n    print('started', flush=True)\n    time.sleep(600)\n");
   ws.options.interrupt_after_s = 2;
@@ -191,7 +193,8 @@ TEST_CASE("secrets in the config reach the plugin but not the record or the log"
   CHECK(run.record["config_hash_sha256"] == python_config_hash(config));
 }
 
-TEST_CASE("unicode, float and big-integer configs arrive intact and hash as Python hashes them", "[inproc][cli][config]")
+TEST_CASE("unicode, float and big-integer configs arrive intact and hash as Python hashes them",
+          "[inproc][cli][config]")
 {
   CliWorkspace ws("import json, os\ndef run(out_dir, config, **kw):\n"
                   "    with open(os.path.join(out_dir, 'config.json'), 'w', encoding='utf-8') as f:\n"

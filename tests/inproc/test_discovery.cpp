@@ -61,8 +61,9 @@ TEST_CASE("a legacy flat registration without an id takes the entry point's name
 {
   PythonSandbox sandbox;
   fs::path site = sandbox / "site";
-  write_installed(site, "legacy", "0.1", {{"old-tool", "legacy_mod:get_plugin"}},
-                  {{"legacy_mod.py", "def get_plugin():\n    return {'kind': 'python', 'name': 'Old tool', 'version': '0.1'}\n"}});
+  write_installed(
+      site, "legacy", "0.1", {{"old-tool", "legacy_mod:get_plugin"}},
+      {{"legacy_mod.py", "def get_plugin():\n    return {'kind': 'python', 'name': 'Old tool', 'version': '0.1'}\n"}});
   ScopedEnv env(EnvValues{{"PYTHONPATH", site.string()}});
   auto plugins = discover_all();
   REQUIRE(plugins.size() == 1);
@@ -70,7 +71,8 @@ TEST_CASE("a legacy flat registration without an id takes the entry point's name
   CHECK(plugins[0].object["name"] == "Old tool");
 }
 
-TEST_CASE("plugins installed in a venv are found through VIRTUAL_ENV, MDIVICOM_PYTHON_ENV or an explicit env", "[inproc][discovery][venv]")
+TEST_CASE("plugins installed in a venv are found through VIRTUAL_ENV, MDIVICOM_PYTHON_ENV or an explicit env",
+          "[inproc][discovery][venv]")
 {
   PythonSandbox sandbox;
   fs::path venv = sandbox / "venv";
@@ -91,7 +93,8 @@ TEST_CASE("plugins installed in a venv are found through VIRTUAL_ENV, MDIVICOM_P
   CHECK(find_plugin(discover_all(venv / "bin" / "python3"), "in-venv") != nullptr);
 }
 
-TEST_CASE("a venv without system site packages hides the system's plugins and one with them shows them", "[inproc][discovery][venv]")
+TEST_CASE("a venv without system site packages hides the system's plugins and one with them shows them",
+          "[inproc][discovery][venv]")
 {
   PythonSandbox sandbox;
   fs::path isolated = sandbox / "isolated";
@@ -143,9 +146,10 @@ TEST_CASE("dev roots with flat and src layouts are discovered from their pyproje
   fs::path src = sandbox / "src-tool";
   write_dev_root(flat, {{"flat-tool", "flat_tool:get_plugin"}},
                  {{"flat_tool.py", get_plugin_source("flat-tool", "flat_tool:run") + k_run_module}});
-  write_dev_root(src, {{"src.tool", "src_tool.registration:get_plugin"}},
-                 {{"src/src_tool/__init__.py", ""},
-                  {"src/src_tool/registration.py", get_plugin_source("src-tool", "src_tool.registration:run") + k_run_module}});
+  write_dev_root(
+      src, {{"src.tool", "src_tool.registration:get_plugin"}},
+      {{"src/src_tool/__init__.py", ""},
+       {"src/src_tool/registration.py", get_plugin_source("src-tool", "src_tool.registration:run") + k_run_module}});
   ScopedEnv env(EnvValues{{"MDIVICOM_DEV_PLUGIN_ROOTS", flat.string() + ":" + src.string() + "/"}});
   auto plugins = discover_all();
   const Plugin* flat_plugin = find_plugin(plugins, "flat-tool");
@@ -157,14 +161,16 @@ TEST_CASE("dev roots with flat and src layouts are discovered from their pyproje
   CHECK(src_plugin->object["entry_point"] == "src_tool.registration:get_plugin");
 }
 
-TEST_CASE("a dev root without a pyproject or without entry points is listed as an error saying why", "[inproc][discovery][dev]")
+TEST_CASE("a dev root without a pyproject or without entry points is listed as an error saying why",
+          "[inproc][discovery][dev]")
 {
   PythonSandbox sandbox;
   fs::create_directories(sandbox / "empty-tree");
   write_file(sandbox / "no-eps" / "pyproject.toml", "[project]\nname = \"no-eps\"\n");
   write_file(sandbox / "broken" / "pyproject.toml", "[project\nname = 1\n");
-  ScopedEnv env(EnvValues{{"MDIVICOM_DEV_PLUGIN_ROOTS", (sandbox / "empty-tree").string() + ":" +
-                                                         (sandbox / "no-eps").string() + ":" + (sandbox / "broken").string()}});
+  ScopedEnv env(
+      EnvValues{{"MDIVICOM_DEV_PLUGIN_ROOTS", (sandbox / "empty-tree").string() + ":" + (sandbox / "no-eps").string() +
+                                                  ":" + (sandbox / "broken").string()}});
   auto plugins = discover_all();
   REQUIRE(plugins.size() == 3);
   CHECK(plugins[0].is_error());

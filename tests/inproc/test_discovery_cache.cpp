@@ -15,9 +15,12 @@ namespace {
 std::string counting_module(const fs::path& counter, const std::string& version)
 {
   return "def get_plugin():\n"
-         "    with open(" + nlohmann::json(counter.string()).dump() + ", 'a') as f:\n"
+         "    with open(" +
+         nlohmann::json(counter.string()).dump() +
+         ", 'a') as f:\n"
          "        f.write('call\\n')\n"
-         "    return {'id': 'counted', 'kind': 'python', 'version': '" + version + "', 'run_ref': 'counted_mod:run'}\n";
+         "    return {'id': 'counted', 'kind': 'python', 'version': '" +
+         version + "', 'run_ref': 'counted_mod:run'}\n";
 }
 
 size_t calls(const fs::path& counter)

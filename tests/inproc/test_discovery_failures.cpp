@@ -33,11 +33,12 @@ std::string error_of(const std::vector<Plugin>& plugins, const std::string& id)
 // One distribution with a good plugin between bad ones: the bad ones must not hide it.
 void write_mixed(const fs::path& site, const std::string& bad_id, const std::string& bad_get_plugin)
 {
-  write_installed(site, "mixed", "1.0",
-                  {{"a-good", "good_mod:get_plugin"}, {bad_id, "bad_mod:get_plugin"}, {"z-good", "good_mod:get_plugin2"}},
-                  {{"good_mod.py", get_plugin_source("a-good", "good_mod:run") +
-                                     "def get_plugin2():\n    return {'id': 'z-good', 'kind': 'python', 'version': '1'}\n"},
-                   {"bad_mod.py", bad_get_plugin}});
+  write_installed(
+      site, "mixed", "1.0",
+      {{"a-good", "good_mod:get_plugin"}, {bad_id, "bad_mod:get_plugin"}, {"z-good", "good_mod:get_plugin2"}},
+      {{"good_mod.py", get_plugin_source("a-good", "good_mod:run") +
+                           "def get_plugin2():\n    return {'id': 'z-good', 'kind': 'python', 'version': '1'}\n"},
+       {"bad_mod.py", bad_get_plugin}});
 }
 
 } // namespace
@@ -58,9 +59,12 @@ TEST_CASE("a get_plugin() returning junk is listed as an error saying what is wr
   PythonSandbox sandbox;
   fs::path site = sandbox / "site";
   write_installed(site, "junk", "1.0",
-                  {{"a-list", "junk_mod:as_list"}, {"an-object", "junk_mod:with_object"},
-                   {"a-nan", "junk_mod:with_nan"}, {"an-int-key", "junk_mod:with_int_key"},
-                   {"bad-id", "junk_mod:with_bad_id"}, {"missing-attr", "junk_mod:nope"}},
+                  {{"a-list", "junk_mod:as_list"},
+                   {"an-object", "junk_mod:with_object"},
+                   {"a-nan", "junk_mod:with_nan"},
+                   {"an-int-key", "junk_mod:with_int_key"},
+                   {"bad-id", "junk_mod:with_bad_id"},
+                   {"missing-attr", "junk_mod:nope"}},
                   {{"junk_mod.py", "def as_list():\n    return [1, 2]\n"
                                    "def with_object():\n    return {'id': 'an-object', 'meta': {'when': object()}}\n"
                                    "def with_nan():\n    return {'id': 'a-nan', 'threshold': float('nan')}\n"
@@ -82,12 +86,14 @@ TEST_CASE("a get_plugin() that segfaults costs only its own entry", "[inproc][di
   write_mixed(sandbox / "site", "crasher", "import ctypes\ndef get_plugin():\n    ctypes.string_at(0)\n");
   ScopedEnv env(EnvValues{{"PYTHONPATH", (sandbox / "site").string()}});
   auto plugins = discover_installed();
-  CHECK(error_of(plugins, "crasher").find("crashed the interpreter: killed by signal 11 (SIGSEGV)") != std::string::npos);
+  CHECK(error_of(plugins, "crasher").find("crashed the interpreter: killed by signal 11 (SIGSEGV)") !=
+        std::string::npos);
   CHECK(error_of(plugins, "a-good") == "(not an error)");
   CHECK(error_of(plugins, "z-good") == "(not an error)");
 }
 
-TEST_CASE("a get_plugin() that hangs is stopped after MDIVICOM_GET_PLUGIN_TIMEOUT and the rest are listed", "[inproc][discovery][errors]")
+TEST_CASE("a get_plugin() that hangs is stopped after MDIVICOM_GET_PLUGIN_TIMEOUT and the rest are listed",
+          "[inproc][discovery][errors]")
 {
   PythonSandbox sandbox;
   write_mixed(sandbox / "site", "hanger", "import time\ndef get_plugin():\n    time.sleep(3600)\n");

@@ -63,7 +63,8 @@ std::map<std::string, std::string> csv_row(const std::string& csv, const std::st
 void check_inventory(const fs::path& plugin_out)
 {
   std::string csv = read_file(plugin_out / "inventory.csv");
-  CHECK(csv.rfind("session,stream_type,stream_id,file,format,bytes,samples,rate_hz,start_s,end_s,duration_s\n", 0) == 0);
+  CHECK(csv.rfind("session,stream_type,stream_id,file,format,bytes,samples,rate_hz,start_s,end_s,duration_s\n", 0) ==
+        0);
   auto video = csv_row(csv, "str-cam01");
   CHECK(video["format"] == "y4m");
   CHECK(video["samples"] == "20");
@@ -72,7 +73,8 @@ void check_inventory(const fs::path& plugin_out)
   CHECK(audio["samples"] == "32000");
   CHECK(audio["rate_hz"] == "16000");
   CHECK(audio["duration_s"] == "2.0");
-  CHECK(audio["bytes"] == std::to_string(fs::file_size(k_examples / "dataset/sessions/ses-01/raw/audio/str-mic01/str-mic01.wav")));
+  CHECK(audio["bytes"] ==
+        std::to_string(fs::file_size(k_examples / "dataset/sessions/ses-01/raw/audio/str-mic01/str-mic01.wav")));
   auto gaze = csv_row(csv, "str-eye01");
   CHECK(gaze["samples"] == "240");
   CHECK(gaze["end_s"] == "1.991667");
@@ -91,14 +93,15 @@ TEST_CASE("the stream-inventory example runs from its source tree on the example
   TempDir dir;
   CommandOptions options = isolated_options(dir);
   options.env["MDIVICOM_DEV_PLUGIN_ROOTS"] = k_package.string();
-  auto result = run_mdivicom({"run", "mdivicom-examples/stream-inventory", "--dataset", (k_examples / "dataset").string(),
-                              "--out", (dir / "out").string(), "--config", R"({"include": ["video", "audio", "gaze", "imu"]})"},
-                             options);
+  auto result =
+      run_mdivicom({"run", "mdivicom-examples/stream-inventory", "--dataset", (k_examples / "dataset").string(),
+                    "--out", (dir / "out").string(), "--config", R"({"include": ["video", "audio", "gaze", "imu"]})"},
+                   options);
   INFO(result.err);
   REQUIRE(result.exit_code == 0);
   check_inventory(dir / "out" / "stream-inventory");
-  auto sidecar = run_mdivicom({"resultbundles", "validate", "--sidecar", (dir / "out/stream-inventory/resultbundle.json").string()},
-                              options);
+  auto sidecar = run_mdivicom(
+      {"resultbundles", "validate", "--sidecar", (dir / "out/stream-inventory/resultbundle.json").string()}, options);
   CHECK(sidecar.exit_code == 0);
 }
 
@@ -115,9 +118,9 @@ TEST_CASE("the stream-inventory example runs when installed in a site dir", "[in
   options.env["PYTHONPATH"] = site.string();
   auto listing = run_mdivicom({"plugins", "list"}, options);
   CHECK(listing.out == "mdivicom-examples/stream-inventory\tpython\t0.1.0\n");
-  auto result = run_mdivicom({"run", "stream-inventory", "--dataset", (k_examples / "dataset").string(), "--out",
-                              (dir / "out").string()},
-                             options);
+  auto result = run_mdivicom(
+      {"run", "stream-inventory", "--dataset", (k_examples / "dataset").string(), "--out", (dir / "out").string()},
+      options);
   INFO(result.err);
   REQUIRE(result.exit_code == 0);
   check_inventory(dir / "out" / "stream-inventory");

@@ -51,24 +51,28 @@ TEST_CASE("a run in an unusable python env fails before starting, naming the env
   CHECK(outcome.error["message"].get<std::string>().find("-m venv") != std::string::npos);
 }
 
-TEST_CASE("a manifest's entry.python_path puts its code on sys.path, relative to the manifest", "[inproc][cli][manifest]")
+TEST_CASE("a manifest's entry.python_path puts its code on sys.path, relative to the manifest",
+          "[inproc][cli][manifest]")
 {
   PythonSandbox sandbox;
   fs::path manifests = sandbox / "tools" / "manifests";
   write_file(sandbox / "tools" / "code" / "mtool.py",
              "import os\ndef run(out_dir, **kwargs):\n    open(os.path.join(out_dir, 'from'), 'w').write(__file__)\n");
   nlohmann::json manifest = {
-    {"meta", {{"api_version", "mdivicomtools.plugin.v0.1"}, {"id", "mtool"}, {"kind", "python"},
-              {"version", "1.0.0"}, {"description", "manifest tool"}}},
-    {"entry", {{"callable", "mtool:run"}, {"python_path", {"../code"}}}},
+      {"meta",
+       {{"api_version", "mdivicomtools.plugin.v0.1"},
+        {"id", "mtool"},
+        {"kind", "python"},
+        {"version", "1.0.0"},
+        {"description", "manifest tool"}}},
+      {"entry", {{"callable", "mtool:run"}, {"python_path", {"../code"}}}},
   };
   write_file(manifests / "mtool.json", manifest.dump());
   write_file(sandbox / "dataset" / "x.txt", "x");
   CommandOptions options;
   options.env = {{"MDIVICOM_PLUGIN_PATH", manifests.string()}, {"XDG_DATA_HOME", (sandbox / "xdg").string()}};
-  auto result = run_mdivicom({"run", "mtool", "--dataset", (sandbox / "dataset").string(), "--out",
-                              (sandbox / "out").string()},
-                             options);
+  auto result = run_mdivicom(
+      {"run", "mtool", "--dataset", (sandbox / "dataset").string(), "--out", (sandbox / "out").string()}, options);
   INFO(result.err);
   REQUIRE(result.exit_code == 0);
   CHECK(read_file(sandbox / "out" / "mtool" / "from") == (sandbox / "tools" / "code" / "mtool.py").string());

@@ -42,7 +42,8 @@ bool process_gone(pid_t pid)
 
 } // namespace
 
-TEST_CASE("Ctrl-C is forwarded as KeyboardInterrupt, the plugin cleans up, and the run is cancelled", "[inproc][interrupt]")
+TEST_CASE("Ctrl-C is forwarded as KeyboardInterrupt, the plugin cleans up, and the run is cancelled",
+          "[inproc][interrupt]")
 {
   PythonSandbox sandbox;
   LaneRun run(R"(
@@ -58,7 +59,8 @@ def run(dataset_dir, out_dir, config, **kwargs):
   CapturingSink sink;
   interrupt_when_ready(sink, SIGINT);
   RunOutcome outcome = execute(run.request, sink);
-  INFO("exit " << outcome.exit_code.value_or(-1) << " signal " << outcome.signal.value_or(0) << " stderr: " << sink.err_text);
+  INFO("exit " << outcome.exit_code.value_or(-1) << " signal " << outcome.signal.value_or(0)
+               << " stderr: " << sink.err_text);
   CHECK(to_string(outcome.status) == "cancelled");
   CHECK(outcome.error["type"] == "mdivicom.Cancelled");
   CHECK(read_file(run.request.plugin_out_dir / "cleaned-up") == "yes");
@@ -77,7 +79,8 @@ TEST_CASE("SIGTERM to mdivicom cancels the run too", "[inproc][interrupt]")
   CHECK(outcome.error["message"].get<std::string>().find("SIGTERM") != std::string::npos);
 }
 
-TEST_CASE("a plugin that swallows KeyboardInterrupt is killed after the grace period and cancelled", "[inproc][interrupt]")
+TEST_CASE("a plugin that swallows KeyboardInterrupt is killed after the grace period and cancelled",
+          "[inproc][interrupt]")
 {
   PythonSandbox sandbox;
   LaneRun run(R"(
@@ -102,7 +105,8 @@ def run(**kwargs):
   CHECK(outcome.signal == SIGKILL);
 }
 
-TEST_CASE("a second Ctrl-C kills a plugin that swallows the first without waiting for the grace period", "[inproc][interrupt]")
+TEST_CASE("a second Ctrl-C kills a plugin that swallows the first without waiting for the grace period",
+          "[inproc][interrupt]")
 {
   PythonSandbox sandbox;
   LaneRun run(R"(

@@ -43,7 +43,8 @@ def run(dataset_dir, out_dir, config, *, work_dir=None, dry_run=False):
   CHECK(outcome.facts["sandbox"]["kind"] == "landlock");
 }
 
-TEST_CASE("a plugin that raises fails with exit code 1 and the exception's type, message and traceback", "[inproc][lane]")
+TEST_CASE("a plugin that raises fails with exit code 1 and the exception's type, message and traceback",
+          "[inproc][lane]")
 {
   PythonSandbox sandbox;
   LaneRun run(R"(
@@ -113,7 +114,8 @@ TEST_CASE("a plugin calling os._exit(4) fails with exit code 4", "[inproc][lane]
   CHECK(sink.out_text == "bye\n");
 }
 
-TEST_CASE("a plugin that segfaults is recorded as crashed with the signal and a faulthandler traceback", "[inproc][lane]")
+TEST_CASE("a plugin that segfaults is recorded as crashed with the signal and a faulthandler traceback",
+          "[inproc][lane]")
 {
   PythonSandbox sandbox;
   LaneRun run("import ctypes\ndef crash_here():\n    ctypes.string_at(0)\ndef run(**kwargs):\n    crash_here()\n");
@@ -191,8 +193,9 @@ TEST_CASE("INFO logging shows live even when the plugin imports logging only ins
 TEST_CASE("a plugin's own logging.basicConfig at import time is kept", "[inproc][lane][logging]")
 {
   PythonSandbox sandbox;
-  LaneRun run("import logging, sys\nlogging.basicConfig(stream=sys.stdout, level=logging.DEBUG, format='MINE %(message)s')\n"
-              "def run(**kwargs):\n    logging.debug('debug line')\n");
+  LaneRun run(
+      "import logging, sys\nlogging.basicConfig(stream=sys.stdout, level=logging.DEBUG, format='MINE %(message)s')\n"
+      "def run(**kwargs):\n    logging.debug('debug line')\n");
   CapturingSink sink;
   RunOutcome outcome = execute(run.request, sink);
   CHECK(to_string(outcome.status) == "succeeded");

@@ -100,8 +100,7 @@ def run(dataset_dir, out_dir, config, *, work_dir=None, dry_run=False):
   CHECK_FALSE(fs::exists(run.out_root / "other-plugin" / "stolen.txt"));
   const auto& facts = outcome.facts["sandbox"];
   CHECK(facts["writable_dirs"] == nlohmann::json::array({run.request.plugin_out_dir.string(),
-                                                          run.request.work_dir.string(),
-                                                          run.request.tmp_dir.string()}));
+                                                         run.request.work_dir.string(), run.request.tmp_dir.string()}));
 }
 
 TEST_CASE("without Landlock a plugin still runs and the record says the sandbox was not enforced", "[inproc][sandbox]")
@@ -146,8 +145,8 @@ TEST_CASE("the config reaches the plugin exactly as Python's json module parses 
 {
   PythonSandbox sandbox;
   std::string config_text =
-    R"({"big":123456789012345678901234567890123,"cloud":{"api_key":"s3cr3t"},"e":1e-05,"f":0.1,"huge":1e+300,)"
-    R"("neg":-0.0,"nested":[1,2.5,{"ü":"ünïcødé ✓ 🎉"}],"third":0.30000000000000004})";
+      R"({"big":123456789012345678901234567890123,"cloud":{"api_key":"s3cr3t"},"e":1e-05,"f":0.1,"huge":1e+300,)"
+      R"("neg":-0.0,"nested":[1,2.5,{"ü":"ünïcødé ✓ 🎉"}],"third":0.30000000000000004})";
   LaneRun run(R"(
 import json, os
 def run(dataset_dir, out_dir, config, **kwargs):

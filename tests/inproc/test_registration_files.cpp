@@ -33,7 +33,8 @@ TEST_CASE("entry_points.txt is read as importlib.metadata reads it", "[inproc][r
                      "c = acme.c:get_plugin\n"
                      "[other]\nd = x:y\n";
   CHECK(pairs(parse_entry_points(text, "mdivicomtools.plugins")) ==
-        std::vector<std::string>{"sync-audio=acme.sync : get_plugin [video]", "b=acme.b:get_plugin", "c=acme.c:get_plugin"});
+        std::vector<std::string>{"sync-audio=acme.sync : get_plugin [video]", "b=acme.b:get_plugin",
+                                 "c=acme.c:get_plugin"});
   CHECK(entry_point_ref("acme.sync : get_plugin [video]") == "acme.sync:get_plugin");
   CHECK(normalize_distribution_name("Foo.Bar--baz_Qux") == "foo_bar_baz_qux");
 }
@@ -97,8 +98,8 @@ entry-points."mdivicomtools.plugins".one = "m.one:get_plugin"
 "mdivicomtools.plugins" = { two = "m.two:get_plugin", "three" = "m.three:get_plugin" }
 )");
     REQUIRE(info);
-    CHECK(pairs(info->entry_points) == std::vector<std::string>{"one=m.one:get_plugin", "two=m.two:get_plugin",
-                                                                "three=m.three:get_plugin"});
+    CHECK(pairs(info->entry_points) ==
+          std::vector<std::string>{"one=m.one:get_plugin", "two=m.two:get_plugin", "three=m.three:get_plugin"});
   }
   SECTION("escapes in basic strings")
   {

@@ -54,21 +54,21 @@ inline nlohmann::json write_run_record(const std::filesystem::path& out_root, co
                                        const std::string& status = "succeeded")
 {
   nlohmann::json record = {
-    {"record_version", "mdivicom.run-record.v1"},
-    {"run_id", run_id},
-    {"created_at", "2025-01-01T00:00:00Z"},
-    {"started_at", "2025-01-01T00:00:01Z"},
-    {"finished_at", "2025-01-01T00:00:09Z"},
-    {"status", status},
-    {"plugin", {{"id", root}, {"publisher", "lab"}, {"kind", "python"}, {"version", "1.2.0"}}},
-    {"backend", "python"},
-    {"dataset_dir", "/data/session-1"},
-    {"out_dir", out_root.string()},
-    {"plugin_out_dir", (out_root / root).string()},
-    {"config", {{"threshold", 0.5}}},
-    {"config_hash_sha256", std::string(64, 'c')},
-    {"host", {{"hostname", "lab-pc"}, {"os", "Linux"}, {"machine", "x86_64"}, {"user", "ada"}}},
-    {"outputs", record_outputs(out_root, out_root / root, run_id, embed_limit)},
+      {"record_version", "mdivicom.run-record.v1"},
+      {"run_id", run_id},
+      {"created_at", "2025-01-01T00:00:00Z"},
+      {"started_at", "2025-01-01T00:00:01Z"},
+      {"finished_at", "2025-01-01T00:00:09Z"},
+      {"status", status},
+      {"plugin", {{"id", root}, {"publisher", "lab"}, {"kind", "python"}, {"version", "1.2.0"}}},
+      {"backend", "python"},
+      {"dataset_dir", "/data/session-1"},
+      {"out_dir", out_root.string()},
+      {"plugin_out_dir", (out_root / root).string()},
+      {"config", {{"threshold", 0.5}}},
+      {"config_hash_sha256", std::string(64, 'c')},
+      {"host", {{"hostname", "lab-pc"}, {"os", "Linux"}, {"machine", "x86_64"}, {"user", "ada"}}},
+      {"outputs", record_outputs(out_root, out_root / root, run_id, embed_limit)},
   };
   std::filesystem::create_directories(out_root / "_runs");
   write_file(out_root / "_runs" / (run_id + ".json"), record.dump(2));

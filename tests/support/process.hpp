@@ -10,7 +10,7 @@ namespace mdivicom::test {
 
 struct CommandResult
 {
-  int exit_code = -1;  // -1 when killed by a signal
+  int exit_code = -1; // -1 when killed by a signal
   int signal = 0;
   std::string out;
   std::string err;
@@ -18,11 +18,11 @@ struct CommandResult
 
 struct CommandOptions
 {
-  std::map<std::string, std::string> env;   // added to (or, with empty value "\x01unset", removed from) the environment
+  std::map<std::string, std::string> env; // added to (or, with empty value "\x01unset", removed from) the environment
   std::optional<std::filesystem::path> cwd;
-  std::string input;                        // written to stdin
-  double timeout_s = 120;                   // then SIGKILL; the test fails loudly rather than hangs
-  std::optional<double> interrupt_after_s;  // send SIGINT to the process after this long
+  std::string input;                       // written to stdin
+  double timeout_s = 120;                  // then SIGKILL; the test fails loudly rather than hangs
+  std::optional<double> interrupt_after_s; // send SIGINT to the process after this long
   int interrupt_signal = 2;
 };
 

@@ -106,7 +106,7 @@ struct ReaderImpl
   fs::path file;
   std::unique_ptr<archive, ReadFree> handle{archive_read_new()};
   std::string current;
-  bool started = false;  // a header was read: later failures are damage, not the wrong format
+  bool started = false; // a header was read: later failures are damage, not the wrong format
   ArchiveInput accept = ArchiveInput::tar_or_zip;
 
   std::string formats() const
@@ -329,12 +329,12 @@ void LibarchiveWriter::finish()
 }
 
 const ArchiveModule k_module = {
-  [](const fs::path& file, ArchiveInput accept) -> std::unique_ptr<ArchiveReadBackend> {
-    return std::make_unique<LibarchiveReader>(file, accept);
-  },
-  [](const fs::path& file, ArchiveFormat format) -> std::unique_ptr<ArchiveWriteBackend> {
-    return std::make_unique<LibarchiveWriter>(file, format);
-  },
+    [](const fs::path& file, ArchiveInput accept) -> std::unique_ptr<ArchiveReadBackend> {
+      return std::make_unique<LibarchiveReader>(file, accept);
+    },
+    [](const fs::path& file, ArchiveFormat format) -> std::unique_ptr<ArchiveWriteBackend> {
+      return std::make_unique<LibarchiveWriter>(file, format);
+    },
 };
 
 } // namespace mdivicom

@@ -41,10 +41,10 @@ private:
 };
 
 const CryptoModule k_module = {
-  []() -> std::unique_ptr<DigestContext> {
-    auto context = std::make_unique<OpenSslSha256>();
-    return context->restart() ? std::move(context) : nullptr;
-  },
+    []() -> std::unique_ptr<DigestContext> {
+      auto context = std::make_unique<OpenSslSha256>();
+      return context->restart() ? std::move(context) : nullptr;
+    },
 };
 
 } // namespace

@@ -27,9 +27,9 @@ nlohmann::json doctor_facts(const std::string& engine_option);
 
 struct GcOptions
 {
-  std::string engine;          // --engine; empty: every engine found
+  std::string engine; // --engine; empty: every engine found
   std::string backend = "auto";
-  bool dry_run = false;        // only list
+  bool dry_run = false; // only list
 };
 
 // For `mdivicom gc`: removes the containers of mdivicom runs whose runner process is gone

@@ -37,7 +37,8 @@ bool under_or_equal(const std::string& path, const std::string& base)
   if (base == "/") {
     return true;
   }
-  return path == base || (path.size() > base.size() && path.compare(0, base.size(), base) == 0 && path[base.size()] == '/');
+  return path == base ||
+         (path.size() > base.size() && path.compare(0, base.size(), base) == 0 && path[base.size()] == '/');
 }
 
 // A link that resolves outside the dataset mount: where the container looks, what the host has.
@@ -67,7 +68,7 @@ Result<std::vector<Need>> collect(const fs::path& root, const std::string& conta
     const auto& entry = *it;
     auto type = entry.symlink_status(ec).type();
     if (type == fs::file_type::directory && entry.path().filename() == ".git") {
-      it.disable_recursion_pending();  // git's own store: links there are not data
+      it.disable_recursion_pending(); // git's own store: links there are not data
       continue;
     }
     if (type != fs::file_type::symlink) {
@@ -145,8 +146,8 @@ std::string container_normal(const std::string& path)
 bool is_reserved_container_path(const std::string& path, const std::vector<std::string>& taken, bool allow_mdivicom)
 {
   // (/tmp is a tmpfs, but binds below it are mounted over it: annexes under /tmp resolve.)
-  static const char* k_system[] = {"/proc", "/sys", "/dev", "/etc", "/bin", "/sbin", "/lib", "/lib32",
-                                   "/lib64", "/usr", "/run", "/mdivicom"};
+  static const char* k_system[] = {"/proc", "/sys",   "/dev",   "/etc", "/bin", "/sbin",
+                                   "/lib",  "/lib32", "/lib64", "/usr", "/run", "/mdivicom"};
   if (path == "/") {
     return true;
   }

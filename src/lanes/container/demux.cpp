@@ -16,8 +16,8 @@ void FrameDemuxer::feed(std::string_view data)
   size_t offset = 0;
   while (m_buffer.size() - offset >= k_header_size) {
     const auto* header = reinterpret_cast<const unsigned char*>(m_buffer.data() + offset);
-    uint32_t size = (uint32_t(header[4]) << 24) | (uint32_t(header[5]) << 16) | (uint32_t(header[6]) << 8) |
-                    uint32_t(header[7]);
+    uint32_t size =
+        (uint32_t(header[4]) << 24) | (uint32_t(header[5]) << 16) | (uint32_t(header[6]) << 8) | uint32_t(header[7]);
     if (m_buffer.size() - offset - k_header_size < size) {
       break;
     }

@@ -32,7 +32,8 @@ Result<std::string> socket_from_uri(const std::string& uri, const std::string& w
   if (!uri.empty() && uri[0] == '/') {
     return uri;
   }
-  return Failure{what + "=" + uri + ": only local engines on a unix socket are supported "
+  return Failure{what + "=" + uri +
+                 ": only local engines on a unix socket are supported "
                  "(unix:///path/to/engine.sock)"};
 }
 
@@ -49,21 +50,18 @@ std::string connect_failure(const EngineCandidate& candidate, int os_errno, cons
 {
   std::string head = "cannot connect to " + candidate.socket + " (" + candidate.source + "): ";
   switch (os_errno) {
-  case ENOENT:
-    return head + "no such file; " + start_hint(candidate.expected);
+  case ENOENT: return head + "no such file; " + start_hint(candidate.expected);
   case ECONNREFUSED:
-    return head + "connection refused (a stale socket: the engine is not running); " +
-           start_hint(candidate.expected);
+    return head + "connection refused (a stale socket: the engine is not running); " + start_hint(candidate.expected);
   case EACCES:
   case EPERM:
     return head + "permission denied; " +
            (candidate.expected == "podman"
-              ? std::string("use your own rootless socket ($XDG_RUNTIME_DIR/podman/podman.sock) or ask for "
-                            "access to this one")
-              : std::string("add yourself to the socket's group ('sudo usermod -aG docker $USER', then log in "
-                            "again) or use a rootless engine"));
-  default:
-    return head + transport + "; " + start_hint(candidate.expected);
+                ? std::string("use your own rootless socket ($XDG_RUNTIME_DIR/podman/podman.sock) or ask for "
+                              "access to this one")
+                : std::string("add yourself to the socket's group ('sudo usermod -aG docker $USER', then log in "
+                              "again) or use a rootless engine"));
+  default: return head + transport + "; " + start_hint(candidate.expected);
   }
 }
 
@@ -119,7 +117,7 @@ bool identify_from_ping(const HttpResponse& ping, EngineInfo& info)
     auto it = ping.headers.find(name);
     return it == ping.headers.end() ? std::string() : it->second;
   };
-  std::string server = header("server");  // "Docker/20.10.24 (linux)", "Libpod/4.3.1 (linux)"
+  std::string server = header("server"); // "Docker/20.10.24 (linux)", "Libpod/4.3.1 (linux)"
   info.api_version = header("api-version");
   info.libpod_api_version = header("libpod-api-version");
   info.name = info.libpod_api_version.empty() ? "docker" : "podman";
@@ -158,9 +156,13 @@ EngineInfo identify(const nlohmann::json& version, const EngineCandidate& candid
 
 nlohmann::json EngineInfo::to_json() const
 {
-  nlohmann::json result = {{"name", name},         {"version", version}, {"api_version", api_version},
-                           {"socket", socket},     {"socket_source", source},
-                           {"rootless", rootless}, {"api_version_used", std::string(k_api_version)}};
+  nlohmann::json result = {{"name", name},
+                           {"version", version},
+                           {"api_version", api_version},
+                           {"socket", socket},
+                           {"socket_source", source},
+                           {"rootless", rootless},
+                           {"api_version_used", std::string(k_api_version)}};
   // Known only when the engine was identified from /version.
   const std::pair<const char*, const std::string*> optional[] = {{"libpod_api_version", &libpod_api_version},
                                                                  {"min_api_version", &min_api_version},
@@ -216,11 +218,7 @@ Result<std::vector<EngineCandidate>> engine_candidates(const std::string& engine
   return result;
 }
 
-Engine::Engine(HttpClient http, EngineInfo info)
-  : m_http(std::move(http)),
-    m_info(std::move(info))
-{
-}
+Engine::Engine(HttpClient http, EngineInfo info) : m_http(std::move(http)), m_info(std::move(info)) {}
 
 Result<Engine> Engine::connect(const EngineCandidate& candidate)
 {
@@ -322,8 +320,8 @@ ApiResult Engine::call(const std::string& method, const std::string& target, con
     while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
       message.pop_back();
     }
-    result.error = method + " " + target + ": HTTP " + std::to_string(response.status) +
-                   (message.empty() ? "" : ": " + message);
+    result.error =
+        method + " " + target + ": HTTP " + std::to_string(response.status) + (message.empty() ? "" : ": " + message);
   }
   return result;
 }

@@ -22,27 +22,26 @@ inline constexpr std::string_view k_libpod_version = "4.0.0";
 struct EngineCandidate
 {
   std::string socket;
-  std::string source;    // "--engine", "DOCKER_HOST", "CONTAINER_HOST" or "default"
-  std::string expected;  // "docker" or "podman": the engine usually found there
+  std::string source;   // "--engine", "DOCKER_HOST", "CONTAINER_HOST" or "default"
+  std::string expected; // "docker" or "podman": the engine usually found there
 };
 
 // The sockets to try in order for --engine (unix:///path, or empty) and --backend
 // (docker, podman or auto). A usage error for an --engine that is not a unix socket.
-Result<std::vector<EngineCandidate>> engine_candidates(const std::string& engine_option,
-                                                       const std::string& backend);
+Result<std::vector<EngineCandidate>> engine_candidates(const std::string& engine_option, const std::string& backend);
 
 struct EngineInfo
 {
-  std::string name;             // "docker" or "podman", from /version
-  std::string version;          // the engine's own version
-  std::string api_version;      // the Docker API version it speaks at most
+  std::string name;        // "docker" or "podman", from /version
+  std::string version;     // the engine's own version
+  std::string api_version; // the Docker API version it speaks at most
   std::string min_api_version;
-  std::string libpod_api_version;  // podman only
+  std::string libpod_api_version; // podman only
   std::string os;
   std::string kernel;
   std::string socket;
   std::string source;
-  bool rootless = false;        // the engine runs as a user: container uid 0 is that user
+  bool rootless = false; // the engine runs as a user: container uid 0 is that user
 
   nlohmann::json to_json() const;
 };
@@ -50,9 +49,9 @@ struct EngineInfo
 // The answer of one API call: parsed JSON body, or what went wrong.
 struct ApiResult
 {
-  long status = 0;              // 0: no answer (engine gone)
-  nlohmann::json body;          // parsed when the engine sent JSON, else the text
-  std::string error;            // engine message or transport failure; "" when ok
+  long status = 0;     // 0: no answer (engine gone)
+  nlohmann::json body; // parsed when the engine sent JSON, else the text
+  std::string error;   // engine message or transport failure; "" when ok
   bool ok() const { return error.empty(); }
   bool not_found() const { return status == 404; }
 };
@@ -80,8 +79,8 @@ public:
 
   // Sends a request whose answer is JSON (or empty). A non-2xx answer becomes error with
   // the engine's message; timeout_ms 0 waits as long as it takes.
-  ApiResult call(const std::string& method, const std::string& target,
-                 const nlohmann::json& body = nullptr, long timeout_ms = 60000) const;
+  ApiResult call(const std::string& method, const std::string& target, const nlohmann::json& body = nullptr,
+                 long timeout_ms = 60000) const;
 
   // For streamed and uploading requests.
   HttpResponse send(const HttpRequest& request) const;

@@ -21,7 +21,8 @@ std::string unreported_oom_hint(int code, const nlohmann::json& facts)
     return "";
   }
   return "; Podman does not report out-of-memory kills on cgroups v1 hosts, so this may have been one: the "
-         "memory limit is " + std::to_string(memory.get<uint64_t>() / (1024 * 1024)) +
+         "memory limit is " +
+         std::to_string(memory.get<uint64_t>() / (1024 * 1024)) +
          " MiB, raise entry.resources.memory if the plugin needs more";
 }
 
@@ -67,7 +68,7 @@ void decide_status(const std::string& stop_reason, RunOutcome& outcome, const nl
     outcome.status = RunStatus::crashed;
     outcome.signal = code == 137 ? std::optional<int>(9) : std::nullopt;
     outcome.error = error_json("OOMKilled", "the container ran out of memory and was killed (exit code " +
-                                              std::to_string(code) + "); raise entry.resources.memory");
+                                                std::to_string(code) + "); raise entry.resources.memory");
   } else if (code == 0) {
     // A process inside was killed for memory, but the plugin carried on and succeeded.
     if (facts.value("oom_killed", false)) {
@@ -77,9 +78,9 @@ void decide_status(const std::string& stop_reason, RunOutcome& outcome, const nl
   } else if (code > 128 && code <= 128 + 64) {
     outcome.status = RunStatus::crashed;
     outcome.signal = code - 128;
-    outcome.error = error_json("Signal", "the container's process was killed by signal " +
-                                           std::to_string(code - 128) + " (exit code " + std::to_string(code) + ")" +
-                                           unreported_oom_hint(code, facts));
+    outcome.error =
+        error_json("Signal", "the container's process was killed by signal " + std::to_string(code - 128) +
+                                 " (exit code " + std::to_string(code) + ")" + unreported_oom_hint(code, facts));
   } else {
     outcome.status = RunStatus::failed;
     outcome.error = error_json("ExitCode", "the container exited with code " + std::to_string(code));

@@ -16,10 +16,8 @@ const CurlModule& curl_module()
 } // namespace
 
 HttpClient::HttpClient(std::string socket_path)
-  : m_socket(std::move(socket_path)),
-    m_transport(curl_module().client(m_socket))
-{
-}
+  : m_socket(std::move(socket_path)), m_transport(curl_module().client(m_socket))
+{}
 
 HttpClient::~HttpClient() = default;
 HttpClient::HttpClient(HttpClient&&) noexcept = default;
@@ -30,10 +28,7 @@ HttpResponse HttpClient::send(const HttpRequest& request) const
   return m_transport->send(request);
 }
 
-HttpGroup::HttpGroup(std::string socket_path)
-  : m_transport(curl_module().group(std::move(socket_path)))
-{
-}
+HttpGroup::HttpGroup(std::string socket_path) : m_transport(curl_module().group(std::move(socket_path))) {}
 
 HttpGroup::~HttpGroup() = default;
 

@@ -17,26 +17,26 @@ struct HttpRequest
   HttpRequest(std::string method_, std::string target_) : method(std::move(method_)), target(std::move(target_)) {}
 
   std::string method;
-  std::string target;                // "/v1.41/containers/create?name=x"
-  std::string body;                  // sent as is when non-empty
+  std::string target; // "/v1.41/containers/create?name=x"
+  std::string body;   // sent as is when non-empty
   std::string content_type = "application/json";
-  std::filesystem::path upload;      // streamed from disk when set (image archives)
-  std::vector<std::string> headers;  // extra "Name: value" lines
+  std::filesystem::path upload;     // streamed from disk when set (image archives)
+  std::vector<std::string> headers; // extra "Name: value" lines
   // When set, the response body is handed over as it arrives instead of being kept.
   std::function<void(std::string_view)> on_data;
   // Called once the response headers are complete, with the status (a hijacked attach
   // stream is live from then on).
   std::function<void(long status)> on_headers;
-  long timeout_ms = 0;               // whole transfer; 0 = no limit (streams)
+  long timeout_ms = 0; // whole transfer; 0 = no limit (streams)
 };
 
 struct HttpResponse
 {
-  long status = 0;         // 0 when no response arrived
-  std::string body;        // unless streamed through on_data
-  std::map<std::string, std::string> headers;  // names in lower case
-  std::string error;       // a transport failure, "" when a response arrived
-  int os_errno = 0;        // the connect() errno behind a transport failure, when known
+  long status = 0;                            // 0 when no response arrived
+  std::string body;                           // unless streamed through on_data
+  std::map<std::string, std::string> headers; // names in lower case
+  std::string error;                          // a transport failure, "" when a response arrived
+  int os_errno = 0;                           // the connect() errno behind a transport failure, when known
 
   bool transport_ok() const { return error.empty(); }
   bool ok() const { return error.empty() && status >= 200 && status < 300; }
@@ -59,7 +59,7 @@ public:
 
 private:
   std::string m_socket;
-  std::unique_ptr<HttpClientTransport> m_transport;  // reused so the connection stays open
+  std::unique_ptr<HttpClientTransport> m_transport; // reused so the connection stays open
 };
 
 // Several transfers driven together on the calling thread, e.g. a container's log stream
@@ -77,8 +77,7 @@ public:
 
   // Runs the transfers until at least one completes, wake_fd (if >= 0) is readable, `until`
   // (if set) turns true, or timeout_ms passes. Returns the completed transfers.
-  std::vector<std::pair<int, HttpResponse>> run(int wake_fd, int timeout_ms,
-                                                const std::function<bool()>& until = {});
+  std::vector<std::pair<int, HttpResponse>> run(int wake_fd, int timeout_ms, const std::function<bool()>& until = {});
 
   // Stops a transfer that has not completed (e.g. the log stream of a dead engine).
   void abandon(int id);

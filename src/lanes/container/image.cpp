@@ -91,8 +91,8 @@ Result<PullPolicy> parse_pull_policy(const std::string& text)
 
 nlohmann::json ResolvedImage::to_json() const
 {
-  nlohmann::json result = {{"ref", ref},           {"id", id},         {"repo_digests", repo_digests},
-                           {"repo_tags", repo_tags}, {"source", source}};
+  nlohmann::json result = {
+      {"ref", ref}, {"id", id}, {"repo_digests", repo_digests}, {"repo_tags", repo_tags}, {"source", source}};
   if (!archive.empty()) {
     result["archive"] = archive;
   }
@@ -148,8 +148,8 @@ Result<std::string> import_rootfs(const Engine& engine, const std::filesystem::p
   // tag is set explicitly below and a :latest that the import invented is taken away again.
   std::string latest = repo + ":latest";
   auto latest_before = inspect_image(engine, latest);
-  HttpRequest request("POST", Engine::api("/images/create?fromSrc=-&repo=" + url_encode(repo) +
-                                           "&tag=" + url_encode(tag)));
+  HttpRequest request("POST",
+                      Engine::api("/images/create?fromSrc=-&repo=" + url_encode(repo) + "&tag=" + url_encode(tag)));
   request.content_type = "application/x-tar";
   request.upload = tarball;
   HttpResponse response = engine.send(request);
@@ -183,7 +183,7 @@ Result<std::string> import_rootfs(const Engine& engine, const std::filesystem::p
 Result<bool> tag_image(const Engine& engine, const std::string& image, const std::string& repo, const std::string& tag)
 {
   ApiResult answer = engine.call(
-    "POST", Engine::api("/images/" + image + "/tag?repo=" + url_encode(repo) + "&tag=" + url_encode(tag)));
+      "POST", Engine::api("/images/" + image + "/tag?repo=" + url_encode(repo) + "&tag=" + url_encode(tag)));
   if (!answer.ok()) {
     return Failure{"cannot tag " + image + " as " + repo + ":" + tag + ": " + answer.error};
   }

@@ -70,8 +70,8 @@ Result<std::string> config_id(const std::map<std::string, std::string>& files, c
 
 Result<ArchiveSummary> docker_save(const std::map<std::string, std::string>& files, const nlohmann::json& manifest)
 {
-  if (!manifest.is_array() || manifest.empty() || !manifest[0].is_object() ||
-      !manifest[0].contains("Config") || !manifest[0]["Config"].is_string()) {
+  if (!manifest.is_array() || manifest.empty() || !manifest[0].is_object() || !manifest[0].contains("Config") ||
+      !manifest[0]["Config"].is_string()) {
     return Failure{"manifest.json is not a docker-save image list"};
   }
   auto id = config_id(files, manifest[0]["Config"].get<std::string>());
@@ -101,7 +101,8 @@ Result<ArchiveSummary> oci_layout(const std::map<std::string, std::string>& file
   }
   auto manifest = parse(files, blob_path(manifests[0].value("digest", "")));
   if (!manifest.is_object() || !manifest.contains("config")) {
-    return Failure{"the manifest " + manifests[0].value("digest", "") + " named by index.json is missing or not an "
+    return Failure{"the manifest " + manifests[0].value("digest", "") +
+                   " named by index.json is missing or not an "
                    "image manifest"};
   }
   auto id = config_id(files, blob_path(manifest["config"].value("digest", "")));

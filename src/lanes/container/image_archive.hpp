@@ -11,9 +11,9 @@ namespace mdivicom::container {
 // What an image archive (`docker save` or OCI layout tarball) holds, read without an engine.
 struct ArchiveSummary
 {
-  std::string format;             // "docker-save" or "oci"
-  std::string image_id;           // "sha256:<config digest>": the ID engines give the image
-  std::vector<std::string> tags;  // the names it carries, possibly none
+  std::string format;            // "docker-save" or "oci"
+  std::string image_id;          // "sha256:<config digest>": the ID engines give the image
+  std::vector<std::string> tags; // the names it carries, possibly none
 };
 
 // Reads the archive's index (manifest.json or index.json) and finds the image ID. Fails with

@@ -22,8 +22,12 @@ std::vector<std::string> strings(const nlohmann::json& object, const char* key)
 
 ResolvedImage resolved(const ImageRef& ref, const nlohmann::json& inspect, std::string source)
 {
-  return ResolvedImage{.ref = ref.text, .id = inspect.value("Id", ""), .repo_digests = strings(inspect, "RepoDigests"),
-                       .repo_tags = strings(inspect, "RepoTags"), .source = std::move(source), .archive = {}};
+  return ResolvedImage{.ref = ref.text,
+                       .id = inspect.value("Id", ""),
+                       .repo_digests = strings(inspect, "RepoDigests"),
+                       .repo_tags = strings(inspect, "RepoTags"),
+                       .source = std::move(source),
+                       .archive = {}};
 }
 
 // A pin matches the image ID (archives, local builds) or one of its registry digests.
@@ -57,7 +61,8 @@ Result<bool> pull(const Engine& engine, const ImageRef& ref, const ProgressFn& p
   if (progress) {
     progress("pulling " + ref.text + " with " + engine.info().name);
   }
-  HttpRequest request("POST", Engine::api("/images/create?fromImage=" + url_encode(ref.name) + "&tag=" + url_encode(tag)));
+  HttpRequest request("POST",
+                      Engine::api("/images/create?fromImage=" + url_encode(ref.name) + "&tag=" + url_encode(tag)));
   request.headers = {"X-Registry-Auth: e30="};
   HttpResponse response = engine.send(request);
   if (!response.transport_ok()) {
@@ -96,8 +101,8 @@ Result<ResolvedImage> load(const Engine& engine, const ImageRef& ref, const std:
     return Failure{inspect.error()};
   }
   if (inspect->is_null()) {
-    return Failure{"image archive " + archive.string() + " was loaded, but " + engine.info().name +
-                   " has no image " + summary->image_id + " afterwards; rebuild the archive"};
+    return Failure{"image archive " + archive.string() + " was loaded, but " + engine.info().name + " has no image " +
+                   summary->image_id + " afterwards; rebuild the archive"};
   }
   // Later runs find the image by the manifest's name when the archive carried another one.
   if (!ref.pinned()) {
@@ -168,15 +173,13 @@ Result<ResolvedImage> resolve_image(const Engine& engine, const ImageRef& ref, P
     return Failure{"image " + ref.text + ": " + engine.info().name + " reported no image ID"};
   }
   if (ref.pinned() && !matches_pin(*image, ref.digest)) {
-    return Failure{"image " + ref.text + " is pinned, but the image found is " + image->id + " with digests [" +
-                   [&] {
-                     std::string list;
-                     for (const auto& d : image->repo_digests) {
-                       list += (list.empty() ? "" : ", ") + d;
-                     }
-                     return list;
-                   }() +
-                   "]; refusing to run a different image than pinned"};
+    return Failure{"image " + ref.text + " is pinned, but the image found is " + image->id + " with digests [" + [&] {
+      std::string list;
+      for (const auto& d : image->repo_digests) {
+        list += (list.empty() ? "" : ", ") + d;
+      }
+      return list;
+    }() + "]; refusing to run a different image than pinned"};
   }
   return *image;
 }

@@ -74,7 +74,7 @@ Result<std::filesystem::path> write_config(const RunRequest& request)
   }
   // Readable by whichever user the image runs as; the scratch directory stays private.
   std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
-                                       std::filesystem::perms::group_read | std::filesystem::perms::others_read);
+                                         std::filesystem::perms::group_read | std::filesystem::perms::others_read);
   return path;
 }
 
@@ -121,7 +121,8 @@ RunOutcome ContainerLane::run(const RunRequest& request, OutputSink& output)
   auto ref = ImageRef::parse(entry->image);
   auto policy = parse_pull_policy(option(request, "pull"));
   if (!ref || !policy) {
-    return failed(request.backend, "ManifestError", !ref ? request.plugin.origin() + ": " + ref.error() : policy.error());
+    return failed(request.backend, "ManifestError",
+                  !ref ? request.plugin.origin() + ": " + ref.error() : policy.error());
   }
   auto engine = open_engine(option(request, "engine"), request.backend.empty() ? "auto" : request.backend);
   if (!engine) {
@@ -206,37 +207,38 @@ nlohmann::json ContainerLane::describe(const RunRequest& request)
   std::string container = "/containers/{container_id}";
   bool podman = backend == "podman";
   nlohmann::json requests = nlohmann::json::array({
-    {{"method", "GET"}, {"path", "/version"}},
-    {{"method", "GET"}, {"path", Engine::api("/info")}},
-    {{"method", "GET"},
-     {"path", Engine::api("/containers/json?all=1&filters=" +
-                          url_encode(nlohmann::json({{"label", {"mdivicom.runner.host=" +
-                                                                 RunnerIdentity::self().host}}}).dump()))}},
-    {{"method", "GET"}, {"path", Engine::api("/images/" + entry->image + "/json")}},
-    {{"method", "POST"}, {"path", Engine::api("/containers/create?name=" + plan.name)}, {"body", plan.create_body}},
-    {{"method", "POST"}, {"path", Engine::api(container + "/attach?stream=1&stdout=1&stderr=1")}},
-    {{"method", "POST"}, {"path", Engine::api(container + "/start")}},
-    {{"method", "POST"},
-     {"path", podman ? Engine::libpod(container + "/wait?condition=stopped&condition=exited&interval=20ms")
-                     : Engine::api(container + "/wait?condition=not-running")}},
-    {{"method", "GET"}, {"path", Engine::api(container + "/json")}},
-    {{"method", "DELETE"}, {"path", Engine::api(container + "?force=1&v=1")}},
+      {{"method", "GET"}, {"path", "/version"}},
+      {{"method", "GET"}, {"path", Engine::api("/info")}},
+      {{"method", "GET"},
+       {"path",
+        Engine::api(
+            "/containers/json?all=1&filters=" +
+            url_encode(nlohmann::json({{"label", {"mdivicom.runner.host=" + RunnerIdentity::self().host}}}).dump()))}},
+      {{"method", "GET"}, {"path", Engine::api("/images/" + entry->image + "/json")}},
+      {{"method", "POST"}, {"path", Engine::api("/containers/create?name=" + plan.name)}, {"body", plan.create_body}},
+      {{"method", "POST"}, {"path", Engine::api(container + "/attach?stream=1&stdout=1&stderr=1")}},
+      {{"method", "POST"}, {"path", Engine::api(container + "/start")}},
+      {{"method", "POST"},
+       {"path", podman ? Engine::libpod(container + "/wait?condition=stopped&condition=exited&interval=20ms")
+                       : Engine::api(container + "/wait?condition=not-running")}},
+      {{"method", "GET"}, {"path", Engine::api(container + "/json")}},
+      {{"method", "DELETE"}, {"path", Engine::api(container + "?force=1&v=1")}},
   });
   return {
-    {"lane", "container"},
-    {"engine_candidates", candidates},
-    {"requests", requests},
-    {"placeholders",
-     {{"{image_id}", "the ID the image " + entry->image + " resolves to (pulled or loaded from " +
-                       (entry->image_archive ? entry->image_archive->string() : std::string("a registry")) +
-                       " when absent, per --pull)"},
-      {"{container_id}", "the ID the engine gives the container"}}},
-    {"notes",
-     {"the first reachable engine socket is used; on Podman the wait goes to the libpod endpoint",
-      "once the output stream ends, the inspect is sent until it shows the container exited (before the wait "
-      "answers, which on Podman comes only after its cleanup)",
-      "on a rootless engine the user is 0:0, which is the caller outside the container",
-      "on timeout or interrupt: POST " + Engine::api(container + "/stop?t=<grace>") + ", then kill"}},
+      {"lane", "container"},
+      {"engine_candidates", candidates},
+      {"requests", requests},
+      {"placeholders",
+       {{"{image_id}", "the ID the image " + entry->image + " resolves to (pulled or loaded from " +
+                           (entry->image_archive ? entry->image_archive->string() : std::string("a registry")) +
+                           " when absent, per --pull)"},
+        {"{container_id}", "the ID the engine gives the container"}}},
+      {"notes",
+       {"the first reachable engine socket is used; on Podman the wait goes to the libpod endpoint",
+        "once the output stream ends, the inspect is sent until it shows the container exited (before the wait "
+        "answers, which on Podman comes only after its cleanup)",
+        "on a rootless engine the user is 0:0, which is the caller outside the container",
+        "on timeout or interrupt: POST " + Engine::api(container + "/stop?t=<grace>") + ", then kill"}},
   };
 }
 

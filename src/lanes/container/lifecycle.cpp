@@ -34,8 +34,7 @@ class RemoveOnExit
 public:
   RemoveOnExit(const Engine& engine, std::string id, nlohmann::json& facts)
     : m_engine(engine), m_id(std::move(id)), m_facts(facts)
-  {
-  }
+  {}
   ~RemoveOnExit()
   {
     auto begin = Clock::now();
@@ -72,10 +71,8 @@ class ContainerRun
 public:
   ContainerRun(const Engine& engine, std::string id, const LifecycleOptions& options, OutputSink& sink,
                nlohmann::json& facts)
-    : m_engine(engine), m_id(std::move(id)), m_options(options), m_facts(facts), m_group(engine.socket()),
-      m_demux(sink)
-  {
-  }
+    : m_engine(engine), m_id(std::move(id)), m_options(options), m_facts(facts), m_group(engine.socket()), m_demux(sink)
+  {}
 
   // Attaches before starting so that not a byte of output is lost, then starts.
   bool attach_and_start(RunOutcome& outcome)
@@ -90,9 +87,11 @@ public:
       for (auto& [id, response] : run_group(-1, 100, [this] { return m_attached; })) {
         if (id == m_attach) {
           m_attach = 0;
-          outcome.error = error_json("AttachFailed", "cannot attach to the container's output: " +
-                                                       (response.transport_ok() ? "HTTP " + std::to_string(response.status) + " " + response.body
-                                                                                : m_engine.lost_message(response.error)));
+          outcome.error =
+              error_json("AttachFailed",
+                         "cannot attach to the container's output: " +
+                             (response.transport_ok() ? "HTTP " + std::to_string(response.status) + " " + response.body
+                                                      : m_engine.lost_message(response.error)));
           return false;
         }
       }
@@ -107,8 +106,8 @@ public:
     m_started = Clock::now();
     m_facts["timing"]["start_s"] = seconds_since(starting);
     if (!started.ok()) {
-      outcome.error = error_json("StartFailed", "the container did not start: " + started.error +
-                                                  start_hint(m_engine, started.error));
+      outcome.error = error_json("StartFailed",
+                                 "the container did not start: " + started.error + start_hint(m_engine, started.error));
       return false;
     }
     return true;
@@ -118,9 +117,10 @@ public:
   std::string wait(RunOutcome& outcome)
   {
     // Podman's compat wait polls every 0.3-0.6 s; its own wait takes an interval.
-    std::string target = m_engine.has_libpod()
-                           ? Engine::libpod("/containers/" + m_id + "/wait?condition=stopped&condition=exited&interval=20ms")
-                           : Engine::api("/containers/" + m_id + "/wait?condition=not-running");
+    std::string target =
+        m_engine.has_libpod()
+            ? Engine::libpod("/containers/" + m_id + "/wait?condition=stopped&condition=exited&interval=20ms")
+            : Engine::api("/containers/" + m_id + "/wait?condition=not-running");
     m_wait = start_transfer(HttpRequest("POST", target));
     std::optional<Clock::time_point> deadline;
     if (m_options.timeout_s) {
@@ -147,8 +147,8 @@ public:
         m_group.abandon(m_wait);
         m_wait = 0;
         outcome.error = error_json("StopFailed", "the container did not stop within " +
-                                                   std::to_string(static_cast<int>(m_options.stop_grace_s)) +
-                                                   " s of the stop request and a kill");
+                                                     std::to_string(static_cast<int>(m_options.stop_grace_s)) +
+                                                     " s of the stop request and a kill");
         break;
       }
       if (!stop_reason.empty() && !stop_deadline) {
@@ -227,7 +227,7 @@ private:
     }
     if (response.status != 200) {
       outcome.error = error_json("WaitFailed", "waiting for the container failed: HTTP " +
-                                                 std::to_string(response.status) + " " + response.body);
+                                                   std::to_string(response.status) + " " + response.body);
       return;
     }
     auto body = nlohmann::json::parse(response.body, nullptr, false);
@@ -297,14 +297,14 @@ private:
   nlohmann::json& m_facts;
   HttpGroup m_group;
   FrameDemuxer m_demux;
-  std::map<int, Transfer> m_transfers;  // in flight, for the --verbose request timings
+  std::map<int, Transfer> m_transfers; // in flight, for the --verbose request timings
   int m_attach = 0;
   bool m_attached = false;
   int m_wait = 0;
   int m_stop = 0;
   Clock::time_point m_started = Clock::now();
   nlohmann::json m_final_inspect;
-  std::optional<Clock::time_point> m_inspect_until;  // Podman, once the output ended
+  std::optional<Clock::time_point> m_inspect_until; // Podman, once the output ended
 };
 
 // The inspect of the stopped container: the one the run already read, or a fresh one.

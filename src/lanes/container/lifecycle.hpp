@@ -12,8 +12,8 @@ namespace mdivicom::container {
 
 struct LifecycleOptions
 {
-  std::optional<double> timeout_s;  // from container start; then stop
-  double stop_grace_s = 10;         // SIGTERM, then SIGKILL after this long
+  std::optional<double> timeout_s; // from container start; then stop
+  double stop_grace_s = 10;        // SIGTERM, then SIGKILL after this long
 };
 
 // Creates the container, streams its stdout/stderr into the sink while it runs, stops it on

@@ -11,8 +11,8 @@ namespace {
 // The fix is the part of a connect failure after "; " (see engine.cpp).
 nlohmann::json failure_entry(const EngineCandidate& candidate, const std::string& error)
 {
-  nlohmann::json entry = {{"socket", candidate.socket}, {"source", candidate.source}, {"reachable", false},
-                          {"error", error}};
+  nlohmann::json entry = {
+      {"socket", candidate.socket}, {"source", candidate.source}, {"reachable", false}, {"error", error}};
   auto split = error.find("; ");
   if (split != std::string::npos) {
     entry["error"] = error.substr(0, split);

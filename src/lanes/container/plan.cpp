@@ -135,7 +135,7 @@ Result<ContainerEntry> ContainerEntry::parse(const Plugin& plugin)
         others.push_back(*slots[j]);
       }
     }
-    others.push_back("/tmp");  // the tmpfs
+    others.push_back("/tmp"); // the tmpfs
     if (is_reserved_container_path(*slots[i], others, i == 3) || *slots[i] == "/mdivicom") {
       return Failure{where + "/mounts/" + names[i] + ": " + *slots[i] +
                      " overlaps another mount or a system path (/, /proc, /etc, /usr, /tmp, ...)"};
@@ -151,16 +151,17 @@ Result<ContainerEntry> ContainerEntry::parse(const Plugin& plugin)
       return Failure{where + "/image_archive: a relative path needs the plugin to come from a manifest file"};
     }
     result.image_archive = std::filesystem::absolute(
-      archive.is_relative() ? std::filesystem::path(manifest).parent_path() / archive : archive);
+        archive.is_relative() ? std::filesystem::path(manifest).parent_path() / archive : archive);
   }
   return result;
 }
 
-std::vector<std::string> expand_placeholders(const std::vector<std::string>& argv, const MountPaths& paths, bool dry_run)
+std::vector<std::string> expand_placeholders(const std::vector<std::string>& argv, const MountPaths& paths,
+                                             bool dry_run)
 {
   const std::pair<std::string, std::string> values[] = {
-    {"{dataset_dir}", paths.dataset}, {"{out_dir}", paths.out},           {"{work_dir}", paths.work},
-    {"{config_path}", paths.config},  {"{dry_run}", dry_run ? "1" : "0"},
+      {"{dataset_dir}", paths.dataset}, {"{out_dir}", paths.out},           {"{work_dir}", paths.work},
+      {"{config_path}", paths.config},  {"{dry_run}", dry_run ? "1" : "0"},
   };
   std::vector<std::string> result;
   for (std::string arg : argv) {
@@ -207,7 +208,7 @@ ContainerPlan plan_container(const RunRequest& request, const ContainerEntry& en
     home_set = home_set || key == "HOME";
   }
   if (!home_set) {
-    env.push_back("HOME=/tmp");  // the root filesystem is read-only; tools still want a home
+    env.push_back("HOME=/tmp"); // the root filesystem is read-only; tools still want a home
   }
   env.push_back("MDIVICOM_DATASET_DIR=" + paths.dataset);
   env.push_back("MDIVICOM_OUT_DIR=" + paths.out);
@@ -217,19 +218,15 @@ ContainerPlan plan_container(const RunRequest& request, const ContainerEntry& en
   env.push_back("MDIVICOM_RUN_ID=" + request.run_id);
 
   nlohmann::json host_config = {
-    {"Mounts", mounts},
-    {"NetworkMode", entry.network},
-    {"CapDrop", {"ALL"}},
-    {"SecurityOpt", {"no-new-privileges"}},
-    {"ReadonlyRootfs", true},
-    {"Tmpfs", {{"/tmp", k_tmpfs_options}}},
-    {"PidsLimit", entry.pids},
-    {"Init", true},
-    {"AutoRemove", false},  // removed by the lane after reading the exit state
+      {"Mounts", mounts},        {"NetworkMode", entry.network},
+      {"CapDrop", {"ALL"}},      {"SecurityOpt", {"no-new-privileges"}},
+      {"ReadonlyRootfs", true},  {"Tmpfs", {{"/tmp", k_tmpfs_options}}},
+      {"PidsLimit", entry.pids}, {"Init", true},
+      {"AutoRemove", false}, // removed by the lane after reading the exit state
   };
   if (entry.memory_bytes) {
     host_config["Memory"] = *entry.memory_bytes;
-    host_config["MemorySwap"] = *entry.memory_bytes;  // no swap beyond the limit
+    host_config["MemorySwap"] = *entry.memory_bytes; // no swap beyond the limit
   }
   if (entry.cpus) {
     host_config["NanoCpus"] = static_cast<int64_t>(std::llround(*entry.cpus * 1e9));
@@ -238,16 +235,11 @@ ContainerPlan plan_container(const RunRequest& request, const ContainerEntry& en
   ContainerPlan plan;
   plan.name = container_name(request.run_id);
   plan.create_body = {
-    {"Image", input.image},
-    {"Cmd", expand_placeholders(entry.argv, paths, request.dry_run)},
-    {"Env", env},
-    {"Labels", input.labels},
-    {"AttachStdin", false},
-    {"AttachStdout", true},
-    {"AttachStderr", true},
-    {"OpenStdin", false},
-    {"Tty", false},
-    {"HostConfig", host_config},
+      {"Image", input.image}, {"Cmd", expand_placeholders(entry.argv, paths, request.dry_run)},
+      {"Env", env},           {"Labels", input.labels},
+      {"AttachStdin", false}, {"AttachStdout", true},
+      {"AttachStderr", true}, {"OpenStdin", false},
+      {"Tty", false},         {"HostConfig", host_config},
   };
   if (entry.entrypoint) {
     plan.create_body["Entrypoint"] = expand_placeholders(*entry.entrypoint, paths, request.dry_run);
@@ -256,21 +248,21 @@ ContainerPlan plan_container(const RunRequest& request, const ContainerEntry& en
     plan.create_body["User"] = input.user;
   }
   plan.facts = {
-    {"name", plan.name},
-    {"network", entry.network},
-    {"user", {{"mode", entry.user}, {"container_user", input.user.empty() ? "(image default)" : input.user}}},
-    {"mounts", mount_facts},
-    {"argv", plan.create_body["Cmd"]},
-    {"env", env},
-    {"security",
-     {{"cap_drop", {"ALL"}},
-      {"no_new_privileges", true},
-      {"read_only_rootfs", true},
-      {"tmpfs", {{"/tmp", k_tmpfs_options}}},
-      {"pids_limit", entry.pids},
-      {"memory_bytes", entry.memory_bytes ? nlohmann::json(*entry.memory_bytes) : nlohmann::json()},
-      {"cpus", entry.cpus ? nlohmann::json(*entry.cpus) : nlohmann::json()},
-      {"init", true}}},
+      {"name", plan.name},
+      {"network", entry.network},
+      {"user", {{"mode", entry.user}, {"container_user", input.user.empty() ? "(image default)" : input.user}}},
+      {"mounts", mount_facts},
+      {"argv", plan.create_body["Cmd"]},
+      {"env", env},
+      {"security",
+       {{"cap_drop", {"ALL"}},
+        {"no_new_privileges", true},
+        {"read_only_rootfs", true},
+        {"tmpfs", {{"/tmp", k_tmpfs_options}}},
+        {"pids_limit", entry.pids},
+        {"memory_bytes", entry.memory_bytes ? nlohmann::json(*entry.memory_bytes) : nlohmann::json()},
+        {"cpus", entry.cpus ? nlohmann::json(*entry.cpus) : nlohmann::json()},
+        {"init", true}}},
   };
   if (entry.entrypoint) {
     plan.facts["entrypoint"] = plan.create_body["Entrypoint"];

@@ -32,12 +32,12 @@ struct ContainerEntry
   std::optional<std::vector<std::string>> entrypoint;
   std::vector<std::pair<std::string, std::string>> env;
   std::string network = "none";
-  std::string user = "host";                   // "host" (the caller's uid:gid) or "image"
+  std::string user = "host"; // "host" (the caller's uid:gid) or "image"
   std::optional<int64_t> memory_bytes;
   std::optional<double> cpus;
   int64_t pids = 512;
   MountPaths mounts;
-  std::optional<std::filesystem::path> image_archive;  // absolute (relative to the manifest)
+  std::optional<std::filesystem::path> image_archive; // absolute (relative to the manifest)
 
   static Result<ContainerEntry> parse(const Plugin& plugin);
 };
@@ -45,18 +45,18 @@ struct ContainerEntry
 // What the engine is told besides the entry: decided by the lane from the engine and host.
 struct PlanInput
 {
-  std::string image;                    // the resolved image ID (or a placeholder in describe)
-  std::string user;                     // "uid:gid", or "" to keep the image's user
-  std::filesystem::path config_file;    // the host file mounted at mounts.config
-  std::vector<LinkBind> link_binds;     // dataset link targets
+  std::string image;                 // the resolved image ID (or a placeholder in describe)
+  std::string user;                  // "uid:gid", or "" to keep the image's user
+  std::filesystem::path config_file; // the host file mounted at mounts.config
+  std::vector<LinkBind> link_binds;  // dataset link targets
   nlohmann::json labels = nlohmann::json::object();
 };
 
 struct ContainerPlan
 {
-  std::string name;             // the container's name
-  nlohmann::json create_body;   // the exact body of POST /containers/create
-  nlohmann::json facts;         // network, user, mounts, security: for the run record
+  std::string name;           // the container's name
+  nlohmann::json create_body; // the exact body of POST /containers/create
+  nlohmann::json facts;       // network, user, mounts, security: for the run record
 };
 
 // argv with {dataset_dir} {out_dir} {work_dir} {config_path} {dry_run} replaced by their

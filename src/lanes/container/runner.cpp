@@ -76,7 +76,7 @@ bool RunnerIdentity::gone() const
 {
   RunnerIdentity me = self();
   if (host != me.host || pid <= 0) {
-    return false;  // another machine's runner: not ours to judge
+    return false; // another machine's runner: not ours to judge
   }
   if (!boot.empty() && boot != me.boot) {
     return true;
@@ -118,8 +118,8 @@ Result<std::vector<Leftover>> find_leftovers(const Engine& engine)
         name.erase(0, 1);
       }
     }
-    result.push_back({container.value("Id", ""), name, label(labels, "mdivicom.run_id"),
-                      container.value("State", ""), runner.pid});
+    result.push_back(
+        {container.value("Id", ""), name, label(labels, "mdivicom.run_id"), container.value("State", ""), runner.pid});
   }
   return result;
 }
@@ -134,8 +134,10 @@ nlohmann::json reap_leftovers(const Engine& engine, bool dry_run)
     return report;
   }
   for (const auto& leftover : *leftovers) {
-    nlohmann::json item = {{"id", leftover.id},       {"name", leftover.name},
-                           {"run_id", leftover.run_id}, {"state", leftover.state},
+    nlohmann::json item = {{"id", leftover.id},
+                           {"name", leftover.name},
+                           {"run_id", leftover.run_id},
+                           {"state", leftover.state},
                            {"runner_pid", leftover.runner_pid}};
     if (dry_run) {
       report["found"].push_back(item);

@@ -15,10 +15,10 @@ namespace mdivicom::container {
 // `mdivicom gc`) can tell a container whose runner was killed from one still in use.
 struct RunnerIdentity
 {
-  std::string host;    // hostname
-  std::string boot;    // kernel boot id: pids restart at every boot
+  std::string host; // hostname
+  std::string boot; // kernel boot id: pids restart at every boot
   long pid = 0;
-  std::string start;   // process start time in clock ticks since boot: pids are reused
+  std::string start; // process start time in clock ticks since boot: pids are reused
 
   static RunnerIdentity self();
   static RunnerIdentity from_labels(const nlohmann::json& labels);

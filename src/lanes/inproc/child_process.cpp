@@ -96,9 +96,7 @@ ChildProcess::ChildProcess(pid_t pid) : m_pid(pid)
 }
 
 ChildProcess::ChildProcess(ChildProcess&& other) noexcept
-  : m_pid(other.m_pid),
-    m_pidfd(std::move(other.m_pidfd)),
-    m_reaped(other.m_reaped)
+  : m_pid(other.m_pid), m_pidfd(std::move(other.m_pidfd)), m_reaped(other.m_reaped)
 {
   other.m_reaped = true;
 }

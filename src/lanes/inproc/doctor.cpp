@@ -16,7 +16,8 @@ nlohmann::json python_facts(const std::optional<std::filesystem::path>& python_e
 {
   auto env = resolve_python_env(python_env);
   if (!env) {
-    return {{"ok", false}, {"error", env.error()},
+    return {{"ok", false},
+            {"error", env.error()},
             {"fix", "point --python-env / MDIVICOM_PYTHON_ENV at a venv made by " + std::string(k_system_python)}};
   }
   nlohmann::json facts = {{"env", env->to_json()}, {"embedded_version", python_version_tag()}};
@@ -66,10 +67,10 @@ nlohmann::json doctor_facts(const std::optional<std::filesystem::path>& python_e
   }
   auto cache = PluginCache::default_path();
   return {
-    {"python", python_facts(python_env)},
-    {"landlock", landlock_facts()},
-    {"plugin_cache", cache.empty() ? nlohmann::json() : nlohmann::json(cache.string())},
-    {"dev_plugin_roots", std::move(dev_roots)},
+      {"python", python_facts(python_env)},
+      {"landlock", landlock_facts()},
+      {"plugin_cache", cache.empty() ? nlohmann::json() : nlohmann::json(cache.string())},
+      {"dev_plugin_roots", std::move(dev_roots)},
   };
 }
 

@@ -7,7 +7,7 @@ namespace mdivicom::inproc {
 
 std::string python_version_tag()
 {
-  return MDIVICOM_PYTHON_VERSION;  // pkg-config's python3-embed version, e.g. "3.11"
+  return MDIVICOM_PYTHON_VERSION; // pkg-config's python3-embed version, e.g. "3.11"
 }
 
 int run_in_interpreter(const InterpreterOptions& options, const char* function, const nlohmann::json& params)

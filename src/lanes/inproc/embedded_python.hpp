@@ -8,8 +8,8 @@ namespace mdivicom::inproc {
 
 struct InterpreterOptions
 {
-  std::filesystem::path executable;  // sys.executable: decides sys.prefix, the venv and site dirs
-  bool unbuffered = true;            // stdout/stderr written through, so output shows live
+  std::filesystem::path executable; // sys.executable: decides sys.prefix, the venv and site dirs
+  bool unbuffered = true;           // stdout/stderr written through, so output shows live
 };
 
 // Starts the embedded interpreter, calls `function(params)` of the bootstrap module

@@ -77,8 +77,7 @@ std::vector<EntryPointDecl> parse_entry_points(std::string_view text, std::strin
     if (line.front() == '[' && line.back() == ']') {
       auto name_start = line.find_first_not_of('[');
       auto name_end = line.find_last_not_of(']');
-      in_group = name_start != std::string_view::npos &&
-                 line.substr(name_start, name_end - name_start + 1) == group;
+      in_group = name_start != std::string_view::npos && line.substr(name_start, name_end - name_start + 1) == group;
       continue;
     }
     auto eq = line.find('=');
@@ -146,8 +145,7 @@ std::vector<Distribution> find_distributions(const std::vector<fs::path>& search
         continue;
       }
       std::string text;
-      if (!read_small_file(metadata_dir / "entry_points.txt", text) ||
-          text.find(group) == std::string::npos) {
+      if (!read_small_file(metadata_dir / "entry_points.txt", text) || text.find(group) == std::string::npos) {
         continue;
       }
       auto entry_points = parse_entry_points(text, group);

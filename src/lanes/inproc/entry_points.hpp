@@ -25,9 +25,9 @@ std::string entry_point_ref(const std::string& value);
 // An installed distribution that registers entry points of the group.
 struct Distribution
 {
-  std::string name;                     // as spelled in the metadata dir name
-  std::string version;                  // from the metadata dir name; "" when absent
-  std::filesystem::path metadata_dir;   // the *.dist-info or *.egg-info dir
+  std::string name;                   // as spelled in the metadata dir name
+  std::string version;                // from the metadata dir name; "" when absent
+  std::filesystem::path metadata_dir; // the *.dist-info or *.egg-info dir
   std::vector<EntryPointDecl> entry_points;
 };
 

@@ -18,8 +18,8 @@ namespace fs = std::filesystem;
 namespace {
 
 // The distribution's kernel headers may predate these; the values are kernel ABI.
-constexpr std::uint64_t k_access_truncate = 1ULL << 14;   // ABI 3
-constexpr std::uint64_t k_scope_signal = 1ULL << 1;       // ABI 6
+constexpr std::uint64_t k_access_truncate = 1ULL << 14; // ABI 3
+constexpr std::uint64_t k_scope_signal = 1ULL << 1;     // ABI 6
 
 // The attribute grew over ABIs; the kernel learns which fields we know from the size passed.
 struct RulesetAttr
@@ -29,11 +29,11 @@ struct RulesetAttr
   std::uint64_t scoped = 0;             // ABI 6
 };
 
-constexpr std::uint64_t k_write_rights_v1 =
-  LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE |
-  LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |
-  LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_BLOCK |
-  LANDLOCK_ACCESS_FS_MAKE_SYM;
+constexpr std::uint64_t k_write_rights_v1 = LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR |
+                                            LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_CHAR |
+                                            LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |
+                                            LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO |
+                                            LANDLOCK_ACCESS_FS_MAKE_BLOCK | LANDLOCK_ACCESS_FS_MAKE_SYM;
 
 // Every right that changes the file system; reads and execution stay unrestricted.
 std::uint64_t write_rights(int abi)
@@ -94,8 +94,7 @@ bool add_rule(int ruleset, const fs::path& path, std::uint64_t rights, std::stri
 
 } // namespace
 
-SandboxRules run_sandbox_rules(const fs::path& plugin_out_dir, const fs::path& work_dir,
-                               const fs::path& tmp_dir)
+SandboxRules run_sandbox_rules(const fs::path& plugin_out_dir, const fs::path& work_dir, const fs::path& tmp_dir)
 {
   SandboxRules rules;
   for (const auto& dir : {plugin_out_dir, work_dir, tmp_dir}) {
@@ -169,12 +168,12 @@ SandboxResult enforce_sandbox(const SandboxRules& rules)
 nlohmann::json sandbox_facts(const SandboxRules& rules, const SandboxResult& result)
 {
   nlohmann::json facts = {
-    {"kind", "landlock"},
-    {"enforced", result.enforced},
-    {"abi", result.abi},
-    {"writable_dirs", nlohmann::json::array()},
-    {"writable_files", nlohmann::json::array()},
-    {"signals_scoped", result.enforced && result.abi >= 6},
+      {"kind", "landlock"},
+      {"enforced", result.enforced},
+      {"abi", result.abi},
+      {"writable_dirs", nlohmann::json::array()},
+      {"writable_files", nlohmann::json::array()},
+      {"signals_scoped", result.enforced && result.abi >= 6},
   };
   for (const auto& dir : rules.writable_dirs) {
     facts["writable_dirs"].push_back(dir.string());

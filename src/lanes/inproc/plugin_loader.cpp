@@ -39,8 +39,8 @@ std::string env_fingerprint(const PythonEnv& env)
 
 std::string cache_key(const std::string& env_hash, const Registration& registration)
 {
-  std::string key = env_hash + "|" + registration.stamped_files.front().string() + "|" +
-                    registration.entry_point.name + "=" + registration.entry_point.value;
+  std::string key = env_hash + "|" + registration.stamped_files.front().string() + "|" + registration.entry_point.name +
+                    "=" + registration.entry_point.value;
   for (const auto& dir : registration.extra_sys_path) {
     key.append("|").append(dir.string());
   }
@@ -123,7 +123,8 @@ void call_get_plugins(const PythonEnv& env, const std::vector<Registration>& reg
         bool failed = !event.contains("plugin");
         nlohmann::json value = failed ? nlohmann::json{{"error", event.value("error", "get_plugin() failed")}}
                                       : nlohmann::json{{"plugin", event["plugin"]}};
-        cache.store(keys[i], stamps_for(registrations[i], json_paths(event.value("files", nlohmann::json())), failed), value);
+        cache.store(keys[i], stamps_for(registrations[i], json_paths(event.value("files", nlohmann::json())), failed),
+                    value);
         values[i] = std::move(value);
         current.reset();
       }
@@ -171,11 +172,11 @@ Plugin to_plugin(const Registration& registration, const nlohmann::json& value)
     if (!plugin.is_error() && !is_valid_slug(plugin.id())) {
       plugin = error_plugin(origin, registration.entry_point.name,
                             "get_plugin() gave the id '" + plugin.id() +
-                              "'; an id must match [a-z0-9][a-z0-9._-]* (at most 128 characters)");
+                                "'; an id must match [a-z0-9][a-z0-9._-]* (at most 128 characters)");
     } else if (!plugin.is_error() && !plugin.publisher().empty() && !is_valid_slug(plugin.publisher())) {
       plugin = error_plugin(origin, registration.entry_point.name,
                             "get_plugin() gave the publisher '" + plugin.publisher() +
-                              "'; a publisher must match [a-z0-9][a-z0-9._-]*");
+                                "'; a publisher must match [a-z0-9][a-z0-9._-]*");
     }
   } else {
     plugin = error_plugin(origin, registration.entry_point.name, value.value("error", "get_plugin() failed"));

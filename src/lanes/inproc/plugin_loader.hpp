@@ -16,9 +16,9 @@ namespace mdivicom::inproc {
 struct Registration
 {
   EntryPointDecl entry_point;
-  std::vector<std::filesystem::path> stamped_files;   // first: the registration itself (dist-info dir or pyproject.toml)
-  std::vector<std::filesystem::path> watched_dirs;    // stamped too when loading failed: a missing module may appear there
-  std::vector<std::filesystem::path> extra_sys_path;  // dev roots: prepended to sys.path
+  std::vector<std::filesystem::path> stamped_files; // first: the registration itself (dist-info dir or pyproject.toml)
+  std::vector<std::filesystem::path> watched_dirs; // stamped too when loading failed: a missing module may appear there
+  std::vector<std::filesystem::path> extra_sys_path;       // dev roots: prepended to sys.path
   nlohmann::json origin_fields = nlohmann::json::object(); // added to the plugin object ("distribution", "dev_root")
 };
 

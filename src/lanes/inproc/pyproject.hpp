@@ -24,8 +24,7 @@ struct PyprojectInfo
 Result<PyprojectInfo> parse_pyproject(std::string_view text, std::string_view group = k_entry_point_group);
 
 // The same for a file; failures name the file.
-Result<PyprojectInfo> read_pyproject(const std::filesystem::path& file,
-                                     std::string_view group = k_entry_point_group);
+Result<PyprojectInfo> read_pyproject(const std::filesystem::path& file, std::string_view group = k_entry_point_group);
 
 // MDIVICOM_DEV_PLUGIN_ROOTS (colon-separated), made absolute; empty when unset.
 std::vector<std::filesystem::path> dev_plugin_roots();

@@ -84,8 +84,8 @@ Result<PythonEnv> load_venv(fs::path dir, const std::string& origin)
   }
   std::string where = origin + " " + dir.string();
   if (!is_dir(dir)) {
-    return Failure{where + ": no such directory; create the environment with '" +
-                   std::string(k_system_python) + " -m venv " + dir.string() + "'"};
+    return Failure{where + ": no such directory; create the environment with '" + std::string(k_system_python) +
+                   " -m venv " + dir.string() + "'"};
   }
   auto config = read_pyvenv_cfg(dir / "pyvenv.cfg");
   if (!config) {
@@ -94,9 +94,8 @@ Result<PythonEnv> load_venv(fs::path dir, const std::string& origin)
   }
   std::string tag = python_version_tag();
   if (!config->version.empty() && config->version.rfind(tag + ".", 0) != 0 && config->version != tag) {
-    return Failure{where + ": made by Python " + config->version + ", but mdivicom embeds Python " +
-                   tag + "; recreate it with '" + std::string(k_system_python) + " -m venv " +
-                   dir.string() + "'"};
+    return Failure{where + ": made by Python " + config->version + ", but mdivicom embeds Python " + tag +
+                   "; recreate it with '" + std::string(k_system_python) + " -m venv " + dir.string() + "'"};
   }
   PythonEnv env;
   env.origin = origin;
@@ -109,8 +108,8 @@ Result<PythonEnv> load_venv(fs::path dir, const std::string& origin)
     }
   }
   if (env.executable.empty()) {
-    return Failure{where + ": has no bin/python3; recreate it with '" + std::string(k_system_python) +
-                   " -m venv " + dir.string() + "'"};
+    return Failure{where + ": has no bin/python3; recreate it with '" + std::string(k_system_python) + " -m venv " +
+                   dir.string() + "'"};
   }
   return env;
 }
@@ -197,8 +196,7 @@ void fill_search_dirs(PythonEnv& env)
     }
   }
   bool uid_ok = getuid() == geteuid() && getgid() == getegid();
-  env.user_site = uid_ok && env_value("PYTHONNOUSERSITE") == nullptr &&
-                  (!env.venv || env.system_site_packages);
+  env.user_site = uid_ok && env_value("PYTHONNOUSERSITE") == nullptr && (!env.venv || env.system_site_packages);
   if (env.user_site) {
     add_site_dir(user_site_dir(), env.site_dirs, known);
   }
@@ -248,13 +246,13 @@ std::vector<fs::path> PythonEnv::search_path() const
 nlohmann::json PythonEnv::to_json() const
 {
   nlohmann::json result = {
-    {"origin", origin},
-    {"executable", executable.string()},
-    {"venv", venv ? nlohmann::json(venv->string()) : nlohmann::json()},
-    {"include_system_site_packages", system_site_packages},
-    {"user_site", user_site},
-    {"pythonpath", nlohmann::json::array()},
-    {"site_dirs", nlohmann::json::array()},
+      {"origin", origin},
+      {"executable", executable.string()},
+      {"venv", venv ? nlohmann::json(venv->string()) : nlohmann::json()},
+      {"include_system_site_packages", system_site_packages},
+      {"user_site", user_site},
+      {"pythonpath", nlohmann::json::array()},
+      {"site_dirs", nlohmann::json::array()},
   };
   for (const auto& dir : pythonpath) {
     result["pythonpath"].push_back(dir.string());

@@ -20,13 +20,13 @@ inline constexpr const char* k_system_prefix = "/usr";
 // Python: the directories Python would put on sys.path for installed distributions.
 struct PythonEnv
 {
-  std::string origin;                       // "--python-env", "MDIVICOM_PYTHON_ENV", "VIRTUAL_ENV" or "system"
+  std::string origin; // "--python-env", "MDIVICOM_PYTHON_ENV", "VIRTUAL_ENV" or "system"
   std::optional<std::filesystem::path> venv;
-  std::filesystem::path executable;         // becomes sys.executable; decides sys.prefix and the venv
+  std::filesystem::path executable; // becomes sys.executable; decides sys.prefix and the venv
   bool system_site_packages = true;
   bool user_site = false;
-  std::vector<std::filesystem::path> pythonpath;  // PYTHONPATH entries, made absolute
-  std::vector<std::filesystem::path> site_dirs;   // existing site dirs and their .pth additions, in order
+  std::vector<std::filesystem::path> pythonpath; // PYTHONPATH entries, made absolute
+  std::vector<std::filesystem::path> site_dirs;  // existing site dirs and their .pth additions, in order
 
   // PYTHONPATH first, then the site dirs: where *.dist-info and *.egg-info are searched.
   std::vector<std::filesystem::path> search_path() const;

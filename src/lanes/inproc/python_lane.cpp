@@ -33,8 +33,7 @@ int worker_main(const PythonRunPlan& plan, const RunRequest& request, int out_fd
   int err = move_fd_high(err_fd);
   int report = move_fd_high(report_fd);
   int devnull = open("/dev/null", O_RDONLY);
-  if (out < 0 || err < 0 || report < 0 || devnull < 0 || dup2(devnull, 0) < 0 || dup2(out, 1) < 0 ||
-      dup2(err, 2) < 0) {
+  if (out < 0 || err < 0 || report < 0 || devnull < 0 || dup2(devnull, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) {
     return k_worker_setup_failed;
   }
   // Nothing of the parent's (sockets, lock files, the interrupt pipe) leaks into the plugin.
@@ -43,7 +42,8 @@ int worker_main(const PythonRunPlan& plan, const RunRequest& request, int out_fd
 
   // Before the interpreter starts, so nothing the plugin runs escapes the rules.
   SandboxResult sandbox = enforce_sandbox(plan.sandbox);
-  write_all(report, nlohmann::json{{"event", "sandbox"}, {"facts", sandbox_facts(plan.sandbox, sandbox)}}.dump() + "\n");
+  write_all(report,
+            nlohmann::json{{"event", "sandbox"}, {"facts", sandbox_facts(plan.sandbox, sandbox)}}.dump() + "\n");
   if (!request.tmp_dir.empty()) {
     setenv("TMPDIR", request.tmp_dir.c_str(), 1);
   }
@@ -84,7 +84,8 @@ void add_facts(RunOutcome& outcome, const PythonRunPlan& plan, const RunRequest&
   if (const auto* sandbox = find_event(end.events, "sandbox")) {
     outcome.facts["sandbox"] = sandbox->value("facts", nlohmann::json::object());
   } else {
-    outcome.facts["sandbox"] = sandbox_facts(plan.sandbox, {false, 0, "the worker ended before it applied the sandbox"});
+    outcome.facts["sandbox"] =
+        sandbox_facts(plan.sandbox, {false, 0, "the worker ended before it applied the sandbox"});
   }
   if (!outcome.facts["sandbox"].value("enforced", false)) {
     spdlog::warn("plugin {} ran without the Landlock sandbox (writes were not confined to {}): {}",
@@ -98,27 +99,27 @@ void decide_status(RunOutcome& outcome, const PythonRunPlan& plan, const RunRequ
   outcome.exit_code = end.exit.exit_code;
   outcome.signal = end.exit.signal;
   std::string killed = end.second_interrupt ? ", then SIGKILL on a second interrupt"
-                      : end.killed          ? ", then SIGKILL after " + seconds_text(plan.kill_grace_s)
+                       : end.killed         ? ", then SIGKILL after " + seconds_text(plan.kill_grace_s)
                                             : "";
   if (end.cancelled_by != 0) {
     outcome.status = RunStatus::cancelled;
     outcome.error = {{"type", "mdivicom.Cancelled"},
                      {"message", "mdivicom received signal " + describe_signal(end.cancelled_by) +
-                                   "; the plugin was sent SIGINT (KeyboardInterrupt)" + killed}};
+                                     "; the plugin was sent SIGINT (KeyboardInterrupt)" + killed}};
     return;
   }
   if (end.timed_out) {
     outcome.status = RunStatus::timeout;
     outcome.error = {{"type", "mdivicom.Timeout"},
                      {"message", "the plugin was still running after the timeout of " +
-                                   seconds_text(request.timeout_s.value_or(0)) + "; it was sent SIGTERM" + killed}};
+                                     seconds_text(request.timeout_s.value_or(0)) + "; it was sent SIGTERM" + killed}};
     return;
   }
   if (end.exit.signal) {
     outcome.status = RunStatus::crashed;
     outcome.error = {{"type", "mdivicom.Crash"},
                      {"message", "the plugin's process was killed by signal " + describe_signal(*end.exit.signal) +
-                                   "; the run log may hold a Python traceback from faulthandler"}};
+                                     "; the run log may hold a Python traceback from faulthandler"}};
     return;
   }
   if (end.exit.exit_code == 0) {
@@ -141,11 +142,13 @@ void decide_status(RunOutcome& outcome, const PythonRunPlan& plan, const RunRequ
   } else if (find_event(end.events, "started") == nullptr) {
     outcome.error = {{"type", "mdivicom.StartError"},
                      {"message", "the embedded Python did not start (exit code " +
-                                   std::to_string(end.exit.exit_code.value_or(-1)) + "); the run log has its messages"}};
+                                     std::to_string(end.exit.exit_code.value_or(-1)) +
+                                     "); the run log has its messages"}};
   } else {
     outcome.error = {{"type", "mdivicom.ProcessExit"},
-                     {"message", "the plugin's process exited with code " + std::to_string(end.exit.exit_code.value_or(-1)) +
-                                   " without returning (os._exit?)"}};
+                     {"message", "the plugin's process exited with code " +
+                                     std::to_string(end.exit.exit_code.value_or(-1)) +
+                                     " without returning (os._exit?)"}};
   }
 }
 
@@ -171,19 +174,18 @@ public:
       return start_failure(std::move(outcome), plan.error());
     }
     outcome.facts["python"] = {
-      {"callable", plan->callable},
-      {"entry_point", request.plugin.object.value("entry_point", nlohmann::json())},
-      {"env", plan->env.to_json()},
-      {"executable", plan->env.executable.string()},
+        {"callable", plan->callable},
+        {"entry_point", request.plugin.object.value("entry_point", nlohmann::json())},
+        {"env", plan->env.to_json()},
+        {"executable", plan->env.executable.string()},
     };
     try {
       Pipe out = make_pipe();
       Pipe err = make_pipe();
       Pipe report = make_pipe();
       std::fflush(nullptr); // or the worker would print the parent's buffered output again
-      ChildProcess child = ChildProcess::start([&]() {
-        return worker_main(*plan, request, out.write.get(), err.write.get(), report.write.get());
-      });
+      ChildProcess child = ChildProcess::start(
+          [&]() { return worker_main(*plan, request, out.write.get(), err.write.get(), report.write.get()); });
       out.write.reset();
       err.write.reset();
       report.write.reset();

@@ -56,13 +56,14 @@ Result<PythonRunPlan> plan_python_run(const RunRequest& request)
   const Plugin& plugin = request.plugin;
   std::string name = "plugin " + plugin.ref() + " (" + plugin.origin() + ")";
   if (plugin.kind() != "python") {
-    return Failure{name + " is of kind '" + plugin.kind() + "'; the python backend runs kind 'python' only; "
+    return Failure{name + " is of kind '" + plugin.kind() +
+                   "'; the python backend runs kind 'python' only; "
                    "use --backend auto to pick the backend from the plugin"};
   }
   std::string callable = plugin_callable(plugin);
   if (callable.empty()) {
     return Failure{name + " has no entry.callable; its registration must name the run function as "
-                   "\"module:function\""};
+                          "\"module:function\""};
   }
   if (!is_callable_ref(callable)) {
     return Failure{name + ": entry.callable '" + callable + "' is not of the form \"module:function\""};
@@ -77,15 +78,15 @@ Result<PythonRunPlan> plan_python_run(const RunRequest& request)
   plan.sys_path_prepend = plugin_sys_path(plugin);
   plan.sandbox = run_sandbox_rules(request.plugin_out_dir, request.work_dir, request.tmp_dir);
   plan.kwargs = {
-    {"dataset_dir", request.dataset_dir.string()},
-    {"out_dir", request.plugin_out_dir.string()},
-    {"work_dir", request.work_dir.empty() ? nlohmann::json() : nlohmann::json(request.work_dir.string())},
-    {"dry_run", request.dry_run},
+      {"dataset_dir", request.dataset_dir.string()},
+      {"out_dir", request.plugin_out_dir.string()},
+      {"work_dir", request.work_dir.empty() ? nlohmann::json() : nlohmann::json(request.work_dir.string())},
+      {"dry_run", request.dry_run},
   };
   auto grace = request.options.find("kill_grace_s");
   plan.kill_grace_s = grace != request.options.end() && grace->is_number() && grace->get<double>() >= 0
-                        ? grace->get<double>()
-                        : k_default_kill_grace_s;
+                          ? grace->get<double>()
+                          : k_default_kill_grace_s;
   return plan;
 }
 
@@ -100,18 +101,19 @@ nlohmann::json plan_to_json(const PythonRunPlan& plan, const RunRequest& request
   LandlockSupport support = landlock_support();
   SandboxResult expected{support.abi > 0, support.abi, support.reason};
   return {
-    {"backend", "python"},
-    {"worker", "a forked process (no exec) in its own process group, embedding libpython " + python_version_tag()},
-    {"python", {{"executable", plan.env.executable.string()},
-                {"env", plan.env.to_json()},
-                {"sys_path_prepend", std::move(sys_path)},
-                {"callable", plan.callable},
-                {"call", plan.callable + "(**kwargs)"},
-                {"kwargs", std::move(kwargs)}}},
-    {"environment", {{"TMPDIR", request.tmp_dir.string()}}},
-    {"sandbox", sandbox_facts(plan.sandbox, expected)},
-    {"timeout_s", request.timeout_s ? nlohmann::json(*request.timeout_s) : nlohmann::json()},
-    {"kill_grace_s", plan.kill_grace_s},
+      {"backend", "python"},
+      {"worker", "a forked process (no exec) in its own process group, embedding libpython " + python_version_tag()},
+      {"python",
+       {{"executable", plan.env.executable.string()},
+        {"env", plan.env.to_json()},
+        {"sys_path_prepend", std::move(sys_path)},
+        {"callable", plan.callable},
+        {"call", plan.callable + "(**kwargs)"},
+        {"kwargs", std::move(kwargs)}}},
+      {"environment", {{"TMPDIR", request.tmp_dir.string()}}},
+      {"sandbox", sandbox_facts(plan.sandbox, expected)},
+      {"timeout_s", request.timeout_s ? nlohmann::json(*request.timeout_s) : nlohmann::json()},
+      {"kill_grace_s", plan.kill_grace_s},
   };
 }
 
@@ -122,11 +124,11 @@ nlohmann::json worker_params(const PythonRunPlan& plan, const RunRequest& reques
     sys_path.push_back(dir.string());
   }
   return {
-    {"report_fd", report_fd},
-    {"callable", plan.callable},
-    {"sys_path_prepend", std::move(sys_path)},
-    {"kwargs", plan.kwargs},
-    {"config_text", request.config_text.empty() ? std::string("{}") : request.config_text},
+      {"report_fd", report_fd},
+      {"callable", plan.callable},
+      {"sys_path_prepend", std::move(sys_path)},
+      {"kwargs", plan.kwargs},
+      {"config_text", request.config_text.empty() ? std::string("{}") : request.config_text},
   };
 }
 

@@ -17,10 +17,10 @@ namespace mdivicom::inproc {
 struct PythonRunPlan
 {
   PythonEnv env;
-  std::string callable;                              // "module:function"
-  std::vector<std::filesystem::path> sys_path_prepend;  // dev root (and src/), entry.python_path
+  std::string callable;                                // "module:function"
+  std::vector<std::filesystem::path> sys_path_prepend; // dev root (and src/), entry.python_path
   SandboxRules sandbox;
-  nlohmann::json kwargs;                             // dataset_dir, out_dir, work_dir, dry_run (config added in the worker)
+  nlohmann::json kwargs; // dataset_dir, out_dir, work_dir, dry_run (config added in the worker)
   double kill_grace_s = 5;
 };
 

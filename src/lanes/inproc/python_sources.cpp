@@ -49,8 +49,9 @@ private:
       std::string id = root.filename().string();
       std::error_code error;
       if (!fs::is_regular_file(pyproject, error)) {
-        plugins.push_back(error_plugin(origin, id, "MDIVICOM_DEV_PLUGIN_ROOTS names " + root.string() +
-                                                     ", which has no pyproject.toml; fix the path or remove it from the list"));
+        plugins.push_back(error_plugin(origin, id,
+                                       "MDIVICOM_DEV_PLUGIN_ROOTS names " + root.string() +
+                                           ", which has no pyproject.toml; fix the path or remove it from the list"));
         continue;
       }
       auto info = read_pyproject(pyproject);
@@ -59,9 +60,11 @@ private:
         continue;
       }
       if (info->entry_points.empty()) {
-        plugins.push_back(error_plugin(origin, id, pyproject.string() + " declares no [project.entry-points.\"" +
-                                                     std::string(k_entry_point_group) + "\"]; add one per plugin, e.g. "
-                                                     "my-plugin = \"my_module:get_plugin\""));
+        plugins.push_back(error_plugin(origin, id,
+                                       pyproject.string() + " declares no [project.entry-points.\"" +
+                                           std::string(k_entry_point_group) +
+                                           "\"]; add one per plugin, e.g. "
+                                           "my-plugin = \"my_module:get_plugin\""));
         continue;
       }
       for (const auto& entry_point : info->entry_points) {
@@ -112,7 +115,7 @@ private:
         registration.stamped_files = {dir, dir / "entry_points.txt", dir / "RECORD"};
         registration.watched_dirs = {dir.parent_path()};
         registration.origin_fields = {
-          {"distribution", {{"name", distribution.name}, {"version", distribution.version}, {"path", dir.string()}}}};
+            {"distribution", {{"name", distribution.name}, {"version", distribution.version}, {"path", dir.string()}}}};
         registrations.push_back(std::move(registration));
       }
     }

@@ -35,8 +35,7 @@ class PipeReader
 public:
   PipeReader(WorkerPipes& pipes, OutputSink& output, std::vector<nlohmann::json>& events)
     : m_pipes(pipes), m_output(output), m_events(events)
-  {
-  }
+  {}
 
   bool any_open() const { return m_pipes.out.valid() || m_pipes.err.valid() || m_pipes.report.valid(); }
 
@@ -91,7 +90,7 @@ private:
     }
   }
 
-  PhaseClock m_clock;  // from the fork: where a run's time goes, with --verbose
+  PhaseClock m_clock; // from the fork: where a run's time goes, with --verbose
   WorkerPipes& m_pipes;
   OutputSink& m_output;
   std::vector<nlohmann::json>& m_events;
@@ -111,8 +110,8 @@ bool drain_interrupt_fd(int fd)
 
 } // namespace
 
-SupervisedEnd supervise(ChildProcess& child, WorkerPipes& pipes, OutputSink& output,
-                        std::optional<double> timeout_s, double grace_s)
+SupervisedEnd supervise(ChildProcess& child, WorkerPipes& pipes, OutputSink& output, std::optional<double> timeout_s,
+                        double grace_s)
 {
   SupervisedEnd end;
   PipeReader reader(pipes, output, end.events);

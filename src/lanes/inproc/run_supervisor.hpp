@@ -22,10 +22,10 @@ struct SupervisedEnd
 {
   ChildExit exit;
   bool timed_out = false;
-  int cancelled_by = 0;                 // the signal mdivicom caught (SIGINT/SIGTERM), or 0
-  bool killed = false;                  // SIGKILL was sent: the grace period ran out, or
-  bool second_interrupt = false;        // a second interrupt asked not to wait
-  std::vector<nlohmann::json> events;   // the worker's report, in order
+  int cancelled_by = 0;               // the signal mdivicom caught (SIGINT/SIGTERM), or 0
+  bool killed = false;                // SIGKILL was sent: the grace period ran out, or
+  bool second_interrupt = false;      // a second interrupt asked not to wait
+  std::vector<nlohmann::json> events; // the worker's report, in order
 };
 
 // Streams the worker's stdout/stderr to `output` as they arrive and collects its report until
@@ -33,7 +33,7 @@ struct SupervisedEnd
 // (interrupt_fd()/interrupt_requested()) it forwards SIGINT, so Python raises
 // KeyboardInterrupt; after `grace_s` more (or a second interrupt) it sends SIGKILL. Returns
 // with the worker reaped and nothing of its group left running.
-SupervisedEnd supervise(ChildProcess& child, WorkerPipes& pipes, OutputSink& output,
-                        std::optional<double> timeout_s, double grace_s);
+SupervisedEnd supervise(ChildProcess& child, WorkerPipes& pipes, OutputSink& output, std::optional<double> timeout_s,
+                        double grace_s);
 
 } // namespace mdivicom::inproc

@@ -352,7 +352,6 @@ private:
   std::vector<std::pair<Key, std::string>> m_strings;
 };
 
-
 } // namespace
 
 Result<std::vector<std::pair<TomlKey, std::string>>> toml_strings(std::string_view text)

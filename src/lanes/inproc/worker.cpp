@@ -20,8 +20,7 @@ std::vector<nlohmann::json> JsonLineReader::feed(const char* data, size_t size)
   size_t newline;
   while ((newline = m_pending.find('\n', start)) != std::string::npos) {
     auto event = nlohmann::json::parse(m_pending.begin() + static_cast<std::ptrdiff_t>(start),
-                                       m_pending.begin() + static_cast<std::ptrdiff_t>(newline),
-                                       nullptr, false);
+                                       m_pending.begin() + static_cast<std::ptrdiff_t>(newline), nullptr, false);
     if (!event.is_discarded() && event.is_object()) {
       events.push_back(std::move(event));
     }
@@ -52,8 +51,8 @@ bool write_all(int fd, const std::string& text)
   return true;
 }
 
-WorkerRun run_reporting_worker(const PythonEnv& env, const char* function, nlohmann::json params,
-                               double timeout_s, const std::function<bool(const nlohmann::json&)>& on_event)
+WorkerRun run_reporting_worker(const PythonEnv& env, const char* function, nlohmann::json params, double timeout_s,
+                               const std::function<bool(const nlohmann::json&)>& on_event)
 {
   Pipe report = make_pipe();
   int report_write = report.write.get();

@@ -43,7 +43,7 @@ struct WorkerRun
 // timeout (one timeout per step, e.g. per get_plugin()). Starting the interpreter gets
 // k_worker_startup_s on top, so a loaded machine is not mistaken for a hanging plugin.
 // Kills the worker on timeout.
-WorkerRun run_reporting_worker(const PythonEnv& env, const char* function, nlohmann::json params,
-                               double timeout_s, const std::function<bool(const nlohmann::json&)>& on_event);
+WorkerRun run_reporting_worker(const PythonEnv& env, const char* function, nlohmann::json params, double timeout_s,
+                               const std::function<bool(const nlohmann::json&)>& on_event);
 
 } // namespace mdivicom::inproc

@@ -52,13 +52,13 @@ int main(int argc, char** argv)
   CaptureSink sink;
   auto outcome = mdivicom::container::make_container_lane()->execute(request, sink);
   nlohmann::json result = {
-    {"status", std::string(mdivicom::to_string(outcome.status))},
-    {"exit_code", outcome.exit_code ? nlohmann::json(*outcome.exit_code) : nlohmann::json()},
-    {"error", outcome.error},
-    {"backend", outcome.backend},
-    {"facts", outcome.facts},
-    {"out", sink.out_text},
-    {"err", sink.err_text},
+      {"status", std::string(mdivicom::to_string(outcome.status))},
+      {"exit_code", outcome.exit_code ? nlohmann::json(*outcome.exit_code) : nlohmann::json()},
+      {"error", outcome.error},
+      {"backend", outcome.backend},
+      {"facts", outcome.facts},
+      {"out", sink.out_text},
+      {"err", sink.err_text},
   };
   std::cout << result.dump() << std::endl;
   return 0;

@@ -65,7 +65,7 @@ struct Transfer
   HttpResponse response;
   SlistPtr headers{nullptr, &curl_slist_free_all};
   FilePtr upload{nullptr, &std::fclose};
-  std::exception_ptr failure;  // thrown by on_data; rethrown once curl has let go
+  std::exception_ptr failure; // thrown by on_data; rethrown once curl has let go
   CURL* easy = nullptr;
   char error_buffer[CURL_ERROR_SIZE] = {};
 };
@@ -82,7 +82,7 @@ size_t on_write(char* data, size_t size, size_t count, void* user)
     transfer.request.on_data(std::string_view(data, bytes));
   } catch (...) {
     transfer.failure = std::current_exception();
-    return 0;  // aborts the transfer
+    return 0; // aborts the transfer
   }
   return bytes;
 }
@@ -202,7 +202,7 @@ public:
   HttpResponse send(const HttpRequest& request) override
   {
     CURL* easy = m_easy.get();
-    curl_easy_reset(easy);  // keeps the open connection
+    curl_easy_reset(easy); // keeps the open connection
     Transfer transfer(request);
     if (!configure(easy, m_socket, transfer)) {
       return transfer.response;
@@ -326,12 +326,12 @@ private:
 };
 
 const CurlModule k_module = {
-  [](std::string socket_path) -> std::unique_ptr<HttpClientTransport> {
-    return std::make_unique<CurlClient>(std::move(socket_path));
-  },
-  [](std::string socket_path) -> std::unique_ptr<HttpGroupTransport> {
-    return std::make_unique<CurlGroup>(std::move(socket_path));
-  },
+    [](std::string socket_path) -> std::unique_ptr<HttpClientTransport> {
+      return std::make_unique<CurlClient>(std::move(socket_path));
+    },
+    [](std::string socket_path) -> std::unique_ptr<HttpGroupTransport> {
+      return std::make_unique<CurlGroup>(std::move(socket_path));
+    },
 };
 
 } // namespace

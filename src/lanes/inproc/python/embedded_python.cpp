@@ -62,8 +62,8 @@ public:
     }
     PyConfig_Clear(&config);
     if (PyStatus_Exception(status)) {
-      std::fprintf(stderr, "mdivicom: cannot start the embedded Python %d.%d (%s): %s\n",
-                   PY_MAJOR_VERSION, PY_MINOR_VERSION, options.executable.c_str(),
+      std::fprintf(stderr, "mdivicom: cannot start the embedded Python %d.%d (%s): %s\n", PY_MAJOR_VERSION,
+                   PY_MINOR_VERSION, options.executable.c_str(),
                    status.err_msg != nullptr ? status.err_msg : "unknown error");
       return;
     }
@@ -90,14 +90,11 @@ private:
 PyRef to_python(const nlohmann::json& value)
 {
   switch (value.type()) {
-  case nlohmann::json::value_t::boolean:
-    return PyRef(PyBool_FromLong(value.get<bool>() ? 1 : 0));
-  case nlohmann::json::value_t::number_integer:
-    return PyRef(PyLong_FromLongLong(value.get<long long>()));
+  case nlohmann::json::value_t::boolean: return PyRef(PyBool_FromLong(value.get<bool>() ? 1 : 0));
+  case nlohmann::json::value_t::number_integer: return PyRef(PyLong_FromLongLong(value.get<long long>()));
   case nlohmann::json::value_t::number_unsigned:
     return PyRef(PyLong_FromUnsignedLongLong(value.get<unsigned long long>()));
-  case nlohmann::json::value_t::number_float:
-    return PyRef(PyFloat_FromDouble(value.get<double>()));
+  case nlohmann::json::value_t::number_float: return PyRef(PyFloat_FromDouble(value.get<double>()));
   case nlohmann::json::value_t::string: {
     const auto& text = value.get_ref<const std::string&>();
     return PyRef(PyUnicode_DecodeUTF8(text.data(), static_cast<Py_ssize_t>(text.size()), "surrogateescape"));
@@ -122,9 +119,7 @@ PyRef to_python(const nlohmann::json& value)
     }
     return dict;
   }
-  default:
-    Py_INCREF(Py_None);
-    return PyRef(Py_None);
+  default: Py_INCREF(Py_None); return PyRef(Py_None);
   }
 }
 
