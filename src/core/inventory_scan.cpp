@@ -257,9 +257,42 @@ std::vector<InventoryEntry> sorted_by_path(std::deque<InventoryEntry>& found)
 
 } // namespace
 
+namespace {
+
+struct CloseDir
+{
+  void operator()(DIR* dir) const { ::closedir(dir); }
+};
+
+// A directory of a few files and no subdirectories (a no-op plugin's outputs) is hashed on the
+// calling thread: starting threads would cost more than the hashing. Reads at most a few
+// entries of a big directory.
+bool is_small_flat_dir(const fs::path& root)
+{
+  constexpr int k_max_entries = 16;
+  std::unique_ptr<DIR, CloseDir> dir(::opendir(root.c_str()));
+  if (!dir) {
+    return false;
+  }
+  int count = 0;
+  while (const dirent* item = ::readdir(dir.get())) {
+    std::string_view name = item->d_name;
+    if (name == "." || name == "..") {
+      continue;
+    }
+    if (item->d_type != DT_REG || ++count > k_max_entries) {
+      return false;
+    }
+  }
+  return true;
+}
+
+} // namespace
+
 std::vector<InventoryEntry> scan_inventory(const fs::path& root, const InventoryOptions& options)
 {
-  const unsigned workers = std::max(1u, options.workers != 0 ? options.workers : default_worker_count());
+  const unsigned workers =
+      is_small_flat_dir(root) ? 1u : std::max(1u, options.workers != 0 ? options.workers : default_worker_count());
   ProgressLine progress(options.what, 0, 0, options.progress);
   Scanner scanner(root, workers, progress);
   std::vector<std::deque<InventoryEntry>> found(workers); // a deque grows without moving entries
@@ -267,34 +300,36 @@ std::vector<InventoryEntry> scan_inventory(const fs::path& root, const Inventory
   std::vector<Task> start{{nullptr, "", 0, true}};
   scanner.queue().push(start);
 
-  parallel_for(
-      workers, workers,
-      [&](size_t, unsigned worker) {
-        auto buffer = std::make_unique_for_overwrite<unsigned char[]>(k_hash_buffer_size);
-        Sha256 hash;
-        std::vector<Task> taken;
-        std::vector<Task> discovered;
-        try {
-          while (scanner.queue().pop(taken)) {
-            if (interrupt_requested()) {
-              throw Error("interrupted while hashing " + options.what, ExitCode::interrupted);
-            }
-            for (Task& task : taken) {
-              if (task.directory) {
-                scanner.list(task, found[worker], discovered);
-                scanner.queue().push(discovered);
-              } else {
-                scanner.hash(task, buffer.get(), hash, found[worker]);
-              }
-            }
-          }
-        } catch (...) {
-          scanner.queue().stop();
-          throw;
+  auto work = [&](size_t, unsigned worker) {
+    auto buffer = std::make_unique_for_overwrite<unsigned char[]>(k_hash_buffer_size);
+    Sha256 hash;
+    std::vector<Task> taken;
+    std::vector<Task> discovered;
+    try {
+      while (scanner.queue().pop(taken)) {
+        if (interrupt_requested()) {
+          throw Error("interrupted while hashing " + options.what, ExitCode::interrupted);
         }
-        sorted_parts[worker] = sorted_by_path(found[worker]); // in parallel: only a merge is left
-      },
-      [&] { progress.tick(); });
+        for (Task& task : taken) {
+          if (task.directory) {
+            scanner.list(task, found[worker], discovered);
+            scanner.queue().push(discovered);
+          } else {
+            scanner.hash(task, buffer.get(), hash, found[worker]);
+          }
+        }
+      }
+    } catch (...) {
+      scanner.queue().stop();
+      throw;
+    }
+    sorted_parts[worker] = sorted_by_path(found[worker]); // in parallel: only a merge is left
+  };
+  if (workers == 1) {
+    work(0, 0);
+  } else {
+    parallel_for(workers, workers, work, [&] { progress.tick(); });
+  }
 
   std::vector<InventoryEntry> merged;
   for (auto& part : sorted_parts) {
