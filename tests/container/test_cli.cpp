@@ -163,10 +163,14 @@ TEST_CASE("mdivicom gc removes the container of a runner that was killed", "[con
   auto handle = engine.connect();
   REQUIRE(containers_of_run(handle, run_id).size() == 1);
 
-  auto listed = run_mdivicom({"gc", "--engine", engine.engine_option(), "--dry-run"});
+  // gc also cleans the dataset cache: point it at an empty one, never the user's own.
+  TempDir cache;
+  CommandOptions gc_options;
+  gc_options.env["XDG_CACHE_HOME"] = cache.path().string();
+  auto listed = run_mdivicom({"gc", "--engine", engine.engine_option(), "--dry-run"}, gc_options);
   CHECK(listed.exit_code == 0);
   CHECK(listed.out.find("would remove mdivicom-" + run_id) != std::string::npos);
-  auto removed = run_mdivicom({"gc", "--engine", engine.engine_option()});
+  auto removed = run_mdivicom({"gc", "--engine", engine.engine_option()}, gc_options);
   CHECK(removed.exit_code == 0);
   CHECK(removed.out.find("removed mdivicom-" + run_id) != std::string::npos);
   CHECK(containers_of_run(handle, run_id).empty());
