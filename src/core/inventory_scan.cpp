@@ -1,4 +1,5 @@
 #include "core/inventory_scan.hpp"
+#include "core/dir_handle.hpp"
 
 #include "core/error.hpp"
 #include "core/file_hasher.hpp"
@@ -28,10 +29,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct DirCloser
-{
-  void operator()(DIR* dir) const { ::closedir(dir); }
-};
 using SharedDir = std::shared_ptr<DIR>;
 
 // A file or directory to visit. It is opened relative to its parent directory, which was
@@ -259,18 +256,13 @@ std::vector<InventoryEntry> sorted_by_path(std::deque<InventoryEntry>& found)
 
 namespace {
 
-struct CloseDir
-{
-  void operator()(DIR* dir) const { ::closedir(dir); }
-};
-
 // A directory of a few files and no subdirectories (a no-op plugin's outputs) is hashed on the
 // calling thread: starting threads would cost more than the hashing. Reads at most a few
 // entries of a big directory.
 bool is_small_flat_dir(const fs::path& root)
 {
   constexpr int k_max_entries = 16;
-  std::unique_ptr<DIR, CloseDir> dir(::opendir(root.c_str()));
+  DirHandle dir(::opendir(root.c_str()));
   if (!dir) {
     return false;
   }

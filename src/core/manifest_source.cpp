@@ -1,4 +1,5 @@
 #include "core/discovery.hpp"
+#include "core/dir_handle.hpp"
 
 #include "build_info.hpp"
 #include "core/json_schema.hpp"
@@ -228,12 +229,6 @@ Plugin load_manifest_at(const fs::path& path, int dir_fd, const fs::path& name)
   return normalize_plugin(std::move(loaded.value), origin);
 }
 
-struct CloseDir
-{
-  void operator()(DIR* dir) const { ::closedir(dir); }
-};
-using DirPtr = std::unique_ptr<DIR, CloseDir>;
-
 Plugin load_manifest_safely(const fs::path& dir, int dir_fd, const std::string& name)
 {
   try {
@@ -309,7 +304,7 @@ ManifestDirSource::ManifestDirSource(std::vector<fs::path> dirs) : m_dirs(std::m
 void ManifestDirSource::visit(const PluginVisitor& found)
 {
   for (const auto& dir : m_dirs) {
-    DirPtr stream(::opendir(dir.c_str()));
+    DirHandle stream(::opendir(dir.c_str()));
     if (!stream) {
       continue; // a missing directory on the search path is normal
     }

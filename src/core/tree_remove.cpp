@@ -1,4 +1,5 @@
 #include "core/tree_remove.hpp"
+#include "core/dir_handle.hpp"
 
 #include "core/error.hpp"
 #include "core/tree_walk.hpp"
@@ -76,7 +77,7 @@ std::vector<std::string> remove_non_directories(int dir_fd, const fs::path& show
 std::vector<std::string> list_names_at(int dir_fd, const fs::path& shown)
 {
   int listing_fd = ::fcntl(dir_fd, F_DUPFD_CLOEXEC, 0);
-  std::unique_ptr<DIR, int (*)(DIR*)> listing(listing_fd >= 0 ? ::fdopendir(listing_fd) : nullptr, &::closedir);
+  DirHandle listing(listing_fd >= 0 ? ::fdopendir(listing_fd) : nullptr);
   if (!listing) {
     int saved = errno;
     if (listing_fd >= 0) {

@@ -1,4 +1,5 @@
 #include "core/tree_walk.hpp"
+#include "core/dir_handle.hpp"
 
 #include "core/error.hpp"
 
@@ -118,12 +119,6 @@ struct DirNode
   size_t parent = 0;
   size_t entry_index = 0; // its TreeEntry in the result; unused for the root
 };
-
-struct DirCloser
-{
-  void operator()(DIR* dir) const { ::closedir(dir); }
-};
-using DirHandle = std::unique_ptr<DIR, DirCloser>;
 
 constexpr size_t k_no_entry = static_cast<size_t>(-1);
 
