@@ -256,23 +256,28 @@ std::vector<InventoryEntry> sorted_by_path(std::deque<InventoryEntry>& found)
 
 namespace {
 
-// A directory of a few files and no subdirectories (a no-op plugin's outputs) is hashed on the
-// calling thread: starting threads would cost more than the hashing. Reads at most a few
-// entries of a big directory.
+// A directory of a few small files and no subdirectories (a no-op plugin's outputs) is hashed
+// on the calling thread: starting threads would cost more than the hashing. Two big files
+// still go to two threads. Reads at most a few entries of a big directory.
 bool is_small_flat_dir(const fs::path& root)
 {
   constexpr int k_max_entries = 16;
+  constexpr off_t k_max_bytes = 4 * 1024 * 1024;
   DirHandle dir(::opendir(root.c_str()));
   if (!dir) {
     return false;
   }
   int count = 0;
+  off_t bytes = 0;
   while (const dirent* item = ::readdir(dir.get())) {
     std::string_view name = item->d_name;
     if (name == "." || name == "..") {
       continue;
     }
-    if (item->d_type != DT_REG || ++count > k_max_entries) {
+    struct stat info = {};
+    if (item->d_type != DT_REG || ++count > k_max_entries ||
+        ::fstatat(::dirfd(dir.get()), item->d_name, &info, AT_SYMLINK_NOFOLLOW) != 0 ||
+        (bytes += info.st_size) > k_max_bytes) {
       return false;
     }
   }
