@@ -3,8 +3,10 @@
 
 #include "core/fs_util.hpp"
 #include "core/record_scan.hpp"
+#include "core/tree_walk.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <optional>
 #include <set>
 
@@ -110,34 +112,21 @@ size_t count_record_files(const fs::path& out_root)
   return count;
 }
 
-// Holds an exclusive flock: two runs finishing into one out root take turns.
-class CrateLock
+// An exclusive flock, released when the descriptor closes: two runs finishing into one out
+// root take turns. Without the lock file (a read-only out root) the crate is written anyway.
+UniqueFd lock_crate(const fs::path& path)
 {
-public:
-  explicit CrateLock(const fs::path& path) : m_fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644))
-  {
-    if (m_fd >= 0) {
-      ::flock(m_fd, LOCK_EX);
-    }
+  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  while (fd && ::flock(fd.get(), LOCK_EX) != 0 && errno == EINTR) {
   }
-  ~CrateLock()
-  {
-    if (m_fd >= 0) {
-      ::close(m_fd);
-    }
-  }
-  CrateLock(const CrateLock&) = delete;
-  CrateLock& operator=(const CrateLock&) = delete;
-
-private:
-  int m_fd;
-};
+  return fd;
+}
 
 } // namespace
 
 void write_rocrate(const fs::path& out_root, const std::string& run_id, const json& record)
 {
-  CrateLock lock(out_root / "_runs" / ".ro-crate.lock");
+  UniqueFd lock = lock_crate(out_root / "_runs" / ".ro-crate.lock");
   const fs::path path = out_root / "ro-crate-metadata.json";
   std::optional<json> crate;
   try {

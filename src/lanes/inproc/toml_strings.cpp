@@ -1,5 +1,7 @@
 #include "lanes/inproc/toml_strings.hpp"
 
+#include "core/json_text.hpp"
+
 #include <cctype>
 
 namespace mdivicom::inproc {
@@ -330,21 +332,7 @@ private:
     if (code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) {
       fail("invalid unicode code point");
     }
-    if (code < 0x80) {
-      value += static_cast<char>(code);
-    } else if (code < 0x800) {
-      value += static_cast<char>(0xC0 | (code >> 6));
-      value += static_cast<char>(0x80 | (code & 0x3F));
-    } else if (code < 0x10000) {
-      value += static_cast<char>(0xE0 | (code >> 12));
-      value += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-      value += static_cast<char>(0x80 | (code & 0x3F));
-    } else {
-      value += static_cast<char>(0xF0 | (code >> 18));
-      value += static_cast<char>(0x80 | ((code >> 12) & 0x3F));
-      value += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-      value += static_cast<char>(0x80 | (code & 0x3F));
-    }
+    append_utf8(value, static_cast<uint32_t>(code));
   }
 
   std::string_view m_text;
