@@ -2,6 +2,7 @@
 #include "core/dir_handle.hpp"
 
 #include "build_info.hpp"
+#include "core/install_layout.hpp"
 #include "core/json_schema.hpp"
 
 #include <algorithm>
@@ -32,19 +33,6 @@ namespace {
 
 // Manifests larger than this are refused unread: no real manifest comes near it.
 constexpr std::uintmax_t k_max_manifest_bytes = 4 * 1024 * 1024;
-
-fs::path executable_dir()
-{
-  std::error_code error;
-  fs::path exe = fs::read_symlink("/proc/self/exe", error);
-  return error ? fs::path() : exe.parent_path();
-}
-
-bool is_within(const fs::path& path, const fs::path& dir)
-{
-  auto [dir_end, path_it] = std::mismatch(dir.begin(), dir.end(), path.begin(), path.end());
-  return dir_end == dir.end();
-}
 
 std::vector<std::string> split_path_list(const char* value)
 {
@@ -167,7 +155,7 @@ fs::path builtin_manifest_dir()
   if (!exe_dir.empty() && fs::is_directory(installed, error)) {
     return installed;
   }
-  if (!exe_dir.empty() && is_within(exe_dir, fs::path(build_info::k_binary_dir))) {
+  if (running_from_build_tree()) {
     return fs::path(build_info::k_source_dir) / "manifests";
   }
   return fs::path(build_info::k_install_datadir) / "mdivicom" / "manifests";

@@ -2,8 +2,8 @@
 
 #include "build_info.hpp"
 #include "core/error.hpp"
+#include "core/install_layout.hpp"
 
-#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -31,16 +31,11 @@ std::vector<fs::path> module_dirs()
   if (const char* dir = std::getenv("MDIVICOM_MODULE_DIR"); dir != nullptr && *dir != '\0') {
     dirs.emplace_back(dir);
   }
-  std::error_code error;
-  fs::path exe = fs::read_symlink("/proc/self/exe", error);
-  if (error) {
-    return dirs;
+  fs::path exe_dir = executable_dir();
+  if (!exe_dir.empty()) {
+    dirs.push_back(exe_dir.parent_path() / build_info::k_install_libdir / "mdivicom");
   }
-  dirs.push_back(exe.parent_path().parent_path() / build_info::k_install_libdir / "mdivicom");
-  // The build tree only for binaries in it (mdivicom and the tests), never for an installed one.
-  fs::path build_dir = build_info::k_binary_dir;
-  auto [build_end, exe_it] = std::mismatch(build_dir.begin(), build_dir.end(), exe.begin(), exe.end());
-  if (build_end == build_dir.end()) {
+  if (running_from_build_tree()) {
     dirs.emplace_back(build_info::k_module_build_dir);
   }
   return dirs;
