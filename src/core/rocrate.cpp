@@ -23,12 +23,6 @@ json id_ref(const std::string& id)
   return {{"@id", id}};
 }
 
-std::string text_of(const json& object, const char* key)
-{
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 std::string fragment_id(const std::string& prefix, const std::string& name)
 {
   return "#" + prefix + "-" + percent_encode_path(name);
@@ -150,6 +144,12 @@ json add_results(CrateBuilder& crate, json& root_parts, const json& record, cons
 }
 
 } // namespace
+
+std::string text_of(const json& object, const char* key)
+{
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
 
 std::string run_action_id(const std::string& run_id)
 {

@@ -44,6 +44,9 @@ struct CrateRuns
   std::string published = "1970-01-01T00:00:00Z";
 };
 
+// object[key] when it is a string, else "": records and crates are read without trusting them.
+std::string text_of(const json& object, const char* key);
+
 // "#run-<run_id>", the @id of a run's CreateAction; sorts as run ids sort.
 std::string run_action_id(const std::string& run_id);
 

@@ -22,12 +22,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string id_of(const json& entity)
-{
-  auto it = entity.find("@id");
-  return it != entity.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 // The run that lists the files of output directory dir_id (the latest to write it), or "".
 std::string listing_run(CrateBuilder& crate, const std::string& dir_id)
 {
@@ -36,7 +30,7 @@ std::string listing_run(CrateBuilder& crate, const std::string& dir_id)
   }
   std::set<std::string> refs = {dir_id};
   for (const auto& part : crate.at(dir_id).value("hasPart", json::array())) {
-    refs.insert(id_of(part));
+    refs.insert(text_of(part, "@id"));
   }
   std::string latest;
   for (auto& [id, entity] : crate.entities()) {
@@ -44,7 +38,7 @@ std::string listing_run(CrateBuilder& crate, const std::string& dir_id)
       continue;
     }
     for (const auto& ref : entity["result"]) {
-      if (refs.contains(id_of(ref))) {
+      if (refs.contains(text_of(ref, "@id"))) {
         latest = std::max(latest, id);
         break;
       }
@@ -64,7 +58,7 @@ std::optional<json> add_run_to_crate(const json& existing, const fs::path& out_r
   CrateBuilder crate;
   json root;
   for (const auto& entity : existing["@graph"]) {
-    std::string id = entity.is_object() ? id_of(entity) : std::string();
+    std::string id = entity.is_object() ? text_of(entity, "@id") : std::string();
     if (id.empty()) {
       return std::nullopt;
     }
@@ -90,7 +84,7 @@ std::optional<json> add_run_to_crate(const json& existing, const fs::path& out_r
     } else if (!previous.empty()) {
       // The directory now holds this run's files: the previous run's result becomes the directory.
       for (const auto& part : crate.at(dir_id)["hasPart"]) {
-        crate.erase(id_of(part));
+        crate.erase(text_of(part, "@id"));
       }
       crate.at(dir_id)["hasPart"] = json::array();
       crate.at(previous)["result"] = json::array({{{"@id", dir_id}}});
@@ -98,7 +92,8 @@ std::optional<json> add_run_to_crate(const json& existing, const fs::path& out_r
   }
   add_run(crate, runs, run_id, record, list_files);
   // In run id order, as a crate built from every record has them.
-  std::sort(runs.actions.begin(), runs.actions.end(), [](const json& a, const json& b) { return id_of(a) < id_of(b); });
+  std::sort(runs.actions.begin(), runs.actions.end(),
+            [](const json& a, const json& b) { return text_of(a, "@id") < text_of(b, "@id"); });
   return finish_crate(crate, runs, out_root);
 }
 
