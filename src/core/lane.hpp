@@ -60,11 +60,12 @@ class Lane
 public:
   virtual ~Lane() = default;
 
-  // Called as soon as the plugin is known, on a thread of its own, while core plans the rest
-  // of the run: loads what execute() will need (libpython, libcurl) so that loading overlaps
-  // planning. Must not throw, start processes or touch the run's directories. Core joins the
-  // thread before it calls execute() or describe().
-  virtual void prepare() {}
+  // Called on the main thread as soon as the plugin is known, before core starts any thread
+  // (so a lane may fork here), with the lane options of the command line. Starts what
+  // execute() will need so that it overlaps core's planning: a worker process that loads the
+  // interpreter, a thread that loads libcurl. Returns at once; must not throw or touch the
+  // run's directories. The lane stops whatever execute() did not use when it is destroyed.
+  virtual void prepare(const Plugin& /*plugin*/, const nlohmann::json& /*options*/) {}
 
   // Runs the plugin to the end. Must return an outcome for every ending (a failure to start
   // included) and must honour the request's timeout and interrupt_requested().

@@ -148,29 +148,28 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
   }
   const DatasetHashMode dataset_hash = parse_dataset_hash_mode(options.dataset_hash);
   PhaseClock clock;
-  // Loading libcrypto and the lane's libraries is mostly relocation work: it runs on other
-  // threads while this one plans. They start only once the plugin is resolved (resolving may
-  // fork a discovery worker, and no thread may run at a fork) and end before the lane forks.
+  // The lane starts its slow parts (a worker that loads libpython, libcurl) and libcrypto loads
+  // on a thread while this one plans. Both start once the plugin is resolved: resolving may
+  // fork a discovery worker, and no thread may run at a fork (the lane's own included).
   std::jthread loading_crypto;
   std::unique_ptr<Lane> lane;
-  std::jthread preparing_lane;
   RunPlan plan = plan_run(catalog, options, [&](const Plugin& plugin) {
-    loading_crypto = load_module_in_background(k_crypto_module, k_crypto_entry);
+    clock.mark("plugin resolved");
     lane = lanes(plugin.kind());
     if (lane) {
-      preparing_lane = std::jthread([&prepared = *lane] { prepared.prepare(); });
+      lane->prepare(plugin, options.lane_options);
     }
+    loading_crypto = load_module_in_background(k_crypto_module, k_crypto_entry);
+    clock.mark("lane prepared");
   });
   RunRequest& request = plan.request;
   if (!lane) {
     throw usage_error("no lane can run plugins of kind '" + request.plugin.kind() + "'");
   }
-  for (std::jthread* thread : {&loading_crypto, &preparing_lane}) {
-    if (thread->joinable()) {
-      thread->join();
-    }
+  if (loading_crypto.joinable()) {
+    loading_crypto.join();
   }
-  clock.mark("plan (plugin resolved, config checked, lane prepared)");
+  clock.mark("plan (config checked, libcrypto loaded)");
   ScratchDir scratch(request.run_id);
   request.tmp_dir = scratch.path() / "tmp";
   create_dir(request.tmp_dir, "scratch directory");

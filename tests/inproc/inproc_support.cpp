@@ -177,7 +177,9 @@ LaneRun::LaneRun(const std::string& source, const std::string& config_text)
 
 RunOutcome execute(const RunRequest& request, CapturingSink& sink)
 {
-  return inproc::make_python_lane()->execute(request, sink);
+  auto lane = inproc::make_python_lane();
+  lane->prepare(request.plugin, request.options); // as core does: the worker starts early
+  return lane->execute(request, sink);
 }
 
 std::string python_json_roundtrip(const std::string& text)

@@ -91,7 +91,7 @@ struct LaneRun
   LaneRun(const std::string& source, const std::string& config_text = "{}");
 };
 
-// Runs the request through the python lane.
+// Runs the request through the python lane: prepare(), then execute().
 RunOutcome execute(const RunRequest& request, CapturingSink& sink);
 
 // Python's own answer: json.dumps(json.loads(text), sort_keys=True, ensure_ascii=False).

@@ -2,10 +2,14 @@
 
 #include "core/interrupt.hpp"
 #include "inproc_support.hpp"
+#include "lanes/inproc/inproc.hpp"
 
 #include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <fstream>
+#include <set>
+#include <string>
 #include <thread>
 
 #include <unistd.h>
@@ -152,4 +156,38 @@ def run(dataset_dir, out_dir, config, **kwargs):
   CHECK(to_string(outcome.status) == "succeeded");
   pid_t leftover = std::stoi(read_file(run.request.plugin_out_dir / "pid"));
   CHECK(process_gone(leftover));
+}
+
+namespace {
+
+// This process's children, from /proc (every thread's list).
+std::multiset<std::string> child_pids()
+{
+  std::multiset<std::string> pids;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream children(task.path() / "children");
+    std::string pid;
+    while (children >> pid) {
+      pids.insert(pid);
+    }
+  }
+  return pids;
+}
+
+} // namespace
+
+TEST_CASE("a worker started by prepare() but never given its job is stopped with the lane", "[inproc][lane]")
+{
+  // Core prepares the lane as soon as the plugin is known; the run can still fail its checks
+  // (a bad --out, say) or be only planned, and then the waiting worker must not linger.
+  PythonSandbox sandbox;
+  LaneRun run("def run(**kwargs):\n    pass\n");
+  auto before = child_pids();
+  {
+    auto lane = inproc::make_python_lane();
+    lane->prepare(run.request.plugin, run.request.options);
+    CHECK(child_pids().size() == before.size() + 1);
+    CHECK(lane->describe(run.request)["backend"] == "python");
+  }
+  CHECK(child_pids() == before);
 }

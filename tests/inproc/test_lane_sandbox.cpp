@@ -178,3 +178,26 @@ TEST_CASE("describe gives the plan without running the plugin", "[inproc][lane]"
   CHECK(plan["sandbox"]["writable_dirs"].size() == 3);
   CHECK_FALSE(fs::exists(run.request.plugin_out_dir / "ran"));
 }
+
+TEST_CASE("code in the env's .pth files already runs inside the sandbox", "[inproc][sandbox][venv]")
+{
+  // The worker starts its interpreter while the run is planned, before it knows the run's
+  // directories; site-packages (.pth files, sitecustomize) must still wait for the sandbox.
+  PythonSandbox sandbox;
+  fs::path venv = sandbox / "venv";
+  fs::path site = make_venv(venv);
+  LaneRun run("import pth_marker\ndef run(**kwargs):\n    print(pth_marker.outcome)\n");
+  write_file(site / "tamper.pth",
+             "import sys, types; m = types.ModuleType('pth_marker'); sys.modules['pth_marker'] = m; "
+             "exec(\"try:\\n open('" +
+                 (run.dataset / "data" / "readme.txt").string() +
+                 "', 'a').write('tampered')\\n outcome = 'written'\\nexcept PermissionError:\\n outcome = "
+                 "'denied'\", m.__dict__)\n");
+  run.request.options["python_env"] = venv.string();
+  CapturingSink sink;
+  RunOutcome outcome = execute(run.request, sink);
+  INFO(sink.err_text);
+  CHECK(to_string(outcome.status) == "succeeded");
+  CHECK(sink.out_text == "denied\n");
+  CHECK(read_file(run.dataset / "data" / "readme.txt") == "original\n");
+}

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -86,18 +87,16 @@ std::vector<std::string> taken_paths(const MountPaths& paths)
 class ContainerLane : public Lane
 {
 public:
-  void prepare() override
+  void prepare(const Plugin& /*plugin*/, const nlohmann::json& /*options*/) override
   {
-    try {
-      // libcurl and its ~30 libraries take 15-20 ms to load: done while core plans the run.
-      module_symbol(k_curl_module, k_curl_entry);
-    } catch (const std::exception&) {
-      // The first engine request reports it.
-    }
+    // libcurl and its ~30 libraries take 15-20 ms to load: done while core plans the run. A
+    // failure to load is reported by the first engine request.
+    m_loading_curl = load_module_in_background(k_curl_module, k_curl_entry);
   }
 
   RunOutcome execute(const RunRequest& request, OutputSink& output) override
   {
+    loaded();
     try {
       return run(request, output);
     } catch (const std::exception& e) {
@@ -109,6 +108,15 @@ public:
 
 private:
   RunOutcome run(const RunRequest& request, OutputSink& output);
+
+  void loaded()
+  {
+    if (m_loading_curl.joinable()) {
+      m_loading_curl.join();
+    }
+  }
+
+  std::jthread m_loading_curl;
 };
 
 RunOutcome ContainerLane::run(const RunRequest& request, OutputSink& output)
@@ -183,6 +191,7 @@ RunOutcome ContainerLane::run(const RunRequest& request, OutputSink& output)
 
 nlohmann::json ContainerLane::describe(const RunRequest& request)
 {
+  loaded();
   auto entry = ContainerEntry::parse(request.plugin);
   if (!entry) {
     return {{"error", entry.error()}};

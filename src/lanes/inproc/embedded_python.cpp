@@ -10,10 +10,10 @@ std::string python_version_tag()
   return MDIVICOM_PYTHON_VERSION; // pkg-config's python3-embed version, e.g. "3.11"
 }
 
-int run_in_interpreter(const InterpreterOptions& options, const char* function, const nlohmann::json& params)
+int run_in_interpreter(const InterpreterOptions& options, const char* function, const JobSource& next_job)
 {
   auto* run = module_function<PythonModuleEntry>(k_python_module, k_python_entry, SymbolScope::global);
-  return run(options, function, params);
+  return run(options, function, next_job);
 }
 
 } // namespace mdivicom::inproc

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -12,18 +14,26 @@ struct InterpreterOptions
   bool unbuffered = true;           // stdout/stderr written through, so output shows live
 };
 
-// Starts the embedded interpreter, calls `function(params)` of the bootstrap module
-// (bootstrap.cpp) with params as Python objects (no JSON parsing, so no json import in the
-// worker), finalizes the interpreter and returns the int the function returned; 70 when the
-// interpreter or the bootstrap itself failed (the reason is printed on stderr).
+// What the worker is to run, asked for once the interpreter's core has started: the
+// bootstrap function's params, or nothing to end the worker without running anything.
+// Nothing from site-packages (no .pth file, no sitecustomize) and no plugin code has run
+// when it is called, so it may still confine the process (the run's sandbox).
+using JobSource = std::function<std::optional<nlohmann::json>()>;
+
+// Starts the embedded interpreter without site, imports only frozen and built-in modules,
+// asks `next_job` for the params, runs site.main() (site-packages, .pth files, venv), then
+// calls `function(params)` of the bootstrap module (bootstrap.cpp) with params as Python
+// objects (no JSON parsing, so no json import in the worker), finalizes the interpreter and
+// returns the int the function returned; 70 when the interpreter or the bootstrap itself
+// failed (the reason is printed on stderr). Starting early and waiting for the job lets a
+// worker load libpython while mdivicom plans the run.
 // Only ever call this in a forked worker: an interpreter is started once per process.
-// libpython (the module mdivicom-python.so) is loaded by this call unless the lane's
-// prepare() has already loaded it in the parent.
-int run_in_interpreter(const InterpreterOptions& options, const char* function, const nlohmann::json& params);
+// libpython (the module mdivicom-python.so) is loaded by this call.
+int run_in_interpreter(const InterpreterOptions& options, const char* function, const JobSource& next_job);
 
 // The module's entry function (python/embedded_python.cpp).
 inline constexpr const char* k_python_module = "python";
 inline constexpr const char* k_python_entry = "mdivicom_python_run";
-using PythonModuleEntry = int(const InterpreterOptions&, const char* function, const nlohmann::json& params);
+using PythonModuleEntry = int(const InterpreterOptions&, const char* function, const JobSource& next_job);
 
 } // namespace mdivicom::inproc

@@ -1,53 +1,22 @@
 #include "lanes/inproc/inproc.hpp"
 
-#include "core/module.hpp"
-#include "lanes/inproc/embedded_python.hpp"
 #include "lanes/inproc/python_plan.hpp"
-#include "lanes/inproc/run_supervisor.hpp"
-#include "lanes/inproc/worker.hpp"
+#include "lanes/inproc/run_worker.hpp"
 
 #include <cstdio>
-#include <cstdlib>
+#include <optional>
 
-#include <fcntl.h>
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 namespace mdivicom::inproc {
 
 namespace {
-
-constexpr int k_worker_setup_failed = 71; // EX_OSERR
 
 std::string seconds_text(double seconds)
 {
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%g s", seconds);
   return buffer;
-}
-
-// In the worker: stdio onto the pipes, the sandbox, then the interpreter. Returns the exit code.
-int worker_main(const PythonRunPlan& plan, const RunRequest& request, int out_fd, int err_fd, int report_fd)
-{
-  int out = move_fd_high(out_fd);
-  int err = move_fd_high(err_fd);
-  int report = move_fd_high(report_fd);
-  int devnull = open("/dev/null", O_RDONLY);
-  if (out < 0 || err < 0 || report < 0 || devnull < 0 || dup2(devnull, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) {
-    return k_worker_setup_failed;
-  }
-  // Nothing of the parent's (sockets, lock files, the interrupt pipe) leaks into the plugin.
-  close_range(3, static_cast<unsigned>(report - 1), 0);
-  close_range(static_cast<unsigned>(report + 1), ~0U, 0);
-
-  // Before the interpreter starts, so nothing the plugin runs escapes the rules.
-  SandboxResult sandbox = enforce_sandbox(plan.sandbox);
-  write_all(report,
-            nlohmann::json{{"event", "sandbox"}, {"facts", sandbox_facts(plan.sandbox, sandbox)}}.dump() + "\n");
-  if (!request.tmp_dir.empty()) {
-    setenv("TMPDIR", request.tmp_dir.c_str(), 1);
-  }
-  return run_in_interpreter({plan.env.executable, true}, "run_plugin", worker_params(plan, request, report));
 }
 
 RunOutcome start_failure(RunOutcome outcome, const std::string& message)
@@ -155,13 +124,17 @@ void decide_status(RunOutcome& outcome, const PythonRunPlan& plan, const RunRequ
 class PythonLane : public Lane
 {
 public:
-  void prepare() override
+  void prepare(const Plugin& /*plugin*/, const nlohmann::json& options) override
   {
+    auto env = resolve_python_env_from_options(options);
+    if (!env) {
+      return; // execute() reports it, from the same options
+    }
     try {
-      // Loaded here, the worker inherits libpython already relocated.
-      module_symbol(k_python_module, k_python_entry, SymbolScope::global);
+      m_worker.emplace(start_run_worker(*env));
+      m_worker_env = env->executable;
     } catch (const Error&) {
-      // The worker reports it when it needs the module.
+      // execute() tries again and reports what fails.
     }
   }
 
@@ -180,17 +153,13 @@ public:
         {"executable", plan->env.executable.string()},
     };
     try {
-      Pipe out = make_pipe();
-      Pipe err = make_pipe();
-      Pipe report = make_pipe();
-      std::fflush(nullptr); // or the worker would print the parent's buffered output again
-      ChildProcess child = ChildProcess::start(
-          [&]() { return worker_main(*plan, request, out.write.get(), err.write.get(), report.write.get()); });
-      out.write.reset();
-      err.write.reset();
-      report.write.reset();
-      WorkerPipes pipes{std::move(out.read), std::move(err.read), std::move(report.read)};
-      SupervisedEnd end = supervise(child, pipes, output, request.timeout_s, plan->kill_grace_s);
+      if (!m_worker || m_worker_env != plan->env.executable) {
+        m_worker.reset(); // a worker of another interpreter, killed
+        m_worker.emplace(start_run_worker(plan->env));
+      }
+      RunWorker& worker = *m_worker;
+      worker.pipes.job_bytes = run_job(*plan, request);
+      SupervisedEnd end = supervise(worker.child, worker.pipes, output, request.timeout_s, plan->kill_grace_s);
       add_facts(outcome, *plan, request, end);
       decide_status(outcome, *plan, request, end);
     } catch (const Error& error) {
@@ -207,6 +176,11 @@ public:
     }
     return plan_to_json(*plan, request);
   }
+
+private:
+  // Started by prepare(); a worker execute() does not use is killed with the lane.
+  std::optional<RunWorker> m_worker;
+  std::filesystem::path m_worker_env;
 };
 
 } // namespace

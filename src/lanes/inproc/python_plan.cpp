@@ -117,15 +117,15 @@ nlohmann::json plan_to_json(const PythonRunPlan& plan, const RunRequest& request
   };
 }
 
-nlohmann::json worker_params(const PythonRunPlan& plan, const RunRequest& request, int report_fd)
+nlohmann::json worker_params(const PythonRunPlan& plan, const RunRequest& request)
 {
   nlohmann::json sys_path = nlohmann::json::array();
   for (const auto& dir : plan.sys_path_prepend) {
     sys_path.push_back(dir.string());
   }
   return {
-      {"report_fd", report_fd},
       {"callable", plan.callable},
+      {"tmp_dir", request.tmp_dir.string()},
       {"sys_path_prepend", std::move(sys_path)},
       {"kwargs", plan.kwargs},
       {"config_text", request.config_text.empty() ? std::string("{}") : request.config_text},

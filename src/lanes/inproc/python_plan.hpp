@@ -31,7 +31,7 @@ Result<PythonRunPlan> plan_python_run(const RunRequest& request);
 // describe(): the plan, without running anything.
 nlohmann::json plan_to_json(const PythonRunPlan& plan, const RunRequest& request);
 
-// The JSON handed to the worker's bootstrap run_plugin().
-nlohmann::json worker_params(const PythonRunPlan& plan, const RunRequest& request, int report_fd);
+// The params of the worker's bootstrap run_plugin() (the worker adds its report_fd).
+nlohmann::json worker_params(const PythonRunPlan& plan, const RunRequest& request);
 
 } // namespace mdivicom::inproc

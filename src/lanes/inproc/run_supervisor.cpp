@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 namespace mdivicom::inproc {
@@ -108,6 +109,28 @@ bool drain_interrupt_fd(int fd)
   return any;
 }
 
+// Sends as much of the job as the socket takes now; closes the socket once all of it is sent
+// (end of file tells the worker the job is complete) or the worker is gone.
+void send_job(WorkerPipes& pipes, size_t& sent)
+{
+  const auto& bytes = pipes.job_bytes;
+  while (pipes.job.valid() && sent < bytes.size()) {
+    ssize_t n = send(pipes.job.get(), bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      return;
+    }
+    if (n <= 0) {
+      pipes.job.reset(); // the worker ended before its job: its exit says why
+      return;
+    }
+    sent += static_cast<size_t>(n);
+  }
+  pipes.job.reset();
+}
+
 } // namespace
 
 SupervisedEnd supervise(ChildProcess& child, WorkerPipes& pipes, OutputSink& output, std::optional<double> timeout_s,
@@ -124,9 +147,14 @@ SupervisedEnd supervise(ChildProcess& child, WorkerPipes& pipes, OutputSink& out
   // Without a pidfd, poll briefly and ask waitid() instead.
   int tick_ms = child.exit_fd() >= 0 ? 250 : 50;
 
+  size_t job_sent = 0;
   while (!child.has_ended()) {
+    send_job(pipes, job_sent);
     std::vector<pollfd> fds;
     size_t pipe_count = reader.add_to(fds);
+    if (pipes.job.valid()) {
+      fds.push_back({pipes.job.get(), POLLOUT, 0});
+    }
     if (child.exit_fd() >= 0) {
       fds.push_back({child.exit_fd(), POLLIN, 0});
     }
@@ -151,6 +179,7 @@ SupervisedEnd supervise(ChildProcess& child, WorkerPipes& pipes, OutputSink& out
         drain_interrupt_fd(interrupt); // this signal's byte, when poll() has not seen it yet
       }
       end.cancelled_by = interrupt_requested() ? interrupt_signal() : SIGINT;
+      pipes.job.reset();          // a worker still waiting for its job ends without running the plugin
       child.signal_group(SIGINT); // Python turns it into KeyboardInterrupt: finally blocks run
       kill_at = after(grace_s);
     } else if (end.cancelled_by != 0 && new_interrupt && !end.killed) {
@@ -160,6 +189,7 @@ SupervisedEnd supervise(ChildProcess& child, WorkerPipes& pipes, OutputSink& out
     }
     if (deadline && Clock::now() >= *deadline && end.cancelled_by == 0) {
       end.timed_out = true;
+      pipes.job.reset();
       child.signal_group(SIGTERM);
       kill_at = after(grace_s);
       deadline.reset();

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <vector>
 
@@ -10,12 +11,14 @@
 
 namespace mdivicom::inproc {
 
-// The worker's three pipes, as seen by the parent.
+// The worker's pipes, as seen by the parent.
 struct WorkerPipes
 {
   UniqueFd out;
   UniqueFd err;
   UniqueFd report;
+  UniqueFd job; // where the worker reads its job; closed once job_bytes are sent
+  std::vector<std::uint8_t> job_bytes;
 };
 
 struct SupervisedEnd
@@ -28,7 +31,8 @@ struct SupervisedEnd
   std::vector<nlohmann::json> events; // the worker's report, in order
 };
 
-// Streams the worker's stdout/stderr to `output` as they arrive and collects its report until
+// Sends the worker its job (job_bytes, without blocking: the worker may be writing output
+// first), streams the worker's stdout/stderr to `output` as they arrive and collects its report until
 // it ends. Past `timeout_s` it sends SIGTERM to the worker's group; on an interrupt of mdivicom
 // (interrupt_fd()/interrupt_requested()) it forwards SIGINT, so Python raises
 // KeyboardInterrupt; after `grace_s` more (or a second interrupt) it sends SIGKILL. Returns

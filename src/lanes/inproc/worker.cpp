@@ -69,7 +69,7 @@ WorkerRun run_reporting_worker(const PythonEnv& env, const char* function, nlohm
     close_range(3, static_cast<unsigned>(high - 1), 0);
     close_range(static_cast<unsigned>(high + 1), ~0U, 0);
     params["report_fd"] = high;
-    return run_in_interpreter({env.executable, false}, function, params);
+    return run_in_interpreter({env.executable, false}, function, [&]() { return std::optional(params); });
   });
   report.write.reset();
 

@@ -167,6 +167,9 @@ def _setup_logging():
 
 def run_plugin(params):
     report = _reporter(params["report_fd"])
+    if params.get("tmp_dir"):
+        # os.environ was read when the interpreter started; this also sets the C environment.
+        os.environ["TMPDIR"] = params["tmp_dir"]
     try:
         faulthandler.enable()
         _prepend_sys_path(params["sys_path_prepend"])

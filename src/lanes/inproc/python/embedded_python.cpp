@@ -48,6 +48,8 @@ public:
     PyConfig config;
     PyConfig_InitPythonConfig(&config);
     config.parse_argv = 0;
+    // site runs later (run_site), once the job has been received and the sandbox applied.
+    config.site_import = 0;
     config.buffered_stdio = options.unbuffered ? 0 : 1;
     char argv0[] = "mdivicom";
     char* argv[] = {argv0};
@@ -123,23 +125,23 @@ PyRef to_python(const nlohmann::json& value)
   }
 }
 
-int call_bootstrap(const char* function, const nlohmann::json& params)
+// The bootstrap module's globals, executed: its imports are built-in modules only.
+PyObject* load_bootstrap(PyRef& module)
 {
-  PyRef module(PyModule_New("_mdivicom_bootstrap"));
+  module = PyRef(PyModule_New("_mdivicom_bootstrap"));
   if (!module) {
-    PyErr_Print();
-    return k_bootstrap_failed;
+    return nullptr;
   }
   PyObject* globals = PyModule_GetDict(module.get()); // borrowed
   if (PyDict_SetItemString(globals, "__builtins__", PyEval_GetBuiltins()) != 0) {
-    PyErr_Print();
-    return k_bootstrap_failed;
+    return nullptr;
   }
   PyRef executed(PyRun_String(k_bootstrap_source, Py_file_input, globals, globals));
-  if (!executed) {
-    PyErr_Print();
-    return k_bootstrap_failed;
-  }
+  return executed ? globals : nullptr;
+}
+
+int call_bootstrap(PyObject* globals, const char* function, const nlohmann::json& params)
+{
   PyObject* callable = PyDict_GetItemString(globals, function); // borrowed
   if (callable == nullptr) {
     std::fprintf(stderr, "mdivicom: the bootstrap has no function %s\n", function);
@@ -168,12 +170,31 @@ int call_bootstrap(const char* function, const nlohmann::json& params)
 } // namespace mdivicom::inproc
 
 extern "C" int mdivicom_python_run(const mdivicom::inproc::InterpreterOptions& options, const char* function,
-                                   const nlohmann::json& params)
+                                   const mdivicom::inproc::JobSource& next_job)
 {
   using namespace mdivicom::inproc;
   InterpreterScope interpreter(options);
   if (!interpreter.running()) {
     return k_bootstrap_failed;
   }
-  return call_bootstrap(function, params);
+  // site is frozen: importing it runs nothing from site-packages while site_import is off;
+  // site.main() does that below, as the interpreter's start would have.
+  PyRef site(PyImport_ImportModule("site"));
+  PyRef bootstrap;
+  PyObject* globals = site ? load_bootstrap(bootstrap) : nullptr;
+  if (globals == nullptr) {
+    PyErr_Print();
+    return k_bootstrap_failed;
+  }
+  std::optional<nlohmann::json> params = next_job();
+  if (!params) {
+    return 0;
+  }
+  PyRef site_done(PyObject_CallMethod(site.get(), "main", nullptr));
+  if (!site_done) {
+    std::fprintf(stderr, "mdivicom: the embedded Python's site.main() failed (site-packages, .pth files):\n");
+    PyErr_Print();
+    return k_bootstrap_failed;
+  }
+  return call_bootstrap(globals, function, *params);
 }

@@ -1,0 +1,31 @@
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "lanes/inproc/child_process.hpp"
+#include "lanes/inproc/python_env.hpp"
+#include "lanes/inproc/python_plan.hpp"
+#include "lanes/inproc/run_supervisor.hpp"
+
+namespace mdivicom::inproc {
+
+// A run's worker, forked as soon as the plugin is known. While core plans the run it loads
+// libpython and starts the interpreter's core (frozen and built-in modules only); then it
+// waits for its job on a socket. With the job it applies the run's sandbox, runs site.main()
+// and the plugin. So the interpreter's start overlaps planning, and nothing from
+// site-packages or the plugin runs before the sandbox does.
+struct RunWorker
+{
+  ChildProcess child;
+  WorkerPipes pipes; // stdout, stderr, report, and the job socket
+};
+
+// Forks the worker (call it with no other thread running). Throws mdivicom::Error when
+// fork() or a pipe fails.
+RunWorker start_run_worker(const PythonEnv& env);
+
+// The job for the worker, as CBOR: the bootstrap's params and the sandbox's directories.
+std::vector<std::uint8_t> run_job(const PythonRunPlan& plan, const RunRequest& request);
+
+} // namespace mdivicom::inproc
