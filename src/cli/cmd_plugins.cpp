@@ -16,9 +16,9 @@ void list_plugins(bool as_json, const std::string& python_env)
 {
   PluginCatalog catalog = make_catalog(python_env);
   size_t count = 0;
-  catalog.for_each([&](const Plugin& plugin) {
-    ++count;
-    if (as_json) {
+  if (as_json) {
+    catalog.for_each([&](const Plugin& plugin) {
+      ++count;
       std::string text = dump_json(plugin.object);
       std::string indented = count == 1 ? "[\n  " : ",\n  ";
       for (char c : text) {
@@ -28,13 +28,16 @@ void list_plugins(bool as_json, const std::string& python_env)
         }
       }
       std::cout << indented;
-      return;
-    }
-    std::cout << plugin.ref() << "\t" << plugin.kind() << "\t" << plugin.version() << "\n";
-    if (plugin.is_error()) {
-      spdlog::warn("{}: {}", plugin.origin(), plugin.object.value("error", std::string()));
-    }
-  });
+    });
+  } else {
+    catalog.for_each_summary([&](const PluginSummary& plugin) {
+      ++count;
+      std::cout << plugin.ref() << "\t" << plugin.kind << "\t" << plugin.version << "\n";
+      if (plugin.is_error()) {
+        spdlog::warn("{}: {}", plugin.origin, plugin.error);
+      }
+    });
+  }
   if (as_json) {
     std::cout << (count == 0 ? "[]\n" : "\n]\n");
   } else if (count == 0) {

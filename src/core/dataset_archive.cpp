@@ -31,9 +31,7 @@ std::string archive_sha256(const fs::path& archive, const fs::path& cache_dir)
   if (::stat(archive.c_str(), &info) != 0) {
     throw usage_error("cannot read dataset archive " + archive.string() + ": " + std::strerror(errno));
   }
-  FileIdentity identity{info.st_dev, info.st_ino, static_cast<uint64_t>(info.st_size),
-                        info.st_mtim.tv_sec * 1'000'000'000LL + info.st_mtim.tv_nsec,
-                        info.st_ctim.tv_sec * 1'000'000'000LL + info.st_ctim.tv_nsec};
+  FileIdentity identity = file_identity(info);
   FileHashCache cache(cache_dir / "file-hashes" / "v1");
   if (auto cached = cache.lookup(identity)) {
     return *cached;
@@ -44,11 +42,7 @@ std::string archive_sha256(const fs::path& archive, const fs::path& cache_dir)
   if (!jobs[0].error.empty()) {
     throw usage_error("cannot read dataset archive " + archive.string() + ": " + jobs[0].error);
   }
-  const int64_t settled_before =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count() -
-      2'000'000'000LL;
-  if (identity.mtime_ns < settled_before && identity.ctime_ns < settled_before) {
+  if (is_settled(identity, wall_clock_ns())) {
     cache.store(identity, jobs[0].sha256);
     cache.save();
   }

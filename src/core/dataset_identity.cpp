@@ -17,10 +17,6 @@ using nlohmann::json;
 namespace {
 
 constexpr size_t k_max_problems = 20;
-// Files changed this recently may change again within the same timestamp tick; caching their
-// hash could pair an old identity with new content ("racy git"), so they are not cached.
-constexpr int64_t k_racy_window_ns = 2'000'000'000;
-
 json path_value(const std::string& path)
 {
   return is_valid_utf8(path) ? json(path) : json{{"hex", to_hex(path)}};
@@ -29,12 +25,6 @@ json path_value(const std::string& path)
 FileIdentity identity_of(const TreeEntry& entry)
 {
   return {entry.device, entry.inode, entry.size, entry.mtime_ns, entry.ctime_ns};
-}
-
-int64_t now_ns()
-{
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 } // namespace
@@ -71,7 +61,7 @@ json dataset_identity(const fs::path& dataset_dir, DatasetHashMode mode, const D
   if (mode == DatasetHashMode::off) {
     return identity;
   }
-  const int64_t started_ns = now_ns();
+  const int64_t started_ns = wall_clock_ns();
   std::vector<TreeEntry> entries = walk_tree(dataset_dir, {true, {".git"}});
 
   // Files to hash: everything not answered by the cache.
@@ -104,7 +94,7 @@ json dataset_identity(const fs::path& dataset_dir, DatasetHashMode mode, const D
         continue;
       }
       hashes[job_entry[job]] = jobs[job].sha256;
-      bool settled = entry.mtime_ns < started_ns - k_racy_window_ns && entry.ctime_ns < started_ns - k_racy_window_ns;
+      bool settled = is_settled(identity_of(entry), started_ns);
       if (settled && jobs[job].size == entry.size) {
         cache.store(identity_of(entry), jobs[job].sha256);
       }

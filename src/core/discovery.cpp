@@ -36,6 +36,14 @@ size_t edit_distance(const std::string& a, const std::string& b)
   return row[b.size()];
 }
 
+// The catalog's rule for duplicates: the first of a publisher/id wins. Error entries are always
+// listed: hiding one would hide the reason a plugin is missing.
+template <typename Item>
+bool is_listed(std::set<std::string>& seen, const Item& item)
+{
+  return item.is_error() || seen.insert(item.ref()).second;
+}
+
 } // namespace
 
 std::vector<Plugin> PluginSource::discover()
@@ -43,6 +51,11 @@ std::vector<Plugin> PluginSource::discover()
   std::vector<Plugin> plugins;
   visit([&](Plugin&& plugin) { plugins.push_back(std::move(plugin)); });
   return plugins;
+}
+
+void PluginSource::visit_summaries(const SummaryVisitor& found)
+{
+  visit([&](Plugin&& plugin) { found(PluginSummary::of(plugin)); });
 }
 
 void PluginCatalog::add_source(std::unique_ptr<PluginSource> source)
@@ -55,8 +68,19 @@ void PluginCatalog::for_each(const std::function<void(const Plugin&)>& found)
   std::set<std::string> seen;
   for (const auto& source : m_sources) {
     source->visit([&](Plugin&& plugin) {
-      // Error entries are always listed: hiding one would hide the reason a plugin is missing.
-      if (plugin.is_error() || seen.insert(plugin.ref()).second) {
+      if (is_listed(seen, plugin)) {
+        found(plugin);
+      }
+    });
+  }
+}
+
+void PluginCatalog::for_each_summary(const std::function<void(const PluginSummary&)>& found)
+{
+  std::set<std::string> seen;
+  for (const auto& source : m_sources) {
+    source->visit_summaries([&](PluginSummary&& plugin) {
+      if (is_listed(seen, plugin)) {
         found(plugin);
       }
     });

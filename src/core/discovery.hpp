@@ -12,6 +12,7 @@
 namespace mdivicom {
 
 using PluginVisitor = std::function<void(Plugin&&)>;
+using SummaryVisitor = std::function<void(PluginSummary&&)>;
 
 // One place plugins come from (entry manifests, Python entry points, ...).
 class PluginSource
@@ -22,6 +23,10 @@ public:
   // thousands never holds them all. Never throws for a bad registration: that becomes an
   // error plugin.
   virtual void visit(const PluginVisitor& found) = 0;
+
+  // The same plugins, summarized: what a plain listing needs. A source may answer from a
+  // cache without loading the plugins.
+  virtual void visit_summaries(const SummaryVisitor& found);
 
   // All of them at once.
   std::vector<Plugin> discover();
@@ -41,6 +46,8 @@ class ManifestDirSource : public PluginSource
 public:
   explicit ManifestDirSource(std::vector<std::filesystem::path> dirs);
   void visit(const PluginVisitor& found) override;
+  // Unchanged manifests come from the listing cache (manifest_cache.hpp).
+  void visit_summaries(const SummaryVisitor& found) override;
 
 private:
   std::vector<std::filesystem::path> m_dirs;
@@ -61,6 +68,8 @@ public:
 
   // Every plugin in catalog order (shadowed duplicates skipped), one at a time; none is kept.
   void for_each(const std::function<void(const Plugin&)>& found);
+  // The same, summarized: `plugins list` without --json.
+  void for_each_summary(const std::function<void(const PluginSummary&)>& found);
   std::vector<Plugin> plugins();
 
   // "<id>" or "<publisher>/<id>". Throws a usage Error: "Plugin not found: <ref>" (with a

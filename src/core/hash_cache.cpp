@@ -3,6 +3,7 @@
 #include "core/error.hpp"
 #include "core/fs_util.hpp"
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <sstream>
@@ -36,6 +37,24 @@ fs::path mdivicom_cache_dir()
   }
   throw usage_error("cannot find a cache directory: neither XDG_CACHE_HOME nor HOME is set to an absolute path; "
                     "set one of them");
+}
+
+FileIdentity file_identity(const struct stat& info)
+{
+  return {info.st_dev, info.st_ino, static_cast<uint64_t>(info.st_size),
+          info.st_mtim.tv_sec * 1'000'000'000LL + info.st_mtim.tv_nsec,
+          info.st_ctim.tv_sec * 1'000'000'000LL + info.st_ctim.tv_nsec};
+}
+
+int64_t wall_clock_ns()
+{
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+bool is_settled(const FileIdentity& identity, int64_t now_ns)
+{
+  return identity.mtime_ns < now_ns - k_racy_window_ns && identity.ctime_ns < now_ns - k_racy_window_ns;
 }
 
 FileHashCache::FileHashCache(fs::path dir) : m_dir(std::move(dir)) {}

@@ -8,6 +8,8 @@
 #include <string>
 #include <utility>
 
+#include <sys/stat.h>
+
 namespace mdivicom {
 
 // ${XDG_CACHE_HOME:-$HOME/.cache}/mdivicom. Throws a usage Error when neither is set.
@@ -22,7 +24,22 @@ struct FileIdentity
   uint64_t size = 0;
   int64_t mtime_ns = 0;
   int64_t ctime_ns = 0;
+
+  bool operator==(const FileIdentity&) const = default;
 };
+
+// The identity of the file `info` describes.
+FileIdentity file_identity(const struct stat& info);
+
+// Files changed this recently may change again within the same timestamp tick; caching what
+// was read from them could pair an old identity with new content ("racy git").
+inline constexpr int64_t k_racy_window_ns = 2'000'000'000;
+
+// Nanoseconds since the epoch, the clock of file timestamps.
+int64_t wall_clock_ns();
+
+// True when the file last changed more than k_racy_window_ns before `now_ns`: safe to cache.
+bool is_settled(const FileIdentity& identity, int64_t now_ns);
 
 // The persistent per-user cache of file hashes, so an unchanged dataset file is never read
 // twice. Stored as 256 text shards under <cache>/mdivicom/file-hashes/v1/ (keyed by device and

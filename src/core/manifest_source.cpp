@@ -4,6 +4,7 @@
 #include "build_info.hpp"
 #include "core/install_layout.hpp"
 #include "core/json_schema.hpp"
+#include "core/manifest_cache.hpp"
 
 #include <algorithm>
 #include <array>
@@ -231,25 +232,25 @@ Plugin load_manifest_safely(const fs::path& dir, int dir_fd, const std::string& 
 // Reading and validating is most of a listing's time, so helper threads (one per further core)
 // load manifests ahead while this thread hands them over in name order. The threads are joined
 // before returning: a lane may fork right after a listing.
-void load_in_order(const fs::path& dir, int dir_fd, const std::vector<std::string>& names, const PluginVisitor& found)
+template <typename Loaded, typename Load, typename HandOver>
+void load_in_order(size_t count, const Load& load, const HandOver& hand_over)
 {
   constexpr size_t k_min_per_thread = 64; // below this a thread costs more than it saves
-  size_t count = names.size();
   size_t helpers = std::min<size_t>(std::max(std::thread::hardware_concurrency(), 1u) - 1, count / k_min_per_thread);
   if (helpers == 0) {
-    for (const auto& name : names) {
-      found(load_manifest_safely(dir, dir_fd, name));
+    for (size_t index = 0; index < count; ++index) {
+      hand_over(index, load(index));
     }
     return;
   }
-  std::vector<std::optional<Plugin>> slots(count);
+  std::vector<std::optional<Loaded>> slots(count);
   std::atomic<size_t> next{0};
   std::mutex mutex;
   std::condition_variable loaded;
   auto load_one = [&](size_t index) {
-    Plugin plugin = load_manifest_safely(dir, dir_fd, names[index]);
+    Loaded item = load(index);
     std::lock_guard lock(mutex);
-    slots[index] = std::move(plugin);
+    slots[index] = std::move(item);
     loaded.notify_all();
   };
   std::vector<std::jthread> threads;
@@ -273,11 +274,39 @@ void load_in_order(const fs::path& dir, int dir_fd, const std::vector<std::strin
       load_one(index);
       lock.lock();
     }
-    Plugin plugin = std::move(*slots[wanted]);
+    Loaded item = std::move(*slots[wanted]);
     slots[wanted].reset();
     lock.unlock();
-    found(std::move(plugin));
+    hand_over(wanted, std::move(item));
   }
+}
+
+struct LoadedSummary
+{
+  PluginSummary summary;
+  std::optional<FileIdentity> read_from; // set when the manifest was read, not found in the cache
+};
+
+// The *.json files of a directory (directories named so are skipped), sorted; empty when the
+// directory cannot be opened (a missing directory on the search path is normal).
+std::vector<std::string> manifest_names(DIR* stream)
+{
+  int dir_fd = ::dirfd(stream);
+  std::vector<std::string> names;
+  while (const dirent* item = ::readdir(stream)) {
+    std::string_view name = item->d_name;
+    if (name.size() <= 5 || name.substr(name.size() - 5) != ".json") {
+      continue;
+    }
+    struct stat info = {};
+    bool is_dir = item->d_type == DT_DIR || ((item->d_type == DT_UNKNOWN || item->d_type == DT_LNK) &&
+                                             ::fstatat(dir_fd, item->d_name, &info, 0) == 0 && S_ISDIR(info.st_mode));
+    if (!is_dir) {
+      names.emplace_back(name);
+    }
+  }
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 } // namespace
@@ -294,24 +323,48 @@ void ManifestDirSource::visit(const PluginVisitor& found)
   for (const auto& dir : m_dirs) {
     DirHandle stream(::opendir(dir.c_str()));
     if (!stream) {
-      continue; // a missing directory on the search path is normal
+      continue;
     }
     int dir_fd = ::dirfd(stream.get());
-    std::vector<std::string> names;
-    while (const dirent* item = ::readdir(stream.get())) {
-      std::string_view name = item->d_name;
-      if (name.size() <= 5 || name.substr(name.size() - 5) != ".json") {
-        continue;
-      }
-      struct stat info = {};
-      bool is_dir = item->d_type == DT_DIR || ((item->d_type == DT_UNKNOWN || item->d_type == DT_LNK) &&
-                                               ::fstatat(dir_fd, item->d_name, &info, 0) == 0 && S_ISDIR(info.st_mode));
-      if (!is_dir) {
-        names.emplace_back(name);
-      }
+    std::vector<std::string> names = manifest_names(stream.get());
+    load_in_order<Plugin>(
+        names.size(), [&](size_t index) { return load_manifest_safely(dir, dir_fd, names[index]); },
+        [&](size_t, Plugin&& plugin) { found(std::move(plugin)); });
+  }
+}
+
+void ManifestDirSource::visit_summaries(const SummaryVisitor& found)
+{
+  const fs::path cache_dir = ManifestDirCache::default_dir();
+  for (const auto& dir : m_dirs) {
+    DirHandle stream(::opendir(dir.c_str()));
+    if (!stream) {
+      continue;
     }
-    std::sort(names.begin(), names.end());
-    load_in_order(dir, dir_fd, names, found);
+    int dir_fd = ::dirfd(stream.get());
+    std::vector<std::string> names = manifest_names(stream.get());
+    ManifestDirCache cache(dir, cache_dir, wall_clock_ns());
+    // Identity first, then the read: content newer than its identity only costs a re-read.
+    auto load = [&](size_t index) {
+      auto identity = file_identity_at(dir_fd, names[index].c_str());
+      if (identity) {
+        if (auto cached = cache.find(names[index], *identity)) {
+          return LoadedSummary{std::move(*cached), std::nullopt};
+        }
+      }
+      return LoadedSummary{PluginSummary::of(load_manifest_safely(dir, dir_fd, names[index])), identity};
+    };
+    std::vector<std::pair<size_t, LoadedSummary>> read; // remembered after the threads are done
+    load_in_order<LoadedSummary>(names.size(), load, [&](size_t index, LoadedSummary&& loaded) {
+      found(PluginSummary(loaded.summary));
+      if (loaded.read_from) {
+        read.emplace_back(index, std::move(loaded));
+      }
+    });
+    for (const auto& [index, loaded] : read) {
+      cache.remember(names[index], *loaded.read_from, loaded.summary);
+    }
+    cache.save(names);
   }
 }
 

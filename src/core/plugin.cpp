@@ -42,6 +42,17 @@ std::string Plugin::ref() const
   return publisher_name.empty() ? id() : publisher_name + "/" + id();
 }
 
+PluginSummary PluginSummary::of(const Plugin& plugin)
+{
+  return {plugin.publisher(), plugin.id(),     plugin.kind(),
+          plugin.version(),   plugin.origin(), string_field(plugin.object, "error")};
+}
+
+std::string PluginSummary::ref() const
+{
+  return publisher.empty() ? id : publisher + "/" + id;
+}
+
 std::string Plugin::origin() const
 {
   std::string manifest = string_field(object, "manifest_path");

@@ -29,6 +29,22 @@ struct Plugin
   const nlohmann::json& entry() const; // the "entry" object, or an empty object
 };
 
+// What a plain listing shows of a plugin, and all the catalog needs to tell plugins apart:
+// cheap to keep in a cache, unlike the whole object.
+struct PluginSummary
+{
+  std::string publisher;
+  std::string id;
+  std::string kind;
+  std::string version;
+  std::string origin;
+  std::string error; // an error plugin's reason
+
+  static PluginSummary of(const Plugin& plugin);
+  std::string ref() const;
+  bool is_error() const { return kind == "error"; }
+};
+
 // The reference's normalization: meta keys lifted to the top level when absent there,
 // entry.callable copied to run_ref, id from the entry point's name when missing, and the
 // origin recorded (entry_point / manifest_path). Accepts the flat legacy shape too.

@@ -3,6 +3,11 @@
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
 #include <nlohmann/json.hpp>
 
 using mdivicom::test::CommandOptions;
@@ -148,4 +153,81 @@ TEST_CASE("usage errors exit 2 and --version and --help exit 0", "[cli]")
   CHECK(run_mdivicom({"frobnicate"}).exit_code == 2);
   CHECK(run_mdivicom({"plugins", "list", "--bogus"}).exit_code == 2);
   CHECK(run_mdivicom({"plugins", "info"}).exit_code == 2);
+}
+
+namespace {
+
+std::string read_text(const std::filesystem::path& path)
+{
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+// The one cache file of the manifest directory.
+std::filesystem::path manifest_cache_file(const TempDir& home)
+{
+  std::filesystem::path found;
+  for (const auto& entry : std::filesystem::directory_iterator(home / "cache" / "mdivicom" / "manifests")) {
+    found = entry.path();
+  }
+  return found;
+}
+
+std::string replaced(std::string text, const std::string& from, const std::string& to)
+{
+  auto at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  return text.replace(at, from.size(), to);
+}
+
+} // namespace
+
+TEST_CASE("plugins list answers unchanged manifests from its cache and follows every change", "[cli][plugins][cache]")
+{
+  TempDir dir, home;
+  auto options = isolated(dir, home);
+  write_file(dir / "a.json", manifest("alpha", "lab"));
+  write_file(dir / "b.json", manifest("beta", "lab"));
+  write_file(dir / "c.json", manifest("gamma", ""));
+  write_file(dir / "broken.json", "{\"meta\": ");
+  // Files changed in the last two seconds are never cached (they could change again unseen
+  // within one timestamp tick), so let these settle.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  auto first = run_mdivicom({"plugins", "list"}, options);
+  REQUIRE(first.exit_code == 0);
+  const std::string expected =
+      "lab/alpha\tpython\t1.2.3\nlab/beta\tpython\t1.2.3\nbroken\terror\t\ngamma\tpython\t1.2.3\n";
+  CHECK(first.out == expected);
+  const auto cache = manifest_cache_file(home);
+  REQUIRE_FALSE(cache.empty());
+
+  // Served from the cache: a doctored entry shows (the manifest itself is not read).
+  const std::string original = read_text(cache);
+  write_file(cache, replaced(original, "\tlab\talpha\tpython\t1.2.3\n", "\tlab\talpha\tpython\t9.9.9\n"));
+  CHECK(run_mdivicom({"plugins", "list"}, options).out ==
+        replaced(expected, "lab/alpha\tpython\t1.2.3", "lab/alpha\tpython\t9.9.9"));
+  write_file(cache, original);
+  // The error entry is not cached: its reason is still reported every time.
+  auto again = run_mdivicom({"plugins", "list"}, options);
+  CHECK(again.out == expected);
+  CHECK_THAT(again.err, Catch::Contains((dir / "broken.json").string() + ": malformed JSON"));
+
+  // Edited in place with the same size, replaced by rename, removed, added, repaired.
+  write_file(dir / "a.json",
+             manifest("alpha", "lab", "python").replace(manifest("alpha", "lab", "python").find("1.2.3"), 5, "3.2.1"));
+  write_file(dir / "new-b.json.tmp", manifest("beta", "other"));
+  std::filesystem::rename(dir / "new-b.json.tmp", dir / "b.json");
+  std::filesystem::remove(dir / "c.json");
+  write_file(dir / "d.json", manifest("delta", ""));
+  write_file(dir / "broken.json", manifest("fixed", ""));
+  const std::string changed =
+      "lab/alpha\tpython\t3.2.1\nother/beta\tpython\t1.2.3\nfixed\tpython\t1.2.3\ndelta\tpython\t1.2.3\n";
+  CHECK(run_mdivicom({"plugins", "list"}, options).out == changed);
+  CHECK(run_mdivicom({"plugins", "list"}, options).out == changed);
+
+  // A damaged cache is ignored and rewritten; --json never depends on the cache.
+  write_file(cache, "garbage");
+  CHECK(run_mdivicom({"plugins", "list"}, options).out == changed);
+  auto listed = nlohmann::json::parse(run_mdivicom({"plugins", "list", "--json"}, options).out);
+  CHECK(listed.size() == 4);
 }
