@@ -4,6 +4,7 @@
 #include "lanes/inproc/inproc.hpp"
 
 #include <filesystem>
+#include <optional>
 
 using namespace mdivicom;
 using namespace mdivicom::test;
@@ -99,8 +100,66 @@ def run(dataset_dir, out_dir, config, *, work_dir=None, dry_run=False):
   CHECK(count_files(run.request.tmp_dir) == 1);
   CHECK_FALSE(fs::exists(run.out_root / "other-plugin" / "stolen.txt"));
   const auto& facts = outcome.facts["sandbox"];
-  CHECK(facts["writable_dirs"] == nlohmann::json::array({run.request.plugin_out_dir.string(),
-                                                         run.request.work_dir.string(), run.request.tmp_dir.string()}));
+  CHECK(facts["writable_dirs"] ==
+        nlohmann::json::array({run.request.plugin_out_dir.string(), run.request.work_dir.string(),
+                               run.request.tmp_dir.string(), "/dev/shm"}));
+}
+
+TEST_CASE("multiprocessing pools and locks work inside the sandbox", "[inproc][sandbox]")
+{
+  // Their POSIX semaphores live in /dev/shm, the one place outside the run's dirs a plugin may
+  // write to; the dataset stays read-only.
+  PythonSandbox sandbox;
+  LaneRun run(R"(
+import multiprocessing, os
+def square(x):
+    return x * x
+def run(dataset_dir, out_dir, config, **kwargs):
+    with multiprocessing.Pool(2) as pool:
+        squares = pool.map(square, range(6))
+    lock = multiprocessing.Lock()
+    with lock:
+        open(os.path.join(out_dir, "squares.txt"), "w").write(repr(squares))
+    try:
+        open(os.path.join(dataset_dir, "data", "readme.txt"), "a").write("tampered")
+    except PermissionError:
+        print("dataset denied")
+)");
+  CapturingSink sink;
+  RunOutcome outcome = execute(run.request, sink);
+  INFO(sink.err_text);
+  CHECK(to_string(outcome.status) == "succeeded");
+  CHECK(read_file(run.request.plugin_out_dir / "squares.txt") == "[0, 1, 4, 9, 16, 25]");
+  CHECK(sink.out_text == "dataset denied\n");
+  CHECK(read_file(run.dataset / "data" / "readme.txt") == "original\n");
+}
+
+TEST_CASE("a dataset in /dev/shm keeps /dev/shm read-only and the record says why", "[inproc][sandbox]")
+{
+  PythonSandbox sandbox;
+  LaneRun run(R"(
+import os
+def run(dataset_dir, out_dir, config, **kwargs):
+    open(os.path.join(dataset_dir, "data", "readme.txt"), "a").write("tampered")
+)");
+  std::optional<TempDir> in_memory;
+  {
+    ScopedEnv shm(EnvValues{{"TMPDIR", "/dev/shm"}});
+    in_memory.emplace();
+  }
+  REQUIRE(in_memory->path().string().rfind("/dev/shm/", 0) == 0);
+  fs::path dataset = *in_memory / "dataset";
+  write_file(dataset / "data" / "readme.txt", "original\n");
+  run.request.dataset_dir = dataset;
+  CapturingSink sink;
+  RunOutcome outcome = execute(run.request, sink);
+  CHECK(to_string(outcome.status) == "failed");
+  CHECK(outcome.error["type"] == "PermissionError");
+  CHECK(read_file(dataset / "data" / "readme.txt") == "original\n");
+  const auto& facts = outcome.facts["sandbox"];
+  CHECK(facts["writable_dirs"].size() == 3);
+  CHECK_THAT(facts.value("note", std::string()),
+             Catch::Contains("/dev/shm is not writable because " + dataset.string()));
 }
 
 TEST_CASE("without Landlock a plugin still runs and the record says the sandbox was not enforced", "[inproc][sandbox]")
@@ -175,7 +234,7 @@ TEST_CASE("describe gives the plan without running the plugin", "[inproc][lane]"
   CHECK(plan["python"]["kwargs"]["out_dir"] == run.request.plugin_out_dir.string());
   CHECK(plan["python"]["kwargs"]["dry_run"] == false);
   CHECK(plan["environment"]["TMPDIR"] == run.request.tmp_dir.string());
-  CHECK(plan["sandbox"]["writable_dirs"].size() == 3);
+  CHECK(plan["sandbox"]["writable_dirs"].size() == 4);
   CHECK_FALSE(fs::exists(run.request.plugin_out_dir / "ran"));
 }
 

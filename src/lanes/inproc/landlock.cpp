@@ -1,5 +1,7 @@
 #include "lanes/inproc/landlock.hpp"
 
+#include "core/fs_util.hpp"
+
 #include <cerrno>
 #include <cstdint>
 #include <cstdlib>
@@ -94,7 +96,8 @@ bool add_rule(int ruleset, const fs::path& path, std::uint64_t rights, std::stri
 
 } // namespace
 
-SandboxRules run_sandbox_rules(const fs::path& plugin_out_dir, const fs::path& work_dir, const fs::path& tmp_dir)
+SandboxRules run_sandbox_rules(const fs::path& plugin_out_dir, const fs::path& work_dir, const fs::path& tmp_dir,
+                               const std::vector<fs::path>& untouchable)
 {
   SandboxRules rules;
   for (const auto& dir : {plugin_out_dir, work_dir, tmp_dir}) {
@@ -103,6 +106,47 @@ SandboxRules run_sandbox_rules(const fs::path& plugin_out_dir, const fs::path& w
     }
   }
   rules.writable_files = {"/dev/null", "/dev/zero", "/dev/full", "/dev/tty"};
+  const fs::path shared_memory = "/dev/shm";
+  std::error_code error;
+  if (fs::is_directory(shared_memory, error)) {
+    for (const auto& dir : untouchable) {
+      if (!dir.empty() && is_same_or_within(dir, shared_memory)) {
+        rules.note = "/dev/shm is not writable because " + dir.string() +
+                     " lies in it; POSIX semaphores and shared memory (Python's multiprocessing locks "
+                     "and pools) will fail: keep the dataset and --out outside /dev/shm";
+        return rules;
+      }
+    }
+    rules.writable_dirs.push_back(shared_memory);
+  }
+  return rules;
+}
+
+nlohmann::json rules_to_json(const SandboxRules& rules)
+{
+  nlohmann::json json = {{"writable_dirs", nlohmann::json::array()}, {"writable_files", nlohmann::json::array()}};
+  for (const auto& dir : rules.writable_dirs) {
+    json["writable_dirs"].push_back(dir.string());
+  }
+  for (const auto& file : rules.writable_files) {
+    json["writable_files"].push_back(file.string());
+  }
+  if (!rules.note.empty()) {
+    json["note"] = rules.note;
+  }
+  return json;
+}
+
+SandboxRules rules_from_json(const nlohmann::json& json)
+{
+  SandboxRules rules;
+  for (const auto& dir : json.value("writable_dirs", nlohmann::json::array())) {
+    rules.writable_dirs.emplace_back(dir.get<std::string>());
+  }
+  for (const auto& file : json.value("writable_files", nlohmann::json::array())) {
+    rules.writable_files.emplace_back(file.get<std::string>());
+  }
+  rules.note = json.value("note", std::string());
   return rules;
 }
 
@@ -167,20 +211,11 @@ SandboxResult enforce_sandbox(const SandboxRules& rules)
 
 nlohmann::json sandbox_facts(const SandboxRules& rules, const SandboxResult& result)
 {
-  nlohmann::json facts = {
-      {"kind", "landlock"},
-      {"enforced", result.enforced},
-      {"abi", result.abi},
-      {"writable_dirs", nlohmann::json::array()},
-      {"writable_files", nlohmann::json::array()},
-      {"signals_scoped", result.enforced && result.abi >= 6},
-  };
-  for (const auto& dir : rules.writable_dirs) {
-    facts["writable_dirs"].push_back(dir.string());
-  }
-  for (const auto& file : rules.writable_files) {
-    facts["writable_files"].push_back(file.string());
-  }
+  nlohmann::json facts = rules_to_json(rules);
+  facts["kind"] = "landlock";
+  facts["enforced"] = result.enforced;
+  facts["abi"] = result.abi;
+  facts["signals_scoped"] = result.enforced && result.abi >= 6;
   if (!result.reason.empty()) {
     facts["reason"] = result.reason;
   }

@@ -76,7 +76,8 @@ Result<PythonRunPlan> plan_python_run(const RunRequest& request)
   plan.env = std::move(*env);
   plan.callable = callable;
   plan.sys_path_prepend = plugin_sys_path(plugin);
-  plan.sandbox = run_sandbox_rules(request.plugin_out_dir, request.work_dir, request.tmp_dir);
+  plan.sandbox = run_sandbox_rules(request.plugin_out_dir, request.work_dir, request.tmp_dir,
+                                   {request.dataset_dir, request.out_root});
   plan.kwargs = {
       {"dataset_dir", request.dataset_dir.string()},
       {"out_dir", request.plugin_out_dir.string()},

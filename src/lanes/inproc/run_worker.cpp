@@ -58,11 +58,10 @@ std::optional<nlohmann::json> receive_job(int job_fd, int report_fd)
   if (job.is_discarded() || !job.is_object()) {
     return std::nullopt; // mdivicom gave up on the run before it started
   }
-  const auto& dirs = job["sandbox"];
-  SandboxRules rules =
-      run_sandbox_rules(dirs.value("out_dir", ""), dirs.value("work_dir", ""), dirs.value("tmp_dir", ""));
+  SandboxRules rules = rules_from_json(job["sandbox"]);
   SandboxResult sandbox = enforce_sandbox(rules);
-  write_all(report_fd, nlohmann::json{{"event", "sandbox"}, {"facts", sandbox_facts(rules, sandbox)}}.dump() + "\n");
+  nlohmann::json event = {{"event", "sandbox"}, {"facts", sandbox_facts(rules, sandbox)}};
+  write_all(report_fd, event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   nlohmann::json params = std::move(job["params"]);
   params["report_fd"] = report_fd;
   return params;
@@ -108,11 +107,8 @@ RunWorker start_run_worker(const PythonEnv& env)
 std::vector<std::uint8_t> run_job(const PythonRunPlan& plan, const RunRequest& request)
 {
   // CBOR keeps paths that are not UTF-8 byte for byte, as JSON text would not.
-  return nlohmann::json::to_cbor(nlohmann::json{{"params", worker_params(plan, request)},
-                                                {"sandbox",
-                                                 {{"out_dir", request.plugin_out_dir.string()},
-                                                  {"work_dir", request.work_dir.string()},
-                                                  {"tmp_dir", request.tmp_dir.string()}}}});
+  return nlohmann::json::to_cbor(
+      nlohmann::json{{"params", worker_params(plan, request)}, {"sandbox", rules_to_json(plan.sandbox)}});
 }
 
 } // namespace mdivicom::inproc
