@@ -60,8 +60,9 @@ class Lane
 public:
   virtual ~Lane() = default;
 
-  // Called on the main thread as soon as the plugin is known, before core starts any thread
-  // (so a lane may fork here), with the lane options of the command line. Starts what
+  // Called on the main thread as soon as the plugin is known (a process started here may tie
+  // itself to that thread with PR_SET_PDEATHSIG), with the lane options of the command line.
+  // Starts what
   // execute() will need so that it overlaps core's planning: a worker process that loads the
   // interpreter, a thread that loads libcurl. Returns at once; must not throw or touch the
   // run's directories. The lane stops whatever execute() did not use when it is destroyed.

@@ -231,7 +231,7 @@ Plugin load_manifest_safely(const fs::path& dir, int dir_fd, const std::string& 
 
 // Reading and validating is most of a listing's time, so helper threads (one per further core)
 // load manifests ahead while this thread hands them over in name order. The threads are joined
-// before returning: a lane may fork right after a listing.
+// before returning.
 template <typename Loaded, typename Load, typename HandOver>
 void load_in_order(size_t count, const Load& load, const HandOver& hand_over)
 {

@@ -41,39 +41,42 @@ std::vector<fs::path> module_dirs()
   return dirs;
 }
 
-ModuleHandle open_module(const std::string& module, SymbolScope scope)
+// The path of `file` in the first module directory that has it. Throws an Error saying where
+// it looked and what to do.
+fs::path find_module_file(const std::string& file, const std::string& what)
+{
+  std::string tried;
+  for (const auto& dir : module_dirs()) {
+    std::error_code error;
+    if (fs::exists(dir / file, error)) {
+      return dir / file;
+    }
+    tried += (tried.empty() ? "" : ", ") + dir.string();
+  }
+  throw Error("cannot load mdivicom's " + what + ": " + file + " not found in " + tried +
+              "; reinstall mdivicom (or set MDIVICOM_MODULE_DIR to the directory holding " + file + ")");
+}
+
+ModuleHandle open_module(const std::string& module)
 {
   std::string file = "mdivicom-" + module + ".so";
-  std::string tried;
-  std::string reason;
-  for (const auto& dir : module_dirs()) {
-    fs::path path = dir / file;
-    std::error_code error;
-    if (!fs::exists(path, error)) {
-      tried += (tried.empty() ? "" : ", ") + dir.string();
-      continue;
-    }
-    // Lazy: binding libpython's ~1,500 functions up front took ~5 ms of a worker's start, and
-    // modules link with -z defs, so every symbol they call is known to resolve.
-    int flags = RTLD_LAZY | (scope == SymbolScope::global ? RTLD_GLOBAL : RTLD_LOCAL);
-    ModuleHandle handle(dlopen(path.c_str(), flags));
-    if (handle) {
-      return handle;
-    }
+  fs::path path = find_module_file(file, module + " module");
+  // Lazy: binding every function of a library up front costs milliseconds, and modules link
+  // with -z defs, so every symbol they call is known to resolve.
+  int flags = RTLD_LAZY | RTLD_LOCAL;
+  ModuleHandle handle(dlopen(path.c_str(), flags));
+  if (!handle) {
     const char* message = dlerror();
-    reason = path.string() + ": " + (message != nullptr ? message : "cannot be loaded");
-    break;
+    throw Error("cannot load mdivicom's " + module + " module: " + path.string() + ": " +
+                (message != nullptr ? message : "cannot be loaded") +
+                "; reinstall mdivicom (or set MDIVICOM_MODULE_DIR to the directory holding " + file + ")");
   }
-  if (reason.empty()) {
-    reason = file + " not found in " + tried;
-  }
-  throw Error("cannot load mdivicom's " + module + " module: " + reason +
-              "; reinstall mdivicom (or set MDIVICOM_MODULE_DIR to the directory holding " + file + ")");
+  return handle;
 }
 
 } // namespace
 
-void* module_symbol(const std::string& module, const char* symbol, SymbolScope scope)
+void* module_symbol(const std::string& module, const char* symbol)
 {
   struct Loaded
   {
@@ -95,7 +98,7 @@ void* module_symbol(const std::string& module, const char* symbol, SymbolScope s
   }
   std::call_once(loaded->once, [&] {
     try {
-      loaded->handle = open_module(module, scope);
+      loaded->handle = open_module(module);
     } catch (const Error& e) {
       loaded->error = e.what();
     }
@@ -111,11 +114,16 @@ void* module_symbol(const std::string& module, const char* symbol, SymbolScope s
   return address;
 }
 
-std::jthread load_module_in_background(std::string module, const char* symbol, SymbolScope scope)
+fs::path module_executable(const std::string& name)
 {
-  return std::jthread([module = std::move(module), symbol, scope] {
+  return find_module_file("mdivicom-" + name, name);
+}
+
+std::jthread load_module_in_background(std::string module, const char* symbol)
+{
+  return std::jthread([module = std::move(module), symbol] {
     try {
-      module_symbol(module, symbol, scope);
+      module_symbol(module, symbol);
     } catch (const std::exception&) {
       // Reported by the call that needs the module.
     }

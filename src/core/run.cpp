@@ -148,9 +148,9 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
   }
   const DatasetHashMode dataset_hash = parse_dataset_hash_mode(options.dataset_hash);
   PhaseClock clock;
-  // The lane starts its slow parts (a worker that loads libpython, libcurl) and libcrypto loads
-  // on a thread while this one plans. Both start once the plugin is resolved: resolving may
-  // fork a discovery worker, and no thread may run at a fork (the lane's own included).
+  // Once the plugin is resolved, the lane starts its slow parts (a worker that starts the Python
+  // interpreter, a thread that loads libcurl) and libcrypto loads on a thread while this one
+  // plans the rest.
   std::jthread loading_crypto;
   std::unique_ptr<Lane> lane;
   RunPlan plan = plan_run(catalog, options, [&](const Plugin& plugin) {

@@ -163,14 +163,16 @@ std::string read_text(const std::filesystem::path& path)
   return {std::istreambuf_iterator<char>(in), {}};
 }
 
-// The one cache file of the manifest directory.
-std::filesystem::path manifest_cache_file(const TempDir& home)
+// The cache file of the manifest directory `dir` (the built-in manifests have one too).
+std::filesystem::path manifest_cache_file(const TempDir& home, const TempDir& dir)
 {
-  std::filesystem::path found;
   for (const auto& entry : std::filesystem::directory_iterator(home / "cache" / "mdivicom" / "manifests")) {
-    found = entry.path();
+    std::string text = read_text(entry.path());
+    if (text.substr(0, text.find('\n')).ends_with("\t" + dir.path().string())) {
+      return entry.path();
+    }
   }
-  return found;
+  return {};
 }
 
 std::string replaced(std::string text, const std::string& from, const std::string& to)
@@ -198,7 +200,7 @@ TEST_CASE("plugins list answers unchanged manifests from its cache and follows e
   const std::string expected =
       "lab/alpha\tpython\t1.2.3\nlab/beta\tpython\t1.2.3\nbroken\terror\t\ngamma\tpython\t1.2.3\n";
   CHECK(first.out == expected);
-  const auto cache = manifest_cache_file(home);
+  const auto cache = manifest_cache_file(home, dir);
   REQUIRE_FALSE(cache.empty());
 
   // Served from the cache: a doctored entry shows (the manifest itself is not read).

@@ -1,6 +1,7 @@
 #include "lanes/inproc/child_process.hpp"
 
 #include "core/error.hpp"
+#include "lanes/inproc/fd_util.hpp"
 
 #include <cerrno>
 #include <csignal>
@@ -8,7 +9,7 @@
 #include <cstring>
 
 #include <fcntl.h>
-#include <sys/prctl.h>
+#include <spawn.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -53,40 +54,64 @@ std::string describe_signal(int signal)
   return std::to_string(signal) + (name != nullptr ? std::string(" (SIG") + name + ")" : "");
 }
 
-ChildProcess ChildProcess::start(const std::function<int()>& body)
+namespace {
+
+// posix_spawn's attribute and file-action objects, destroyed on every path.
+struct SpawnSetup
 {
-  pid_t parent = getpid();
-  pid_t pid = fork();
-  if (pid < 0) {
-    throw Error(std::string("cannot start a worker process: fork: ") + std::strerror(errno));
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attributes;
+
+  SpawnSetup()
+  {
+    posix_spawn_file_actions_init(&actions);
+    posix_spawnattr_init(&attributes);
   }
-  if (pid == 0) {
-    setpgid(0, 0);
-    // The worker must not outlive mdivicom, even when mdivicom is SIGKILLed.
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) {
-      _exit(127);
-    }
-    // The parent's InterruptScope handlers must not run in the worker.
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    int code = 127;
-    try {
-      code = body();
-    } catch (const std::exception& error) {
-      // Never unwind into the parent's code: the worker is a copy of it.
-      std::fprintf(stderr, "mdivicom: the worker failed: %s\n", error.what());
-      code = 127;
-    } catch (...) {
-      code = 127;
-    }
-    _exit(code);
+  ~SpawnSetup()
+  {
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attributes);
   }
-  // Set on both sides so that signal_group() works whichever runs first.
-  setpgid(pid, pid);
+  SpawnSetup(const SpawnSetup&) = delete;
+  SpawnSetup& operator=(const SpawnSetup&) = delete;
+};
+
+} // namespace
+
+ChildProcess ChildProcess::spawn(const std::vector<std::string>& argv, const std::vector<int>& fds)
+{
+  SpawnSetup setup;
+  std::vector<UniqueFd> moved; // a source that is itself one of the targets would be clobbered
+  for (size_t target = 0; target < fds.size(); ++target) {
+    int source = fds[target];
+    if (source < 0) {
+      posix_spawn_file_actions_addopen(&setup.actions, static_cast<int>(target), "/dev/null", O_RDWR, 0);
+      continue;
+    }
+    if (source < static_cast<int>(fds.size())) {
+      moved.emplace_back(move_fd_high(source));
+      source = moved.back().get();
+    }
+    posix_spawn_file_actions_adddup2(&setup.actions, source, static_cast<int>(target));
+  }
+  sigset_t all;
+  sigset_t none;
+  sigfillset(&all);
+  sigemptyset(&none);
+  posix_spawnattr_setflags(&setup.attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  posix_spawnattr_setpgroup(&setup.attributes, 0);
+  posix_spawnattr_setsigdefault(&setup.attributes, &all);
+  posix_spawnattr_setsigmask(&setup.attributes, &none);
+  std::vector<char*> args;
+  for (const auto& arg : argv) {
+    args.push_back(const_cast<char*>(arg.c_str()));
+  }
+  args.push_back(nullptr);
+  pid_t pid = -1;
+  int error = posix_spawn(&pid, argv.at(0).c_str(), &setup.actions, &setup.attributes, args.data(), environ);
+  if (error != 0) {
+    throw Error("cannot start " + argv[0] + ": " + std::strerror(error));
+  }
   return ChildProcess(pid);
 }
 

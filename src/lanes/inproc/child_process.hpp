@@ -1,9 +1,9 @@
 #pragma once
 
 #include <chrono>
-#include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <sys/types.h>
 
@@ -48,16 +48,17 @@ struct ChildExit
 
 std::string describe_signal(int signal); // "11 (SIGSEGV)"
 
-// A forked (never exec'ed) child in its own process group, so that it and everything it
-// starts can be signalled or killed as one. Destroying a child that was not reaped kills its
+// A child (the Python worker) in its own process group, so that it and everything it starts
+// can be signalled or killed as one. Destroying a child that was not reaped kills its
 // whole group and reaps it: no zombie and no orphan survives the owner.
 class ChildProcess
 {
 public:
-  // Runs `body` in the child, which then _exit()s with its return value. The child dies with
-  // the parent (PR_SET_PDEATHSIG) and starts with default SIGINT/SIGTERM dispositions.
-  // Throws mdivicom::Error when fork() fails.
-  static ChildProcess start(const std::function<int()>& body);
+  // Starts argv[0] (a path) with posix_spawn: no copy of mdivicom's memory. It runs in its own
+  // process group with every signal at its default and none blocked; fds[i] becomes its
+  // descriptor i (-1: /dev/null). It must tie itself to the parent (PR_SET_PDEATHSIG) on its
+  // own. Throws mdivicom::Error when it cannot be started.
+  static ChildProcess spawn(const std::vector<std::string>& argv, const std::vector<int>& fds);
 
   ChildProcess(ChildProcess&& other) noexcept;
   ChildProcess& operator=(ChildProcess&&) = delete;

@@ -1,7 +1,5 @@
 #include "lanes/inproc/landlock.hpp"
 
-#include "core/fs_util.hpp"
-
 #include <cerrno>
 #include <cstdint>
 #include <cstdlib>
@@ -95,32 +93,6 @@ bool add_rule(int ruleset, const fs::path& path, std::uint64_t rights, std::stri
 }
 
 } // namespace
-
-SandboxRules run_sandbox_rules(const fs::path& plugin_out_dir, const fs::path& work_dir, const fs::path& tmp_dir,
-                               const std::vector<fs::path>& untouchable)
-{
-  SandboxRules rules;
-  for (const auto& dir : {plugin_out_dir, work_dir, tmp_dir}) {
-    if (!dir.empty()) {
-      rules.writable_dirs.push_back(dir);
-    }
-  }
-  rules.writable_files = {"/dev/null", "/dev/zero", "/dev/full", "/dev/tty"};
-  const fs::path shared_memory = "/dev/shm";
-  std::error_code error;
-  if (fs::is_directory(shared_memory, error)) {
-    for (const auto& dir : untouchable) {
-      if (!dir.empty() && is_same_or_within(dir, shared_memory)) {
-        rules.note = "/dev/shm is not writable because " + dir.string() +
-                     " lies in it; POSIX semaphores and shared memory (Python's multiprocessing locks "
-                     "and pools) will fail: keep the dataset and --out outside /dev/shm";
-        return rules;
-      }
-    }
-    rules.writable_dirs.push_back(shared_memory);
-  }
-  return rules;
-}
 
 nlohmann::json rules_to_json(const SandboxRules& rules)
 {

@@ -8,21 +8,14 @@
 
 namespace mdivicom::inproc {
 
-// Where a sandboxed worker may write. Everything else stays readable but not writable.
+// Landlock, for the Python worker (built into mdivicom-python-worker too: no dependency on
+// core). Where a sandboxed worker may write. Everything else stays readable but not writable.
 struct SandboxRules
 {
   std::vector<std::filesystem::path> writable_dirs;  // whole hierarchies: create, write, delete
   std::vector<std::filesystem::path> writable_files; // single files, e.g. /dev/null
   std::string note;                                  // what was left out on purpose, and why
 };
-
-// The rules for one run: the plugin's output dir, its work dir, its temp dir, the harmless
-// character devices programs expect to write to, and /dev/shm, where POSIX semaphores and
-// shared memory live (multiprocessing's locks and pools need it), unless one of `untouchable`
-// (the dataset, the output root) lies in it.
-SandboxRules run_sandbox_rules(const std::filesystem::path& plugin_out_dir, const std::filesystem::path& work_dir,
-                               const std::filesystem::path& tmp_dir,
-                               const std::vector<std::filesystem::path>& untouchable);
 
 // The job form of the rules, and back (for the worker).
 nlohmann::json rules_to_json(const SandboxRules& rules);

@@ -26,7 +26,7 @@ struct Registration
 double get_plugin_timeout_s();
 
 // The plugin of each registration, in order: from the cache when nothing changed, else by
-// calling get_plugin() in forked workers (a crash or hang costs only that one plugin, which
+// calling get_plugin() in Python workers (a crash or hang costs only that one plugin, which
 // is listed as kind "error"). Never throws for a bad plugin.
 std::vector<Plugin> load_registrations(const PythonEnv& env, const std::vector<Registration>& registrations,
                                        PluginCache& cache);

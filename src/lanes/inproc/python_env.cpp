@@ -11,6 +11,11 @@
 
 namespace mdivicom::inproc {
 
+std::string python_version_tag()
+{
+  return MDIVICOM_PYTHON_VERSION; // pkg-config's python3-embed version, e.g. "3.11"
+}
+
 namespace fs = std::filesystem;
 
 namespace {

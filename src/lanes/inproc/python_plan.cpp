@@ -1,5 +1,6 @@
 #include "lanes/inproc/python_plan.hpp"
 
+#include "core/fs_util.hpp"
 #include "lanes/inproc/pyproject.hpp"
 
 #include <regex>
@@ -50,6 +51,32 @@ std::vector<fs::path> plugin_sys_path(const Plugin& plugin)
 }
 
 } // namespace
+
+SandboxRules run_sandbox_rules(const fs::path& plugin_out_dir, const fs::path& work_dir, const fs::path& tmp_dir,
+                               const std::vector<fs::path>& untouchable)
+{
+  SandboxRules rules;
+  for (const auto& dir : {plugin_out_dir, work_dir, tmp_dir}) {
+    if (!dir.empty()) {
+      rules.writable_dirs.push_back(dir);
+    }
+  }
+  rules.writable_files = {"/dev/null", "/dev/zero", "/dev/full", "/dev/tty"};
+  const fs::path shared_memory = "/dev/shm";
+  std::error_code error;
+  if (fs::is_directory(shared_memory, error)) {
+    for (const auto& dir : untouchable) {
+      if (!dir.empty() && is_same_or_within(dir, shared_memory)) {
+        rules.note = "/dev/shm is not writable because " + dir.string() +
+                     " lies in it; POSIX semaphores and shared memory (Python's multiprocessing locks "
+                     "and pools) will fail: keep the dataset and --out outside /dev/shm";
+        return rules;
+      }
+    }
+    rules.writable_dirs.push_back(shared_memory);
+  }
+  return rules;
+}
 
 Result<PythonRunPlan> plan_python_run(const RunRequest& request)
 {
@@ -103,7 +130,8 @@ nlohmann::json plan_to_json(const PythonRunPlan& plan, const RunRequest& request
   SandboxResult expected{support.abi > 0, support.abi, support.reason};
   return {
       {"backend", "python"},
-      {"worker", "a forked process (no exec) in its own process group, embedding libpython " + python_version_tag()},
+      {"worker", "mdivicom-python-worker, a process of its own in its own process group, embedding libpython " +
+                     python_version_tag()},
       {"python",
        {{"executable", plan.env.executable.string()},
         {"env", plan.env.to_json()},

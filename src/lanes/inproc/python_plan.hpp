@@ -24,6 +24,14 @@ struct PythonRunPlan
   double kill_grace_s = 5;
 };
 
+// The rules for one run: the plugin's output dir, its work dir, its temp dir, the harmless
+// character devices programs expect to write to, and /dev/shm, where POSIX semaphores and
+// shared memory live (multiprocessing's locks and pools need it), unless one of `untouchable`
+// (the dataset, the output root) lies in it.
+SandboxRules run_sandbox_rules(const std::filesystem::path& plugin_out_dir, const std::filesystem::path& work_dir,
+                               const std::filesystem::path& tmp_dir,
+                               const std::vector<std::filesystem::path>& untouchable);
+
 // Fails with a message naming the plugin and the fix: not kind python, no valid callable, an
 // unusable python env.
 Result<PythonRunPlan> plan_python_run(const RunRequest& request);

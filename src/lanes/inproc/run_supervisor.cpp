@@ -91,7 +91,7 @@ private:
     }
   }
 
-  PhaseClock m_clock; // from the fork: where a run's time goes, with --verbose
+  PhaseClock m_clock; // from the start of supervision: where a run's time goes, with --verbose
   WorkerPipes& m_pipes;
   OutputSink& m_output;
   std::vector<nlohmann::json>& m_events;

@@ -10,19 +10,18 @@
 
 namespace mdivicom::inproc {
 
-// A run's worker, forked as soon as the plugin is known. While core plans the run it loads
-// libpython and starts the interpreter's core (frozen and built-in modules only); then it
-// waits for its job on a socket. With the job it applies the run's sandbox, runs site.main()
-// and the plugin. So the interpreter's start overlaps planning, and nothing from
-// site-packages or the plugin runs before the sandbox does.
+// A run's worker (mdivicom-python-worker), started as soon as the plugin is known. While
+// core plans the run it loads libpython and starts the interpreter's core (frozen and built-in
+// modules only); then it waits for its job on a socket. With the job it applies the run's
+// sandbox, runs site.main() and the plugin. So the interpreter's start overlaps planning, and
+// nothing from site-packages or the plugin runs before the sandbox does.
 struct RunWorker
 {
   ChildProcess child;
   WorkerPipes pipes; // stdout, stderr, report, and the job socket
 };
 
-// Forks the worker (call it with no other thread running). Throws mdivicom::Error when
-// fork() or a pipe fails.
+// Starts the worker. Throws mdivicom::Error when it or a pipe cannot be made.
 RunWorker start_run_worker(const PythonEnv& env);
 
 // The job for the worker, as CBOR: the bootstrap's params and the sandbox's directories.

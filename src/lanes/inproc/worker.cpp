@@ -1,13 +1,14 @@
 #include "lanes/inproc/worker.hpp"
 
-#include "lanes/inproc/embedded_python.hpp"
+#include "lanes/inproc/python_worker.hpp"
 
 #include <cerrno>
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 
-#include <fcntl.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 namespace mdivicom::inproc {
@@ -30,48 +31,39 @@ std::vector<nlohmann::json> JsonLineReader::feed(const char* data, size_t size)
   return events;
 }
 
-int move_fd_high(int fd)
-{
-  return fcntl(fd, F_DUPFD_CLOEXEC, 10);
-}
+namespace {
 
-bool write_all(int fd, const std::string& text)
+// Sends the whole job, then closes the socket (end of file ends the job). A worker that died
+// first is not an error here: its exit says why.
+void send_job(UniqueFd job, const std::vector<std::uint8_t>& bytes)
 {
-  size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = write(fd, text.data() + done, text.size() - done);
+  size_t sent = 0;
+  while (sent < bytes.size()) {
+    ssize_t n = send(job.get(), bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) {
       continue;
     }
     if (n <= 0) {
-      return false;
+      return;
     }
-    done += static_cast<size_t>(n);
+    sent += static_cast<size_t>(n);
   }
-  return true;
 }
+
+} // namespace
 
 WorkerRun run_reporting_worker(const PythonEnv& env, const char* function, nlohmann::json params, double timeout_s,
                                const std::function<bool(const nlohmann::json&)>& on_event)
 {
   Pipe report = make_pipe();
-  int report_write = report.write.get();
-  std::fflush(nullptr);
-  ChildProcess child = ChildProcess::start([&]() {
-    int high = move_fd_high(report_write);
-    int devnull = open("/dev/null", O_RDONLY);
-    if (high < 0 || devnull < 0) {
-      return 71;
-    }
-    dup2(devnull, 0);
-    dup2(2, 1);
-    // Registration code sees no descriptor of mdivicom's but stdio and its report pipe.
-    close_range(3, static_cast<unsigned>(high - 1), 0);
-    close_range(static_cast<unsigned>(high + 1), ~0U, 0);
-    params["report_fd"] = high;
-    return run_in_interpreter({env.executable, false}, function, [&]() { return std::optional(params); });
-  });
+  Pipe job = make_job_channel();
+  // stdout goes to stderr: registration code must not print into a listing.
+  ChildProcess child = start_python_worker(env, function, false, {2, 2, report.write.get(), job.read.get()});
   report.write.reset();
+  job.read.reset();
+  // The job is small (names of entry points) and the worker reads it as soon as its
+  // interpreter has started; the report pipe is read only after.
+  send_job(std::move(job.write), nlohmann::json::to_cbor(nlohmann::json{{"params", std::move(params)}}));
 
   WorkerRun run;
   JsonLineReader reader;

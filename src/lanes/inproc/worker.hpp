@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lanes/inproc/child_process.hpp"
+#include "lanes/inproc/fd_util.hpp"
 #include "lanes/inproc/python_env.hpp"
 
 namespace mdivicom::inproc {
@@ -22,13 +23,6 @@ private:
   std::string m_pending;
 };
 
-// Duplicates fd (close-on-exec) to a number >= 10, so that moving pipes onto 0..3 never
-// clobbers one of them.
-int move_fd_high(int fd);
-
-// Writes all of `text` to fd, retrying short writes; false on error.
-bool write_all(int fd, const std::string& text);
-
 inline constexpr double k_worker_startup_s = 60;
 
 struct WorkerRun
@@ -37,7 +31,7 @@ struct WorkerRun
   bool timed_out = false;
 };
 
-// Runs a bootstrap function in a forked worker using the env's interpreter, with stdout
+// Runs a bootstrap function in a Python worker (python_worker.hpp) using the env's interpreter, with stdout
 // redirected to stderr (registration code must not print into a listing) and the report pipe
 // in params["report_fd"]. Each event goes to on_event; returning true from it restarts the
 // timeout (one timeout per step, e.g. per get_plugin()). Starting the interpreter gets

@@ -1,13 +1,17 @@
 #pragma once
 
+#include <cstddef>
+
 namespace mdivicom::inproc {
 
-// Python source run in every worker's interpreter. Its functions take one JSON string and
-// return an exit code; they report to the parent as JSON lines written to params["report_fd"]:
-//   run_plugin(params)    imports entry.callable and calls it with the contract's keyword
-//                         arguments; events: started, imported, returned | exit | exception.
-//   load_plugins(params)  calls get_plugin() of each entry point; events: begin, imported, result.
-//   probe(params)         the interpreter's facts; event: probe.
-extern const char* const k_bootstrap_source;
+// bootstrap.py, the Python side of the worker, compiled at build time (generated
+// bootstrap_code.cpp): the marshalled code object, the bytecode magic number of the Python
+// that compiled it, and the source (NUL-terminated) for a libpython with another magic.
+extern const unsigned char k_bootstrap_magic[];
+extern const std::size_t k_bootstrap_magic_size;
+extern const unsigned char k_bootstrap_code[];
+extern const std::size_t k_bootstrap_code_size;
+extern const unsigned char k_bootstrap_source[];
+extern const std::size_t k_bootstrap_source_size;
 
 } // namespace mdivicom::inproc

@@ -1,9 +1,10 @@
 // The one file that includes <Python.h>: the RAII owners of the interpreter and its objects.
-// Built as the module mdivicom-python.so, loaded by a worker after fork (embedded_python.hpp).
+// Part of the worker executable mdivicom-python-worker (worker_main.cpp).
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <marshal.h>
 
-#include "lanes/inproc/embedded_python.hpp"
+#include "lanes/inproc/python/embedded_python.hpp"
 
 #include "lanes/inproc/python/bootstrap.hpp"
 
@@ -125,7 +126,9 @@ PyRef to_python(const nlohmann::json& value)
   }
 }
 
-// The bootstrap module's globals, executed: its imports are built-in modules only.
+// The bootstrap module's globals, executed: its imports are built-in modules only. From the
+// code object compiled at build time when this libpython reads its bytecode (same magic
+// number), else from the source.
 PyObject* load_bootstrap(PyRef& module)
 {
   module = PyRef(PyModule_New("_mdivicom_bootstrap"));
@@ -136,7 +139,22 @@ PyObject* load_bootstrap(PyRef& module)
   if (PyDict_SetItemString(globals, "__builtins__", PyEval_GetBuiltins()) != 0) {
     return nullptr;
   }
-  PyRef executed(PyRun_String(k_bootstrap_source, Py_file_input, globals, globals));
+  long magic = 0;
+  for (std::size_t i = 0; i < k_bootstrap_magic_size && i < sizeof magic; ++i) {
+    magic |= static_cast<long>(k_bootstrap_magic[i]) << (8 * i);
+  }
+  PyRef code;
+  if (magic == PyImport_GetMagicNumber()) {
+    code = PyRef(PyMarshal_ReadObjectFromString(reinterpret_cast<const char*>(k_bootstrap_code),
+                                                static_cast<Py_ssize_t>(k_bootstrap_code_size)));
+  } else {
+    code = PyRef(
+        Py_CompileString(reinterpret_cast<const char*>(k_bootstrap_source), "<mdivicom bootstrap>", Py_file_input));
+  }
+  if (!code) {
+    return nullptr;
+  }
+  PyRef executed(PyEval_EvalCode(code.get(), globals, globals));
   return executed ? globals : nullptr;
 }
 
@@ -167,12 +185,8 @@ int call_bootstrap(PyObject* globals, const char* function, const nlohmann::json
 
 } // namespace
 
-} // namespace mdivicom::inproc
-
-extern "C" int mdivicom_python_run(const mdivicom::inproc::InterpreterOptions& options, const char* function,
-                                   const mdivicom::inproc::JobSource& next_job)
+int run_embedded_python(const InterpreterOptions& options, const char* function, const JobSource& next_job)
 {
-  using namespace mdivicom::inproc;
   InterpreterScope interpreter(options);
   if (!interpreter.running()) {
     return k_bootstrap_failed;
@@ -198,3 +212,5 @@ extern "C" int mdivicom_python_run(const mdivicom::inproc::InterpreterOptions& o
   }
   return call_bootstrap(globals, function, *params);
 }
+
+} // namespace mdivicom::inproc

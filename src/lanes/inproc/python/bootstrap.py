@@ -1,11 +1,14 @@
-#include "lanes/inproc/python/bootstrap.hpp"
-
-namespace mdivicom::inproc {
-
-// Imports are kept to built-in and already-loaded modules on the run path: json, logging and
-// traceback each cost more than the interpreter's own start, and a run must stay close to a
-// bare `python3 -c "import mod; mod.run(...)"`.
-const char* const k_bootstrap_source = R"python(
+# The Python side of mdivicom's Python worker (mdivicom-python-worker): run in every worker's
+# interpreter, compiled to a code object when mdivicom is built (cmake/compile_bootstrap.py).
+# Its functions take the params (a dict) and return an exit code; they report to mdivicom as
+# JSON lines written to params["report_fd"]:
+#   run_plugin(params)    imports entry.callable and calls it with the contract's keyword
+#                         arguments; events: started, imported, returned | exit | exception.
+#   load_plugins(params)  calls get_plugin() of each entry point; events: begin, imported, result.
+#   probe(params)         the interpreter's facts; event: probe.
+# Imports are kept to built-in and already-loaded modules on the run path: json, logging and
+# traceback each cost more than the interpreter's own start, and a run must stay close to a
+# bare `python3 -c "import mod; mod.run(...)"`.
 import faulthandler
 import math
 import os
@@ -291,6 +294,3 @@ def probe(params):
     _prepend_sys_path(params["sys_path_prepend"])
     report("probe", python=_python_facts())
     return 0
-)python";
-
-} // namespace mdivicom::inproc

@@ -25,15 +25,8 @@ using JobSource = std::function<std::optional<nlohmann::json>()>;
 // calls `function(params)` of the bootstrap module (bootstrap.cpp) with params as Python
 // objects (no JSON parsing, so no json import in the worker), finalizes the interpreter and
 // returns the int the function returned; 70 when the interpreter or the bootstrap itself
-// failed (the reason is printed on stderr). Starting early and waiting for the job lets a
-// worker load libpython while mdivicom plans the run.
-// Only ever call this in a forked worker: an interpreter is started once per process.
-// libpython (the module mdivicom-python.so) is loaded by this call.
-int run_in_interpreter(const InterpreterOptions& options, const char* function, const JobSource& next_job);
-
-// The module's entry function (python/embedded_python.cpp).
-inline constexpr const char* k_python_module = "python";
-inline constexpr const char* k_python_entry = "mdivicom_python_run";
-using PythonModuleEntry = int(const InterpreterOptions&, const char* function, const JobSource& next_job);
+// failed (the reason is printed on stderr). Starting before the job is known lets the worker
+// start its interpreter while mdivicom plans the run. Once per process (worker_main.cpp).
+int run_embedded_python(const InterpreterOptions& options, const char* function, const JobSource& next_job);
 
 } // namespace mdivicom::inproc

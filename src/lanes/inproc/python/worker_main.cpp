@@ -1,0 +1,89 @@
+// mdivicom-python-worker: the process that embeds CPython for mdivicom's in-process lane. The
+// lane starts it (python_worker.cpp) with posix_spawn: a fresh process loads libpython faster
+// than a fork of mdivicom can, and mdivicom's memory is not made copy-on-write. Not for users:
+//
+//   mdivicom-python-worker <parent pid> <python executable> <bootstrap function> buffered|unbuffered
+//
+// Descriptors: 0 /dev/null, 1 stdout, 2 stderr, 3 the report pipe, 4 the job socket. The job
+// (CBOR, until end of file) is {"params": {...}, "sandbox"?: {writable_dirs, writable_files,
+// note?}}; it is read once the interpreter's core has started, and the sandbox is applied
+// before anything from site-packages or the plugin runs.
+#include "lanes/inproc/fd_util.hpp"
+#include "lanes/inproc/landlock.hpp"
+#include "lanes/inproc/python/embedded_python.hpp"
+
+#include <cerrno>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string_view>
+#include <vector>
+
+#include <sys/prctl.h>
+#include <unistd.h>
+
+namespace {
+
+using namespace mdivicom::inproc;
+
+constexpr int k_usage = 64;     // EX_USAGE
+constexpr int k_orphaned = 127; // the parent died before the worker could tie itself to it
+constexpr int k_report_fd = 3;
+constexpr int k_job_fd = 4;
+
+// Everything until end of file; empty when the parent went away without sending a job.
+std::vector<std::uint8_t> read_all(int fd)
+{
+  std::vector<std::uint8_t> bytes;
+  char buffer[65536];
+  while (true) {
+    ssize_t n = read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      return bytes;
+    }
+    bytes.insert(bytes.end(), buffer, buffer + n);
+  }
+}
+
+// Before any code of the environment or the plugin: the sandbox, then the bootstrap's params.
+std::optional<nlohmann::json> receive_job()
+{
+  auto job = nlohmann::json::from_cbor(read_all(k_job_fd), true, false);
+  close(k_job_fd);
+  if (job.is_discarded() || !job.is_object() || !job.contains("params")) {
+    return std::nullopt; // mdivicom gave up on the run before it started
+  }
+  if (job.contains("sandbox")) {
+    SandboxRules rules = rules_from_json(job["sandbox"]);
+    SandboxResult sandbox = enforce_sandbox(rules);
+    nlohmann::json event = {{"event", "sandbox"}, {"facts", sandbox_facts(rules, sandbox)}};
+    write_all(k_report_fd, event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+  }
+  nlohmann::json params = std::move(job["params"]);
+  params["report_fd"] = k_report_fd;
+  return params;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+  if (argc != 5 || (std::string_view(argv[4]) != "buffered" && std::string_view(argv[4]) != "unbuffered")) {
+    std::fprintf(stderr, "mdivicom-python-worker is started by mdivicom, not by hand\n");
+    return k_usage;
+  }
+  // The worker must not outlive mdivicom, even when mdivicom is SIGKILLed.
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != static_cast<pid_t>(std::strtol(argv[1], nullptr, 10))) {
+    return k_orphaned;
+  }
+  // Nothing of the parent's (sockets, lock files) leaks into the plugin.
+  close_range(k_job_fd + 1, ~0U, 0);
+  InterpreterOptions options{argv[2], std::string_view(argv[4]) == "unbuffered"};
+  return run_embedded_python(options, argv[3], receive_job);
+}

@@ -1,0 +1,27 @@
+#pragma once
+
+#include "lanes/inproc/child_process.hpp"
+#include "lanes/inproc/python_env.hpp"
+
+namespace mdivicom::inproc {
+
+// The descriptors a Python worker gets as its 1, 2, 3 and 4 (its stdin is /dev/null).
+struct WorkerFds
+{
+  int out;
+  int err;
+  int report; // JSON lines from the bootstrap
+  int job;    // the read end of the job socket (make_job_channel)
+};
+
+// Starts mdivicom-python-worker (python/worker_main.cpp), found beside the modules, to run
+// the bootstrap's `function` in `env`'s interpreter once it gets its job. `unbuffered`:
+// stdout/stderr written through, so output shows live. Throws mdivicom::Error when the worker
+// cannot be found or started.
+ChildProcess start_python_worker(const PythonEnv& env, const char* function, bool unbuffered, const WorkerFds& fds);
+
+// A socket pair for the job: read end for the worker, write end for mdivicom, which sends with
+// MSG_NOSIGNAL (a worker that died early is an error to handle, not a SIGPIPE).
+Pipe make_job_channel();
+
+} // namespace mdivicom::inproc
