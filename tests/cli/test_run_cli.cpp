@@ -182,3 +182,14 @@ TEST_CASE("an installed mdivicom without its modules says which one is missing a
   INFO(planned.err);
   CHECK(planned.exit_code == 0);
 }
+
+TEST_CASE("the Python worker program refuses to run by hand or without its parent", "[cli][run]")
+{
+  const std::string worker = (fs::path(MDIVICOM_BINARY).parent_path() / "modules" / "mdivicom-python-worker").string();
+  CommandResult by_hand = mdivicom::test::run_command({worker});
+  CHECK(by_hand.exit_code == 64);
+  CHECK(by_hand.err.find("started by mdivicom, not by hand") != std::string::npos);
+  // Started with a parent pid that is not its parent's (that parent died): it ends at once.
+  CommandResult orphan = mdivicom::test::run_command({worker, "1", "/usr/bin/python3", "probe", "buffered"});
+  CHECK(orphan.exit_code == 127);
+}

@@ -4,7 +4,6 @@
 #include "core/module.hpp"
 
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <string>
 
@@ -16,7 +15,6 @@ namespace mdivicom::inproc {
 ChildProcess start_python_worker(const PythonEnv& env, const char* function, bool unbuffered, const WorkerFds& fds)
 {
   std::string worker = module_executable("python-worker").string();
-  std::fflush(nullptr);
   return ChildProcess::spawn(
       {worker, std::to_string(getpid()), env.executable.string(), function, unbuffered ? "unbuffered" : "buffered"},
       {-1, fds.out, fds.err, fds.report, fds.job});
