@@ -174,6 +174,22 @@ TEST_CASE("an installed mdivicom without its modules says which one is missing a
   CHECK(listing.exit_code == 0);
   CHECK(listing.out.find("checker") != std::string::npos);
 
+  // An installed Python plugin needs the worker program to register: without it the plugin is
+  // listed as an error naming the program and the fix, and the rest still lists.
+  fs::path site = workspace.root / "site";
+  write_file(site / "reg_plugin-1.0.dist-info" / "METADATA", "Metadata-Version: 2.1\nName: reg_plugin\nVersion: 1.0\n");
+  write_file(site / "reg_plugin-1.0.dist-info" / "entry_points.txt",
+             "[mdivicomtools.plugins]\nregistered = reg_plugin:get_plugin\n");
+  write_file(site / "reg_plugin.py", "def get_plugin():\n    return {}\n");
+  CommandOptions with_site = workspace.options;
+  with_site.env["PYTHONPATH"] = site.string();
+  CommandResult no_worker = mdivicom::test::run_command({binary.string(), "plugins", "list"}, with_site);
+  INFO(no_worker.err);
+  CHECK(no_worker.exit_code == 0);
+  CHECK(no_worker.out.find("checker\tpython") != std::string::npos);
+  CHECK(no_worker.out.find("registered\terror") != std::string::npos);
+  CHECK(no_worker.err.find("mdivicom-python-worker not found") != std::string::npos);
+
   workspace.options.env["MDIVICOM_MODULE_DIR"] = (fs::path(MDIVICOM_BINARY).parent_path() / "modules").string();
   CommandResult planned =
       mdivicom::test::run_command({binary.string(), "run", "checker", "--dataset", workspace.dataset.string(), "--out",

@@ -22,13 +22,21 @@ nlohmann::json python_facts(const std::optional<std::filesystem::path>& python_e
   }
   nlohmann::json facts = {{"env", env->to_json()}, {"embedded_version", python_version_tag()}};
   nlohmann::json probe;
-  WorkerRun run = run_reporting_worker(*env, "probe", {{"sys_path_prepend", nlohmann::json::array()}},
-                                       k_probe_timeout_s, [&](const nlohmann::json& event) {
-                                         if (event.value("event", "") == "probe") {
-                                           probe = event.value("python", nlohmann::json::object());
-                                         }
-                                         return false;
-                                       });
+  WorkerRun run;
+  try {
+    run = run_reporting_worker(*env, "probe", {{"sys_path_prepend", nlohmann::json::array()}}, k_probe_timeout_s,
+                               [&](const nlohmann::json& event) {
+                                 if (event.value("event", "") == "probe") {
+                                   probe = event.value("python", nlohmann::json::object());
+                                 }
+                                 return false;
+                               });
+  } catch (const Error& error) {
+    facts["ok"] = false;
+    facts["error"] = error.what();
+    facts["fix"] = "reinstall mdivicom: its Python worker program is part of it";
+    return facts;
+  }
   if (probe.is_object() && !probe.empty()) {
     facts["ok"] = true;
     for (const auto& [key, value] : probe.items()) {

@@ -105,31 +105,41 @@ void call_get_plugins(const PythonEnv& env, const std::vector<Registration>& reg
     }
     std::optional<size_t> current;
     std::vector<fs::path> current_files;
-    WorkerRun run = run_reporting_worker(env, "load_plugins", params, timeout_s, [&](const nlohmann::json& event) {
-      std::string kind = event.value("event", "");
-      size_t position = next + event.value("index", size_t{0});
-      if (position >= indices.size()) {
+    WorkerRun run;
+    try {
+      run = run_reporting_worker(env, "load_plugins", params, timeout_s, [&](const nlohmann::json& event) {
+        std::string kind = event.value("event", "");
+        size_t position = next + event.value("index", size_t{0});
+        if (position >= indices.size()) {
+          return false;
+        }
+        if (kind == "begin") {
+          current = position;
+          current_files.clear();
+          return true;
+        }
+        if (kind == "imported") {
+          current_files = json_paths(event.value("files", nlohmann::json()));
+        } else if (kind == "result") {
+          size_t i = indices[position];
+          bool failed = !event.contains("plugin");
+          nlohmann::json value = failed ? nlohmann::json{{"error", event.value("error", "get_plugin() failed")}}
+                                        : nlohmann::json{{"plugin", event["plugin"]}};
+          cache.store(keys[i], stamps_for(registrations[i], json_paths(event.value("files", nlohmann::json())), failed),
+                      value);
+          values[i] = std::move(value);
+          current.reset();
+        }
         return false;
+      });
+    } catch (const Error& error) {
+      // No worker at all (mdivicom-python-worker missing, no processes left): listed as errors
+      // with the reason and its fix, not cached.
+      for (size_t k = next; k < indices.size(); ++k) {
+        values[indices[k]] = nlohmann::json{{"error", error.what()}};
       }
-      if (kind == "begin") {
-        current = position;
-        current_files.clear();
-        return true;
-      }
-      if (kind == "imported") {
-        current_files = json_paths(event.value("files", nlohmann::json()));
-      } else if (kind == "result") {
-        size_t i = indices[position];
-        bool failed = !event.contains("plugin");
-        nlohmann::json value = failed ? nlohmann::json{{"error", event.value("error", "get_plugin() failed")}}
-                                      : nlohmann::json{{"plugin", event["plugin"]}};
-        cache.store(keys[i], stamps_for(registrations[i], json_paths(event.value("files", nlohmann::json())), failed),
-                    value);
-        values[i] = std::move(value);
-        current.reset();
-      }
-      return false;
-    });
+      break;
+    }
     size_t done = next;
     while (done < indices.size() && values[indices[done]]) {
       ++done;
