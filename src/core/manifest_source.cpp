@@ -206,12 +206,11 @@ Plugin load_manifest_at(const fs::path& path, int dir_fd, const fs::path& name)
   std::vector<std::string> problems = manifest_problems(loaded.value);
   if (!problems.empty()) {
     std::string id = path.stem().string();
-    const auto* meta_id =
-        loaded.value.is_object()
-            ? loaded.value.value("/meta/id"_json_pointer, nlohmann::json()).get_ptr<const std::string*>()
-            : nullptr;
-    if (meta_id != nullptr && is_valid_slug(*meta_id)) {
-      id = *meta_id;
+    // A copy: value() returns a temporary, which a pointer into would outlive.
+    nlohmann::json meta_id =
+        loaded.value.is_object() ? loaded.value.value("/meta/id"_json_pointer, nlohmann::json()) : nlohmann::json();
+    if (meta_id.is_string() && is_valid_slug(meta_id.get_ref<const std::string&>())) {
+      id = meta_id.get<std::string>();
     }
     return error_plugin(origin, id, join(problems, "; "));
   }

@@ -81,7 +81,9 @@ Result<ContainerEntry> ContainerEntry::parse(const Plugin& plugin)
     }
     result.entrypoint = *entrypoint;
   }
-  for (const auto& [key, value] : entry.value("env", nlohmann::json::object()).items()) {
+  // A named copy: items() of the temporary value() returns would outlive it.
+  const nlohmann::json env = entry.value("env", nlohmann::json::object());
+  for (const auto& [key, value] : env.items()) {
     if (!value.is_string()) {
       return Failure{where + "/env/" + key + ": expected a string"};
     }
