@@ -50,6 +50,10 @@ public:
   void visit_summaries(const SummaryVisitor& found) override;
 
 private:
+  // Each directory that can be opened, with its *.json names in order.
+  void for_each_dir(const std::function<void(const std::filesystem::path& dir, int dir_fd,
+                                             const std::vector<std::string>& names)>& visit_dir);
+
   std::vector<std::filesystem::path> m_dirs;
 };
 

@@ -317,31 +317,30 @@ Plugin load_manifest(const fs::path& path)
 
 ManifestDirSource::ManifestDirSource(std::vector<fs::path> dirs) : m_dirs(std::move(dirs)) {}
 
-void ManifestDirSource::visit(const PluginVisitor& found)
+void ManifestDirSource::for_each_dir(
+    const std::function<void(const fs::path& dir, int dir_fd, const std::vector<std::string>& names)>& visit_dir)
 {
   for (const auto& dir : m_dirs) {
     DirHandle stream(::opendir(dir.c_str()));
-    if (!stream) {
-      continue;
+    if (stream) {
+      visit_dir(dir, ::dirfd(stream.get()), manifest_names(stream.get()));
     }
-    int dir_fd = ::dirfd(stream.get());
-    std::vector<std::string> names = manifest_names(stream.get());
+  }
+}
+
+void ManifestDirSource::visit(const PluginVisitor& found)
+{
+  for_each_dir([&](const fs::path& dir, int dir_fd, const std::vector<std::string>& names) {
     load_in_order<Plugin>(
         names.size(), [&](size_t index) { return load_manifest_safely(dir, dir_fd, names[index]); },
         [&](size_t, Plugin&& plugin) { found(std::move(plugin)); });
-  }
+  });
 }
 
 void ManifestDirSource::visit_summaries(const SummaryVisitor& found)
 {
   const fs::path cache_dir = ManifestDirCache::default_dir();
-  for (const auto& dir : m_dirs) {
-    DirHandle stream(::opendir(dir.c_str()));
-    if (!stream) {
-      continue;
-    }
-    int dir_fd = ::dirfd(stream.get());
-    std::vector<std::string> names = manifest_names(stream.get());
+  for_each_dir([&](const fs::path& dir, int dir_fd, const std::vector<std::string>& names) {
     ManifestDirCache cache(dir, cache_dir, wall_clock_ns());
     // Identity first, then the read: content newer than its identity only costs a re-read.
     auto load = [&](size_t index) {
@@ -364,7 +363,7 @@ void ManifestDirSource::visit_summaries(const SummaryVisitor& found)
       cache.remember(names[index], *loaded.read_from, loaded.summary);
     }
     cache.save(names);
-  }
+  });
 }
 
 } // namespace mdivicom
