@@ -31,4 +31,33 @@ Pipe make_job_channel()
   return Pipe{UniqueFd(fds[0]), UniqueFd(fds[1])};
 }
 
+std::vector<std::uint8_t> encode_job(nlohmann::json params, nlohmann::json sandbox)
+{
+  nlohmann::json job = {{"params", std::move(params)}};
+  if (!sandbox.is_null()) {
+    job["sandbox"] = std::move(sandbox);
+  }
+  return nlohmann::json::to_cbor(job);
+}
+
+void send_job(UniqueFd& job, const std::vector<std::uint8_t>& bytes, size_t& sent, bool wait)
+{
+  const int flags = MSG_NOSIGNAL | (wait ? 0 : MSG_DONTWAIT);
+  while (job.valid() && sent < bytes.size()) {
+    ssize_t n = send(job.get(), bytes.data() + sent, bytes.size() - sent, flags);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      return;
+    }
+    if (n <= 0) {
+      job.reset();
+      return;
+    }
+    sent += static_cast<size_t>(n);
+  }
+  job.reset();
+}
+
 } // namespace mdivicom::inproc

@@ -1,5 +1,10 @@
 #pragma once
 
+#include <cstdint>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
 #include "lanes/inproc/child_process.hpp"
 #include "lanes/inproc/python_env.hpp"
 
@@ -23,5 +28,14 @@ ChildProcess start_python_worker(const PythonEnv& env, const char* function, boo
 // A socket pair for the job: read end for the worker, write end for mdivicom, which sends with
 // MSG_NOSIGNAL (a worker that died early is an error to handle, not a SIGPIPE).
 Pipe make_job_channel();
+
+// The job as the worker reads it (worker_main.cpp): CBOR of {"params", "sandbox"?}; CBOR keeps
+// paths that are not UTF-8 byte for byte, as JSON text would not. A null sandbox: none.
+std::vector<std::uint8_t> encode_job(nlohmann::json params, nlohmann::json sandbox = nullptr);
+
+// Sends bytes[sent..] into the job socket: as much as it takes now, or all of it when `wait`.
+// Closes the socket once everything is sent (end of file completes the job) or when the worker
+// is gone (its exit says why).
+void send_job(UniqueFd& job, const std::vector<std::uint8_t>& bytes, size_t& sent, bool wait);
 
 } // namespace mdivicom::inproc

@@ -3,6 +3,7 @@
 #include "core/phase_clock.hpp"
 
 #include "core/interrupt.hpp"
+#include "lanes/inproc/python_worker.hpp"
 #include "lanes/inproc/worker.hpp"
 
 #include <cerrno>
@@ -10,7 +11,6 @@
 #include <string_view>
 
 #include <poll.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 namespace mdivicom::inproc {
@@ -109,28 +109,6 @@ bool drain_interrupt_fd(int fd)
   return any;
 }
 
-// Sends as much of the job as the socket takes now; closes the socket once all of it is sent
-// (end of file tells the worker the job is complete) or the worker is gone.
-void send_job(WorkerPipes& pipes, size_t& sent)
-{
-  const auto& bytes = pipes.job_bytes;
-  while (pipes.job.valid() && sent < bytes.size()) {
-    ssize_t n = send(pipes.job.get(), bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      return;
-    }
-    if (n <= 0) {
-      pipes.job.reset(); // the worker ended before its job: its exit says why
-      return;
-    }
-    sent += static_cast<size_t>(n);
-  }
-  pipes.job.reset();
-}
-
 } // namespace
 
 SupervisedEnd supervise(ChildProcess& child, WorkerPipes& pipes, OutputSink& output, std::optional<double> timeout_s,
@@ -149,7 +127,7 @@ SupervisedEnd supervise(ChildProcess& child, WorkerPipes& pipes, OutputSink& out
 
   size_t job_sent = 0;
   while (!child.has_ended()) {
-    send_job(pipes, job_sent);
+    send_job(pipes.job, pipes.job_bytes, job_sent, false);
     std::vector<pollfd> fds;
     size_t pipe_count = reader.add_to(fds);
     if (pipes.job.valid()) {

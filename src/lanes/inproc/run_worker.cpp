@@ -20,9 +20,7 @@ RunWorker start_run_worker(const PythonEnv& env)
 
 std::vector<std::uint8_t> run_job(const PythonRunPlan& plan, const RunRequest& request)
 {
-  // CBOR keeps paths that are not UTF-8 byte for byte, as JSON text would not.
-  return nlohmann::json::to_cbor(
-      nlohmann::json{{"params", worker_params(plan, request)}, {"sandbox", rules_to_json(plan.sandbox)}});
+  return encode_job(worker_params(plan, request), rules_to_json(plan.sandbox));
 }
 
 } // namespace mdivicom::inproc

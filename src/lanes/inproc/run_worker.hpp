@@ -24,7 +24,7 @@ struct RunWorker
 // Starts the worker. Throws mdivicom::Error when it or a pipe cannot be made.
 RunWorker start_run_worker(const PythonEnv& env);
 
-// The job for the worker, as CBOR: the bootstrap's params and the sandbox's directories.
+// The job for the worker (encode_job): the bootstrap's params and the sandbox's rules.
 std::vector<std::uint8_t> run_job(const PythonRunPlan& plan, const RunRequest& request);
 
 } // namespace mdivicom::inproc

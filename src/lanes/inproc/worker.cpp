@@ -4,11 +4,9 @@
 
 #include <cerrno>
 #include <csignal>
-#include <cstdint>
 #include <cstdio>
 
 #include <poll.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 namespace mdivicom::inproc {
@@ -31,27 +29,6 @@ std::vector<nlohmann::json> JsonLineReader::feed(const char* data, size_t size)
   return events;
 }
 
-namespace {
-
-// Sends the whole job, then closes the socket (end of file ends the job). A worker that died
-// first is not an error here: its exit says why.
-void send_job(UniqueFd job, const std::vector<std::uint8_t>& bytes)
-{
-  size_t sent = 0;
-  while (sent < bytes.size()) {
-    ssize_t n = send(job.get(), bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n <= 0) {
-      return;
-    }
-    sent += static_cast<size_t>(n);
-  }
-}
-
-} // namespace
-
 WorkerRun run_reporting_worker(const PythonEnv& env, const char* function, nlohmann::json params, double timeout_s,
                                const std::function<bool(const nlohmann::json&)>& on_event)
 {
@@ -63,7 +40,8 @@ WorkerRun run_reporting_worker(const PythonEnv& env, const char* function, nlohm
   job.read.reset();
   // The job is small (names of entry points) and the worker reads it as soon as its
   // interpreter has started; the report pipe is read only after.
-  send_job(std::move(job.write), nlohmann::json::to_cbor(nlohmann::json{{"params", std::move(params)}}));
+  size_t sent = 0;
+  send_job(job.write, encode_job(std::move(params)), sent, true);
 
   WorkerRun run;
   JsonLineReader reader;
