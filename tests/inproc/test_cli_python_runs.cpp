@@ -218,3 +218,19 @@ TEST_CASE("a plugin printing at import time does not corrupt plugins list --json
   CHECK(listing[0]["id"] == "cli-test");
   CHECK(result.err.find("import-time noise") != std::string::npos);
 }
+
+TEST_CASE("a stale VIRTUAL_ENV is warned about once per run and noted in the record", "[inproc][cli][venv]")
+{
+  CliWorkspace ws("def run(**kw):\n    pass\n");
+  const fs::path stale = ws.root / "deleted-venv";
+  ws.options.env["VIRTUAL_ENV"] = stale.string();
+  CliRun run = ws.run();
+  check_record(run, "succeeded", 0);
+  const std::string warning = "ignoring VIRTUAL_ENV: VIRTUAL_ENV " + stale.string();
+  size_t first = run.cli.err.find(warning);
+  CHECK(first != std::string::npos);
+  CHECK(run.cli.err.find(warning, first + 1) == std::string::npos);
+  REQUIRE(run.record["python"]["env"]["warnings"].size() == 1);
+  CHECK(run.record["python"]["env"]["warnings"][0].get<std::string>().starts_with(warning));
+  CHECK(run.record["python"]["env"]["origin"] == "system");
+}

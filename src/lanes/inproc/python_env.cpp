@@ -6,7 +6,6 @@
 #include <set>
 #include <sstream>
 
-#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 namespace mdivicom::inproc {
@@ -234,7 +233,9 @@ Result<PythonEnv> pick_env(const std::optional<fs::path>& explicit_env)
       return env;
     }
     // A shell may keep VIRTUAL_ENV after the venv was deleted; that is no reason to stop.
-    spdlog::warn("ignoring VIRTUAL_ENV: {}", env.error());
+    PythonEnv system = system_env();
+    system.warnings.push_back("ignoring VIRTUAL_ENV: " + env.error());
+    return system;
   }
   return system_env();
 }
@@ -264,6 +265,9 @@ nlohmann::json PythonEnv::to_json() const
   }
   for (const auto& dir : site_dirs) {
     result["site_dirs"].push_back(dir.string());
+  }
+  if (!warnings.empty()) {
+    result["warnings"] = warnings;
   }
   return result;
 }

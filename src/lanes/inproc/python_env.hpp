@@ -27,6 +27,8 @@ struct PythonEnv
   bool user_site = false;
   std::vector<std::filesystem::path> pythonpath; // PYTHONPATH entries, made absolute
   std::vector<std::filesystem::path> site_dirs;  // existing site dirs and their .pth additions, in order
+  // What resolving ignored (a stale VIRTUAL_ENV): shown once by the catalog, kept in run records.
+  std::vector<std::string> warnings;
 
   // PYTHONPATH first, then the site dirs: where *.dist-info and *.egg-info are searched.
   std::vector<std::filesystem::path> search_path() const;

@@ -126,9 +126,9 @@ class PythonLane : public Lane
 public:
   void prepare(const Plugin& /*plugin*/, const nlohmann::json& options) override
   {
-    auto env = resolve_python_env_from_options(options);
+    const Result<PythonEnv>& env = env_for(options);
     if (!env) {
-      return; // execute() reports it, from the same options
+      return; // execute() reports it
     }
     try {
       m_worker.emplace(start_run_worker(*env));
@@ -142,7 +142,7 @@ public:
   {
     RunOutcome outcome;
     outcome.backend = "python";
-    auto plan = plan_python_run(request);
+    auto plan = plan_python_run(request, env_for(request.options));
     if (!plan) {
       return start_failure(std::move(outcome), plan.error());
     }
@@ -170,7 +170,7 @@ public:
 
   nlohmann::json describe(const RunRequest& request) override
   {
-    auto plan = plan_python_run(request);
+    auto plan = plan_python_run(request, env_for(request.options));
     if (!plan) {
       throw Error(plan.error(), ExitCode::usage);
     }
@@ -178,6 +178,18 @@ public:
   }
 
 private:
+  // Resolved once for prepare, execute and describe, which get the same options.
+  const Result<PythonEnv>& env_for(const nlohmann::json& options)
+  {
+    if (!m_env || m_env_options != options) {
+      m_env.emplace(resolve_python_env_from_options(options));
+      m_env_options = options;
+    }
+    return *m_env;
+  }
+
+  std::optional<Result<PythonEnv>> m_env;
+  nlohmann::json m_env_options;
   // Started by prepare(); a worker execute() does not use is killed with the lane.
   std::optional<RunWorker> m_worker;
   std::filesystem::path m_worker_env;

@@ -78,7 +78,7 @@ SandboxRules run_sandbox_rules(const fs::path& plugin_out_dir, const fs::path& w
   return rules;
 }
 
-Result<PythonRunPlan> plan_python_run(const RunRequest& request)
+Result<PythonRunPlan> plan_python_run(const RunRequest& request, const Result<PythonEnv>& env)
 {
   const Plugin& plugin = request.plugin;
   std::string name = "plugin " + plugin.ref() + " (" + plugin.origin() + ")";
@@ -95,12 +95,11 @@ Result<PythonRunPlan> plan_python_run(const RunRequest& request)
   if (!is_callable_ref(callable)) {
     return Failure{name + ": entry.callable '" + callable + "' is not of the form \"module:function\""};
   }
-  auto env = resolve_python_env_from_options(request.options);
   if (!env) {
     return Failure{env.error()};
   }
   PythonRunPlan plan;
-  plan.env = std::move(*env);
+  plan.env = *env;
   plan.callable = callable;
   plan.sys_path_prepend = plugin_sys_path(plugin);
   plan.sandbox = run_sandbox_rules(request.plugin_out_dir, request.work_dir, request.tmp_dir,

@@ -33,8 +33,8 @@ SandboxRules run_sandbox_rules(const std::filesystem::path& plugin_out_dir, cons
                                const std::vector<std::filesystem::path>& untouchable);
 
 // Fails with a message naming the plugin and the fix: not kind python, no valid callable, an
-// unusable python env.
-Result<PythonRunPlan> plan_python_run(const RunRequest& request);
+// unusable python env. `env`: resolved from request.options (the lane resolves it once).
+Result<PythonRunPlan> plan_python_run(const RunRequest& request, const Result<PythonEnv>& env);
 
 // describe(): the plan, without running anything.
 nlohmann::json plan_to_json(const PythonRunPlan& plan, const RunRequest& request);

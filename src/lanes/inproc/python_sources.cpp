@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include <spdlog/spdlog.h>
+
 namespace mdivicom::inproc {
 
 namespace fs = std::filesystem;
@@ -132,6 +134,9 @@ private:
 std::vector<std::unique_ptr<PluginSource>> make_python_sources(const std::optional<fs::path>& python_env)
 {
   PythonEnv env = resolve_python_env(python_env).take_or_throw(ExitCode::usage);
+  for (const auto& warning : env.warnings) {
+    spdlog::warn("{}", warning);
+  }
   std::vector<std::unique_ptr<PluginSource>> sources;
   std::vector<fs::path> roots = dev_plugin_roots();
   if (!roots.empty()) {
