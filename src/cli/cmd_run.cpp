@@ -39,8 +39,9 @@ void add_run_command(CLI::App& app)
       ->check(CLI::IsMember({"auto", "python", "docker", "podman"}));
   run->add_flag("--dry-run", args->run.dry_run,
                 "Pass dry_run=True to the plugin: it plans and reports without doing the work");
-  run->add_option("--timeout", args->timeout_s, "Stop the plugin after this many seconds (status timeout)")
-      ->check(CLI::PositiveNumber);
+  // Checked by run_plugin, with the other settings of a run.
+  CLI::Option* timeout =
+      run->add_option("--timeout", args->timeout_s, "Stop the plugin after this many seconds (status timeout)");
   run->add_flag("--overwrite", args->run.overwrite,
                 "Replace earlier outputs in <out>/<plugin id>/, but only once the new run succeeds");
   run->add_flag("--plan", args->run.plan_only,
@@ -56,9 +57,9 @@ void add_run_command(CLI::App& app)
       ->check(CLI::IsMember({"missing", "never", "always"}));
   run->add_option("--python-env", args->python_env,
                   "A virtual environment for Python plugins (default: $MDIVICOM_PYTHON_ENV, $VIRTUAL_ENV)");
-  run->callback([args] {
+  run->callback([args, timeout] {
     RunOptions options = args->run;
-    if (args->timeout_s > 0) {
+    if (timeout->count() > 0) {
       options.timeout_s = args->timeout_s;
     }
     options.lane_options["engine"] = args->engine;

@@ -97,12 +97,29 @@ RunPlan plan_run(PluginCatalog& catalog, const RunOptions& options,
     if (fs::exists(request.work_dir, error) && !fs::is_directory(request.work_dir, error)) {
       throw usage_error("--work " + options.work + " exists and is not a directory");
     }
+    // The plugin may write anywhere in its work dir: it must not reach the dataset, the run
+    // records or another plugin's outputs through it.
     if (is_same_or_within(request.work_dir, request.dataset_dir)) {
       throw usage_error("--work " + options.work + " lies inside the dataset; choose a directory outside it");
     }
+    if (is_same_or_within(request.dataset_dir, request.work_dir)) {
+      throw usage_error("--work " + options.work + " contains the dataset " + request.dataset_dir.string() +
+                        ", which would become writable; choose a directory beside it");
+    }
+    if (is_same_or_within(request.out_root, request.work_dir)) {
+      throw usage_error("--work " + options.work + " contains --out " + request.out_root.string() +
+                        " (its run records and other plugins' outputs); choose a directory outside it");
+    }
+    if (is_same_or_within(request.work_dir, request.out_root / "_runs")) {
+      throw usage_error("--work " + options.work + " lies inside " + (request.out_root / "_runs").string() +
+                        ", where the run records are; choose a directory outside it");
+    }
   }
-  if (options.timeout_s && *options.timeout_s <= 0) {
-    throw usage_error("--timeout must be a positive number of seconds");
+  // Also refuses NaN and infinity; longer timeouts would overflow the lanes' clocks.
+  constexpr double k_longest_timeout_s = 100.0 * 365 * 24 * 3600;
+  if (options.timeout_s && !(*options.timeout_s > 0 && *options.timeout_s <= k_longest_timeout_s)) {
+    throw usage_error("--timeout must be a positive number of seconds, at most 3153600000 (100 years); "
+                      "leave it out for no limit");
   }
 
   request.run_id = new_run_id();

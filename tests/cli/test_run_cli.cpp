@@ -86,6 +86,35 @@ TEST_CASE("run refuses an output directory inside the dataset or containing it",
   CHECK_FALSE(fs::exists(ws.dataset / "o"));
 }
 
+TEST_CASE("run refuses a work dir that overlaps the dataset or holds the run records", "[cli][run]")
+{
+  Workspace ws;
+  auto with_work = [&](const fs::path& work) {
+    return ws.run({"--dataset", ws.dataset.string(), "--out", ws.out.string(), "--work", work.string()});
+  };
+  check_usage_error(with_work(ws.dataset / "work"), "lies inside the dataset");
+  // The plugin may write anywhere in its work dir: these would hand it the dataset or the records.
+  check_usage_error(with_work(ws.root.path()), "contains the dataset");
+  const fs::path work = ws.root / "w";
+  check_usage_error(
+      ws.run({"--dataset", ws.dataset.string(), "--out", (work / "out").string(), "--work", work.string()}),
+      "contains --out");
+  check_usage_error(with_work(ws.out / "_runs" / "w"), "where the run records are");
+  CHECK_FALSE(fs::exists(ws.dataset / "work"));
+  CHECK_FALSE(fs::exists(ws.out / "_runs" / "w"));
+}
+
+TEST_CASE("run refuses a timeout that is not a positive number of seconds a clock can hold", "[cli][run]")
+{
+  Workspace ws;
+  for (const char* timeout : {"0", "-3", "nan", "inf", "1e10"}) {
+    INFO("--timeout " << timeout);
+    check_usage_error(ws.run({"--dataset", ws.dataset.string(), "--out", ws.out.string(), "--timeout", timeout}),
+                      "--timeout must be a positive number of seconds");
+  }
+  CHECK_FALSE(fs::exists(ws.out));
+}
+
 TEST_CASE("run refuses malformed config text and unreadable config files", "[cli][run]")
 {
   Workspace ws;

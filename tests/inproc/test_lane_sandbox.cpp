@@ -2,6 +2,7 @@
 
 #include "inproc_support.hpp"
 #include "lanes/inproc/inproc.hpp"
+#include "lanes/inproc/landlock.hpp"
 
 #include <filesystem>
 #include <optional>
@@ -259,4 +260,78 @@ TEST_CASE("code in the env's .pth files already runs inside the sandbox", "[inpr
   CHECK(to_string(outcome.status) == "succeeded");
   CHECK(sink.out_text == "denied\n");
   CHECK(read_file(run.dataset / "data" / "readme.txt") == "original\n");
+}
+
+TEST_CASE("the worker has no controlling terminal and may not ioctl devices", "[inproc][sandbox]")
+{
+  // Otherwise a plugin could push input into the user's shell (TIOCSTI) or be stopped for
+  // reading the terminal in the background.
+  PythonSandbox sandbox;
+  LaneRun run(R"(
+import errno, fcntl, os, termios
+def run(dataset_dir, out_dir, config, **kwargs):
+    print("session leader", os.getsid(0) == os.getpid())
+    try:
+        open("/dev/tty")
+        print("terminal opened")
+    except OSError as error:
+        print("no terminal", errno.errorcode[error.errno])
+    with open("/dev/null", "w") as null:
+        try:
+            fcntl.ioctl(null.fileno(), termios.TIOCGWINSZ, b"\0" * 8)
+        except OSError as error:
+            print("ioctl", errno.errorcode[error.errno])
+)");
+  CapturingSink sink;
+  RunOutcome outcome = execute(run.request, sink);
+  INFO(sink.err_text);
+  CHECK(to_string(outcome.status) == "succeeded");
+  const bool guarded = inproc::landlock_support().abi >= 5;
+  CHECK(sink.out_text ==
+        std::string("session leader True\nno terminal ENXIO\nioctl ") + (guarded ? "EACCES" : "ENOTTY") + "\n");
+  CHECK(outcome.facts["sandbox"]["devices_guarded"] == guarded);
+}
+
+TEST_CASE("PYTHONPATH joins sys.path only once the sandbox is on, where Python puts it", "[inproc][sandbox]")
+{
+  // The interpreter's start imports `encodings` from sys.path: a package of that name in
+  // PYTHONPATH would otherwise run unconfined.
+  PythonSandbox sandbox;
+  LaneRun run(R"(
+import os, sys
+import from_pythonpath
+def run(dataset_dir, out_dir, config, **kwargs):
+    here = os.path.dirname(from_pythonpath.__file__)
+    print(from_pythonpath.VALUE, sys.path.index(here) < sys.path.index("/usr/lib/python3.11"))
+)");
+  const fs::path extra = sandbox / "pythonpath";
+  write_file(extra / "encodings" / "__init__.py",
+             "open(" + nlohmann::json((run.dataset / "data" / "readme.txt").string()).dump() +
+                 ", 'a').write('tampered before the sandbox')\n");
+  write_file(extra / "from_pythonpath.py", "VALUE = 42\n");
+  ScopedEnv env(EnvValues{{"PYTHONPATH", extra.string()}});
+  CapturingSink sink;
+  RunOutcome outcome = execute(run.request, sink);
+  INFO(sink.err_text);
+  CHECK(to_string(outcome.status) == "succeeded");
+  CHECK(sink.out_text == "42 True\n");
+  CHECK(read_file(run.dataset / "data" / "readme.txt") == "original\n");
+}
+
+TEST_CASE("a writable dir that cannot be opened stays read-only and the sandbox stays on", "[inproc][sandbox]")
+{
+  PythonSandbox sandbox;
+  LaneRun run("def run(**kwargs):\n    print('ran')\n");
+  const fs::path loop = run.dir / "loop";
+  fs::create_directory_symlink("loop", loop); // ELOOP when the worker opens it
+  run.request.work_dir = loop;
+  CapturingSink sink;
+  RunOutcome outcome = execute(run.request, sink);
+  INFO(sink.err_text);
+  CHECK(to_string(outcome.status) == "succeeded");
+  CHECK(sink.out_text == "ran\n");
+  const auto& facts = outcome.facts["sandbox"];
+  CHECK(facts["enforced"] == true);
+  REQUIRE(facts["unusable"].size() == 1);
+  CHECK(facts["unusable"][0].get<std::string>().find(loop.string()) != std::string::npos);
 }

@@ -76,10 +76,25 @@ struct SpawnSetup
   SpawnSetup& operator=(const SpawnSetup&) = delete;
 };
 
+// A parent that ignored SIGCHLD (inherited across exec) or set SA_NOCLDWAIT makes the kernel
+// reap our children itself: waitid() then fails with ECHILD and a plugin's exit status is lost.
+void keep_exit_statuses()
+{
+  struct sigaction current = {};
+  if (sigaction(SIGCHLD, nullptr, &current) == 0 &&
+      (current.sa_handler == SIG_IGN || (current.sa_flags & SA_NOCLDWAIT) != 0)) {
+    struct sigaction default_action = {};
+    default_action.sa_handler = SIG_DFL;
+    sigemptyset(&default_action.sa_mask);
+    sigaction(SIGCHLD, &default_action, nullptr);
+  }
+}
+
 } // namespace
 
 ChildProcess ChildProcess::spawn(const std::vector<std::string>& argv, const std::vector<int>& fds)
 {
+  keep_exit_statuses();
   SpawnSetup setup;
   std::vector<UniqueFd> moved; // a source that is itself one of the targets would be clobbered
   for (size_t target = 0; target < fds.size(); ++target) {
@@ -98,11 +113,14 @@ ChildProcess ChildProcess::spawn(const std::vector<std::string>& argv, const std
   sigset_t none;
   sigfillset(&all);
   sigemptyset(&none);
-  posix_spawnattr_setflags(&setup.attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-  posix_spawnattr_setpgroup(&setup.attributes, 0);
+  // A session of its own (and so a process group, which is signalled as a whole): no
+  // controlling terminal, so the plugin can neither inject input into the user's shell
+  // (TIOCSTI) nor be stopped for reading the terminal (SIGTTIN) in the background.
+  posix_spawnattr_setflags(&setup.attributes, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
   posix_spawnattr_setsigdefault(&setup.attributes, &all);
   posix_spawnattr_setsigmask(&setup.attributes, &none);
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const auto& arg : argv) {
     args.push_back(const_cast<char*>(arg.c_str()));
   }
@@ -110,7 +128,8 @@ ChildProcess ChildProcess::spawn(const std::vector<std::string>& argv, const std
   pid_t pid = -1;
   int error = posix_spawn(&pid, argv.at(0).c_str(), &setup.actions, &setup.attributes, args.data(), environ);
   if (error != 0) {
-    throw Error("cannot start " + argv[0] + ": " + std::strerror(error));
+    throw Error("cannot start " + argv[0] + ": " + std::strerror(error) +
+                "; it is part of mdivicom: reinstall mdivicom, or make the file executable again");
   }
   return ChildProcess(pid);
 }

@@ -48,14 +48,14 @@ struct ChildExit
 
 std::string describe_signal(int signal); // "11 (SIGSEGV)"
 
-// A child (the Python worker) in its own process group, so that it and everything it starts
-// can be signalled or killed as one. Destroying a child that was not reaped kills its
-// whole group and reaps it: no zombie and no orphan survives the owner.
+// A child (the Python worker) in its own session and process group, without a controlling
+// terminal, so that it and everything it starts can be signalled or killed as one. Destroying a child that was not
+// reaped kills its whole group and reaps it: no zombie and no orphan survives the owner.
 class ChildProcess
 {
 public:
   // Starts argv[0] (a path) with posix_spawn: no copy of mdivicom's memory. It runs in its own
-  // process group with every signal at its default and none blocked; fds[i] becomes its
+  // session with every signal at its default and none blocked; fds[i] becomes its
   // descriptor i (-1: /dev/null). It must tie itself to the parent (PR_SET_PDEATHSIG) on its
   // own. Throws mdivicom::Error when it cannot be started.
   static ChildProcess spawn(const std::vector<std::string>& argv, const std::vector<int>& fds);

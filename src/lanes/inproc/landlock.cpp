@@ -18,8 +18,9 @@ namespace fs = std::filesystem;
 namespace {
 
 // The distribution's kernel headers may predate these; the values are kernel ABI.
-constexpr std::uint64_t k_access_truncate = 1ULL << 14; // ABI 3
-constexpr std::uint64_t k_scope_signal = 1ULL << 1;     // ABI 6
+constexpr std::uint64_t k_access_truncate = 1ULL << 14;  // ABI 3
+constexpr std::uint64_t k_access_ioctl_dev = 1ULL << 15; // ABI 5
+constexpr std::uint64_t k_scope_signal = 1ULL << 1;      // ABI 6
 
 // The attribute grew over ABIs; the kernel learns which fields we know from the size passed.
 struct RulesetAttr
@@ -46,6 +47,13 @@ std::uint64_t write_rights(int abi)
     rights |= k_access_truncate;
   }
   return rights;
+}
+
+// What the ruleset restricts: writes, and from ABI 5 on, ioctl on devices (a plugin could
+// otherwise push input into a terminal with TIOCSTI). No rule grants the ioctl right back.
+std::uint64_t handled_rights(int abi)
+{
+  return write_rights(abi) | (abi >= 5 ? k_access_ioctl_dev : 0);
 }
 
 std::uint64_t file_write_rights(int abi)
@@ -146,11 +154,11 @@ SandboxResult enforce_sandbox(const SandboxRules& rules)
 {
   LandlockSupport support = landlock_support();
   if (support.abi == 0) {
-    return {false, 0, support.reason};
+    return SandboxResult::not_enforced(0, support.reason);
   }
   int abi = support.abi;
   RulesetAttr attr;
-  attr.handled_access_fs = write_rights(abi);
+  attr.handled_access_fs = handled_rights(abi);
   size_t attr_size = sizeof(std::uint64_t);
   if (abi >= 6) {
     // A plugin may signal the processes it started, but not mdivicom or anything else.
@@ -159,26 +167,32 @@ SandboxResult enforce_sandbox(const SandboxRules& rules)
   }
   int ruleset = static_cast<int>(syscall(SYS_landlock_create_ruleset, &attr, attr_size, 0));
   if (ruleset < 0) {
-    return {false, abi, errno_text("landlock_create_ruleset")};
+    return SandboxResult::not_enforced(abi, errno_text("landlock_create_ruleset"));
   }
+  // A path that cannot be allowed stays read-only, like everything else: the sandbox is kept,
+  // and the plugin's writes there fail (the record names the path).
+  SandboxResult result;
+  result.enforced = true;
+  result.abi = abi;
+  result.devices_guarded = abi >= 5;
   std::string problem;
-  bool ok = true;
   for (const auto& dir : rules.writable_dirs) {
-    ok = ok && add_rule(ruleset, dir, write_rights(abi), problem);
+    if (!add_rule(ruleset, dir, write_rights(abi), problem)) {
+      result.unusable.push_back(problem);
+    }
   }
   for (const auto& file : rules.writable_files) {
-    ok = ok && add_rule(ruleset, file, file_write_rights(abi), problem);
+    if (!add_rule(ruleset, file, file_write_rights(abi), problem)) {
+      result.unusable.push_back(problem);
+    }
   }
-  if (ok && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
-    ok = false;
-    problem = errno_text("prctl(PR_SET_NO_NEW_PRIVS)");
-  }
-  if (ok && syscall(SYS_landlock_restrict_self, ruleset, 0) != 0) {
-    ok = false;
-    problem = errno_text("landlock_restrict_self");
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+    result = SandboxResult::not_enforced(abi, errno_text("prctl(PR_SET_NO_NEW_PRIVS)"));
+  } else if (syscall(SYS_landlock_restrict_self, ruleset, 0) != 0) {
+    result = SandboxResult::not_enforced(abi, errno_text("landlock_restrict_self"));
   }
   close(ruleset);
-  return ok ? SandboxResult{true, abi, ""} : SandboxResult{false, abi, problem};
+  return result;
 }
 
 nlohmann::json sandbox_facts(const SandboxRules& rules, const SandboxResult& result)
@@ -188,8 +202,12 @@ nlohmann::json sandbox_facts(const SandboxRules& rules, const SandboxResult& res
   facts["enforced"] = result.enforced;
   facts["abi"] = result.abi;
   facts["signals_scoped"] = result.enforced && result.abi >= 6;
+  facts["devices_guarded"] = result.enforced && result.devices_guarded;
   if (!result.reason.empty()) {
     facts["reason"] = result.reason;
+  }
+  if (!result.unusable.empty()) {
+    facts["unusable"] = result.unusable;
   }
   return facts;
 }

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -34,14 +35,25 @@ struct SandboxResult
 {
   bool enforced = false;
   int abi = 0;
-  std::string reason; // why not enforced
+  std::string reason;                // why not enforced
+  std::vector<std::string> unusable; // writable paths that could not be opened: left read-only
+  bool devices_guarded = false;      // ioctl on devices is denied (ABI 5 and later)
+
+  static SandboxResult not_enforced(int abi, std::string reason)
+  {
+    SandboxResult result;
+    result.abi = abi;
+    result.reason = std::move(reason);
+    return result;
+  }
 };
 
 // Restricts the calling process (and all it starts) to the rules. Irreversible: call it only
 // in a worker. Never throws; reports why the rules could not be enforced instead.
 SandboxResult enforce_sandbox(const SandboxRules& rules);
 
-// The record form: {kind, enforced, abi, reason?, writable_dirs, writable_files}.
+// The record form: {kind, enforced, abi, signals_scoped, devices_guarded, reason?, unusable?,
+// writable_dirs, writable_files}.
 nlohmann::json sandbox_facts(const SandboxRules& rules, const SandboxResult& result);
 
 } // namespace mdivicom::inproc

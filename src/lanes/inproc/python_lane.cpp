@@ -54,7 +54,7 @@ void add_facts(RunOutcome& outcome, const PythonRunPlan& plan, const RunRequest&
     outcome.facts["sandbox"] = sandbox->value("facts", nlohmann::json::object());
   } else {
     outcome.facts["sandbox"] =
-        sandbox_facts(plan.sandbox, {false, 0, "the worker ended before it applied the sandbox"});
+        sandbox_facts(plan.sandbox, SandboxResult::not_enforced(0, "the worker ended before it applied the sandbox"));
   }
   if (!outcome.facts["sandbox"].value("enforced", false)) {
     spdlog::warn("plugin {} ran without the Landlock sandbox (writes were not confined to {}): {}",

@@ -61,7 +61,7 @@ SandboxRules run_sandbox_rules(const fs::path& plugin_out_dir, const fs::path& w
       rules.writable_dirs.push_back(dir);
     }
   }
-  rules.writable_files = {"/dev/null", "/dev/zero", "/dev/full", "/dev/tty"};
+  rules.writable_files = {"/dev/null", "/dev/zero", "/dev/full"}; // no /dev/tty: the worker has no terminal
   const fs::path shared_memory = "/dev/shm";
   std::error_code error;
   if (fs::is_directory(shared_memory, error)) {
@@ -126,11 +126,13 @@ nlohmann::json plan_to_json(const PythonRunPlan& plan, const RunRequest& request
     sys_path.push_back(dir.string());
   }
   LandlockSupport support = landlock_support();
-  SandboxResult expected{support.abi > 0, support.abi, support.reason};
+  SandboxResult expected = SandboxResult::not_enforced(support.abi, support.reason);
+  expected.enforced = support.abi > 0;
+  expected.devices_guarded = support.abi >= 5;
   return {
       {"backend", "python"},
-      {"worker", "mdivicom-python-worker, a process of its own in its own process group, embedding libpython " +
-                     python_version_tag()},
+      {"worker",
+       "mdivicom-python-worker, a process of its own in its own session, embedding libpython " + python_version_tag()},
       {"python",
        {{"executable", plan.env.executable.string()},
         {"env", plan.env.to_json()},

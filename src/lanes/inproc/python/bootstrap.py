@@ -1,7 +1,8 @@
 # The Python side of mdivicom's Python worker (mdivicom-python-worker): run in every worker's
 # interpreter, compiled to a code object when mdivicom is built (cmake/compile_bootstrap.py).
-# Its functions take the params (a dict) and return an exit code; they report to mdivicom as
-# JSON lines written to params["report_fd"]:
+# add_pythonpath() is called by the worker before site.main(). The other functions take the
+# params (a dict) and return an exit code; they report to mdivicom as JSON lines written to
+# params["report_fd"]:
 #   run_plugin(params)    imports entry.callable and calls it with the contract's keyword
 #                         arguments; events: started, imported, returned | exit | exception.
 #   load_plugins(params)  calls get_plugin() of each entry point; events: begin, imported, result.
@@ -98,6 +99,16 @@ def _python_facts():
         "base_prefix": sys.base_prefix,
         "sys_path": list(sys.path),
     }
+
+
+def add_pythonpath():
+    """PYTHONPATH's entries, where the interpreter's start puts them (before the standard
+    library). The worker leaves them out of that start (a PYTHONPATH `encodings` package would
+    run before the sandbox); it calls this once the sandbox is on, before site.main(), which
+    makes them absolute and drops duplicates as it always does."""
+    value = os.environ.get("PYTHONPATH")
+    if value:
+        sys.path[0:0] = [os.path.abspath(entry) for entry in value.split(os.pathsep)]
 
 
 def _prepend_sys_path(entries):

@@ -61,6 +61,11 @@ public:
       status = PyConfig_SetBytesString(&config, &config.program_name, options.executable.c_str());
     }
     if (!PyStatus_Exception(status)) {
+      // PYTHONPATH joins sys.path after the sandbox (bootstrap add_pythonpath): the start imports
+      // `encodings` from sys.path, and a package of that name there would run unconfined.
+      status = PyConfig_SetString(&config, &config.pythonpath_env, L"");
+    }
+    if (!PyStatus_Exception(status)) {
       status = Py_InitializeFromConfig(&config);
     }
     PyConfig_Clear(&config);
@@ -203,6 +208,13 @@ int run_embedded_python(const InterpreterOptions& options, const char* function,
   std::optional<nlohmann::json> params = next_job();
   if (!params) {
     return 0;
+  }
+  PyObject* add_pythonpath = PyDict_GetItemString(globals, "add_pythonpath"); // borrowed
+  PyRef added(add_pythonpath != nullptr ? PyObject_CallNoArgs(add_pythonpath) : nullptr);
+  if (!added) {
+    std::fprintf(stderr, "mdivicom: the embedded Python could not add PYTHONPATH to sys.path:\n");
+    PyErr_Print();
+    return k_bootstrap_failed;
   }
   PyRef site_done(PyObject_CallMethod(site.get(), "main", nullptr));
   if (!site_done) {
