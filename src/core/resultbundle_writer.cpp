@@ -1,6 +1,7 @@
 #include "core/resultbundle_writer.hpp"
 
 #include "core/resultbundle.hpp"
+#include "core/text_bytes.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -169,7 +170,7 @@ json finalize_resultbundle(const json& plugin_object, const fs::path& plugin_out
         {"fail_run", false},
         {"reason", "no output matched the meta.resultbundle rules (none is required); no resultbundle.json written"}};
   }
-  auto written = write_new_file(sidecar, document->dump(2) + "\n");
+  auto written = write_new_file(sidecar, json_file_text(*document));
   if (!written) {
     return failed(written.error());
   }

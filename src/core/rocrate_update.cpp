@@ -3,6 +3,7 @@
 
 #include "core/fs_util.hpp"
 #include "core/record_scan.hpp"
+#include "core/text_bytes.hpp"
 #include "core/tree_walk.hpp"
 
 #include <algorithm>
@@ -137,7 +138,7 @@ void write_rocrate(const fs::path& out_root, const std::string& run_id, const js
   if (!crate) {
     crate = build_rocrate(out_root);
   }
-  write_file_atomic(path, crate->dump(2) + "\n", Durability::atomic); // rebuilt from the records if lost
+  write_file_atomic(path, json_file_text(*crate), Durability::atomic); // rebuilt from the records if lost
 }
 
 } // namespace mdivicom

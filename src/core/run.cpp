@@ -19,6 +19,7 @@
 #include "core/run_plan.hpp"
 #include "core/run_record.hpp"
 #include "core/sha256_engine.hpp"
+#include "core/text_bytes.hpp"
 
 #include <chrono>
 #include <thread>
@@ -85,7 +86,7 @@ void write_fallback_provenance(const RunRequest& request, const nlohmann::json& 
       provenance[key] = record[key];
     }
   }
-  write_file_atomic(path, provenance.dump(2) + "\n", Durability::atomic); // like the outputs beside it
+  write_file_atomic(path, json_file_text(provenance), Durability::atomic); // like the outputs beside it
 }
 
 ExitCode exit_code_for(RunStatus status)
@@ -177,7 +178,7 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
     request.work_dir = scratch.path() / "work";
   }
   if (options.plan_only) {
-    std::cout << plan_summary(plan, *lane).dump(2) << "\n";
+    std::cout << json_file_text(plan_summary(plan, *lane));
     return ExitCode::ok;
   }
 

@@ -5,6 +5,7 @@
 #include "core/host_facts.hpp"
 #include "core/json_schema.hpp"
 #include "core/redact.hpp"
+#include "core/text_bytes.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -92,7 +93,7 @@ void write_record(const std::filesystem::path& path, const nlohmann::json& recor
     spdlog::warn("run record {} breaks its schema at {}: {} (please report this mdivicom bug)", path.string(),
                  violation.pointer, violation.message);
   }
-  write_file_atomic(path, record.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n", durability);
+  write_file_atomic(path, json_file_text(record), durability);
 }
 
 } // namespace mdivicom

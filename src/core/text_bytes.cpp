@@ -1,5 +1,7 @@
 #include "core/text_bytes.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 
 namespace mdivicom {
@@ -72,6 +74,11 @@ std::string to_valid_utf8(std::string_view text)
     }
   }
   return result;
+}
+
+std::string json_file_text(const nlohmann::json& value)
+{
+  return value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 std::string to_hex(std::string_view bytes)

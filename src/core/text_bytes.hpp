@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json_fwd.hpp>
+
 namespace mdivicom {
 
 // File names are bytes; JSON is UTF-8. These keep the two apart without losing either.
@@ -11,6 +13,10 @@ namespace mdivicom {
 bool is_valid_utf8(std::string_view text);
 // Replaces every invalid UTF-8 sequence with U+FFFD.
 std::string to_valid_utf8(std::string_view text);
+
+// JSON text for a file people read (indent 2, final newline). A string that is not UTF-8 (a
+// path's bytes) gets U+FFFD where nlohmann's dump() would throw: a run is recorded anyway.
+std::string json_file_text(const nlohmann::json& value);
 
 std::string to_hex(std::string_view bytes);
 std::optional<std::string> from_hex(std::string_view hex);

@@ -234,3 +234,33 @@ TEST_CASE("a stale VIRTUAL_ENV is warned about once per run and noted in the rec
   CHECK(run.record["python"]["env"]["warnings"][0].get<std::string>().starts_with(warning));
   CHECK(run.record["python"]["env"]["origin"] == "system");
 }
+
+TEST_CASE("a dataset path that is not UTF-8 still ends in a finalized record", "[inproc][cli]")
+{
+  CliWorkspace ws("import os\ndef run(dataset_dir, out_dir, config, **kw):\n"
+                  "    open(os.path.join(out_dir, 'count.txt'), 'w').write(str(len(os.listdir(dataset_dir))))\n");
+  ws.dataset = ws.root / "data\xff";
+  write_file(ws.dataset / "a.csv", "t\n0\n");
+  CliRun run = ws.run();
+  check_record(run, "succeeded", 0);
+  CHECK(run.record["dataset_dir"] == (ws.root / "data").string() + "\xef\xbf\xbd"); // U+FFFD in the record
+  CHECK(read_file(ws.out / "cli-test" / "count.txt") == "1");                       // the plugin got the real path
+  CHECK(fs::exists(ws.out / "cli-test" / "provenance.json"));
+}
+
+TEST_CASE("a run started with SIGCHLD ignored still records the plugin's real exit", "[inproc][cli]")
+{
+  // An ignored SIGCHLD survives exec and would make the kernel discard the worker's status.
+  CliWorkspace ws("import sys\ndef run(**kw):\n    sys.exit(3)\n");
+  auto result = run_command({"/bin/sh", "-c", "trap '' CHLD; exec \"$0\" \"$@\"", MDIVICOM_BINARY, "run", "cli-test",
+                             "--dataset", ws.dataset.string(), "--out", ws.out.string()},
+                            ws.options);
+  CliRun run{result, nlohmann::json(), ""};
+  for (const auto& item : fs::directory_iterator(ws.out / "_runs")) {
+    if (item.path().extension() == ".json") {
+      run.record = nlohmann::json::parse(read_file(item.path()));
+    }
+  }
+  check_record(run, "failed", 1);
+  CHECK(run.record["exit_code"] == 3);
+}

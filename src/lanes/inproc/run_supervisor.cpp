@@ -6,6 +6,7 @@
 #include "lanes/inproc/python_worker.hpp"
 #include "lanes/inproc/worker.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <string_view>
@@ -18,9 +19,12 @@ namespace mdivicom::inproc {
 namespace {
 
 constexpr auto k_drain_limit = std::chrono::seconds(2);
+// Longer waits are waits for ever; a longer duration would overflow the clock's nanoseconds.
+constexpr double k_longest_wait_s = 100.0 * 365 * 24 * 3600;
 
 Clock::time_point after(double seconds)
 {
+  seconds = std::min(seconds, k_longest_wait_s);
   return Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
 }
 
@@ -125,8 +129,21 @@ SupervisedEnd supervise(ChildProcess& child, WorkerPipes& pipes, OutputSink& out
   // Without a pidfd, poll briefly and ask waitid() instead.
   int tick_ms = child.exit_fd() >= 0 ? 250 : 50;
 
+  auto cancel = [&] {
+    if (interrupt >= 0) {
+      drain_interrupt_fd(interrupt); // this signal's byte, when poll() has not seen it yet
+    }
+    end.cancelled_by = interrupt_requested() ? interrupt_signal() : SIGINT;
+    pipes.job.reset();          // a worker still waiting for its job ends without running the plugin
+    child.signal_group(SIGINT); // Python turns it into KeyboardInterrupt: finally blocks run
+    kill_at = after(grace_s);
+  };
+
   size_t job_sent = 0;
   while (!child.has_ended()) {
+    if (end.cancelled_by == 0 && interrupt_requested()) {
+      cancel(); // before the job is sent: a Ctrl-C while the run was being set up
+    }
     send_job(pipes.job, pipes.job_bytes, job_sent, false);
     std::vector<pollfd> fds;
     size_t pipe_count = reader.add_to(fds);
@@ -153,13 +170,7 @@ SupervisedEnd supervise(ChildProcess& child, WorkerPipes& pipes, OutputSink& out
 
     bool new_interrupt = interrupt >= 0 && fds[interrupt_index].revents != 0 && drain_interrupt_fd(interrupt);
     if (end.cancelled_by == 0 && (new_interrupt || interrupt_requested())) {
-      if (interrupt >= 0) {
-        drain_interrupt_fd(interrupt); // this signal's byte, when poll() has not seen it yet
-      }
-      end.cancelled_by = interrupt_requested() ? interrupt_signal() : SIGINT;
-      pipes.job.reset();          // a worker still waiting for its job ends without running the plugin
-      child.signal_group(SIGINT); // Python turns it into KeyboardInterrupt: finally blocks run
-      kill_at = after(grace_s);
+      cancel();
     } else if (end.cancelled_by != 0 && new_interrupt && !end.killed) {
       child.signal_group(SIGKILL); // a second Ctrl-C: stop waiting
       end.killed = true;
@@ -185,7 +196,11 @@ SupervisedEnd supervise(ChildProcess& child, WorkerPipes& pipes, OutputSink& out
   while (reader.any_open() && Clock::now() < drain_until) {
     std::vector<pollfd> fds;
     size_t count = reader.add_to(fds);
-    if (poll(fds.data(), fds.size(), milliseconds_until(drain_until)) <= 0) {
+    int ready = poll(fds.data(), fds.size(), milliseconds_until(drain_until));
+    if (ready < 0 && errno == EINTR) {
+      continue; // a signal (a late Ctrl-C): the worker's last events and output are still read
+    }
+    if (ready <= 0) {
       break;
     }
     reader.read_ready(fds, count);
