@@ -4,8 +4,11 @@
 #include "lanes/inproc/inproc.hpp"
 #include "lanes/inproc/landlock.hpp"
 
+#include <cerrno>
+#include <csignal>
 #include <filesystem>
 #include <optional>
+#include <sstream>
 
 using namespace mdivicom;
 using namespace mdivicom::test;
@@ -334,4 +337,40 @@ TEST_CASE("a writable dir that cannot be opened stays read-only and the sandbox 
   CHECK(facts["enforced"] == true);
   REQUIRE(facts["unusable"].size() == 1);
   CHECK(facts["unusable"][0].get<std::string>().find(loop.string()) != std::string::npos);
+}
+
+TEST_CASE("processes a plugin leaves running are stopped when its run ends, and counted", "[inproc][lane]")
+{
+  // One in a session of its own (not in the worker's process group), one a daemon whose parent
+  // has exited (an orphan, which comes to the worker as subreaper).
+  PythonSandbox sandbox;
+  LaneRun run(R"(
+import os, subprocess
+def run(dataset_dir, out_dir, config, **kwargs):
+    own_session = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    read_end, write_end = os.pipe()
+    middle = os.fork()
+    if middle == 0:
+        os.setsid()
+        if os.fork() == 0:
+            os.write(write_end, str(os.getpid()).encode())
+            os.execvp("sleep", ["sleep", "61"])
+        os._exit(0)
+    os.waitpid(middle, 0)
+    daemon = int(os.read(read_end, 32))
+    print(own_session.pid, daemon)
+)");
+  CapturingSink sink;
+  RunOutcome outcome = execute(run.request, sink);
+  INFO(sink.err_text);
+  CHECK(to_string(outcome.status) == "succeeded");
+  std::istringstream pids(sink.out_text);
+  pid_t own_session = 0;
+  pid_t daemon = 0;
+  pids >> own_session >> daemon;
+  REQUIRE(own_session > 0);
+  REQUIRE(daemon > 0);
+  CHECK((kill(own_session, 0) == -1 && errno == ESRCH));
+  CHECK((kill(daemon, 0) == -1 && errno == ESRCH));
+  CHECK(outcome.facts["python"]["leftover_processes_killed"] == 2);
 }

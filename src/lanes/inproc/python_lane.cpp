@@ -50,6 +50,12 @@ void add_facts(RunOutcome& outcome, const PythonRunPlan& plan, const RunRequest&
     python["module"] = imported->value("module", "");
     python["module_file"] = imported->value("module_file", nlohmann::json());
   }
+  if (const auto* leftover = find_event(end.events, "leftover_processes")) {
+    int count = leftover->value("count", 0);
+    python["leftover_processes_killed"] = count;
+    spdlog::warn("plugin {} left {} process(es) running after run() returned; mdivicom stopped them",
+                 request.plugin.ref(), count);
+  }
   if (const auto* sandbox = find_event(end.events, "sandbox")) {
     outcome.facts["sandbox"] = sandbox->value("facts", nlohmann::json::object());
   } else {

@@ -18,10 +18,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <string>
 #include <string_view>
 #include <vector>
 
+#include <fcntl.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 namespace {
@@ -50,6 +54,57 @@ std::vector<std::uint8_t> read_all(int fd)
   }
 }
 
+std::vector<pid_t> list_children()
+{
+  std::vector<pid_t> children;
+  std::error_code error;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", error)) {
+    int file = open((task.path() / "children").c_str(), O_RDONLY | O_CLOEXEC);
+    std::string text;
+    char buffer[4096];
+    ssize_t n = 0;
+    while (file >= 0 && (n = read(file, buffer, sizeof buffer)) > 0) {
+      text.append(buffer, static_cast<size_t>(n));
+    }
+    if (file >= 0) {
+      close(file);
+    }
+    const char* cursor = text.c_str();
+    char* end = nullptr;
+    for (long pid = std::strtol(cursor, &end, 10); end != cursor; pid = std::strtol(cursor, &end, 10)) {
+      children.push_back(static_cast<pid_t>(pid));
+      cursor = end;
+    }
+  }
+  return children;
+}
+
+// What the plugin left running once its interpreter has finalized: its children (a daemon, a
+// Popen never waited for, in a session of its own) and, the worker being their subreaper,
+// the orphans of its grandchildren. Killed and reaped, round after round until none is left
+// (bounded: a fork bomb is not chased for ever). Returns how many were still running.
+int end_leftover_processes()
+{
+  int running = 0;
+  for (int round = 0; round < 100; ++round) {
+    std::vector<pid_t> children = list_children();
+    if (children.empty()) {
+      break;
+    }
+    for (pid_t pid : children) {
+      siginfo_t info = {};
+      waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT);
+      running += info.si_pid == 0 ? 1 : 0; // not a zombie yet
+      kill(pid, SIGKILL);
+    }
+    for (pid_t pid : children) {
+      while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+      }
+    }
+  }
+  return running;
+}
+
 // Before any code of the environment or the plugin: the sandbox, then the bootstrap's params.
 std::optional<nlohmann::json> receive_job()
 {
@@ -75,7 +130,7 @@ std::optional<nlohmann::json> receive_job()
 // crash must reach Python's faulthandler and end the worker by its signal, as it does without
 // the sanitizer; and libpython keeps memory to the end on purpose, which LeakSanitizer would
 // report as an exit code of 23 for every worker.
-extern "C" const char* __asan_default_options()
+extern "C" const char* __asan_default_options() // NOLINT(bugprone-reserved-identifier): its name
 {
   return "handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_abort=0:detect_leaks=0";
 }
@@ -88,11 +143,17 @@ int main(int argc, char** argv)
   }
   // The worker must not outlive mdivicom, even when mdivicom is SIGKILLed.
   prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // The plugin's orphaned descendants come to the worker, which ends them (see below).
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
   if (getppid() != static_cast<pid_t>(std::strtol(argv[1], nullptr, 10))) {
     return k_orphaned;
   }
   // Nothing of the parent's (sockets, lock files) leaks into the plugin.
   close_range(k_job_fd + 1, ~0U, 0);
   InterpreterOptions options{argv[2], std::string_view(argv[4]) == "unbuffered"};
-  return run_embedded_python(options, argv[3], receive_job);
+  int code = run_embedded_python(options, argv[3], receive_job);
+  if (int count = end_leftover_processes(); count > 0) {
+    write_all(k_report_fd, nlohmann::json({{"event", "leftover_processes"}, {"count", count}}).dump() + "\n");
+  }
+  return code;
 }
