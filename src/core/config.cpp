@@ -17,7 +17,7 @@ namespace {
 
 // A config is a handful of settings; anything this big is a mistake (a dataset file passed by
 // accident) that would otherwise be read into memory whole.
-constexpr std::uintmax_t k_max_config_file_bytes = 64 * 1024 * 1024;
+constexpr std::uintmax_t k_max_config_file_bytes = std::uintmax_t{64} << 20;
 
 std::string type_with_article(const nlohmann::json& value)
 {

@@ -93,7 +93,7 @@ std::string prepared_archive_sha256(const fs::path& prepared)
   auto is_digest = [](const std::string& name) {
     return name.size() == 64 && name.find_first_not_of("0123456789abcdef") == std::string::npos;
   };
-  for (fs::path dir : {prepared, prepared.parent_path()}) {
+  for (const fs::path& dir : {prepared, prepared.parent_path()}) {
     if (is_digest(dir.filename().string()) && dir.parent_path().filename() == "datasets") {
       return dir.filename().string();
     }

@@ -33,7 +33,7 @@ bool is_dataset_archive(const std::filesystem::path& path);
 // traversed by later entries, device/fifo/socket entries, duplicate entries, and archives
 // beyond `limits` (zip bombs).
 std::filesystem::path prepare_dataset(const std::filesystem::path& archive);
-std::filesystem::path prepare_dataset(const std::filesystem::path& archive, const std::filesystem::path& cache_root,
+std::filesystem::path prepare_dataset(const std::filesystem::path& archive, const std::filesystem::path& cache_dir,
                                       const ExtractLimits& limits);
 
 // The SHA-256 of the archive a prepare_dataset() result came from (it names the cache

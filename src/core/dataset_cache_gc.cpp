@@ -29,7 +29,7 @@ using namespace dataset_cache_names;
 
 namespace {
 
-constexpr int64_t k_day = 24 * 60 * 60;
+constexpr int64_t k_day = int64_t{24} * 60 * 60;
 
 std::string random_suffix()
 {
@@ -159,7 +159,7 @@ public:
     try {
       item.bytes = m_report.options.dry_run ? tree_bytes(path) : remove_tree_at(m_dir_fd, item.name, path);
     } catch (const Error& e) {
-      m_report.errors.push_back(e.what());
+      m_report.errors.emplace_back(e.what());
       return false;
     }
     m_report.removed.push_back(std::move(item));
@@ -190,7 +190,7 @@ public:
     try {
       item.bytes = remove_tree_at(m_dir_fd, doomed, path);
     } catch (const Error& e) {
-      m_report.errors.push_back(e.what());
+      m_report.errors.emplace_back(e.what());
     }
     m_report.removed.push_back(std::move(item));
     return true;
@@ -266,7 +266,7 @@ DatasetCacheGcReport gc_dataset_cache(const fs::path& cache_root, const DatasetC
       }
     }
   } catch (const Error& e) {
-    report.errors.push_back(e.what());
+    report.errors.emplace_back(e.what());
     return report;
   }
 
@@ -278,7 +278,7 @@ DatasetCacheGcReport gc_dataset_cache(const fs::path& cache_root, const DatasetC
     try {
       lock = lock_stamp(dir_fd.get(), report.dir, sha256, options.dry_run);
     } catch (const Error& e) {
-      report.errors.push_back(e.what());
+      report.errors.emplace_back(e.what());
       continue;
     }
     if (lock.state == StampLock::State::replaced) {

@@ -125,6 +125,7 @@ Plugin PluginCatalog::resolve(std::string_view ref_view)
   }
   if (matches.size() > 1) {
     std::vector<std::string> candidates;
+    candidates.reserve(matches.size());
     for (const auto& plugin : matches) {
       candidates.push_back(plugin.ref());
     }

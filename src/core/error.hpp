@@ -19,8 +19,8 @@ enum class ExitCode : int {
 class Error : public std::runtime_error
 {
 public:
-  explicit Error(std::string message, ExitCode code = ExitCode::failed)
-    : std::runtime_error(std::move(message)), m_code(code)
+  explicit Error(const std::string& message, ExitCode code = ExitCode::failed)
+    : std::runtime_error(message), m_code(code)
   {}
   ExitCode code() const { return m_code; }
 
@@ -29,9 +29,9 @@ private:
 };
 
 // Bad input from the user: exits 2.
-inline Error usage_error(std::string message)
+inline Error usage_error(const std::string& message)
 {
-  return Error(std::move(message), ExitCode::usage);
+  return Error(message, ExitCode::usage);
 }
 
 // A failure a caller may recover from, carried by value (the lower of the two error layers).

@@ -18,7 +18,7 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view conte
                        Durability durability = Durability::synced);
 
 // Reads a whole file; throws Error naming the path. Refuses files larger than max_bytes.
-std::string read_file(const std::filesystem::path& path, std::uintmax_t max_bytes = 64 * 1024 * 1024);
+std::string read_file(const std::filesystem::path& path, std::uintmax_t max_bytes = std::uintmax_t{64} << 20);
 
 // True when `path` is `dir` or lies below it. Both are compared as absolute, lexically normal
 // paths with symlinks resolved as far as they exist.

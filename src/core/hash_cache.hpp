@@ -74,7 +74,7 @@ private:
   static size_t shard_of(const Key& key);
   std::filesystem::path shard_path(size_t shard) const;
   Shard load_shard(size_t shard) const;
-  Shard& shard(size_t shard);
+  Shard& shard(size_t index);
 
   std::filesystem::path m_dir;
   std::array<std::optional<Shard>, k_shards> m_loaded;

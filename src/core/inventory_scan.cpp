@@ -85,7 +85,7 @@ public:
     if (m_stopped) {
       return false;
     }
-    const size_t share = std::clamp<size_t>(m_tasks.size() / (4 * m_workers), 1, 32);
+    const size_t share = std::clamp<size_t>(m_tasks.size() / (size_t{4} * m_workers), 1, 32);
     for (size_t i = 0; i < share && !m_tasks.empty(); ++i) {
       taken.push_back(std::move(m_tasks.back()));
       m_tasks.pop_back();
@@ -262,7 +262,7 @@ namespace {
 bool is_small_flat_dir(const fs::path& root)
 {
   constexpr int k_max_entries = 16;
-  constexpr off_t k_max_bytes = 4 * 1024 * 1024;
+  constexpr off_t k_max_bytes = off_t{4} << 20;
   DirHandle dir(::opendir(root.c_str()));
   if (!dir) {
     return false;

@@ -33,7 +33,7 @@ namespace fs = std::filesystem;
 namespace {
 
 // Manifests larger than this are refused unread: no real manifest comes near it.
-constexpr std::uintmax_t k_max_manifest_bytes = 4 * 1024 * 1024;
+constexpr std::uintmax_t k_max_manifest_bytes = std::uintmax_t{4} << 20;
 
 std::vector<std::string> split_path_list(const char* value)
 {

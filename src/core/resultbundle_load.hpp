@@ -13,7 +13,7 @@
 namespace mdivicom::resultbundle {
 
 // Sidecars are small; anything bigger is refused before a byte is read.
-inline constexpr uintmax_t k_max_sidecar_bytes = 16u * 1024u * 1024u;
+inline constexpr uintmax_t k_max_sidecar_bytes = uintmax_t{16} << 20;
 // Deeper nesting is refused (Python itself would fail with a RecursionError near 1000).
 inline constexpr int k_max_json_depth = 512;
 

@@ -159,6 +159,12 @@ Result<bool> tolerate(ResolvedSidecar& resolved, bool strict, const std::string&
   return false;
 }
 
+// "files[3].path escapes payload root: ../x", as the reference words it.
+std::string path_problem(const std::string& name, std::string_view problem, const std::string& declared)
+{
+  return name + ".path " + std::string(problem) + ": " + declared;
+}
+
 Result<bool> resolve_files(ResolvedSidecar& resolved, const json& files, bool strict)
 {
   const fs::path payload_root(resolved.payload_root);
@@ -189,7 +195,7 @@ Result<bool> resolve_files(ResolvedSidecar& resolved, const json& files, bool st
       resolved_path = expand_and_resolve(declared);
       if (resolved_path) {
         auto kept =
-            tolerate(resolved, strict, name + ".path must be relative to payload root in strict mode: " + declared,
+            tolerate(resolved, strict, path_problem(name, "must be relative to payload root in strict mode", declared),
                      name + ".path is absolute; portable relative paths are recommended.");
         if (!kept.ok())
           return kept;
@@ -197,7 +203,7 @@ Result<bool> resolve_files(ResolvedSidecar& resolved, const json& files, bool st
     } else {
       resolved_path = python_resolve(payload_root / declared);
       if (resolved_path && !is_within(*resolved_path, payload_root)) {
-        message = name + ".path escapes payload root: " + declared;
+        message = path_problem(name, "escapes payload root", declared);
         if (auto kept = tolerate(resolved, strict, message, message); !kept.ok())
           return kept;
       }

@@ -70,7 +70,7 @@ std::string add_application(CrateBuilder& crate, const json& plugin)
   const std::string publisher = text_of(plugin, "publisher");
   const std::string version = text_of(plugin, "version");
   const std::string identifier = publisher.empty() ? id : publisher + "/" + id;
-  const std::string app_id = fragment_id("plugin", identifier + "@" + version);
+  std::string app_id = fragment_id("plugin", identifier + "@" + version);
   if (!crate.has(app_id)) {
     json app = {{"@id", app_id},
                 {"@type", "SoftwareApplication"},
@@ -92,7 +92,7 @@ std::string add_dataset(CrateBuilder& crate, const json& record)
   const json identity = record.value("dataset", json::object());
   const std::string path = record.contains("dataset_dir") ? text_of(record, "dataset_dir") : text_of(identity, "path");
   const std::string fingerprint = identity.is_object() ? text_of(identity, "fingerprint_sha256") : std::string();
-  const std::string id =
+  std::string id =
       fragment_id("dataset", fingerprint.empty() ? sha256_hex(path).substr(0, 16) : fingerprint.substr(0, 16));
   if (!crate.has(id)) {
     json dataset = {{"@id", id},

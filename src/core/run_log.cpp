@@ -24,7 +24,7 @@ void write_all(int fd, std::string_view text)
 
 } // namespace
 
-RunLog::RunLog(const std::filesystem::path& path, std::vector<std::string> secrets, bool echo)
+RunLog::RunLog(const std::filesystem::path& path, const std::vector<std::string>& secrets, bool echo)
   : m_file(path, std::ios::binary | std::ios::app),
     m_echo(echo), m_out{1, StreamScrubber(secrets)}, m_err{2, StreamScrubber(secrets)}
 {

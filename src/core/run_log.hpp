@@ -16,7 +16,7 @@ namespace mdivicom {
 class RunLog : public OutputSink
 {
 public:
-  RunLog(const std::filesystem::path& path, std::vector<std::string> secrets, bool echo);
+  RunLog(const std::filesystem::path& path, const std::vector<std::string>& secrets, bool echo);
   ~RunLog() override;
 
   void out(std::string_view text) override;

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <utility>
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -133,7 +134,7 @@ uint64_t remove_tree_at(int parent_fd, const std::string& name, const fs::path& 
     levels.push_back({entry_name, entry_shown, info.st_dev, info.st_ino, std::move(subdirectories)});
     current = std::move(fd);
   };
-  enter(std::move(current), name, shown);
+  enter(std::exchange(current, UniqueFd()), name, shown);
 
   while (!levels.empty()) {
     if (!levels.back().subdirectories.empty()) {

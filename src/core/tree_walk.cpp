@@ -275,7 +275,11 @@ std::vector<TreeEntry> walk_tree(const fs::path& root, const WalkOptions& option
 
     for (const std::string& name : names) {
       TreeEntry entry;
-      entry.path = dir_path.empty() ? name : dir_path + "/" + name;
+      entry.path = dir_path;
+      if (!dir_path.empty()) {
+        entry.path += '/';
+      }
+      entry.path += name;
       struct stat info = {};
       if (::fstatat(::dirfd(dir.get()), name.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0) {
         entry.error = std::string("cannot examine: ") + std::strerror(errno);

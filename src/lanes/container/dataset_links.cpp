@@ -117,6 +117,7 @@ std::vector<Group> group(const std::vector<Need>& needs)
     entry.link = need.link;
   }
   std::vector<Group> result;
+  result.reserve(groups.size());
   for (auto& [key, value] : groups) {
     result.push_back(std::move(value));
   }

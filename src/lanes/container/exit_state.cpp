@@ -22,8 +22,7 @@ std::string unreported_oom_hint(int code, const nlohmann::json& facts)
   }
   return "; Podman does not report out-of-memory kills on cgroups v1 hosts, so this may have been one: the "
          "memory limit is " +
-         std::to_string(memory.get<uint64_t>() / (1024 * 1024)) +
-         " MiB, raise entry.resources.memory if the plugin needs more";
+         std::to_string(memory.get<uint64_t>() >> 20) + " MiB, raise entry.resources.memory if the plugin needs more";
 }
 
 } // namespace

@@ -12,7 +12,7 @@ namespace mdivicom::container {
 namespace {
 
 // Indexes, manifests and configs are small JSON documents; layers are only skipped over.
-constexpr uint64_t k_max_kept_size = 1024 * 1024;
+constexpr uint64_t k_max_kept_size = uint64_t{1} << 20;
 
 std::string normalize(std::string path)
 {

@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cmath>
+#include <string_view>
 
 namespace mdivicom::container {
 
@@ -32,6 +33,12 @@ nlohmann::json mount(const std::string& source, const std::string& target, bool 
 
 } // namespace
 
+// "<where>/env/<key>: <problem>", for a manifest's entry.env.
+std::string env_problem(const std::string& where, const std::string& key, std::string_view problem)
+{
+  return where + "/env/" + key + ": " + std::string(problem);
+}
+
 std::optional<int64_t> parse_memory(const nlohmann::json& value)
 {
   if (value.is_number_integer()) {
@@ -46,9 +53,9 @@ std::optional<int64_t> parse_memory(const nlohmann::json& value)
   }
   int64_t scale = 1;
   switch (std::tolower(static_cast<unsigned char>(text.back()))) {
-  case 'k': scale = 1024; break;
-  case 'm': scale = 1024 * 1024; break;
-  case 'g': scale = 1024 * 1024 * 1024; break;
+  case 'k': scale = int64_t{1} << 10; break;
+  case 'm': scale = int64_t{1} << 20; break;
+  case 'g': scale = int64_t{1} << 30; break;
   default: break;
   }
   if (scale != 1) {
@@ -85,10 +92,10 @@ Result<ContainerEntry> ContainerEntry::parse(const Plugin& plugin)
   const nlohmann::json env = entry.value("env", nlohmann::json::object());
   for (const auto& [key, value] : env.items()) {
     if (!value.is_string()) {
-      return Failure{where + "/env/" + key + ": expected a string"};
+      return Failure{env_problem(where, key, "expected a string")};
     }
     if (key.rfind("MDIVICOM_", 0) == 0) {
-      return Failure{where + "/env/" + key + ": MDIVICOM_* variables are set by mdivicom; rename it"};
+      return Failure{env_problem(where, key, "MDIVICOM_* variables are set by mdivicom; rename it")};
     }
     result.env.emplace_back(key, value.get<std::string>());
   }
@@ -103,7 +110,7 @@ Result<ContainerEntry> ContainerEntry::parse(const Plugin& plugin)
   auto resources = entry.value("resources", nlohmann::json::object());
   if (resources.contains("memory")) {
     result.memory_bytes = parse_memory(resources["memory"]);
-    if (!result.memory_bytes || *result.memory_bytes < 6 * 1024 * 1024) {
+    if (!result.memory_bytes || *result.memory_bytes < (int64_t{6} << 20)) {
       return Failure{where + "/resources/memory: expected bytes or a size like 512m (at least 6m)"};
     }
   }
@@ -137,7 +144,7 @@ Result<ContainerEntry> ContainerEntry::parse(const Plugin& plugin)
         others.push_back(*slots[j]);
       }
     }
-    others.push_back("/tmp"); // the tmpfs
+    others.emplace_back("/tmp"); // the tmpfs
     if (is_reserved_container_path(*slots[i], others, i == 3) || *slots[i] == "/mdivicom") {
       return Failure{where + "/mounts/" + names[i] + ": " + *slots[i] +
                      " overlaps another mount or a system path (/, /proc, /etc, /usr, /tmp, ...)"};
@@ -206,7 +213,7 @@ ContainerPlan plan_container(const RunRequest& request, const ContainerEntry& en
   nlohmann::json env = nlohmann::json::array();
   bool home_set = false;
   for (const auto& [key, value] : entry.env) {
-    env.push_back(key + "=" + value);
+    env.push_back(std::string(key).append("=").append(value));
     home_set = home_set || key == "HOME";
   }
   if (!home_set) {

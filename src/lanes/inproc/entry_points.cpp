@@ -12,7 +12,7 @@ namespace fs = std::filesystem;
 namespace {
 
 // entry_points.txt files are small; anything bigger is not one.
-constexpr std::uintmax_t k_max_entry_points_bytes = 1024 * 1024;
+constexpr std::uintmax_t k_max_entry_points_bytes = std::uintmax_t{1} << 20;
 
 std::string_view trim(std::string_view text)
 {
