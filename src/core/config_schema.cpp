@@ -152,7 +152,7 @@ Readable readable(const SchemaViolation& violation, const json& config, const js
     value = value ? child(*value, token) : nullptr;
   }
   bool secret = std::any_of(tokens.begin(), tokens.end(), [](const auto& t) { return is_secret_key(t); });
-  std::string v = !value ? "" : secret ? "\"" + std::string(k_redacted) + "\"" : shown(*value);
+  std::string v = !value ? "" : secret ? std::string("\"").append(k_redacted).append("\"") : shown(*value);
   auto starts = [&](const char* prefix) { return m.rfind(prefix, 0) == 0; };
 
   if (starts("Missing required property ")) {
@@ -265,8 +265,16 @@ void check_config_against_schema(const Config& config, const nlohmann::json& con
   std::string message;
   for (const auto& violation : violations) {
     Readable r = readable(violation, config.value, config_schema);
-    message += (message.empty() ? "" : "\n") + ("plugin " + plugin_ref + ": config ") +
-               (r.pointer.empty() ? "" : r.pointer + ": ") + r.message;
+    // Appended piece by piece: `"literal" + string` here makes GCC 12 at -O3 warn (-Wrestrict,
+    // a false positive).
+    if (!message.empty()) {
+      message += '\n';
+    }
+    message.append("plugin ").append(plugin_ref).append(": config ");
+    if (!r.pointer.empty()) {
+      message.append(r.pointer).append(": ");
+    }
+    message += r.message;
   }
   throw usage_error(message);
 }

@@ -67,7 +67,8 @@ std::string python_float_repr(double value)
   if (exponent < -4 || exponent >= 16) {
     out += digits.substr(0, 1);
     if (digits.size() > 1) {
-      out += "." + digits.substr(1);
+      out += '.';
+      out.append(digits, 1);
     }
     std::string magnitude = std::to_string(std::abs(exponent));
     out += std::string(exponent < 0 ? "e-" : "e+") + (magnitude.size() < 2 ? "0" : "") + magnitude;

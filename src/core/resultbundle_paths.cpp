@@ -53,7 +53,7 @@ struct LoopFound
 std::string join_real_path(std::string path, std::string rest, std::map<std::string, std::optional<std::string>>& seen)
 {
   if (!rest.empty() && rest.front() == '/') {
-    path = "/";
+    path.assign(1, '/'); // not `= "/"`: GCC 12 at -O3 warns (-Wrestrict, a false positive)
   }
   size_t pos = 0;
   while (pos < rest.size()) {
