@@ -14,6 +14,7 @@ std::atomic<int> g_signal{0};
 int g_pipe[2] = {-1, -1};
 struct sigaction g_old_int;
 struct sigaction g_old_term;
+struct sigaction g_old_hup; // a closed terminal: without it, mdivicom would die mid-run
 
 void on_signal(int signal)
 {
@@ -38,12 +39,14 @@ InterruptScope::InterruptScope()
   sigemptyset(&action.sa_mask);
   sigaction(SIGINT, &action, &g_old_int);
   sigaction(SIGTERM, &action, &g_old_term);
+  sigaction(SIGHUP, &action, &g_old_hup);
 }
 
 InterruptScope::~InterruptScope()
 {
   sigaction(SIGINT, &g_old_int, nullptr);
   sigaction(SIGTERM, &g_old_term, nullptr);
+  sigaction(SIGHUP, &g_old_hup, nullptr);
 }
 
 int interrupt_signal()

@@ -3,6 +3,13 @@
 #include "core/error.hpp"
 #include "core/fs_util.hpp"
 
+#include <cerrno>
+#include <cstring>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <spdlog/spdlog.h>
 
 namespace mdivicom {
@@ -26,6 +33,17 @@ OutputSlot::OutputSlot(fs::path plugin_out_dir, const fs::path& runs_dir, const 
   : m_dir(std::move(plugin_out_dir)), m_failed_dir(runs_dir / (run_id + ".failed-outputs"))
 {
   std::error_code error;
+  fs::create_directories(runs_dir, error); // where the lock lives and the outputs are parked
+  const fs::path lock_path = runs_dir / ("." + m_dir.filename().string() + ".lock");
+  m_lock.reset(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644));
+  if (!m_lock) {
+    throw Error("cannot open the lock file " + lock_path.string() + ": " + std::strerror(errno) +
+                "; check that --out is writable");
+  }
+  if (::flock(m_lock.get(), LOCK_EX | LOCK_NB) != 0) {
+    throw usage_error("another mdivicom run is writing " + m_dir.string() +
+                      " now; wait for it to end, or choose another --out");
+  }
   if (fs::exists(fs::symlink_status(m_dir, error)) && !fs::is_directory(fs::symlink_status(m_dir, error))) {
     throw usage_error(m_dir.string() + " exists and is not a directory; move it away or choose another --out");
   }
@@ -43,8 +61,22 @@ OutputSlot::OutputSlot(fs::path plugin_out_dir, const fs::path& runs_dir, const 
   }
 }
 
+OutputSlot::~OutputSlot()
+{
+  if (m_settled || m_parked.empty()) {
+    return;
+  }
+  try {
+    settle(false);
+  } catch (const Error& e) {
+    spdlog::error("{}; the earlier outputs are in {}: move them back to {} by hand", e.what(), m_parked.string(),
+                  m_dir.string());
+  }
+}
+
 nlohmann::json OutputSlot::settle(bool succeeded)
 {
+  m_settled = true;
   if (m_parked.empty()) {
     return nullptr;
   }

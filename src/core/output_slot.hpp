@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/tree_walk.hpp"
+
 namespace mdivicom {
 
 // Keeps a plugin's earlier outputs safe across a re-run. The rule (README, "Re-running"):
@@ -14,12 +16,19 @@ namespace mdivicom {
 //   nothing is copied) and the plugin writes into a fresh O/<id>. Only when the run succeeds
 //   are the parked outputs deleted; otherwise the failed run's files move to
 //   O/_runs/<run_id>.failed-outputs/ and the parked outputs go back to O/<id>.
+// A slot is one run's at a time: it holds a lock (O/_runs/.<id>.lock) from the start to the end
+// of the run. A run that ends before settle() (an error, an exception) gives the parked
+// outputs back as a failed run does.
 class OutputSlot
 {
 public:
-  // Throws a usage Error when O/<id> holds outputs and overwrite is false.
+  // Throws a usage Error when O/<id> holds outputs and overwrite is false, or when another run
+  // holds the slot.
   OutputSlot(std::filesystem::path plugin_out_dir, const std::filesystem::path& runs_dir, const std::string& run_id,
              bool overwrite);
+  ~OutputSlot();
+  OutputSlot(const OutputSlot&) = delete;
+  OutputSlot& operator=(const OutputSlot&) = delete;
 
   // Finishes the rule above; returns what happened, for the run record (null when nothing
   // was parked).
@@ -31,6 +40,8 @@ private:
   std::filesystem::path m_dir;
   std::filesystem::path m_parked; // empty when there was nothing to park
   std::filesystem::path m_failed_dir;
+  UniqueFd m_lock;
+  bool m_settled = false;
 };
 
 } // namespace mdivicom

@@ -185,6 +185,9 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
   const fs::path runs_dir = request.out_root / "_runs";
   create_dir(runs_dir, "run record directory");
   create_dir(request.work_dir, "work directory");
+  // From here on an interrupt ends the run in order: a Ctrl-C while the dataset is hashed still
+  // gives the parked outputs back (OutputSlot).
+  InterruptScope interrupts;
   OutputSlot slot(request.plugin_out_dir, runs_dir, request.run_id, options.overwrite);
   clock.mark("directories and output slot");
 
@@ -199,7 +202,6 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
                                     {"sha256", prepared_archive_sha256(request.dataset_dir)}};
   }
   clock.mark("dataset identity");
-  InterruptScope interrupts;
   write_record(record_path, record, Durability::atomic); // the final record replaces it
   clock.mark("running record written");
   spdlog::info("run {}: {} on {}", request.run_id, request.plugin.ref(), request.dataset_dir.string());
@@ -229,8 +231,14 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
   }
 
   const bool succeeded = outcome.status == RunStatus::succeeded;
+  // Separately: a provenance.json that cannot be written must not keep the slot from settling.
   try {
     write_fallback_provenance(request, record);
+  } catch (const Error& e) {
+    record["warnings"].push_back(e.what());
+    spdlog::error("{}", e.what());
+  }
+  try {
     record["previous_outputs"] = slot.settle(succeeded);
   } catch (const Error& e) {
     record["warnings"].push_back(e.what());

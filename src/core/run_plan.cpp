@@ -110,6 +110,10 @@ RunPlan plan_run(PluginCatalog& catalog, const RunOptions& options,
       throw usage_error("--work " + options.work + " contains --out " + request.out_root.string() +
                         " (its run records and other plugins' outputs); choose a directory outside it");
     }
+    if (is_same_or_within(request.work_dir, request.plugin_out_dir)) {
+      throw usage_error("--work " + options.work + " lies inside the plugin's output directory " +
+                        request.plugin_out_dir.string() + "; choose a directory outside it");
+    }
     if (is_same_or_within(request.work_dir, request.out_root / "_runs")) {
       throw usage_error("--work " + options.work + " lies inside " + (request.out_root / "_runs").string() +
                         ", where the run records are; choose a directory outside it");

@@ -100,6 +100,7 @@ TEST_CASE("run refuses a work dir that overlaps the dataset or holds the run rec
       ws.run({"--dataset", ws.dataset.string(), "--out", (work / "out").string(), "--work", work.string()}),
       "contains --out");
   check_usage_error(with_work(ws.out / "_runs" / "w"), "where the run records are");
+  check_usage_error(with_work(ws.out / "checker" / "w"), "inside the plugin's output directory");
   CHECK_FALSE(fs::exists(ws.dataset / "work"));
   CHECK_FALSE(fs::exists(ws.out / "_runs" / "w"));
 }

@@ -8,6 +8,10 @@
 
 #include <csignal>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 using namespace mdivicom;
 using namespace mdivicom::test;
 namespace fs = std::filesystem;
@@ -263,4 +267,45 @@ TEST_CASE("a run started with SIGCHLD ignored still records the plugin's real ex
   }
   check_record(run, "failed", 1);
   CHECK(run.record["exit_code"] == 3);
+}
+
+TEST_CASE("a closed terminal (SIGHUP) cancels the run like Ctrl-C, with a record", "[inproc][cli][interrupt]")
+{
+  CliWorkspace ws("import time\ndef run(**kw):\n    print('started', flush=True)\n    time.sleep(600)\n");
+  ws.options.interrupt_after_s = 2;
+  ws.options.interrupt_signal = SIGHUP;
+  CliRun run = ws.run();
+  check_record(run, "cancelled", 130);
+}
+
+TEST_CASE("a second run into the same plugin output directory waits its turn: it is refused", "[inproc][cli]")
+{
+  CliWorkspace ws("def run(**kw):\n    pass\n");
+  fs::create_directories(ws.out / "_runs");
+  // What a run in progress holds from before it parks earlier outputs until it has settled them.
+  int lock = open((ws.out / "_runs" / ".cli-test.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  REQUIRE(lock >= 0);
+  REQUIRE(flock(lock, LOCK_EX) == 0);
+  CliRun refused = ws.run({"--overwrite"});
+  CHECK(refused.cli.exit_code == 2);
+  CHECK_THAT(refused.cli.err, Catch::Contains("another mdivicom run is writing " + (ws.out / "cli-test").string()));
+  close(lock);
+  CliRun run = ws.run({"--overwrite"});
+  check_record(run, "succeeded", 0);
+}
+
+TEST_CASE("earlier outputs come back when a re-run stops with an error after parking them", "[inproc][cli]")
+{
+  CliWorkspace ws("import os\ndef run(dataset_dir, out_dir, config, **kw):\n"
+                  "    open(os.path.join(out_dir, 'result.txt'), 'w').write('first')\n");
+  check_record(ws.run(), "succeeded", 0);
+  // The dataset's identity needs a cache directory, which this environment does not give: the
+  // run stops after the earlier outputs were parked.
+  ws.options.env["HOME"] = k_unset;
+  ws.options.env["XDG_CACHE_HOME"] = k_unset;
+  auto result = run_mdivicom(
+      {"run", "cli-test", "--dataset", ws.dataset.string(), "--out", ws.out.string(), "--overwrite"}, ws.options);
+  INFO(result.err);
+  CHECK(result.exit_code != 0);
+  CHECK(read_file(ws.out / "cli-test" / "result.txt") == "first");
 }
