@@ -2,6 +2,13 @@
 
 #include "lanes/container/dataset_links.hpp"
 
+#include <cstring>
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
 namespace fs = std::filesystem;
 using namespace mdivicom;
 using namespace mdivicom::test;
@@ -78,6 +85,32 @@ TEST_CASE("a dataset link into a system path of the container is refused", "[con
   auto binds = container::dataset_link_binds(temp / "ds", "/data", {"/out"});
   REQUIRE_FALSE(binds.ok());
   CHECK(binds.error().find("/etc/hostname") != std::string::npos);
+}
+
+TEST_CASE("a dataset link to a socket, a FIFO or the host's runtime state is refused", "[container][unit]")
+{
+  // A read-only bind does not stop connect() on a socket: an ssh-agent, an X display or the
+  // engine's own socket would be the plugin's.
+  TempDir temp;
+  fs::create_directories(temp / "ds");
+  const fs::path socket_path = temp / "agent.sock";
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_un address = {};
+  address.sun_family = AF_UNIX;
+  std::strncpy(address.sun_path, socket_path.c_str(), sizeof address.sun_path - 1);
+  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  REQUIRE(mkfifo((temp / "fifo").c_str(), 0600) == 0);
+  for (const fs::path& target : {socket_path, temp / "fifo", fs::path("/dev/null"), fs::path("/proc/self/status")}) {
+    INFO(target);
+    fs::remove(temp / "ds" / "link");
+    fs::create_symlink(target, temp / "ds" / "link");
+    auto binds = container::dataset_link_binds(temp / "ds", "/data", {"/out"});
+    REQUIRE_FALSE(binds.ok());
+    CHECK(binds.error().find((temp / "ds" / "link").string()) != std::string::npos);
+    CHECK(binds.error().find("remove the link") != std::string::npos);
+  }
+  close(fd);
 }
 
 namespace {

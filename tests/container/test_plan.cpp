@@ -6,6 +6,7 @@
 #include "lanes/container/engine.hpp"
 #include "lanes/container/image.hpp"
 #include "lanes/container/plan.hpp"
+#include "lanes/container/runner.hpp"
 
 using namespace mdivicom;
 using namespace mdivicom::test;
@@ -117,4 +118,25 @@ TEST_CASE("describe shows the exact engine requests of a run without contacting 
   CHECK(host["Mounts"].size() == 4);
   CHECK(create["Labels"]["mdivicom.run_id"] == setup.request().run_id);
   CHECK(create["User"] == std::to_string(getuid()) + ":" + std::to_string(getgid()));
+}
+
+TEST_CASE("a container's runner is judged gone only when it certainly is", "[container][unit]")
+{
+  container::RunnerIdentity me = container::RunnerIdentity::self();
+  REQUIRE_FALSE(me.pidns.empty());
+  auto labels = [&](long pid, const std::string& pidns) {
+    return nlohmann::json{{"mdivicom.runner.host", me.host},
+                          {"mdivicom.runner.boot", me.boot},
+                          {"mdivicom.runner.pid", std::to_string(pid)},
+                          {"mdivicom.runner.start", me.start},
+                          {"mdivicom.runner.pidns", pidns}};
+  };
+  // A pid no process has (above the kernel's pid_max).
+  const long no_process = 1L << 23;
+  CHECK(container::RunnerIdentity::from_labels(labels(no_process, me.pidns)).gone());
+  CHECK_FALSE(container::RunnerIdentity::from_labels(labels(me.pid, me.pidns)).gone());
+  // The same pid number in another PID namespace (a CI job sharing the engine) is not ours to judge,
+  // nor is a container of an mdivicom that did not label its namespace.
+  CHECK_FALSE(container::RunnerIdentity::from_labels(labels(no_process, "pid:[1]")).gone());
+  CHECK_FALSE(container::RunnerIdentity::from_labels(labels(no_process, "")).gone());
 }

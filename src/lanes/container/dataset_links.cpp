@@ -83,6 +83,22 @@ Result<std::vector<Need>> collect(const fs::path& root, const std::string& conta
                      " points to nothing (for git-annex/DataLad data, fetch the content with 'datalad get' or "
                      "'git annex get'); refusing to hand the container a dangling link"};
     }
+    // A socket, device or FIFO stays usable through a read-only bind (connect() on an ssh-agent
+    // or a Docker socket); host runtime and kernel trees are no data either.
+    auto target_type = fs::status(target, resolve_error).type();
+    if (target_type != fs::file_type::regular && target_type != fs::file_type::directory) {
+      return Failure{"dataset link " + link.string() + " -> " + text.string() + " resolves to " + target.string() +
+                     ", which is not a file or a directory (a socket, device or FIFO); mdivicom does not hand it "
+                     "to a container: remove the link from the dataset"};
+    }
+    for (const char* system : {"/proc", "/sys", "/dev", "/run"}) {
+      if (under_or_equal(target.string(), system)) {
+        return Failure{"dataset link " + link.string() + " -> " + text.string() + " resolves to " + target.string() +
+                       ", in the host's " + system +
+                       " (runtime state, not data); mdivicom does not mount it into a container: remove the link "
+                       "from the dataset"};
+      }
+    }
     std::string link_dir = container_root + "/" + link.parent_path().lexically_relative(root).generic_string();
     std::string seen = container_normal(text.is_absolute() ? text.string() : link_dir + "/" + text.string());
     if (under_or_equal(seen, container_root)) {

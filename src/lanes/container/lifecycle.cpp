@@ -80,7 +80,8 @@ public:
     auto attaching = Clock::now();
     HttpRequest attach("POST", Engine::api("/containers/" + m_id + "/attach?stream=1&stdout=1&stderr=1"));
     attach.on_data = [this](std::string_view data) { m_demux.feed(data); };
-    attach.on_headers = [this](long) { m_attached = true; };
+    // An error status (a 404 for a container gone already) is no attachment: its body is the error.
+    attach.on_headers = [this](long status) { m_attached = status == 101 || status == 200; };
     m_attach = start_transfer(std::move(attach));
     auto give_up = Clock::now() + std::chrono::seconds(30);
     while (!m_attached && m_attach != 0 && Clock::now() < give_up) {

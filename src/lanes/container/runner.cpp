@@ -1,5 +1,8 @@
 #include "lanes/container/runner.hpp"
 
+#include <cerrno>
+#include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <cstdlib>
 #include <sstream>
@@ -59,6 +62,8 @@ RunnerIdentity RunnerIdentity::self()
   identity.boot = read_line("/proc/sys/kernel/random/boot_id");
   identity.pid = static_cast<long>(getpid());
   identity.start = start_ticks(identity.pid);
+  std::error_code error;
+  identity.pidns = std::filesystem::read_symlink("/proc/self/ns/pid", error).string();
   return identity;
 }
 
@@ -69,20 +74,24 @@ RunnerIdentity RunnerIdentity::from_labels(const nlohmann::json& labels)
   identity.boot = label(labels, "mdivicom.runner.boot");
   identity.pid = std::strtol(label(labels, "mdivicom.runner.pid").c_str(), nullptr, 10);
   identity.start = label(labels, "mdivicom.runner.start");
+  identity.pidns = label(labels, "mdivicom.runner.pidns");
   return identity;
 }
 
 bool RunnerIdentity::gone() const
 {
   RunnerIdentity me = self();
-  if (host != me.host || pid <= 0) {
-    return false; // another machine's runner: not ours to judge
+  if (host != me.host || pidns != me.pidns || pid <= 0) {
+    return false; // another machine's or PID namespace's runner (or an older mdivicom's): not ours to judge
   }
   if (!boot.empty() && boot != me.boot) {
     return true;
   }
   std::string now = start_ticks(pid);
-  return now.empty() || (!start.empty() && now != start);
+  if (now.empty()) {
+    return kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH; // EPERM: alive, another user's
+  }
+  return !start.empty() && now != start;
 }
 
 nlohmann::json run_labels(const RunRequest& request)
@@ -93,7 +102,8 @@ nlohmann::json run_labels(const RunRequest& request)
           {"mdivicom.runner.host", me.host},
           {"mdivicom.runner.boot", me.boot},
           {"mdivicom.runner.pid", std::to_string(me.pid)},
-          {"mdivicom.runner.start", me.start}};
+          {"mdivicom.runner.start", me.start},
+          {"mdivicom.runner.pidns", me.pidns}};
 }
 
 Result<std::vector<Leftover>> find_leftovers(const Engine& engine)

@@ -19,11 +19,13 @@ struct RunnerIdentity
   std::string boot; // kernel boot id: pids restart at every boot
   long pid = 0;
   std::string start; // process start time in clock ticks since boot: pids are reused
+  std::string pidns; // "pid:[4026531836]": pids of another PID namespace are not ours to check
 
   static RunnerIdentity self();
   static RunnerIdentity from_labels(const nlohmann::json& labels);
-  // False only when the runner is certainly gone (same host, and a different boot, no such
-  // process, or another process with its pid).
+  // True only when the runner is certainly gone (same host and PID namespace, and a different
+  // boot, no such process, or another process with its pid). A process we may not see (another
+  // user's, under /proc's hidepid) is alive.
   bool gone() const;
 };
 
