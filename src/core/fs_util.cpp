@@ -46,6 +46,15 @@ void write_file_atomic(const fs::path& path, std::string_view content, Durabilit
     ::unlink(temp.c_str());
     throw Error("cannot write " + path.string() + ": " + std::strerror(saved));
   }
+  if (durability == Durability::synced) {
+    // The rename lives in the directory: without this, a power cut can bring the old file back.
+    int dir = ::open(path.parent_path().empty() ? "." : path.parent_path().c_str(),
+                     O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir >= 0) {
+      ::fsync(dir);
+      ::close(dir);
+    }
+  }
 }
 
 std::string read_file(const fs::path& path, std::uintmax_t max_bytes)
