@@ -334,6 +334,16 @@ RunOutcome run_container(const Engine& engine, const ContainerPlan& plan, const 
   }
   std::string id = created.body.value("Id", "");
   facts["container_id"] = id;
+  // The engine may drop settings it cannot apply (memory or pids limits on a host without the
+  // cgroup controllers) and only say so here: the record must not claim them silently.
+  if (auto warnings = created.body.find("Warnings"); warnings != created.body.end() && warnings->is_array()) {
+    for (const auto& warning : *warnings) {
+      if (warning.is_string() && !warning.get<std::string>().empty()) {
+        facts["engine_warnings"].push_back(warning);
+        spdlog::warn("{} (the engine, creating the container)", warning.get<std::string>());
+      }
+    }
+  }
   facts["timing"]["create_s"] = seconds_since(begin);
   std::string stop_reason;
   {
