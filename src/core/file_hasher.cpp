@@ -109,8 +109,9 @@ void hash_open_file(int fd, uint64_t size_at_open, unsigned char* buffer, Sha256
     hash.update(buffer, static_cast<size_t>(count));
     total += static_cast<uint64_t>(count);
     progress.bytes.fetch_add(static_cast<uint64_t>(count), std::memory_order_relaxed);
-    if (interrupt_requested()) {
-      throw Error("interrupted while hashing " + job.path, ExitCode::interrupted);
+    if (progress.interrupted()) {
+      throw Error("interrupted while hashing " + (job.path.empty() ? progress.what() : job.path),
+                  ExitCode::interrupted);
     }
     // A short read that ends exactly at the size fstat gave is the end of the file: skip the
     // read that would return 0 (one syscall in five for small files). A file still growing
@@ -170,7 +171,7 @@ void hash_files(const std::filesystem::path& root, std::vector<HashJob>& jobs, c
           buffers[worker] = std::make_unique_for_overwrite<unsigned char[]>(k_buffer_size);
           hashes[worker].emplace();
         }
-        if (interrupt_requested()) {
+        if (progress.interrupted()) {
           throw Error("interrupted while hashing " + options.what, ExitCode::interrupted);
         }
         hash_one(root_fd.get(), jobs[order[index]], options.follow_symlinks, buffers[worker].get(), *hashes[worker],

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/interrupt.hpp"
 #include "core/sha256.hpp"
 
 namespace mdivicom {
@@ -53,6 +54,9 @@ public:
   std::atomic<size_t> files{0};
   std::atomic<uint64_t> bytes{0};
   void tick();
+  // A signal arrived since this work began (not one that came before: see interrupt_count).
+  bool interrupted() const { return interrupt_count() != m_interrupts_at_start; }
+  const std::string& what() const { return m_what; }
 
 private:
   void print();
@@ -63,6 +67,7 @@ private:
   bool m_enabled;
   bool m_shown = false;
   std::chrono::steady_clock::time_point m_start;
+  int m_interrupts_at_start = interrupt_count();
 };
 
 // Hashes the open regular file `fd` (of size_at_open bytes per fstat) into job.sha256 and

@@ -48,8 +48,7 @@ void write_file_atomic(const fs::path& path, std::string_view content, Durabilit
   }
   if (durability == Durability::synced) {
     // The rename lives in the directory: without this, a power cut can bring the old file back.
-    int dir = ::open(path.parent_path().empty() ? "." : path.parent_path().c_str(),
-                     O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int dir = ::open(path.parent_path().empty() ? "." : path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dir >= 0) {
       ::fsync(dir);
       ::close(dir);

@@ -11,6 +11,7 @@ namespace mdivicom {
 namespace {
 
 std::atomic<int> g_signal{0};
+std::atomic<int> g_count{0};
 int g_pipe[2] = {-1, -1};
 struct sigaction g_old_int;
 struct sigaction g_old_term;
@@ -20,6 +21,7 @@ void on_signal(int signal)
 {
   int expected = 0;
   g_signal.compare_exchange_strong(expected, signal);
+  g_count.fetch_add(1);
   if (g_pipe[1] >= 0) {
     char byte = 1;
     ssize_t ignored = write(g_pipe[1], &byte, 1);
@@ -52,6 +54,11 @@ InterruptScope::~InterruptScope()
 int interrupt_signal()
 {
   return g_signal.load();
+}
+
+int interrupt_count()
+{
+  return g_count.load();
 }
 
 int interrupt_fd()

@@ -2,7 +2,7 @@
 
 namespace mdivicom {
 
-// Catches SIGINT and SIGTERM for its lifetime so a run can be finalized as "cancelled"
+// Catches SIGINT, SIGTERM and SIGHUP for its lifetime so a run can be finalized as "cancelled"
 // instead of dying; restores the previous handlers when destroyed.
 class InterruptScope
 {
@@ -13,8 +13,12 @@ public:
   InterruptScope& operator=(const InterruptScope&) = delete;
 };
 
-// The first signal caught (SIGINT or SIGTERM), or 0.
+// The first signal caught (SIGINT, SIGTERM or SIGHUP), or 0.
 int interrupt_signal();
+
+// How many signals were caught so far. Work that began after a cancel (the inventory of a
+// cancelled run's outputs) stops only for a later signal: it compares counts.
+int interrupt_count();
 inline bool interrupt_requested()
 {
   return interrupt_signal() != 0;

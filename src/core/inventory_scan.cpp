@@ -304,7 +304,7 @@ std::vector<InventoryEntry> scan_inventory(const fs::path& root, const Inventory
     std::vector<Task> discovered;
     try {
       while (scanner.queue().pop(taken)) {
-        if (interrupt_requested()) {
+        if (progress.interrupted()) {
           throw Error("interrupted while hashing " + options.what, ExitCode::interrupted);
         }
         for (Task& task : taken) {

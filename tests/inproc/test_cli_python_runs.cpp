@@ -269,13 +269,19 @@ TEST_CASE("a run started with SIGCHLD ignored still records the plugin's real ex
   CHECK(run.record["exit_code"] == 3);
 }
 
-TEST_CASE("a closed terminal (SIGHUP) cancels the run like Ctrl-C, with a record", "[inproc][cli][interrupt]")
+TEST_CASE("a closed terminal (SIGHUP) cancels the run like Ctrl-C, with a record and its outputs' inventory",
+          "[inproc][cli][interrupt]")
 {
-  CliWorkspace ws("import time\ndef run(**kw):\n    print('started', flush=True)\n    time.sleep(600)\n");
+  CliWorkspace ws("import os, time\ndef run(dataset_dir, out_dir, config, **kw):\n"
+                  "    open(os.path.join(out_dir, 'partial.txt'), 'w').write('so far')\n"
+                  "    print('started', flush=True)\n    time.sleep(600)\n");
   ws.options.interrupt_after_s = 2;
   ws.options.interrupt_signal = SIGHUP;
   CliRun run = ws.run();
   check_record(run, "cancelled", 130);
+  // The signal that cancelled the run does not also stop the inventory of what it wrote.
+  REQUIRE(run.record.contains("outputs"));
+  CHECK(run.record["outputs"]["file_count"].get<int>() >= 1);
 }
 
 TEST_CASE("a second run into the same plugin output directory waits its turn: it is refused", "[inproc][cli]")
