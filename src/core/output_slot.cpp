@@ -68,7 +68,7 @@ OutputSlot::~OutputSlot()
   }
   try {
     settle(false);
-  } catch (const Error& e) {
+  } catch (const std::exception& e) { // a destructor must not throw
     spdlog::error("{}; the earlier outputs are in {}: move them back to {} by hand", e.what(), m_parked.string(),
                   m_dir.string());
   }
