@@ -34,7 +34,7 @@ OutputSlot::OutputSlot(fs::path plugin_out_dir, const fs::path& runs_dir, const 
 {
   std::error_code error;
   fs::create_directories(runs_dir, error); // where the lock lives and the outputs are parked
-  const fs::path lock_path = runs_dir / ("." + m_dir.filename().string() + ".lock");
+  const fs::path lock_path = runs_dir / std::string(".").append(m_dir.filename().string()).append(".lock");
   m_lock.reset(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644));
   if (!m_lock) {
     throw Error("cannot open the lock file " + lock_path.string() + ": " + std::strerror(errno) +
