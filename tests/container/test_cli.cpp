@@ -150,7 +150,9 @@ TEST_CASE("mdivicom doctor lists reachable engines with versions and fixes for t
   CHECK(text.out.find("ok     podman 4.") != std::string::npos);
 }
 
-TEST_CASE("mdivicom gc removes the container of a runner that was killed", "[container][cli]")
+// [serial]: every run reaps a killed runner's container first, so a run of another test in
+// parallel would remove the container this test is about (tests/CMakeLists.txt).
+TEST_CASE("mdivicom gc removes the container of a runner that was killed", "[container][cli][serial]")
 {
   auto engine = test_engine("docker");
   CliSetup setup("sleep 300");

@@ -111,7 +111,8 @@ void leftovers_are_reaped(const TestEngine& engine)
   CHECK(removed["engines"][0]["removed"].dump().find(again.request().run_id) != std::string::npos);
   CHECK(containers_of_run(handle, again.request().run_id).empty());
 }
-ENGINE_TEST_CASE("containers left by a killed runner are removed by the next run and by gc", "[container]",
+// [serial]: see the gc test in test_cli.cpp.
+ENGINE_TEST_CASE("containers left by a killed runner are removed by the next run and by gc", "[container][serial]",
                  leftovers_are_reaped)
 
 RunOutcome run_on_socket(const std::string& socket, const std::string& backend)
