@@ -52,12 +52,6 @@ int requested_exit_code()
   return g_exit_code;
 }
 
-std::string dump_json(const nlohmann::json& value)
-{
-  // nlohmann's default object type is a sorted map, so keys come out sorted.
-  return value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
 int run_app(int argc, char** argv)
 {
   CLI::App app{"mdivicom: run lab data-processing plugins reproducibly", "mdivicom"};

@@ -124,7 +124,7 @@ void add_doctor_command(CLI::App& app)
     };
     report["ok"] = basics_work(report);
     if (args->json) {
-      std::cout << dump_json(report) << "\n";
+      std::cout << json_text(report) << "\n";
     } else {
       print_report(report);
     }

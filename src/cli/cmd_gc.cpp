@@ -110,7 +110,7 @@ void add_gc_command(CLI::App& app)
     if (args->json) {
       result["containers_skipped"] = result["engines"].empty();
       result["dataset_cache"] = cache.to_json();
-      std::cout << dump_json(result) << "\n";
+      std::cout << json_text(result) << "\n";
     } else {
       print_containers(result, args->options.dry_run);
       print_dataset_cache(cache);

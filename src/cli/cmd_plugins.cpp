@@ -19,7 +19,7 @@ void list_plugins(bool as_json, const std::string& python_env)
   if (as_json) {
     catalog.for_each([&](const Plugin& plugin) {
       ++count;
-      std::string text = dump_json(plugin.object);
+      std::string text = json_text(plugin.object);
       std::string indented = count == 1 ? "[\n  " : ",\n  ";
       for (char c : text) {
         indented += c;
@@ -48,7 +48,7 @@ void list_plugins(bool as_json, const std::string& python_env)
 void show_plugin(const std::string& ref, const std::string& python_env)
 {
   PluginCatalog catalog = make_catalog(python_env);
-  std::cout << dump_json(catalog.resolve(ref).object) << "\n";
+  std::cout << json_text(catalog.resolve(ref).object) << "\n";
 }
 
 void validate_manifests(const std::vector<std::string>& files)

@@ -84,7 +84,7 @@ void inspect(const SidecarArgs& args)
     throw Error(resolved.error(), ExitCode::failed);
   }
   if (args.json) {
-    std::cout << dump_json(resolved->to_json()) << "\n";
+    std::cout << json_text(resolved->to_json()) << "\n";
   } else {
     print_resolved(*resolved);
   }
@@ -135,7 +135,7 @@ void validate(const ValidateArgs& args)
   }
   const rb::BundleValidation result = rb::validate_resultbundle(args.common.sidecar, args.common.dirs(), options);
   if (args.common.json) {
-    std::cout << dump_json(result.to_json()) << "\n";
+    std::cout << json_text(result.to_json()) << "\n";
   } else {
     print_validation(result);
   }
@@ -151,7 +151,7 @@ void list_policies(bool as_json)
     for (const auto& policy : rb::all_policies()) {
       policies[policy.name] = policy.to_json();
     }
-    std::cout << dump_json({{"policies", policies}}) << "\n";
+    std::cout << json_text({{"policies", policies}}) << "\n";
     return;
   }
   for (const auto& policy : rb::all_policies()) {

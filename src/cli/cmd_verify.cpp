@@ -21,7 +21,7 @@ void verify(const VerifyArgs& args)
   InterruptScope interrupts; // Ctrl-C while hashing ends with 130, not a half-printed report
   VerifyReport report = verify_outputs(args.path);
   if (args.as_json) {
-    std::cout << dump_json(report.to_json()) << "\n";
+    std::cout << json_text(report.to_json()) << "\n";
   } else {
     std::cout << report.to_text();
   }

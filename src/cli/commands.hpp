@@ -4,6 +4,7 @@
 
 #include "core/discovery.hpp"
 #include "core/lane.hpp"
+#include "core/text_bytes.hpp" // json_text, for what commands print
 
 namespace mdivicom::cli {
 
@@ -44,8 +45,5 @@ PluginCatalog make_catalog(const std::string& python_env = "");
 
 // The lane that runs plugins of a kind ("python", "container"); null for an unknown kind.
 std::unique_ptr<Lane> make_lane(const std::string& kind);
-
-// JSON as the reference prints it: indented by 2, keys sorted, non-ASCII kept.
-std::string dump_json(const nlohmann::json& value);
 
 } // namespace mdivicom::cli

@@ -76,9 +76,14 @@ std::string to_valid_utf8(std::string_view text)
   return result;
 }
 
+std::string json_text(const nlohmann::json& value)
+{
+  return value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 std::string json_file_text(const nlohmann::json& value)
 {
-  return value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  return json_text(value) + "\n";
 }
 
 std::string to_hex(std::string_view bytes)

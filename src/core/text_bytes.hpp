@@ -14,8 +14,10 @@ bool is_valid_utf8(std::string_view text);
 // Replaces every invalid UTF-8 sequence with U+FFFD.
 std::string to_valid_utf8(std::string_view text);
 
-// JSON text for a file people read (indent 2, final newline). A string that is not UTF-8 (a
-// path's bytes) gets U+FFFD where nlohmann's dump() would throw: a run is recorded anyway.
+// JSON text people read (indent 2, keys sorted). A string that is not UTF-8 (a path's bytes)
+// gets U+FFFD where nlohmann's dump() would throw: a run is recorded anyway.
+std::string json_text(const nlohmann::json& value);
+// The same with a final newline, for a file.
 std::string json_file_text(const nlohmann::json& value);
 
 std::string to_hex(std::string_view bytes);

@@ -60,15 +60,12 @@ std::vector<pid_t> list_children()
   std::error_code error;
   for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", error)) {
     int file = open((task.path() / "children").c_str(), O_RDONLY | O_CLOEXEC);
-    std::string text;
-    char buffer[4096];
-    ssize_t n = 0;
-    while (file >= 0 && (n = read(file, buffer, sizeof buffer)) > 0) {
-      text.append(buffer, static_cast<size_t>(n));
+    if (file < 0) {
+      continue;
     }
-    if (file >= 0) {
-      close(file);
-    }
+    std::vector<std::uint8_t> bytes = read_all(file);
+    close(file);
+    const std::string text(bytes.begin(), bytes.end());
     const char* cursor = text.c_str();
     char* end = nullptr;
     for (long pid = std::strtol(cursor, &end, 10); end != cursor; pid = std::strtol(cursor, &end, 10)) {
