@@ -67,8 +67,9 @@ void add_run_command(CLI::App& app)
     if (!args->python_env.empty()) {
       options.lane_options["python_env"] = args->python_env;
     }
+    RunLanes lanes(options.backend, options.lane_options); // first: it may start a Python worker
     PluginCatalog catalog = make_catalog(args->python_env);
-    ExitCode code = run_plugin(catalog, options, make_lane);
+    ExitCode code = run_plugin(catalog, options, [&lanes](const std::string& kind) { return lanes.make(kind); });
     set_exit_code(static_cast<int>(code));
   });
 }

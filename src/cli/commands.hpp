@@ -46,4 +46,18 @@ PluginCatalog make_catalog(const std::string& python_env = "");
 // The lane that runs plugins of a kind ("python", "container"); null for an unknown kind.
 std::unique_ptr<Lane> make_lane(const std::string& kind);
 
+// The lanes of one `mdivicom run`. Unless --backend names a container engine, the Python lane
+// is warmed up at once: its worker starts the interpreter while the catalog finds the plugin,
+// which otherwise comes first and delays every Python run. Asked for another kind, the warm
+// lane is dropped at once (its worker is stopped), so a container run does not keep it.
+class RunLanes
+{
+public:
+  RunLanes(const std::string& backend, const nlohmann::json& lane_options);
+  std::unique_ptr<Lane> make(const std::string& kind);
+
+private:
+  std::unique_ptr<Lane> m_warm_python;
+};
+
 } // namespace mdivicom::cli

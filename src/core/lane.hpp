@@ -68,6 +68,11 @@ public:
   // run's directories. The lane stops whatever execute() did not use when it is destroyed.
   virtual void prepare(const Plugin& /*plugin*/, const nlohmann::json& /*options*/) {}
 
+  // Like prepare(), but before the plugin is known: a front end that expects this lane to run
+  // the plugin calls it first thing, so that the lane's start overlaps finding the plugin.
+  // Starts only what needs no plugin; prepare() is still called once the plugin is known.
+  virtual void warm_up(const nlohmann::json& /*options*/) {}
+
   // Runs the plugin to the end. Must return an outcome for every ending (a failure to start
   // included) and must honour the request's timeout and interrupt_requested().
   virtual RunOutcome execute(const RunRequest& request, OutputSink& output) = 0;

@@ -191,3 +191,28 @@ TEST_CASE("a worker started by prepare() but never given its job is stopped with
   }
   CHECK(child_pids() == before);
 }
+
+TEST_CASE("a lane warmed up before the plugin is known runs the plugin in the worker it started", "[inproc][lane]")
+{
+  // `mdivicom run` warms the Python lane up before it looks for the plugin, then prepares it
+  // once the plugin is found: the interpreter must start once, not twice.
+  PythonSandbox sandbox;
+  LaneRun run("def run(**kwargs):\n    pass\n");
+  auto before = child_pids();
+  auto lane = inproc::make_python_lane();
+  lane->warm_up(run.request.options);
+  auto warm = child_pids();
+  REQUIRE(warm.size() == before.size() + 1);
+  lane->prepare(run.request.plugin, run.request.options);
+  CHECK(child_pids() == warm);
+
+  CapturingSink sink;
+  RunOutcome outcome = lane->execute(run.request, sink);
+  INFO(sink.err_text);
+  CHECK(outcome.status == RunStatus::succeeded);
+  for (const auto& pid : before) {
+    warm.erase(pid);
+  }
+  REQUIRE(warm.size() == 1);
+  CHECK(std::to_string(outcome.facts["python"].value("worker_pid", 0)) == *warm.begin());
+}

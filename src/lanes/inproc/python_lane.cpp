@@ -130,19 +130,10 @@ void decide_status(RunOutcome& outcome, const PythonRunPlan& plan, const RunRequ
 class PythonLane : public Lane
 {
 public:
-  void prepare(const Plugin& /*plugin*/, const nlohmann::json& options) override
-  {
-    const Result<PythonEnv>& env = env_for(options);
-    if (!env) {
-      return; // execute() reports it
-    }
-    try {
-      m_worker.emplace(start_run_worker(*env));
-      m_worker_env = env->executable;
-    } catch (const Error&) {
-      // execute() tries again and reports what fails.
-    }
-  }
+  // The worker needs no plugin, only the env: it starts the interpreter's core and waits.
+  void warm_up(const nlohmann::json& options) override { start_worker(options); }
+
+  void prepare(const Plugin& /*plugin*/, const nlohmann::json& options) override { start_worker(options); }
 
   RunOutcome execute(const RunRequest& request, OutputSink& output) override
   {
@@ -184,7 +175,21 @@ public:
   }
 
 private:
-  // Resolved once for prepare, execute and describe, which get the same options.
+  void start_worker(const nlohmann::json& options)
+  {
+    const Result<PythonEnv>& env = env_for(options);
+    if (!env || (m_worker && m_worker_env == env->executable)) {
+      return; // execute() reports a bad env; a worker of this env is already starting
+    }
+    try {
+      m_worker.emplace(start_run_worker(*env));
+      m_worker_env = env->executable;
+    } catch (const Error&) {
+      // execute() tries again and reports what fails.
+    }
+  }
+
+  // Resolved once for warm_up, prepare, execute and describe, which get the same options.
   const Result<PythonEnv>& env_for(const nlohmann::json& options)
   {
     if (!m_env || m_env_options != options) {
@@ -196,7 +201,7 @@ private:
 
   std::optional<Result<PythonEnv>> m_env;
   nlohmann::json m_env_options;
-  // Started by prepare(); a worker execute() does not use is killed with the lane.
+  // Started by warm_up() or prepare(); a worker execute() does not use is killed with the lane.
   std::optional<RunWorker> m_worker;
   std::filesystem::path m_worker_env;
 };
