@@ -3,17 +3,33 @@
 #include "core/fs_util.hpp"
 
 #include <algorithm>
-#include <regex>
+#include <string_view>
 
 namespace mdivicom {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
 
+// A run id and .json, checked without a std::regex: this runs for every file in _runs/ after
+// every run, and compiling a regex costs more than the listing. In the shape, 0 stands for a
+// digit and f for a lowercase hex digit.
 bool is_record_file_name(const std::string& name)
 {
-  static const std::regex k_pattern("[0-9]{8}T[0-9]{6}Z_[0-9a-f]{8}\\.json");
-  return std::regex_match(name, k_pattern);
+  constexpr std::string_view k_shape = "00000000T000000Z_ffffffff.json";
+  if (name.size() != k_shape.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    const bool digit = c >= '0' && c <= '9';
+    const bool matches = k_shape[i] == '0'   ? digit
+                         : k_shape[i] == 'f' ? digit || (c >= 'a' && c <= 'f')
+                                             : c == k_shape[i];
+    if (!matches) {
+      return false;
+    }
+  }
+  return true;
 }
 
 RecordFile parse_record(std::string name, const std::string& text)

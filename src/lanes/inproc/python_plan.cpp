@@ -3,7 +3,7 @@
 #include "core/fs_util.hpp"
 #include "lanes/inproc/pyproject.hpp"
 
-#include <regex>
+#include <string_view>
 
 namespace mdivicom::inproc {
 
@@ -13,10 +13,22 @@ namespace {
 
 constexpr double k_default_kill_grace_s = 5;
 
-bool is_callable_ref(const std::string& text)
+// name(.name)* with ASCII names: [A-Za-z_][A-Za-z0-9_]*.
+bool is_dotted_name(std::string_view text)
 {
-  static const std::regex pattern(R"([A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*)");
-  return std::regex_match(text, pattern);
+  bool at_start = true;
+  for (char c : text) {
+    const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+    const bool digit = c >= '0' && c <= '9';
+    if (c == '.' && !at_start) {
+      at_start = true;
+    } else if (letter || (digit && !at_start)) {
+      at_start = false;
+    } else {
+      return false;
+    }
+  }
+  return !at_start;
 }
 
 std::string plugin_callable(const Plugin& plugin)
@@ -51,6 +63,14 @@ std::vector<fs::path> plugin_sys_path(const Plugin& plugin)
 }
 
 } // namespace
+
+// module.path:attr.path (written out: compiling a std::regex cost every run ~0.2 ms).
+bool is_callable_ref(const std::string& text)
+{
+  const size_t colon = text.find(':');
+  return colon != std::string::npos && is_dotted_name(std::string_view(text).substr(0, colon)) &&
+         is_dotted_name(std::string_view(text).substr(colon + 1));
+}
 
 SandboxRules run_sandbox_rules(const fs::path& plugin_out_dir, const fs::path& work_dir, const fs::path& tmp_dir,
                                const std::vector<fs::path>& untouchable)

@@ -36,6 +36,9 @@ SandboxRules run_sandbox_rules(const std::filesystem::path& plugin_out_dir, cons
 // unusable python env. `env`: resolved from request.options (the lane resolves it once).
 Result<PythonRunPlan> plan_python_run(const RunRequest& request, const Result<PythonEnv>& env);
 
+// True for module.path:attr.path with ASCII identifiers: the form entry.callable must have.
+bool is_callable_ref(const std::string& text);
+
 // describe(): the plan, without running anything.
 nlohmann::json plan_to_json(const PythonRunPlan& plan, const RunRequest& request);
 
