@@ -1,14 +1,14 @@
 #include "core/fs_util.hpp"
 
 #include "core/error.hpp"
+#include "core/tree_walk.hpp"
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <random>
-#include <sstream>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace mdivicom {
@@ -56,24 +56,50 @@ void write_file_atomic(const fs::path& path, std::string_view content, Durabilit
   }
 }
 
-std::string read_file(const fs::path& path, std::uintmax_t max_bytes)
+std::string read_open_file(int fd, const fs::path& path, std::uintmax_t max_bytes)
 {
-  std::error_code error;
-  auto size = fs::file_size(path, error);
-  if (error) {
-    throw Error("cannot read " + path.string() + ": " + error.message());
+  struct stat info = {};
+  if (::fstat(fd, &info) != 0) {
+    throw Error("cannot read " + path.string() + ": " + std::strerror(errno));
   }
+  const auto size = static_cast<std::uintmax_t>(info.st_size);
   if (size > max_bytes) {
     throw Error("refusing to read " + path.string() + ": " + std::to_string(size) +
                 " bytes is more than the limit of " + std::to_string(max_bytes));
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  std::string content(size, '\0');
+  size_t done = 0;
+  while (true) {
+    if (done == content.size()) {
+      content.resize(done + 4096); // the file may have grown since fstat
+    }
+    ssize_t n = ::pread(fd, content.data() + done, content.size() - done, static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      throw Error("cannot read " + path.string() + ": " + std::strerror(errno));
+    }
+    if (n == 0) {
+      break;
+    }
+    done += static_cast<size_t>(n);
+    if (done > max_bytes) {
+      throw Error("refusing to read " + path.string() + ": it grew past the limit of " + std::to_string(max_bytes) +
+                  " bytes while being read");
+    }
+  }
+  content.resize(done);
+  return content;
+}
+
+std::string read_file(const fs::path& path, std::uintmax_t max_bytes)
+{
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) {
     throw Error("cannot read " + path.string() + ": " + std::strerror(errno));
   }
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
+  return read_open_file(fd.get(), path, max_bytes);
 }
 
 fs::path resolved_path(const fs::path& path)

@@ -20,6 +20,10 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view conte
 // Reads a whole file; throws Error naming the path. Refuses files larger than max_bytes.
 std::string read_file(const std::filesystem::path& path, std::uintmax_t max_bytes = std::uintmax_t{64} << 20);
 
+// The same, from a file already open (read from its start); `path` only names it in errors.
+std::string read_open_file(int fd, const std::filesystem::path& path,
+                           std::uintmax_t max_bytes = std::uintmax_t{64} << 20);
+
 // True when `path` is `dir` or lies below it. Both are compared as absolute, lexically normal
 // paths with symlinks resolved as far as they exist.
 bool is_same_or_within(const std::filesystem::path& path, const std::filesystem::path& dir);

@@ -1,7 +1,9 @@
 #include "core/rocrate.hpp"
 #include "core/rocrate_builder.hpp"
 
+#include "core/error.hpp"
 #include "core/fs_util.hpp"
+#include "core/hash_cache.hpp"
 #include "core/record_scan.hpp"
 #include "core/text_bytes.hpp"
 #include "core/tree_walk.hpp"
@@ -10,9 +12,11 @@
 #include <cerrno>
 #include <optional>
 #include <set>
+#include <thread>
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 // Adding one run to the crate without reading every record: rebuilding from all records made
@@ -118,27 +122,119 @@ UniqueFd lock_crate(const fs::path& path)
   return fd;
 }
 
+// A crate as read, with the open file it came from: while it is open its inode cannot be
+// reused, so an unchanged identity at the path means the very same file.
+struct ReadCrate
+{
+  UniqueFd file;
+  FileIdentity identity;
+  json crate; // null when missing or damaged
+};
+
+ReadCrate read_crate(const fs::path& path)
+{
+  ReadCrate read;
+  read.file = UniqueFd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  struct stat info = {};
+  if (!read.file || ::fstat(read.file.get(), &info) != 0) {
+    return read;
+  }
+  read.identity = file_identity(info);
+  try {
+    read.crate = json::parse(read_open_file(read.file.get(), path));
+  } catch (const std::exception&) {
+    read.crate = nullptr; // missing or damaged: built again from the records
+  }
+  return read;
+}
+
+bool still_at(const ReadCrate& read, const fs::path& path)
+{
+  struct stat info = {};
+  return read.file && ::stat(path.c_str(), &info) == 0 && file_identity(info) == read.identity;
+}
+
+// The crate with the run added to `read` (read again unless still current), or nullopt when
+// it must be built from every record instead: missing, damaged, or not describing every
+// record (a run whose runner died, a crate edited by hand).
+std::optional<std::string> crate_text_with_run(ReadCrate read, const fs::path& out_root, const std::string& run_id,
+                                               const json& record)
+{
+  const fs::path path = out_root / "ro-crate-metadata.json";
+  if (!still_at(read, path)) {
+    read = read_crate(path);
+  }
+  if (read.crate.is_null()) {
+    return std::nullopt;
+  }
+  std::optional<json> crate = add_run_to_crate(read.crate, out_root, run_id, record);
+  if (!crate || (*crate)["@graph"][1]["mentions"].size() != count_record_files(out_root)) {
+    return std::nullopt;
+  }
+  return json_file_text(*crate);
+}
+
 } // namespace
+
+struct RoCrateUpdate::State
+{
+  fs::path out_root;
+  std::string run_id;
+  ReadCrate read;
+  std::jthread reading; // the constructor's read; joined by add()
+  UniqueFd lock;
+  std::optional<std::string> text; // nullopt: built from the records in commit()
+  std::string error;
+  std::jthread building; // add()'s work; joined by commit()
+};
+
+RoCrateUpdate::RoCrateUpdate(fs::path out_root, std::string run_id) : m_state(std::make_unique<State>())
+{
+  m_state->out_root = std::move(out_root);
+  m_state->run_id = std::move(run_id);
+  m_state->reading =
+      std::jthread([state = m_state.get()] { state->read = read_crate(state->out_root / "ro-crate-metadata.json"); });
+}
+
+RoCrateUpdate::~RoCrateUpdate() = default; // the threads join before the state they use goes
+
+void RoCrateUpdate::add(const json& record)
+{
+  if (m_state->reading.joinable()) {
+    m_state->reading.join();
+  }
+  m_state->building = std::jthread([state = m_state.get(), record] {
+    try {
+      state->lock = lock_crate(state->out_root / "_runs" / ".ro-crate.lock");
+      state->text = crate_text_with_run(std::move(state->read), state->out_root, state->run_id, record);
+    } catch (const std::exception& e) {
+      state->error = e.what();
+    }
+  });
+}
+
+void RoCrateUpdate::commit()
+{
+  if (m_state->building.joinable()) {
+    m_state->building.join();
+  }
+  UniqueFd lock = std::move(m_state->lock); // released when this returns
+  if (!m_state->error.empty()) {
+    throw Error(m_state->error);
+  }
+  if (!m_state->text) {
+    // Here, not on the thread: building from the records needs this run's final record on disk.
+    m_state->text = json_file_text(build_rocrate(m_state->out_root));
+  }
+  // Built again from the records if lost, so atomic is enough.
+  write_file_atomic(m_state->out_root / "ro-crate-metadata.json", *m_state->text, Durability::atomic);
+}
 
 void write_rocrate(const fs::path& out_root, const std::string& run_id, const json& record)
 {
-  UniqueFd lock = lock_crate(out_root / "_runs" / ".ro-crate.lock");
-  const fs::path path = out_root / "ro-crate-metadata.json";
-  std::optional<json> crate;
-  try {
-    crate = add_run_to_crate(json::parse(read_file(path)), out_root, run_id, record);
-  } catch (const std::exception&) {
-    crate.reset(); // missing or damaged: built again from the records
-  }
-  // Every record must be in it once: a run whose runner died, or a crate edited by hand, is
-  // caught here and the crate is built again.
-  if (crate && (*crate)["@graph"][1]["mentions"].size() != count_record_files(out_root)) {
-    crate.reset();
-  }
-  if (!crate) {
-    crate = build_rocrate(out_root);
-  }
-  write_file_atomic(path, json_file_text(*crate), Durability::atomic); // rebuilt from the records if lost
+  RoCrateUpdate update(out_root, run_id);
+  update.add(record);
+  update.commit();
 }
 
 } // namespace mdivicom

@@ -207,6 +207,7 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
   spdlog::info("run {}: {} on {}", request.run_id, request.plugin.ref(), request.dataset_dir.string());
 
   RunLog log(request.log_path, secret_strings(plan.config.value), options.echo_output);
+  RoCrateUpdate crate(request.out_root, request.run_id); // reads the crate while the plugin runs
   const std::string started_at = utc_timestamp_now();
   const auto start = std::chrono::steady_clock::now();
   RunOutcome outcome;
@@ -260,14 +261,14 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
     spdlog::error("outputs not inventoried: {}", e.what());
   }
   clock.mark("outputs inventoried");
+  crate.add(record); // builds the new crate while the record is written and synced
   write_record(record_path, record);
   clock.mark("final record written");
   try {
-    write_rocrate(request.out_root, request.run_id, record);
+    crate.commit();
   } catch (const std::exception& e) {
     spdlog::warn("ro-crate-metadata.json not updated: {}", e.what());
   }
-
   clock.mark("ro-crate written");
   std::string summary = "run " + request.run_id + " " + std::string(to_string(outcome.status));
   if (outcome.exit_code && !succeeded) {

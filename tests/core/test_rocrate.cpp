@@ -188,3 +188,35 @@ TEST_CASE("adding runs to the RO-Crate one at a time gives the crate built from 
     CHECK(entities_by_id(crate_file()).at("./")["mentions"].size() == 5);
   }
 }
+
+TEST_CASE("a crate read while a run went on is read again when another run replaced it meanwhile", "[core][rocrate]")
+{
+  TempDir out;
+  auto crate_file = [&] { return json::parse(mdivicom::test::read_file(out / "ro-crate-metadata.json")); };
+  write_file(out / "tracker/a.csv", "1");
+  json first = write_run_record(out.path(), "tracker", "20250101T000000Z_00000001");
+  mdivicom::write_rocrate(out.path(), "20250101T000000Z_00000001", first);
+
+  // A run starts (its update reads the crate), and another run into the same --out ends first.
+  mdivicom::RoCrateUpdate slow(out.path(), "20250102T000000Z_00000002");
+  write_file(out / "detector/e.tsv", "2");
+  json other = write_run_record(out.path(), "detector", "20250102T000000Z_00000003");
+  mdivicom::write_rocrate(out.path(), "20250102T000000Z_00000003", other);
+
+  write_file(out / "tracker/b.csv", "3");
+  json record = write_run_record(out.path(), "tracker", "20250102T000000Z_00000002");
+  slow.add(record);
+  slow.commit();
+  CHECK(crate_file() == mdivicom::build_rocrate(out.path()));
+  CHECK(entities_by_id(crate_file()).at("./")["mentions"].size() == 3);
+
+  SECTION("an update destroyed before commit() writes nothing")
+  {
+    const std::string before = mdivicom::test::read_file(out / "ro-crate-metadata.json");
+    {
+      mdivicom::RoCrateUpdate abandoned(out.path(), "20250103T000000Z_00000004");
+      abandoned.add(write_run_record(out.path(), "tracker", "20250103T000000Z_00000004"));
+    }
+    CHECK(mdivicom::test::read_file(out / "ro-crate-metadata.json") == before);
+  }
+}
