@@ -1,6 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include "core/sha256.hpp"
 #include "inproc_support.hpp"
+#include "support/process.hpp"
 
 #include <csignal>
 
@@ -212,4 +214,39 @@ TEST_CASE("exception messages with quotes, control characters and non-ASCII text
   CHECK(to_string(outcome.status) == "failed");
   // The lone surrogate (an undecodable byte in a file name, say) cannot be UTF-8: it becomes '?'.
   CHECK(outcome.error["message"] == "say \"hi\"\\ \t\x01 – ü 🎉 ?");
+}
+
+TEST_CASE("extension modules work in the worker as in python3: C ones, libpython's API through ctypes, and C++ ones",
+          "[inproc][lane]")
+{
+  // The worker is linked like /usr/bin/python3 (libpython static) but exports only libpython's
+  // API, with a libstdc++ of its own: extension modules must find every libpython symbol in it,
+  // and a C++ extension (python3-apt's apt_pkg) must work with the shared libstdc++ it loads.
+  PythonSandbox sandbox;
+  LaneRun run("import ctypes, sqlite3, hashlib, _decimal, pyexpat, zlib\n"
+              "import apt_pkg\n"
+              "def run(**kwargs):\n"
+              "    version = ctypes.pythonapi.Py_GetVersion\n"
+              "    version.restype = ctypes.c_char_p\n"
+              "    print('ctypes', version().decode().split()[0])\n"
+              "    print('sqlite', sqlite3.connect(':memory:').execute('select 6*7').fetchone()[0])\n"
+              "    print('sha256', hashlib.sha256(b'mdivicom').hexdigest()[:12])\n"
+              "    apt_pkg.init()\n"
+              "    print('apt', apt_pkg.version_compare('1.0~rc1', '1.0'), apt_pkg.upstream_version('2:1.4-3'))\n"
+              "    print('apt section', apt_pkg.TagSection('Package: x\\nVersion: 1.2\\n')['Version'])\n"
+              "    try:\n"
+              "        apt_pkg.TagSection('not: valid\\n broken')\n"
+              "    except ValueError:\n"
+              "        print('apt raised ValueError')\n");
+  CapturingSink sink;
+  RunOutcome outcome = execute(run.request, sink);
+  INFO(sink.err_text);
+  CHECK(to_string(outcome.status) == "succeeded");
+  auto python_version = run_command({"/usr/bin/python3", "-c", "import platform; print(platform.python_version())"});
+  CHECK(sink.out_text.find("ctypes " + python_version.out) != std::string::npos);
+  CHECK(sink.out_text.find("sqlite 42\n") != std::string::npos);
+  CHECK(sink.out_text.find("sha256 " + mdivicom::sha256_hex("mdivicom").substr(0, 12) + "\n") != std::string::npos);
+  CHECK(sink.out_text.find("apt -1 1.4\n") != std::string::npos);
+  CHECK(sink.out_text.find("apt section 1.2\n") != std::string::npos);
+  CHECK(sink.out_text.find("apt raised ValueError\n") != std::string::npos);
 }
