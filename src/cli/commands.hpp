@@ -54,9 +54,13 @@ class RunLanes
 {
 public:
   RunLanes(const std::string& backend, const nlohmann::json& lane_options);
+  // Throws a usage error for engine settings the container lane cannot use (tcp://, ssh://),
+  // before the run creates anything.
   std::unique_ptr<Lane> make(const std::string& kind);
 
 private:
+  std::string m_backend;
+  std::string m_engine; // --engine
   std::unique_ptr<Lane> m_warm_python;
 };
 

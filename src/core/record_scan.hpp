@@ -21,8 +21,9 @@ struct RecordFile
 // True for names of the form <run_id>.json (run_id: 20250101T120000Z_0123abcd).
 bool is_record_file_name(const std::string& name);
 
-// Every run record under out_root/_runs, sorted by run id (which sorts by start time). Other
-// files in _runs (logs, inventories, parked outputs) are not records and are left out.
+// Every run record under out_root/_runs, sorted by run id (which sorts by start time, to the
+// second; core/run_order.hpp decides which run of a directory is the latest). Other files in
+// _runs (logs, inventories, parked outputs) are not records and are left out.
 std::vector<RecordFile> scan_run_records(const std::filesystem::path& out_root);
 
 // Parses the text of a record file (also used for records read out of a pack).

@@ -4,10 +4,9 @@
 #include "core/fs_util.hpp"
 #include "core/inventory.hpp"
 #include "core/record_scan.hpp"
+#include "core/run_order.hpp"
 #include "core/sha256.hpp"
 #include "core/text_bytes.hpp"
-
-#include <map>
 
 namespace mdivicom {
 
@@ -200,9 +199,9 @@ void add_run(CrateBuilder& crate, CrateRuns& runs, const std::string& run_id, co
     objects.push_back(id_ref(config_id));
   }
   action["object"] = std::move(objects);
-  std::string started =
-      text_of(record, "started_at").empty() ? text_of(record, "created_at") : text_of(record, "started_at");
-  if (!started.empty()) {
+  // The times that order the runs of a directory (run_order.hpp): the incremental update
+  // reads them back from here.
+  if (std::string started = record_started_at(record); !started.empty()) {
     action["startTime"] = started;
   }
   if (std::string finished = text_of(record, "finished_at"); !finished.empty()) {
@@ -257,22 +256,24 @@ json finish_crate(CrateBuilder& crate, CrateRuns& runs, const fs::path& out_root
 json build_rocrate(const fs::path& out_root)
 {
   std::vector<RecordFile> records = scan_run_records(out_root);
-  std::map<std::string, std::string> latest_for_root;
-  for (const auto& file : records) {
+  LatestRuns latest;
+  for (size_t index = 0; index < records.size(); ++index) {
+    const RecordFile& file = records[index];
     if (file.error.empty() && file.record.contains("outputs")) {
       if (auto root = record_outputs_root(file.record)) {
-        latest_for_root[*root] = file.run_id;
+        latest.offer(*root, index, record_run_order(file.run_id, file.record));
       }
     }
   }
   CrateBuilder crate;
   CrateRuns runs;
-  for (const auto& file : records) {
+  for (size_t index = 0; index < records.size(); ++index) {
+    const RecordFile& file = records[index];
     if (!file.error.empty()) {
       continue;
     }
     auto root = record_outputs_root(file.record);
-    add_run(crate, runs, file.run_id, file.record, root && latest_for_root[*root] == file.run_id);
+    add_run(crate, runs, file.run_id, file.record, root && latest.is_latest(*root, index));
   }
   return finish_crate(crate, runs, out_root);
 }

@@ -16,7 +16,8 @@ namespace mdivicom {
 //   entity keyed by its fingerprint, or its path) and the config (a PropertyValue with the
 //   canonical JSON and its hash); result = the output files of its inventory (File entities
 //   with contentSize and sha256), or the output directory when the inventory lives in its
-//   own file or a later run rewrote the directory; startTime, endTime; actionStatus
+//   own file or a run that finished later rewrote the directory (core/run_order.hpp);
+//   startTime, endTime; actionStatus
 //   Completed/Failed/Active; error; agent = the user; containerImage when the record
 //   names an image digest.
 // The output is deterministic for the same records (no "now" in it), so packs stay

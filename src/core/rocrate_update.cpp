@@ -5,6 +5,7 @@
 #include "core/fs_util.hpp"
 #include "core/hash_cache.hpp"
 #include "core/record_scan.hpp"
+#include "core/run_order.hpp"
 #include "core/text_bytes.hpp"
 #include "core/tree_walk.hpp"
 
@@ -27,24 +28,42 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The run that lists the files of output directory dir_id (the latest to write it), or "".
-std::string listing_run(CrateBuilder& crate, const std::string& dir_id)
+// The place of a run in the crate among the runs of a directory: from the same times, in the
+// same way, as build_rocrate takes it from the record.
+RunOrder action_run_order(const std::string& action_id, const json& action)
 {
+  const std::string prefix = run_action_id("");
+  const std::string run_id = action_id.starts_with(prefix) ? action_id.substr(prefix.size()) : action_id;
+  return run_order(run_id, text_of(action, "startTime"), text_of(action, "endTime"));
+}
+
+struct ListingRun
+{
+  std::string action_id; // "" when no run wrote the directory yet
+  RunOrder order;
+};
+
+// The run that lists the files of output directory dir_id: the latest to write it.
+ListingRun listing_run(CrateBuilder& crate, const std::string& dir_id)
+{
+  ListingRun latest;
   if (!crate.has(dir_id)) {
-    return {};
+    return latest;
   }
   std::set<std::string> refs = {dir_id};
   for (const auto& part : crate.at(dir_id).value("hasPart", json::array())) {
     refs.insert(text_of(part, "@id"));
   }
-  std::string latest;
   for (auto& [id, entity] : crate.entities()) {
     if (entity.value("@type", "") != "CreateAction" || !entity.contains("result") || !entity["result"].is_array()) {
       continue;
     }
     for (const auto& ref : entity["result"]) {
       if (refs.contains(text_of(ref, "@id"))) {
-        latest = std::max(latest, id);
+        RunOrder order = action_run_order(id, entity);
+        if (latest.action_id.empty() || latest.order < order) {
+          latest = {id, std::move(order)};
+        }
         break;
       }
     }
@@ -83,16 +102,16 @@ std::optional<json> add_run_to_crate(const json& existing, const fs::path& out_r
   auto outputs_root = record.contains("outputs") ? record_outputs_root(record) : std::nullopt;
   if (outputs_root) {
     const std::string dir_id = output_dir_id(*outputs_root);
-    std::string previous = listing_run(crate, dir_id);
-    if (previous > run_action_id(run_id)) {
-      list_files = false; // a run that started later has already finished into the directory
-    } else if (!previous.empty()) {
+    ListingRun previous = listing_run(crate, dir_id);
+    if (!previous.action_id.empty() && record_run_order(run_id, record) < previous.order) {
+      list_files = false; // the run that settled the directory last is already in the crate
+    } else if (!previous.action_id.empty()) {
       // The directory now holds this run's files: the previous run's result becomes the directory.
       for (const auto& part : crate.at(dir_id)["hasPart"]) {
         crate.erase(text_of(part, "@id"));
       }
       crate.at(dir_id)["hasPart"] = json::array();
-      crate.at(previous)["result"] = json::array({{{"@id", dir_id}}});
+      crate.at(previous.action_id)["result"] = json::array({{{"@id", dir_id}}});
     }
   }
   add_run(crate, runs, run_id, record, list_files);

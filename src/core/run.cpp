@@ -259,6 +259,11 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
   } catch (const Error& e) {
     record["warnings"].push_back(std::string("outputs not inventoried: ") + e.what());
     spdlog::error("outputs not inventoried: {}", e.what());
+    if (e.code() == ExitCode::interrupted) {
+      // The status stays what the plugin did (its outputs are in place, the slot is settled),
+      // but a record without its inventory must not pass for a complete one: exit 130.
+      record["interrupted"] = {{"during", "inventory"}};
+    }
   }
   clock.mark("outputs inventoried");
   crate.add(record); // builds the new crate while the record is written and synced
@@ -280,10 +285,16 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
   if (outcome.error.is_object() && !succeeded) {
     summary += ": " + outcome.error.value("message", std::string());
   }
-  if (succeeded) {
+  const bool inventory_interrupted = record.contains("interrupted");
+  if (succeeded && !inventory_interrupted) {
     spdlog::info("{}; outputs in {}, record {}", summary, request.plugin_out_dir.string(), record_path.string());
   } else {
     spdlog::error("{}; record {}, log {}", summary, record_path.string(), request.log_path.string());
+  }
+  if (inventory_interrupted) {
+    spdlog::error("interrupted while the outputs were inventoried: the record has no inventory, so 'mdivicom "
+                  "verify' cannot check this run; run it again with --overwrite to get one");
+    return ExitCode::interrupted;
   }
   return exit_code_for(outcome.status);
 }

@@ -143,7 +143,7 @@ std::string VerifyReport::to_text() const
       ++failed;
       out << "BAD RECORD  " << run.record << ": " << to_valid_utf8(run.message) << "\n";
     } else if (run.state == "superseded") {
-      out << "superseded  " << label << "  (a later run wrote the same directory)\n";
+      out << "superseded  " << label << "  (a run that finished later wrote the same directory)\n";
     } else {
       out << "unchecked   " << label << "  (recorded without an outputs inventory)\n";
     }

@@ -23,8 +23,9 @@ struct RunCheck
   std::string record; // "_runs/<run_id>.json"
   std::string root;   // the output directory it describes, relative to the out root
   // "ok"; "mismatch" (see mismatches); "bad_record" (the record or its inventory is damaged
-  // or was edited: see message); "superseded" (a later run wrote the same directory, so only
-  // that one is checked); "no_inventory" (recorded without outputs: nothing to check).
+  // or was edited: see message); "superseded" (a run that finished later wrote the same
+  // directory, so only that one is checked); "no_inventory" (recorded without outputs: nothing
+  // to check).
   std::string state;
   std::string message;
   size_t entries_checked = 0;
@@ -44,8 +45,9 @@ struct VerifyReport
 
 // Verifies every run under `out_root` (a directory) or inside a pack made by `pack`
 // (.tar.gz/.tgz, .tar.zst, .zip; read as a stream, nothing extracted). For each output
-// directory, the latest run that recorded an inventory is recomputed and compared; older runs
-// of the same directory are "superseded". Throws a usage Error when the path is missing or
+// directory, the latest run that recorded an inventory (the one that finished last, see
+// core/run_order.hpp) is recomputed and compared; the others of the same directory are
+// "superseded". Throws a usage Error when the path is missing or
 // holds no run record with an outputs inventory.
 VerifyReport verify_outputs(const std::filesystem::path& path);
 

@@ -1,12 +1,12 @@
 #include "core/verify_runs.hpp"
 
 #include "core/error.hpp"
+#include "core/run_order.hpp"
 #include "core/sha256.hpp"
 #include "core/text_bytes.hpp"
 
 #include <algorithm>
 #include <future>
-#include <map>
 #include <string_view>
 
 namespace mdivicom {
@@ -225,7 +225,7 @@ VerifyReport check_runs(const std::string& source, const std::vector<RecordFile>
   }
   VerifyReport report;
   report.source = source;
-  std::map<std::string, size_t> latest_for_root; // records are sorted by run id: later wins
+  LatestRuns latest; // keyed by the index into report.runs, which is the index into records
   for (const auto& file : records) {
     RunCheck check{file.run_id, file.name, {}, "no_inventory", {}, 0, {}};
     if (!file.error.empty()) {
@@ -239,12 +239,12 @@ VerifyReport check_runs(const std::string& source, const std::vector<RecordFile>
       } else {
         check.root = *root;
         check.state = "pending";
-        latest_for_root[*root] = report.runs.size();
+        latest.offer(*root, report.runs.size(), record_run_order(file.run_id, file.record));
       }
     }
     report.runs.push_back(std::move(check));
   }
-  if (latest_for_root.empty() && report.ok()) {
+  if (latest.empty() && report.ok()) {
     throw usage_error("nothing to verify: no run record in " + source +
                       " has an outputs inventory (only runs recorded by this mdivicom have one)");
   }
@@ -253,9 +253,10 @@ VerifyReport check_runs(const std::string& source, const std::vector<RecordFile>
     if (check.state != "pending") {
       continue;
     }
-    if (latest_for_root[check.root] != index) {
+    if (!latest.is_latest(check.root, index)) {
       check.state = "superseded";
-      check.message = "a later run wrote " + check.root + "; only the latest run of a directory is checked";
+      check.message =
+          "a run that finished later wrote " + check.root + "; only the latest run of a directory is checked";
       continue;
     }
     const json& outputs = records[index].record["outputs"];

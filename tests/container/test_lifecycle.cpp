@@ -153,7 +153,8 @@ TEST_CASE("an engine that is not running is reported with what to start", "[cont
   setup.request().options["engine"] = "tcp://127.0.0.1:2375";
   CaptureSink sink;
   RunOutcome tcp = setup.execute(sink);
-  CHECK(tcp.error["message"].get<std::string>().find("only local engines on a unix socket") != std::string::npos);
+  CHECK(tcp.error["message"].get<std::string>().find("--engine=tcp://127.0.0.1:2375 is not a unix socket") !=
+        std::string::npos);
 }
 
 TEST_CASE("a socket the user may not open is reported as permission denied with the fix", "[container]")

@@ -167,9 +167,12 @@ TEST_CASE("adding runs to the RO-Crate one at a time gives the crate built from 
   CHECK(entities.at("#run-20250101T000000Z_00000001")["result"] == json::array({{{"@id", "tracker/"}}}));
   CHECK(entities.at("#run-20250103T000000Z_00000003")["result"].size() == 2);
 
-  // A run that started before the latest one but finished after it lists no files.
-  json late = write_run_record(out.path(), "tracker", "20250102T120000Z_00000004");
+  // A run added late whose record says it finished before the latest one lists no files.
+  json late =
+      mdivicom::test::set_run_times(out.path(), write_run_record(out.path(), "tracker", "20250102T120000Z_00000004"),
+                                    "2025-01-01T00:00:00.5Z", "2025-01-01T00:00:08.999999Z");
   mdivicom::write_rocrate(out.path(), "20250102T120000Z_00000004", late);
+  CHECK(crate_file() == mdivicom::build_rocrate(out.path()));
   entities = entities_by_id(crate_file());
   CHECK(entities.at("#run-20250102T120000Z_00000004")["result"] == json::array({{{"@id", "tracker/"}}}));
   CHECK(entities.at("#run-20250103T000000Z_00000003")["result"].size() == 2);
@@ -218,5 +221,66 @@ TEST_CASE("a crate read while a run went on is read again when another run repla
       abandoned.add(write_run_record(out.path(), "tracker", "20250103T000000Z_00000004"));
     }
     CHECK(mdivicom::test::read_file(out / "ro-crate-metadata.json") == before);
+  }
+}
+
+TEST_CASE("of two runs in the same second, the one that finished last lists the files, whatever their ids",
+          "[core][rocrate]")
+{
+  // Run ids resolve to one second and end in random hex digits: here the later run has the
+  // smaller id. Its record's finished_at (microseconds) says it settled the directory last.
+  const std::string earlier = "20250101T000000Z_c0000001";
+  const std::string later = "20250101T000000Z_00000002";
+  auto crate_file = [](const TempDir& out) {
+    return json::parse(mdivicom::test::read_file(out / "ro-crate-metadata.json"));
+  };
+  auto run = [](const TempDir& out, const std::string& run_id, const std::string& content, const std::string& start,
+                const std::string& end) {
+    fs::remove_all(out / "tracker");
+    write_file(out / "tracker/result.txt", content);
+    return mdivicom::test::set_run_times(out.path(), write_run_record(out.path(), "tracker", run_id), start, end);
+  };
+  auto check_listing = [&](const json& crate) {
+    auto entities = entities_by_id(crate);
+    CHECK(entities.at("#run-" + earlier)["result"] == json::array({{{"@id", "tracker/"}}}));
+    CHECK(entities.at("#run-" + later)["result"] == json::array({{{"@id", "tracker/result.txt"}}}));
+    CHECK(entities.at("tracker/result.txt")["sha256"] == mdivicom::sha256_hex("second"));
+  };
+
+  SECTION("built from the records")
+  {
+    TempDir out;
+    run(out, earlier, "first", "2025-01-01T00:00:00.100000Z", "2025-01-01T00:00:00.400000Z");
+    run(out, later, "second", "2025-01-01T00:00:00.500000Z", "2025-01-01T00:00:00.900000Z");
+    check_listing(mdivicom::build_rocrate(out.path()));
+  }
+  SECTION("updated one run at a time, in the order the runs ended")
+  {
+    TempDir out;
+    json first = run(out, earlier, "first", "2025-01-01T00:00:00.100000Z", "2025-01-01T00:00:00.400000Z");
+    mdivicom::write_rocrate(out.path(), earlier, first);
+    json second = run(out, later, "second", "2025-01-01T00:00:00.500000Z", "2025-01-01T00:00:00.900000Z");
+    mdivicom::write_rocrate(out.path(), later, second);
+    CHECK(crate_file(out) == mdivicom::build_rocrate(out.path()));
+    check_listing(crate_file(out));
+  }
+  SECTION("updated one run at a time, the later run first (its crate update came first)")
+  {
+    TempDir out;
+    json first = run(out, earlier, "first", "2025-01-01T00:00:00.100000Z", "2025-01-01T00:00:00.400000Z");
+    fs::rename(out / "_runs" / (earlier + ".json"), out / "first.json"); // back for its own update
+    json second = run(out, later, "second", "2025-01-01T00:00:00.500000Z", "2025-01-01T00:00:00.900000Z");
+    mdivicom::write_rocrate(out.path(), later, second);
+    fs::rename(out / "first.json", out / "_runs" / (earlier + ".json"));
+    mdivicom::write_rocrate(out.path(), earlier, first);
+    CHECK(crate_file(out) == mdivicom::build_rocrate(out.path()));
+    check_listing(crate_file(out));
+  }
+  SECTION("times with an offset and other precisions compare as instants")
+  {
+    TempDir out;
+    run(out, earlier, "first", "2025-01-01T01:00:00.1+01:00", "2025-01-01T01:00:00.4+01:00");
+    run(out, later, "second", "2025-01-01T00:00:00.5Z", "2025-01-01T00:00:00.9Z");
+    check_listing(mdivicom::build_rocrate(out.path()));
   }
 }

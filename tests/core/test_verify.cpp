@@ -149,6 +149,35 @@ TEST_CASE("only the latest run of an output directory is checked", "[core][verif
   CHECK(report.runs[1].state == "ok");
 }
 
+TEST_CASE("of two runs in the same second, the one that finished last is checked, whatever their ids", "[core][verify]")
+{
+  // Run ids resolve to one second; the random part gave the later run the smaller id.
+  const std::string earlier = "20250101T000000Z_c0000001";
+  const std::string later = "20250101T000000Z_00000002";
+  TempDir out;
+  make_outputs(out / "tracker");
+  mdivicom::test::set_run_times(out.path(), write_run_record(out.path(), "tracker", earlier),
+                                "2025-01-01T00:00:00.100000Z", "2025-01-01T00:00:00.400000Z");
+  write_file(out / "tracker/table.csv", "rewritten by the later run\n");
+  mdivicom::test::set_run_times(out.path(), write_run_record(out.path(), "tracker", later),
+                                "2025-01-01T00:00:00.500000Z", "2025-01-01T00:00:00.900000Z");
+  auto report = mdivicom::verify_outputs(out.path());
+  INFO(report.to_text());
+  CHECK(report.ok());
+  REQUIRE(report.runs.size() == 2);
+  CHECK(report.runs[0].run_id == later); // listed in run id order
+  CHECK(report.runs[0].state == "ok");
+  CHECK(report.runs[1].state == "superseded");
+
+  // Equal times (or none): the run id decides, as before.
+  mdivicom::test::set_run_times(out.path(), write_run_record(out.path(), "tracker", later), "", "");
+  mdivicom::test::set_run_times(
+      out.path(), nlohmann::json::parse(mdivicom::test::read_file(out / "_runs" / (earlier + ".json"))), "", "");
+  report = mdivicom::verify_outputs(out.path());
+  CHECK(report.runs[0].state == "superseded");
+  CHECK(report.runs[1].state == "mismatch");
+}
+
 TEST_CASE("a record with a hostile output root or broken JSON is reported, not followed", "[core][verify]")
 {
   TempDir out;

@@ -7,6 +7,7 @@
 #include "support/process.hpp"
 
 #include <csignal>
+#include <fstream>
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -80,6 +81,20 @@ void check_record(const CliRun& run, const std::string& status, int exit_code)
   for (const auto& violation : JsonSchema::builtin("run-record").validate(run.record)) {
     FAIL_CHECK("run record: " << violation.pointer << ": " << violation.message);
   }
+}
+
+// What the process has read so far (all threads; /proc/<pid>/io rchar), or nullopt.
+std::optional<uint64_t> bytes_read(int pid)
+{
+  std::ifstream io("/proc/" + std::to_string(pid) + "/io");
+  std::string key;
+  uint64_t value = 0;
+  while (io >> key >> value) {
+    if (key == "rchar:") {
+      return value;
+    }
+  }
+  return std::nullopt;
 }
 
 std::string python_config_hash(const std::string& config_text)
@@ -314,4 +329,44 @@ TEST_CASE("earlier outputs come back when a re-run stops with an error after par
   INFO(result.err);
   CHECK(result.exit_code != 0);
   CHECK(read_file(ws.out / "cli-test" / "result.txt") == "first");
+}
+
+TEST_CASE("SIGTERM while a succeeded run's outputs are inventoried exits 130, and the record says so",
+          "[inproc][cli][interrupt]")
+{
+  // On tmpfs the holes of sparse files are read without the disk or the page cache.
+  const bool shm = fs::is_directory("/dev/shm") && access("/dev/shm", W_OK) == 0;
+  ScopedEnv in_memory(shm ? EnvValues{{"TMPDIR", "/dev/shm"}} : EnvValues{});
+  // 8 GiB of sparse files: seconds of hashing, nothing written.
+  CliWorkspace ws("import os\ndef run(out_dir, **kw):\n"
+                  "    for i in range(8):\n"
+                  "        with open(os.path.join(out_dir, 'big%d.bin' % i), 'wb') as f:\n"
+                  "            f.seek((1 << 30) - 1)\n"
+                  "            f.write(b'\\0')\n"
+                  "    print('plugin returns', flush=True)\n");
+  // Signalled once mdivicom itself has read 64 MiB after the plugin said it returns: only the
+  // inventory reads that much, so the plugin has succeeded and the hashing is under way.
+  std::optional<uint64_t> read_at_return;
+  ws.options.interrupt_signal = SIGTERM;
+  ws.options.interrupt_when = [&](int pid, const CommandResult& so_far) {
+    std::optional<uint64_t> read = bytes_read(pid);
+    if (!read || so_far.out.find("plugin returns") == std::string::npos) {
+      return false;
+    }
+    if (!read_at_return) {
+      read_at_return = read;
+    }
+    return *read - *read_at_return >= (uint64_t{64} << 20);
+  };
+  CliRun run = ws.run();
+  REQUIRE(read_at_return); // else the run ended before the plugin said it returns
+  check_record(run, "succeeded", 130);
+  CHECK(run.record["exit_code"] == 0);
+  CHECK(run.record["interrupted"] == nlohmann::json({{"during", "inventory"}}));
+  CHECK_FALSE(run.record.contains("outputs"));
+  REQUIRE(run.record["warnings"].is_array());
+  CHECK_THAT(run.record["warnings"].dump(), Catch::Contains("outputs not inventoried: interrupted while hashing"));
+  CHECK_THAT(run.cli.err, Catch::Contains("the record has no inventory"));
+  // The plugin succeeded: its outputs stay.
+  CHECK(fs::file_size(ws.out / "cli-test" / "big7.bin") == (uint64_t{1} << 30));
 }

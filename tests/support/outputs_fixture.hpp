@@ -75,4 +75,15 @@ inline nlohmann::json write_run_record(const std::filesystem::path& out_root, co
   return record;
 }
 
+// Gives a record written by write_run_record other times and writes it again: the latest run
+// of an output directory is decided by them.
+inline nlohmann::json set_run_times(const std::filesystem::path& out_root, nlohmann::json record,
+                                    const std::string& started_at, const std::string& finished_at)
+{
+  record["started_at"] = started_at;
+  record["finished_at"] = finished_at;
+  write_file(out_root / "_runs" / (record["run_id"].get<std::string>() + ".json"), record.dump(2));
+  return record;
+}
+
 } // namespace mdivicom::test

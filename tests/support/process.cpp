@@ -113,7 +113,8 @@ CommandResult run_command(const std::vector<std::string>& argv, const CommandOpt
       }
     }
     double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (options.interrupt_after_s && !interrupted && elapsed >= *options.interrupt_after_s) {
+    if (!interrupted && ((options.interrupt_after_s && elapsed >= *options.interrupt_after_s) ||
+                         (options.interrupt_when && options.interrupt_when(pid, result)))) {
       kill(pid, options.interrupt_signal);
       interrupted = true;
     }

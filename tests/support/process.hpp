@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -24,6 +25,10 @@ struct CommandOptions
   double timeout_s = 120;                  // then SIGKILL; the test fails loudly rather than hangs
   std::optional<double> interrupt_after_s; // send SIGINT to the process after this long
   int interrupt_signal = 2;
+  // Asked while the process runs (every 50 ms at most, and whenever it prints) with its pid and
+  // what it printed so far: true sends interrupt_signal, once. For a signal at a moment the
+  // output or /proc shows, instead of a sleep that is too short on a busy machine.
+  std::function<bool(int pid, const CommandResult& so_far)> interrupt_when;
 };
 
 inline const char* k_unset = "\x01unset";

@@ -19,10 +19,18 @@ namespace mdivicom::container {
 // RunRequest.backend: "docker", "podman" or "auto" (the first reachable engine).
 std::unique_ptr<Lane> make_container_lane();
 
+// Checked before a run of a container plugin starts (a usage error, exit 2): "" when the engine
+// settings can work, else what is wrong and what to do. Refused: an --engine, or a
+// DOCKER_HOST / CONTAINER_HOST that `backend` ("docker", "podman" or "auto") would use, that
+// is not a unix socket (tcp://, ssh://).
+std::string engine_settings_problem(const std::string& engine_option, const std::string& backend);
+
 // For `mdivicom doctor`: every engine socket that was tried, whether it answers, its name and
 // versions, and a fix for each that does not:
 //   {"engines": [{socket, source, reachable, name?, version?, api_version?, rootless?,
 //                 error?, fix?}], "reachable": <count>}
+// A setting a run would refuse (see engine_settings_problem) is the one entry, without socket
+// and source, and also "error" beside "engines"; no socket is tried then.
 nlohmann::json doctor_facts(const std::string& engine_option);
 
 struct GcOptions

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <sstream>
 
 #include <sys/socket.h>
@@ -23,7 +24,9 @@ const char* env_or_empty(const char* name)
   return value != nullptr ? value : "";
 }
 
-// "unix:///x" -> "/x"; a bare absolute path is accepted as well.
+// "unix:///x" -> "/x"; a bare absolute path is accepted as well. Anything else (tcp://,
+// ssh://, npipe://, fd://) is refused with what to do, never skipped for another engine: the
+// user asked for that engine. `what` is "--engine" or the variable's name.
 Result<std::string> socket_from_uri(const std::string& uri, const std::string& what)
 {
   if (uri.rfind("unix://", 0) == 0 && uri.size() > 7 && uri[7] == '/') {
@@ -32,9 +35,15 @@ Result<std::string> socket_from_uri(const std::string& uri, const std::string& w
   if (!uri.empty() && uri[0] == '/') {
     return uri;
   }
+  const std::string example = what == "CONTAINER_HOST" ? "unix:///run/podman/podman.sock" : "unix:///run/docker.sock";
+  std::string fix = "leave --engine out or give a unix socket, e.g. --engine " + example;
+  if (what != "--engine") {
+    fix = "unset " + what + " (the usual sockets are tried then) or point it at a unix socket, e.g. " + what + "=" +
+          example;
+  }
   return Failure{what + "=" + uri +
-                 ": only local engines on a unix socket are supported "
-                 "(unix:///path/to/engine.sock)"};
+                 " is not a unix socket: mdivicom talks only to local engines over a unix socket (unix:///path); " +
+                 fix};
 }
 
 std::string start_hint(const std::string& expected)
@@ -190,13 +199,17 @@ Result<std::vector<EngineCandidate>> engine_candidates(const std::string& engine
     result.push_back({*socket, "--engine", backend == "podman" ? "podman" : "docker"});
     return result;
   }
+  std::optional<std::string> refused;
   auto add_env = [&](const char* variable, const char* expected) {
     std::string value = env_or_empty(variable);
-    if (value.empty()) {
+    if (value.empty() || refused) {
       return;
     }
-    if (auto socket = socket_from_uri(value, variable)) {
+    auto socket = socket_from_uri(value, variable);
+    if (socket) {
       result.push_back({*socket, variable, expected});
+    } else {
+      refused = socket.error();
     }
   };
   std::string runtime_dir = env_or_empty("XDG_RUNTIME_DIR");
@@ -205,6 +218,9 @@ Result<std::vector<EngineCandidate>> engine_candidates(const std::string& engine
   }
   if (backend != "docker") {
     add_env("CONTAINER_HOST", "podman");
+  }
+  if (refused) {
+    return Failure{*refused};
   }
   if (backend != "podman") {
     result.push_back({"/var/run/docker.sock", "default", "docker"});

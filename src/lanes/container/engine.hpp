@@ -27,7 +27,9 @@ struct EngineCandidate
 };
 
 // The sockets to try in order for --engine (unix:///path, or empty) and --backend
-// (docker, podman or auto). A usage error for an --engine that is not a unix socket.
+// (docker, podman or auto). A failure naming the setting, its value and the fix for an
+// --engine, or a DOCKER_HOST / CONTAINER_HOST the backend would use, that is not a unix
+// socket (tcp://, ssh://): such a setting is never passed over for another engine.
 Result<std::vector<EngineCandidate>> engine_candidates(const std::string& engine_option, const std::string& backend);
 
 struct EngineInfo

@@ -258,4 +258,10 @@ std::unique_ptr<Lane> make_container_lane()
   return std::make_unique<ContainerLane>();
 }
 
+std::string engine_settings_problem(const std::string& engine_option, const std::string& backend)
+{
+  auto candidates = engine_candidates(engine_option, backend);
+  return candidates ? std::string() : candidates.error();
+}
+
 } // namespace mdivicom::container

@@ -8,11 +8,11 @@ namespace mdivicom::container {
 
 namespace {
 
-// The fix is the part of a connect failure after "; " (see engine.cpp).
-nlohmann::json failure_entry(const EngineCandidate& candidate, const std::string& error)
+// {"reachable": false, "error", "fix"}: the fix is the part of a failure after "; " (see
+// engine.cpp).
+nlohmann::json failure_entry(const std::string& error)
 {
-  nlohmann::json entry = {
-      {"socket", candidate.socket}, {"source", candidate.source}, {"reachable", false}, {"error", error}};
+  nlohmann::json entry = {{"reachable", false}, {"error", error}};
   auto split = error.find("; ");
   if (split != std::string::npos) {
     entry["error"] = error.substr(0, split);
@@ -29,12 +29,17 @@ nlohmann::json doctor_facts(const std::string& engine_option)
   int reachable = 0;
   auto candidates = engine_candidates(engine_option, "auto");
   if (!candidates) {
+    // A setting a run would refuse (DOCKER_HOST=tcp://...): no engine is tried, as in a run.
+    engines.push_back(failure_entry(candidates.error()));
     return {{"engines", engines}, {"reachable", 0}, {"error", candidates.error()}};
   }
   for (const auto& candidate : *candidates) {
     auto engine = Engine::connect(candidate);
     if (!engine) {
-      engines.push_back(failure_entry(candidate, engine.error()));
+      nlohmann::json entry = failure_entry(engine.error());
+      entry["socket"] = candidate.socket;
+      entry["source"] = candidate.source;
+      engines.push_back(entry);
       continue;
     }
     ++reachable;
