@@ -97,6 +97,15 @@ bool is_clean_relative_path(const std::string& path)
   }
 }
 
+bool wrote_output_dir(const json& record)
+{
+  if (record.contains("outputs")) {
+    return true;
+  }
+  const auto interrupted = record.find("interrupted");
+  return interrupted != record.end() && interrupted->is_object() && interrupted->value("during", "") == "inventory";
+}
+
 std::optional<std::string> record_outputs_root(const json& record)
 {
   std::string root;

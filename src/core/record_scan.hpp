@@ -29,6 +29,11 @@ std::vector<RecordFile> scan_run_records(const std::filesystem::path& out_root);
 // Parses the text of a record file (also used for records read out of a pack).
 RecordFile parse_record(std::string name, const std::string& text);
 
+// True when the run's files are in its output directory: the record has an outputs inventory,
+// or its inventory was interrupted (the plugin's files were settled there first). Such a run
+// is a candidate for the latest of its directory even when it cannot be checked.
+bool wrote_output_dir(const nlohmann::json& record);
+
 // The record's output directory relative to the out root: outputs.root when the record has an
 // inventory, else plugin_out_dir relative to out_dir. Nullopt when neither gives a relative
 // path without ".." (a hostile or foreign record).

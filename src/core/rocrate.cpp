@@ -119,10 +119,12 @@ json add_results(CrateBuilder& crate, json& root_parts, const json& record, cons
     crate.add({{"@id", dir_id}, {"@type", "Dataset"}, {"name", root}, {"hasPart", json::array()}});
     root_parts.push_back(id_ref(dir_id));
   }
-  const json& outputs = record["outputs"];
-  if (!list_files || !outputs.contains("files") || !outputs["files"].is_array()) {
+  // Without an inventory (it was interrupted) the run's result is the directory itself.
+  if (!list_files || !record.contains("outputs") || !record["outputs"].contains("files") ||
+      !record["outputs"]["files"].is_array()) {
     return json::array({id_ref(dir_id)});
   }
+  const json& outputs = record["outputs"];
   json results = json::array();
   for (const auto& value : outputs["files"]) {
     auto entry = entry_from_json(value);
@@ -211,7 +213,7 @@ void add_run(CrateBuilder& crate, CrateRuns& runs, const std::string& run_id, co
   if (record.contains("error") && record["error"].is_object()) {
     action["error"] = text_of(record["error"], "message");
   }
-  if (record.contains("outputs")) {
+  if (wrote_output_dir(record)) {
     if (auto root = record_outputs_root(record)) {
       action["result"] = add_results(crate, runs.parts, record, *root, list_files);
     }
@@ -259,7 +261,7 @@ json build_rocrate(const fs::path& out_root)
   LatestRuns latest;
   for (size_t index = 0; index < records.size(); ++index) {
     const RecordFile& file = records[index];
-    if (file.error.empty() && file.record.contains("outputs")) {
+    if (file.error.empty() && wrote_output_dir(file.record)) {
       if (auto root = record_outputs_root(file.record)) {
         latest.offer(*root, index, record_run_order(file.run_id, file.record));
       }

@@ -99,7 +99,7 @@ std::optional<json> add_run_to_crate(const json& existing, const fs::path& out_r
   CrateRuns runs{root["hasPart"], root["mentions"], root["datePublished"].get<std::string>()};
 
   bool list_files = true;
-  auto outputs_root = record.contains("outputs") ? record_outputs_root(record) : std::nullopt;
+  auto outputs_root = wrote_output_dir(record) ? record_outputs_root(record) : std::nullopt;
   if (outputs_root) {
     const std::string dir_id = output_dir_id(*outputs_root);
     ListingRun previous = listing_run(crate, dir_id);

@@ -45,9 +45,10 @@ struct VerifyReport
 
 // Verifies every run under `out_root` (a directory) or inside a pack made by `pack`
 // (.tar.gz/.tgz, .tar.zst, .zip; read as a stream, nothing extracted). For each output
-// directory, the latest run that recorded an inventory (the one that finished last, see
-// core/run_order.hpp) is recomputed and compared; the others of the same directory are
-// "superseded". Throws a usage Error when the path is missing or
+// directory, the latest run (the one that finished last, see core/run_order.hpp) is recomputed
+// and compared; the others of the same directory are "superseded". A latest run whose
+// inventory was interrupted cannot be checked ("no_inventory"), but it still supersedes the
+// earlier ones, whose inventories no longer describe the files. Throws a usage Error when the path is missing or
 // holds no run record with an outputs inventory.
 VerifyReport verify_outputs(const std::filesystem::path& path);
 

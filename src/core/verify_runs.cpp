@@ -231,6 +231,15 @@ VerifyReport check_runs(const std::string& source, const std::vector<RecordFile>
     if (!file.error.empty()) {
       check.state = "bad_record";
       check.message = file.error;
+    } else if (!file.record.contains("outputs") && wrote_output_dir(file.record)) {
+      // Its inventory was interrupted: it cannot be checked, but it wrote the directory last,
+      // so an earlier run's inventory no longer describes the files there.
+      check.message = "its outputs were not inventoried (interrupted); run the plugin again to get a record "
+                      "that can be checked";
+      if (auto root = record_outputs_root(file.record)) {
+        check.root = *root;
+        latest.offer(*root, report.runs.size(), record_run_order(file.run_id, file.record));
+      }
     } else if (file.record.contains("outputs")) {
       auto root = record_outputs_root(file.record);
       if (!root || !file.record["outputs"].contains("root")) {

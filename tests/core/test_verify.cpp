@@ -3,6 +3,7 @@
 #include "core/archive.hpp"
 #include "core/error.hpp"
 #include "core/pack.hpp"
+#include "core/rocrate.hpp"
 #include "core/sha256.hpp"
 #include "core/verify.hpp"
 #include "support/outputs_fixture.hpp"
@@ -304,4 +305,50 @@ TEST_CASE("records with outputs of the wrong kinds are bad records, not crashes"
     CHECK_FALSE(report.ok());
     CHECK(report.runs[0].state == "bad_record");
   }
+}
+
+TEST_CASE("a run whose inventory was interrupted still supersedes the earlier runs of its directory",
+          "[core][verify][rocrate]")
+{
+  TempDir out;
+  make_outputs(out / "tracker");
+  write_run_record(out.path(), "tracker", k_run1);
+  // A later run rewrote the files, and a Ctrl-C stopped its inventory: its record has none.
+  write_file(out / "tracker/table.csv", "rewritten\n");
+  nlohmann::json later = write_run_record(out.path(), "tracker", k_run2);
+  later.erase("outputs");
+  later["interrupted"] = {{"during", "inventory"}};
+  mdivicom::test::set_run_times(out.path(), later, "2025-01-02T00:00:01Z", "2025-01-02T00:00:09Z");
+
+  auto report = mdivicom::verify_outputs(out.path());
+  CHECK(report.ok()); // the earlier run's inventory is not held against today's files
+  REQUIRE(report.runs.size() == 2);
+  CHECK(report.runs[0].state == "superseded");
+  CHECK(report.runs[1].state == "no_inventory");
+  CHECK(report.runs[1].message.find("interrupted") != std::string::npos);
+
+  // The crate agrees: built from the records, the interrupted run's result is the directory
+  // and the earlier run no longer lists the files as its own.
+  nlohmann::json crate = mdivicom::build_rocrate(out.path());
+  auto action = [&](const std::string& run_id) {
+    for (const auto& entity : crate["@graph"]) {
+      if (entity["@id"] == "#run-" + run_id) {
+        return entity;
+      }
+    }
+    FAIL("no action for " << run_id);
+    return nlohmann::json();
+  };
+  CHECK(action(k_run2)["result"] == nlohmann::json::array({{{"@id", "tracker/"}}}));
+  CHECK(action(k_run1)["result"] == nlohmann::json::array({{{"@id", "tracker/"}}}));
+
+  // Added one run at a time, as the runs happened, it is the same crate.
+  fs::remove(out / "ro-crate-metadata.json");
+  fs::rename(out / "_runs" / (k_run2 + ".json"), out / "later.json");
+  mdivicom::write_rocrate(out.path(), k_run1,
+                          nlohmann::json::parse(mdivicom::test::read_file(out / "_runs" / (k_run1 + ".json"))));
+  fs::rename(out / "later.json", out / "_runs" / (k_run2 + ".json"));
+  mdivicom::write_rocrate(out.path(), k_run2,
+                          nlohmann::json::parse(mdivicom::test::read_file(out / "_runs" / (k_run2 + ".json"))));
+  CHECK(nlohmann::json::parse(mdivicom::test::read_file(out / "ro-crate-metadata.json")) == crate);
 }
