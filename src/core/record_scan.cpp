@@ -110,11 +110,19 @@ std::optional<std::string> record_outputs_root(const json& record)
 {
   std::string root;
   const json* outputs = record.contains("outputs") ? &record["outputs"] : nullptr;
+  // Without an inventory, the run's files are where the output slot left them: moved aside
+  // when the run failed and earlier outputs were put back, else in the plugin's directory.
+  const json* previous = record.contains("previous_outputs") ? &record["previous_outputs"] : nullptr;
+  const json* failed = previous != nullptr && previous->is_object() && previous->contains("failed_outputs")
+                           ? &(*previous)["failed_outputs"]
+                           : nullptr;
+  const json* files_dir =
+      failed != nullptr ? failed : (record.contains("plugin_out_dir") ? &record["plugin_out_dir"] : nullptr);
   if (outputs != nullptr && outputs->is_object() && outputs->contains("root") && (*outputs)["root"].is_string()) {
     root = (*outputs)["root"].get<std::string>();
-  } else if (record.contains("plugin_out_dir") && record["plugin_out_dir"].is_string() && record.contains("out_dir") &&
+  } else if (files_dir != nullptr && files_dir->is_string() && record.contains("out_dir") &&
              record["out_dir"].is_string()) {
-    fs::path relative = fs::path(record["plugin_out_dir"].get<std::string>())
+    fs::path relative = fs::path(files_dir->get<std::string>())
                             .lexically_normal()
                             .lexically_relative(fs::path(record["out_dir"].get<std::string>()).lexically_normal());
     root = relative.generic_string();

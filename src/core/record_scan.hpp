@@ -35,7 +35,8 @@ RecordFile parse_record(std::string name, const std::string& text);
 bool wrote_output_dir(const nlohmann::json& record);
 
 // The record's output directory relative to the out root: outputs.root when the record has an
-// inventory, else plugin_out_dir relative to out_dir. Nullopt when neither gives a relative
+// inventory, else where its files were left relative to out_dir: previous_outputs.failed_outputs
+// (a failed run whose earlier outputs were put back), else plugin_out_dir. Nullopt when neither gives a relative
 // path without ".." (a hostile or foreign record).
 std::optional<std::string> record_outputs_root(const nlohmann::json& record);
 

@@ -352,3 +352,35 @@ TEST_CASE("a run whose inventory was interrupted still supersedes the earlier ru
                           nlohmann::json::parse(mdivicom::test::read_file(out / "_runs" / (k_run2 + ".json"))));
   CHECK(nlohmann::json::parse(mdivicom::test::read_file(out / "ro-crate-metadata.json")) == crate);
 }
+
+TEST_CASE("a failed run whose inventory was interrupted does not supersede the run whose outputs were put back",
+          "[core][verify][rocrate]")
+{
+  TempDir out;
+  make_outputs(out / "tracker");
+  write_run_record(out.path(), "tracker", k_run1);
+  // Run 2 (--overwrite) was cancelled: the output slot moved its files aside and put run 1's
+  // back, then a second Ctrl-C stopped its inventory.
+  const fs::path failed_dir = out / "_runs" / (k_run2 + ".failed-outputs");
+  write_file(failed_dir / "table.csv", "half-made\n");
+  nlohmann::json later = write_run_record(out.path(), "tracker", k_run2);
+  later.erase("outputs");
+  later["status"] = "cancelled";
+  later["interrupted"] = {{"during", "inventory"}};
+  later["previous_outputs"] = {{"outcome", "restored"}, {"failed_outputs", failed_dir.string()}};
+  mdivicom::test::set_run_times(out.path(), later, "2025-01-02T00:00:01Z", "2025-01-02T00:00:09Z");
+
+  auto report = mdivicom::verify_outputs(out.path());
+  CHECK(report.ok());
+  REQUIRE(report.runs.size() == 2);
+  CHECK(report.runs[0].state == "ok"); // run 1's files are what tracker/ holds, and they are checked
+  CHECK(report.runs[1].state == "no_inventory");
+  CHECK(report.runs[1].root == "_runs/" + k_run2 + ".failed-outputs");
+
+  nlohmann::json crate = mdivicom::build_rocrate(out.path());
+  for (const auto& entity : crate["@graph"]) {
+    if (entity["@id"] == "#run-" + k_run1) {
+      CHECK(entity["result"].size() > 1); // still lists its files
+    }
+  }
+}
