@@ -62,40 +62,53 @@ std::string read_open_file(int fd, const fs::path& path, std::uintmax_t max_byte
   if (::fstat(fd, &info) != 0) {
     throw Error("cannot read " + path.string() + ": " + std::strerror(errno));
   }
+  if (!S_ISREG(info.st_mode)) {
+    throw Error("cannot read " + path.string() + ": not a regular file");
+  }
   const auto size = static_cast<std::uintmax_t>(info.st_size);
   if (size > max_bytes) {
     throw Error("refusing to read " + path.string() + ": " + std::to_string(size) +
                 " bytes is more than the limit of " + std::to_string(max_bytes));
   }
+  // Returns how many bytes it read into `into` at `offset`: 0 at end of file.
+  auto read_at = [&](char* into, size_t length, size_t offset) {
+    while (true) {
+      ssize_t n = ::pread(fd, into, length, static_cast<off_t>(offset));
+      if (n >= 0) {
+        return static_cast<size_t>(n);
+      }
+      if (errno != EINTR) {
+        throw Error("cannot read " + path.string() + ": " + std::strerror(errno));
+      }
+    }
+  };
   std::string content(size, '\0');
   size_t done = 0;
-  while (true) {
-    if (done == content.size()) {
-      content.resize(done + 4096); // the file may have grown since fstat
-    }
-    ssize_t n = ::pread(fd, content.data() + done, content.size() - done, static_cast<off_t>(done));
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n < 0) {
-      throw Error("cannot read " + path.string() + ": " + std::strerror(errno));
-    }
+  while (done < content.size()) {
+    size_t n = read_at(content.data() + done, content.size() - done, done);
     if (n == 0) {
-      break;
+      break; // it shrank since fstat
     }
-    done += static_cast<size_t>(n);
-    if (done > max_bytes) {
+    done += n;
+  }
+  content.resize(done);
+  // It may also have grown since fstat (or, like /proc files, tell no size): read on to its end.
+  char more[4096];
+  for (size_t n = read_at(more, sizeof more, done); n > 0; n = read_at(more, sizeof more, done)) {
+    if (done + n > max_bytes) {
       throw Error("refusing to read " + path.string() + ": it grew past the limit of " + std::to_string(max_bytes) +
                   " bytes while being read");
     }
+    content.append(more, n);
+    done += n;
   }
-  content.resize(done);
   return content;
 }
 
 std::string read_file(const fs::path& path, std::uintmax_t max_bytes)
 {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  // O_NONBLOCK: a FIFO at the path must not block the open; it is refused as not a regular file.
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
   if (!fd) {
     throw Error("cannot read " + path.string() + ": " + std::strerror(errno));
   }

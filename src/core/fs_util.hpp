@@ -17,7 +17,8 @@ enum class Durability { synced, atomic };
 void write_file_atomic(const std::filesystem::path& path, std::string_view content,
                        Durability durability = Durability::synced);
 
-// Reads a whole file; throws Error naming the path. Refuses files larger than max_bytes.
+// Reads a whole regular file; throws Error naming the path. Refuses files larger than max_bytes
+// and anything that is not a regular file (a FIFO, a directory).
 std::string read_file(const std::filesystem::path& path, std::uintmax_t max_bytes = std::uintmax_t{64} << 20);
 
 // The same, from a file already open (read from its start); `path` only names it in errors.

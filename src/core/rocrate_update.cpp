@@ -10,6 +10,8 @@
 #include "core/tree_walk.hpp"
 
 #include <algorithm>
+#include <functional>
+#include <system_error>
 #include <cerrno>
 #include <optional>
 #include <set>
@@ -153,7 +155,7 @@ struct ReadCrate
 ReadCrate read_crate(const fs::path& path)
 {
   ReadCrate read;
-  read.file = UniqueFd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  read.file = UniqueFd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)); // a FIFO must not block
   struct stat info = {};
   if (!read.file || ::fstat(read.file.get(), &info) != 0) {
     return read;
@@ -193,6 +195,19 @@ std::optional<std::string> crate_text_with_run(ReadCrate read, const fs::path& o
   return json_file_text(*crate);
 }
 
+// Runs `work` on a thread of its own, or right here when no thread can be started (a pids
+// limit reached by the plugin's processes): the update then overlaps less, but a run's end
+// never fails for it.
+std::jthread start_or_run(const std::function<void()>& work)
+{
+  try {
+    return std::jthread(work);
+  } catch (const std::system_error&) {
+    work();
+    return {};
+  }
+}
+
 } // namespace
 
 struct RoCrateUpdate::State
@@ -212,7 +227,7 @@ RoCrateUpdate::RoCrateUpdate(fs::path out_root, std::string run_id) : m_state(st
   m_state->out_root = std::move(out_root);
   m_state->run_id = std::move(run_id);
   m_state->reading =
-      std::jthread([state = m_state.get()] { state->read = read_crate(state->out_root / "ro-crate-metadata.json"); });
+      start_or_run([state = m_state.get()] { state->read = read_crate(state->out_root / "ro-crate-metadata.json"); });
 }
 
 RoCrateUpdate::~RoCrateUpdate() = default; // the threads join before the state they use goes
@@ -222,7 +237,7 @@ void RoCrateUpdate::add(const json& record)
   if (m_state->reading.joinable()) {
     m_state->reading.join();
   }
-  m_state->building = std::jthread([state = m_state.get(), record] {
+  m_state->building = start_or_run([state = m_state.get(), record] {
     try {
       state->lock = lock_crate(state->out_root / "_runs" / ".ro-crate.lock");
       state->text = crate_text_with_run(std::move(state->read), state->out_root, state->run_id, record);
