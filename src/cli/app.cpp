@@ -54,6 +54,7 @@ int requested_exit_code()
 
 int run_app(int argc, char** argv)
 {
+  EarlyPythonWorker early_worker(argc, argv); // before the command line is built and parsed
   CLI::App app{"mdivicom: run lab data-processing plugins reproducibly", "mdivicom"};
   app.set_version_flag("--version", std::string("mdivicom ") + build_info::k_version);
   app.require_subcommand(1);

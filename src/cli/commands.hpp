@@ -53,6 +53,8 @@ std::unique_ptr<Lane> make_lane(const std::string& kind);
 class RunLanes
 {
 public:
+  // Takes the lane of an EarlyPythonWorker when there is one: warm_up() keeps its worker when
+  // the parsed options pick the same interpreter and replaces it otherwise.
   RunLanes(const std::string& backend, const nlohmann::json& lane_options);
   // Throws a usage error for engine settings the container lane cannot use (tcp://, ssh://),
   // before the run creates anything.
@@ -62,6 +64,19 @@ private:
   std::string m_backend;
   std::string m_engine; // --engine
   std::unique_ptr<Lane> m_warm_python;
+};
+
+// Earlier still: for `mdivicom [-v] run ...` without --backend, --python-env or --help (the
+// common case), run_app warms up the Python lane before CLI11 builds and parses the command
+// line, ~1 ms sooner on the path of every Python run. The lane waits here for RunLanes; when
+// the command turns out not to use it (a parse error), it is dropped with this object.
+class EarlyPythonWorker
+{
+public:
+  EarlyPythonWorker(int argc, char** argv);
+  ~EarlyPythonWorker();
+  EarlyPythonWorker(const EarlyPythonWorker&) = delete;
+  EarlyPythonWorker& operator=(const EarlyPythonWorker&) = delete;
 };
 
 } // namespace mdivicom::cli

@@ -22,13 +22,6 @@ std::unique_ptr<DigestContext> new_context()
 
 Sha256::Sha256() : m_context(new_context()) {}
 
-// Read by LeakSanitizer in -DMDIVICOM_SANITIZE=ON builds (and nowhere else): OpenSSL keeps its
-// configuration (loaded once, on the first digest) to the end of the process on purpose.
-extern "C" const char* __lsan_default_suppressions() // NOLINT(bugprone-reserved-identifier): its name
-{
-  return "leak:libcrypto.so\n";
-}
-
 Sha256::~Sha256() = default;
 Sha256::Sha256(Sha256&&) noexcept = default;
 Sha256& Sha256::operator=(Sha256&&) noexcept = default;

@@ -10,7 +10,7 @@ namespace mdivicom {
 
 class DigestContext;
 
-// Incremental SHA-256 (OpenSSL EVP, through the crypto module: sha256_engine.hpp).
+// Incremental SHA-256 (OpenSSL, through the crypto module: sha256_engine.hpp).
 class Sha256
 {
 public:

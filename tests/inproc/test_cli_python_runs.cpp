@@ -254,6 +254,42 @@ TEST_CASE("a stale VIRTUAL_ENV is warned about once per run and noted in the rec
   CHECK(run.record["python"]["env"]["origin"] == "system");
 }
 
+TEST_CASE("the worker started before the command line is parsed runs in the interpreter the options pick",
+          "[inproc][cli][venv]")
+{
+  // `mdivicom run ...` starts its Python worker from the environment alone (EarlyPythonWorker);
+  // the parsed options have the last word.
+  CliWorkspace ws("import sys\ndef run(**kw):\n    print('prefix', sys.prefix)\n");
+  const fs::path from_env = ws.root / "env-venv";
+  const fs::path from_option = ws.root / "option-venv";
+  make_venv(from_env);
+  make_venv(from_option);
+  ws.options.env["MDIVICOM_PYTHON_ENV"] = from_env.string();
+
+  SECTION("the plain form: the environment's venv")
+  {
+    CliRun run = ws.run();
+    check_record(run, "succeeded", 0);
+    CHECK(run.record["python"]["executable"] == (from_env / "bin" / "python3").string());
+    CHECK(run.record["python"]["prefix"] == from_env.string());
+    CHECK(run.log.find("prefix " + from_env.string()) != std::string::npos);
+  }
+  SECTION("--python-env wins over the environment")
+  {
+    CliRun run = ws.run({"--python-env", from_option.string()});
+    check_record(run, "succeeded", 0);
+    CHECK(run.record["python"]["executable"] == (from_option / "bin" / "python3").string());
+    CHECK(run.record["python"]["prefix"] == from_option.string());
+    CHECK(run.log.find("prefix " + from_option.string()) != std::string::npos);
+  }
+  SECTION("a parse error after the early start ends the worker with the command")
+  {
+    CliRun run = ws.run({"--no-such-option"});
+    CHECK(run.cli.exit_code == 2);
+    CHECK_FALSE(fs::exists(ws.out / "_runs"));
+  }
+}
+
 TEST_CASE("a dataset path that is not UTF-8 still ends in a finalized record", "[inproc][cli]")
 {
   CliWorkspace ws("import os\ndef run(dataset_dir, out_dir, config, **kw):\n"

@@ -281,13 +281,31 @@ Result<PythonEnv> resolve_python_env(const std::optional<fs::path>& explicit_env
   return env;
 }
 
-Result<PythonEnv> resolve_python_env_from_options(const nlohmann::json& options)
+namespace {
+
+std::optional<fs::path> explicit_env_of(const nlohmann::json& options)
 {
   auto it = options.find("python_env");
   if (it != options.end() && it->is_string() && !it->get<std::string>().empty()) {
-    return resolve_python_env(std::optional<fs::path>(it->get<std::string>()));
+    return fs::path(it->get<std::string>());
   }
-  return resolve_python_env(std::optional<fs::path>());
+  return std::nullopt;
+}
+
+} // namespace
+
+Result<PythonEnv> resolve_python_env_from_options(const nlohmann::json& options)
+{
+  return resolve_python_env(explicit_env_of(options));
+}
+
+Result<fs::path> python_executable_from_options(const nlohmann::json& options)
+{
+  Result<PythonEnv> env = pick_env(explicit_env_of(options));
+  if (!env) {
+    return Failure{env.error()};
+  }
+  return env->executable;
 }
 
 } // namespace mdivicom::inproc

@@ -43,6 +43,10 @@ Result<PythonEnv> resolve_python_env(const std::optional<std::filesystem::path>&
 // The same, for a lane request: options["python_env"] when set.
 Result<PythonEnv> resolve_python_env_from_options(const nlohmann::json& options);
 
+// Only the interpreter that resolve_python_env_from_options would pick (its `executable`), without
+// reading the site dirs and their .pth files: a worker starts on it while they are read.
+Result<std::filesystem::path> python_executable_from_options(const nlohmann::json& options);
+
 // "3.11": the embedded libpython's version, which decides lib/python3.X paths.
 std::string python_version_tag();
 

@@ -152,7 +152,7 @@ public:
     try {
       if (!m_worker || m_worker_env != plan->env.executable) {
         m_worker.reset(); // a worker of another interpreter, killed
-        m_worker.emplace(start_run_worker(plan->env));
+        m_worker.emplace(start_run_worker(plan->env.executable));
       }
       RunWorker& worker = *m_worker;
       worker.pipes.job_bytes = run_job(*plan, request);
@@ -177,13 +177,14 @@ public:
 private:
   void start_worker(const nlohmann::json& options)
   {
-    const Result<PythonEnv>& env = env_for(options);
-    if (!env || (m_worker && m_worker_env == env->executable)) {
+    // Only the interpreter: the site dirs are read (env_for) while the worker starts.
+    Result<std::filesystem::path> executable = python_executable_from_options(options);
+    if (!executable || (m_worker && m_worker_env == *executable)) {
       return; // execute() reports a bad env; a worker of this env is already starting
     }
     try {
-      m_worker.emplace(start_run_worker(*env));
-      m_worker_env = env->executable;
+      m_worker.emplace(start_run_worker(*executable));
+      m_worker_env = *executable;
     } catch (const Error&) {
       // execute() tries again and reports what fails.
     }

@@ -12,11 +12,12 @@
 
 namespace mdivicom::inproc {
 
-ChildProcess start_python_worker(const PythonEnv& env, const char* function, bool unbuffered, const WorkerFds& fds)
+ChildProcess start_python_worker(const std::filesystem::path& executable, const char* function, bool unbuffered,
+                                 const WorkerFds& fds)
 {
   std::string worker = module_executable("python-worker").string();
   return ChildProcess::spawn(
-      {worker, std::to_string(getpid()), env.executable.string(), function, unbuffered ? "unbuffered" : "buffered"},
+      {worker, std::to_string(getpid()), executable.string(), function, unbuffered ? "unbuffered" : "buffered"},
       {-1, fds.out, fds.err, fds.report, fds.job});
 }
 

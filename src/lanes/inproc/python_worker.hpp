@@ -20,10 +20,11 @@ struct WorkerFds
 };
 
 // Starts mdivicom-python-worker (python/worker_main.cpp), found beside the modules, to run
-// the bootstrap's `function` in `env`'s interpreter once it gets its job. `unbuffered`:
-// stdout/stderr written through, so output shows live. Throws mdivicom::Error when the worker
-// cannot be found or started.
-ChildProcess start_python_worker(const PythonEnv& env, const char* function, bool unbuffered, const WorkerFds& fds);
+// the bootstrap's `function` as the interpreter `executable` (a PythonEnv's) once it gets its
+// job. `unbuffered`: stdout/stderr written through, so output shows live. Throws
+// mdivicom::Error when the worker cannot be found or started.
+ChildProcess start_python_worker(const std::filesystem::path& executable, const char* function, bool unbuffered,
+                                 const WorkerFds& fds);
 
 // A socket pair for the job: read end for the worker, write end for mdivicom, which sends with
 // MSG_NOSIGNAL (a worker that died early is an error to handle, not a SIGPIPE).

@@ -4,13 +4,13 @@
 
 namespace mdivicom::inproc {
 
-RunWorker start_run_worker(const PythonEnv& env)
+RunWorker start_run_worker(const std::filesystem::path& executable)
 {
   Pipe out = make_pipe();
   Pipe err = make_pipe();
   Pipe report = make_pipe();
   Pipe job = make_job_channel();
-  ChildProcess child = start_python_worker(env, "run_plugin", true,
+  ChildProcess child = start_python_worker(executable, "run_plugin", true,
                                            {out.write.get(), err.write.get(), report.write.get(), job.read.get()});
   // Our copies of the worker's ends close here, so its end of file is seen.
   return RunWorker{

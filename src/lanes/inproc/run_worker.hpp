@@ -21,8 +21,9 @@ struct RunWorker
   WorkerPipes pipes; // stdout, stderr, report, and the job socket
 };
 
-// Starts the worker. Throws mdivicom::Error when it or a pipe cannot be made.
-RunWorker start_run_worker(const PythonEnv& env);
+// Starts the worker on `executable` (a PythonEnv's: sys.executable, which decides the venv).
+// Throws mdivicom::Error when it or a pipe cannot be made.
+RunWorker start_run_worker(const std::filesystem::path& executable);
 
 // The job for the worker (encode_job): the bootstrap's params and the sandbox's rules.
 std::vector<std::uint8_t> run_job(const PythonRunPlan& plan, const RunRequest& request);

@@ -35,7 +35,7 @@ WorkerRun run_reporting_worker(const PythonEnv& env, const char* function, nlohm
   Pipe report = make_pipe();
   Pipe job = make_job_channel();
   // stdout goes to stderr: registration code must not print into a listing.
-  ChildProcess child = start_python_worker(env, function, false, {2, 2, report.write.get(), job.read.get()});
+  ChildProcess child = start_python_worker(env.executable, function, false, {2, 2, report.write.get(), job.read.get()});
   report.write.reset();
   job.read.reset();
   // The job is small (names of entry points) and the worker reads it as soon as its
