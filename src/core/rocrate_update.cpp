@@ -7,6 +7,7 @@
 #include "core/record_scan.hpp"
 #include "core/run_order.hpp"
 #include "core/text_bytes.hpp"
+#include "core/thread_pool.hpp"
 #include "core/tree_walk.hpp"
 
 #include <algorithm>
@@ -193,19 +194,6 @@ std::optional<std::string> crate_text_with_run(ReadCrate read, const fs::path& o
     return std::nullopt;
   }
   return json_file_text(*crate);
-}
-
-// Runs `work` on a thread of its own, or right here when no thread can be started (a pids
-// limit reached by the plugin's processes): the update then overlaps less, but a run's end
-// never fails for it.
-std::jthread start_or_run(const std::function<void()>& work)
-{
-  try {
-    return std::jthread(work);
-  } catch (const std::system_error&) {
-    work();
-    return {};
-  }
 }
 
 } // namespace

@@ -1,7 +1,5 @@
 #include "core/run.hpp"
 
-#include "core/phase_clock.hpp"
-
 #include "core/dataset_archive.hpp"
 #include "core/dataset_identity.hpp"
 #include "core/fs_util.hpp"
@@ -20,6 +18,7 @@
 #include "core/run_record.hpp"
 #include "core/sha256_engine.hpp"
 #include "core/text_bytes.hpp"
+#include "core/thread_pool.hpp"
 
 #include <chrono>
 #include <thread>
@@ -48,7 +47,8 @@ public:
     }
     m_path = pattern;
   }
-  ~ScratchDir()
+  ~ScratchDir() { remove(); }
+  void remove()
   {
     std::error_code ignored;
     fs::remove_all(m_path, ignored);
@@ -218,6 +218,8 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
     outcome.error = {{"type", "RunnerError"}, {"message", e.what()}};
   }
   clock.mark("lane executed the plugin");
+  // The lane has ended the plugin's processes: their scratch dir goes while the run is recorded.
+  std::jthread removing_scratch = start_or_run([&scratch] { scratch.remove(); });
   // A dry run plans and writes nothing the contract asks for, so there is no bundle to check.
   if (outcome.status == RunStatus::succeeded && !request.dry_run) {
     finish_resultbundle(request, bundle_policy, outcome, record);

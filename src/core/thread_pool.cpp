@@ -8,6 +8,8 @@
 #include <thread>
 #include <vector>
 
+#include <system_error>
+
 #include <sched.h>
 
 namespace mdivicom {
@@ -76,6 +78,16 @@ void parallel_for(size_t count, unsigned workers, const std::function<void(size_
   threads.clear();
   if (first_error) {
     std::rethrow_exception(first_error);
+  }
+}
+
+std::jthread start_or_run(const std::function<void()>& work)
+{
+  try {
+    return std::jthread(work);
+  } catch (const std::system_error&) {
+    work();
+    return {};
   }
 }
 

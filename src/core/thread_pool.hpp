@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <thread>
 
 namespace mdivicom {
 
@@ -18,5 +19,10 @@ unsigned default_worker_count();
 void parallel_for(size_t count, unsigned workers, const std::function<void(size_t, unsigned)>& body,
                   const std::function<void()>& tick = {},
                   std::chrono::milliseconds tick_every = std::chrono::milliseconds(200));
+
+// Runs `work` on a thread of its own, or right here when no thread can be started (a pids
+// limit reached by the plugin's processes): the caller then overlaps less, but a run's end
+// never fails for it. `work` must not throw.
+std::jthread start_or_run(const std::function<void()>& work);
 
 } // namespace mdivicom
