@@ -5,10 +5,9 @@
 #include <condition_variable>
 #include <exception>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <vector>
-
-#include <system_error>
 
 #include <sched.h>
 
