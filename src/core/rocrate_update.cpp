@@ -76,7 +76,9 @@ ListingRun listing_run(CrateBuilder& crate, const std::string& dir_id)
 
 // The crate with one more run, or nullopt when `existing` is not a crate as this code writes
 // them or already names the run.
-std::optional<json> add_run_to_crate(const json& existing, const fs::path& out_root, const std::string& run_id,
+// Takes the existing crate by value: its entities move into the new one, so a run touches
+// about one crate's worth of memory instead of three (fresh pages are what a run pays for).
+std::optional<json> add_run_to_crate(json existing, const fs::path& out_root, const std::string& run_id,
                                      const json& record)
 {
   if (!existing.is_object() || !existing.contains("@graph") || !existing["@graph"].is_array()) {
@@ -84,22 +86,23 @@ std::optional<json> add_run_to_crate(const json& existing, const fs::path& out_r
   }
   CrateBuilder crate;
   json root;
-  for (const auto& entity : existing["@graph"]) {
+  for (auto& entity : existing["@graph"]) {
     std::string id = entity.is_object() ? text_of(entity, "@id") : std::string();
     if (id.empty()) {
       return std::nullopt;
     }
     if (id == "./") {
-      root = entity;
+      root = std::move(entity);
     } else if (id != "ro-crate-metadata.json" && id != k_process_run_profile) {
-      crate.add(entity);
+      crate.add(std::move(entity));
     }
   }
+  existing = nullptr;
   if (!root.is_object() || !root.value("hasPart", json()).is_array() || !root.value("mentions", json()).is_array() ||
       !root.value("datePublished", json()).is_string() || crate.has(run_action_id(run_id))) {
     return std::nullopt;
   }
-  CrateRuns runs{root["hasPart"], root["mentions"], root["datePublished"].get<std::string>()};
+  CrateRuns runs{std::move(root["hasPart"]), std::move(root["mentions"]), root["datePublished"].get<std::string>()};
 
   bool list_files = true;
   auto outputs_root = wrote_output_dir(record) ? record_outputs_root(record) : std::nullopt;
@@ -189,7 +192,7 @@ std::optional<std::string> crate_text_with_run(ReadCrate read, const fs::path& o
   if (read.crate.is_null()) {
     return std::nullopt;
   }
-  std::optional<json> crate = add_run_to_crate(read.crate, out_root, run_id, record);
+  std::optional<json> crate = add_run_to_crate(std::move(read.crate), out_root, run_id, record);
   if (!crate || (*crate)["@graph"][1]["mentions"].size() != count_record_files(out_root)) {
     return std::nullopt;
   }

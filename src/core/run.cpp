@@ -150,8 +150,8 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
   const DatasetHashMode dataset_hash = parse_dataset_hash_mode(options.dataset_hash);
   PhaseClock clock;
   // Once the plugin is resolved, the lane starts its slow parts (a worker that starts the Python
-  // interpreter, a thread that loads libcurl) and libcrypto loads on a thread while this one
-  // plans the rest.
+  // interpreter, a thread that loads libcurl) and, when SHA-256 is the module on the shared
+  // libcrypto, that loads on a thread while this one plans the rest.
   std::jthread loading_crypto;
   std::unique_ptr<Lane> lane;
   RunPlan plan = plan_run(catalog, options, [&](const Plugin& plugin) {
@@ -160,7 +160,9 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
     if (lane) {
       lane->prepare(plugin, options.lane_options);
     }
+#ifndef MDIVICOM_CRYPTO_BUILTIN
     loading_crypto = load_module_in_background(k_crypto_module, k_crypto_entry);
+#endif
     clock.mark("lane prepared");
   });
   RunRequest& request = plan.request;
@@ -170,7 +172,7 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
   if (loading_crypto.joinable()) {
     loading_crypto.join();
   }
-  clock.mark("plan (config checked, libcrypto loaded)");
+  clock.mark("plan (config checked)");
   ScratchDir scratch(request.run_id);
   request.tmp_dir = scratch.path() / "tmp";
   create_dir(request.tmp_dir, "scratch directory");

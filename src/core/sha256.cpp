@@ -8,9 +8,21 @@ namespace mdivicom {
 
 namespace {
 
+#ifdef MDIVICOM_CRYPTO_BUILTIN
+const CryptoModule& crypto_module()
+{
+  return *mdivicom_crypto_module();
+}
+#else
+const CryptoModule& crypto_module()
+{
+  return *module_function<CryptoModuleEntry>(k_crypto_module, k_crypto_entry)();
+}
+#endif
+
 std::unique_ptr<DigestContext> new_context()
 {
-  static const CryptoModule& module = *module_function<CryptoModuleEntry>(k_crypto_module, k_crypto_entry)();
+  static const CryptoModule& module = crypto_module();
   auto context = module.new_sha256();
   if (!context) {
     throw Error("OpenSSL could not start a SHA-256 digest");

@@ -1,8 +1,9 @@
 #pragma once
 
-// The seam between core and OpenSSL. The implementation (crypto/openssl_sha256.cpp) is built as
-// the module mdivicom-crypto.so, loaded on the first hash, so that commands which never hash
-// (listing plugins, showing help) do not pay for loading libcrypto.
+// The seam between core and OpenSSL. The implementation (crypto/openssl_sha256.cpp) is compiled
+// into core on OpenSSL's static libcrypto (MDIVICOM_CRYPTO_BUILTIN, the default), or built as the
+// module mdivicom-crypto.so on the shared libcrypto, loaded on the first hash, so that commands
+// which never hash (listing plugins, showing help) do not pay for loading libcrypto.
 
 #include <cstddef>
 #include <memory>
@@ -30,3 +31,6 @@ inline constexpr const char* k_crypto_entry = "mdivicom_crypto_module";
 using CryptoModuleEntry = const CryptoModule*();
 
 } // namespace mdivicom
+
+// The entry function; called directly when compiled in, looked up in the module otherwise.
+extern "C" const mdivicom::CryptoModule* mdivicom_crypto_module();

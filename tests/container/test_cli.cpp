@@ -5,6 +5,7 @@
 
 #include "lanes/container/engine.hpp"
 #include "support/process.hpp"
+#include "support/record_schema.hpp"
 
 namespace fs = std::filesystem;
 using namespace mdivicom;
@@ -51,7 +52,9 @@ struct CliSetup
   {
     for (const auto& file : fs::directory_iterator(out / "_runs")) {
       if (file.path().extension() == ".json") {
-        return nlohmann::json::parse(read_file(file.path()));
+        auto record = nlohmann::json::parse(read_file(file.path()));
+        check_record_schema(record); // the running record of a killed runner too
+        return record;
       }
     }
     FAIL("no run record in " << (out / "_runs"));

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "support/process.hpp"
+#include "support/record_schema.hpp"
 
 namespace fs = std::filesystem;
 using namespace mdivicom;
@@ -161,6 +162,7 @@ TEST_CASE("a dockerd killed mid-run ends mdivicom run with a finalized failed re
   }
   REQUIRE(record.is_object());
   INFO(record.dump(2));
+  check_record_schema(record);
   CHECK(record["status"] == "failed");
   CHECK(record["finished_at"].is_string());
   CHECK(record["error"]["type"] == "EngineLost");

@@ -2,9 +2,9 @@
 
 #include <catch2/catch.hpp>
 
-#include "core/json_schema.hpp"
 #include "inproc_support.hpp"
 #include "support/process.hpp"
+#include "support/record_schema.hpp"
 
 #include <csignal>
 #include <fstream>
@@ -78,9 +78,7 @@ void check_record(const CliRun& run, const std::string& status, int exit_code)
   CHECK(run.record["python"]["version"] == "3.11.2");
   CHECK(run.record["python"]["callable"] == "cli_mod:run");
   CHECK(run.record["sandbox"]["enforced"] == true);
-  for (const auto& violation : JsonSchema::builtin("run-record").validate(run.record)) {
-    FAIL_CHECK("run record: " << violation.pointer << ": " << violation.message);
-  }
+  mdivicom::test::check_record_schema(run.record);
 }
 
 // What the process has read so far (all threads; /proc/<pid>/io rchar), or nullopt.

@@ -1,5 +1,5 @@
-// The only file that includes OpenSSL. Built as the module mdivicom-crypto.so (see
-// sha256_engine.hpp).
+// The only file that includes OpenSSL: compiled into core on the static libcrypto, or built as
+// the module mdivicom-crypto.so on the shared one (see sha256_engine.hpp).
 //
 // SHA-256 through OpenSSL's own functions (SHA256_Init/Update/Final), not through EVP: the first
 // EVP digest starts OpenSSL 3's provider machinery (the default provider registers every
