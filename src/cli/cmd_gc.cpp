@@ -1,5 +1,5 @@
 // `mdivicom gc`: removes what killed runs left behind (containers, interrupted dataset
-// extractions) and extracted dataset archives nobody used for a while.
+// extractions, scratch dirs in $TMPDIR) and extracted dataset archives nobody used for a while.
 #include "cli/commands.hpp"
 
 #include <iostream>
@@ -8,6 +8,7 @@
 #include "core/error.hpp"
 #include "core/file_hasher.hpp"
 #include "core/hash_cache.hpp"
+#include "core/scratch_dir.hpp"
 #include "lanes/container/container.hpp"
 
 namespace mdivicom::cli {
@@ -73,14 +74,38 @@ void print_dataset_cache(const DatasetCacheGcReport& report)
   std::cout << "\n";
 }
 
+void print_scratch(const ScratchGcReport& report)
+{
+  for (const auto& name : report.removed) {
+    std::cout << (report.dry_run ? "would remove " : "removed ") << (report.dir / name).string()
+              << " (scratch dir of a run whose runner was killed)\n";
+  }
+  for (const auto& name : report.kept_unlocked) {
+    std::cout << "kept " << (report.dir / name).string() << " (no .runner.lock: made by an older mdivicom; remove it "
+              << "by hand once no run uses it)\n";
+  }
+  for (const auto& error : report.errors) {
+    std::cerr << "mdivicom: error: " << error << "\n";
+  }
+  std::cout << "scratch dirs in " << report.dir.string() << ": ";
+  if (report.removed.empty()) {
+    std::cout << "nothing to remove\n";
+  } else if (report.dry_run) {
+    std::cout << "would remove " << report.removed.size() << "\n";
+  } else {
+    std::cout << "freed " << format_bytes(report.removed_bytes) << " in " << report.removed.size() << "\n";
+  }
+}
+
 } // namespace
 
 void add_gc_command(CLI::App& app)
 {
   auto args = std::make_shared<GcArguments>();
   auto* gc = app.add_subcommand(
-      "gc", "Remove containers of mdivicom runs whose runner was killed (every run also does this on its engine "
-            "first), dataset extractions that were interrupted, and extracted dataset archives unused for "
+      "gc", "Remove containers and scratch dirs (in $TMPDIR) of mdivicom runs whose runner was killed (every run "
+            "also removes such containers on its engine first), dataset extractions that were interrupted, and "
+            "extracted dataset archives unused for "
             "--older-than days. Never touches what a running mdivicom uses. Exit 1 when something could not be "
             "removed");
   gc->add_option("--engine", args->options.engine, "Only this engine socket, e.g. unix:///var/run/docker.sock");
@@ -107,13 +132,17 @@ void add_gc_command(CLI::App& app)
     cache_options.dry_run = args->options.dry_run;
     DatasetCacheGcReport cache = gc_dataset_cache(mdivicom_cache_dir(), cache_options);
     failed = failed || !cache.errors.empty();
+    ScratchGcReport scratch = gc_scratch_dirs(scratch_parent(), args->options.dry_run);
+    failed = failed || !scratch.errors.empty();
     if (args->json) {
       result["containers_skipped"] = result["engines"].empty();
       result["dataset_cache"] = cache.to_json();
+      result["scratch_dirs"] = scratch.to_json();
       std::cout << json_text(result) << "\n";
     } else {
       print_containers(result, args->options.dry_run);
       print_dataset_cache(cache);
+      print_scratch(scratch);
     }
     set_exit_code(failed ? 1 : 0);
   });

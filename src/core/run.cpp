@@ -16,13 +16,13 @@
 #include "core/run_log.hpp"
 #include "core/run_plan.hpp"
 #include "core/run_record.hpp"
+#include "core/scratch_dir.hpp"
 #include "core/sha256_engine.hpp"
 #include "core/text_bytes.hpp"
 #include "core/thread_pool.hpp"
 
 #include <chrono>
 #include <thread>
-#include <cstdlib>
 #include <iostream>
 
 #include <spdlog/spdlog.h>
@@ -32,34 +32,6 @@ namespace mdivicom {
 namespace fs = std::filesystem;
 
 namespace {
-
-// The private scratch directory of one run, removed with everything in it at the end.
-class ScratchDir
-{
-public:
-  explicit ScratchDir(const std::string& run_id)
-  {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string pattern =
-        std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/mdivicom-" + run_id + "-XXXXXX";
-    if (mkdtemp(pattern.data()) == nullptr) {
-      throw Error("cannot create a scratch directory " + pattern + "; check TMPDIR");
-    }
-    m_path = pattern;
-  }
-  ~ScratchDir() { remove(); }
-  void remove()
-  {
-    std::error_code ignored;
-    fs::remove_all(m_path, ignored);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const fs::path& path() const { return m_path; }
-
-private:
-  fs::path m_path;
-};
 
 void create_dir(const fs::path& dir, const char* what)
 {
@@ -173,7 +145,7 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
     loading_crypto.join();
   }
   clock.mark("plan (config checked)");
-  ScratchDir scratch(request.run_id);
+  ScratchDir scratch(scratch_parent(), request.run_id);
   request.tmp_dir = scratch.path() / "tmp";
   create_dir(request.tmp_dir, "scratch directory");
   if (!plan.work_dir_given) {

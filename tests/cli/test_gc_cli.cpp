@@ -4,10 +4,14 @@
 #include <catch2/catch.hpp>
 
 #include "core/archive.hpp"
+#include "core/scratch_dir.hpp"
+#include "support/child.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
 #include <nlohmann/json.hpp>
+
+#include <optional>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -153,4 +157,36 @@ TEST_CASE("gc refuses a negative or non-numeric --older-than as a usage error", 
     CHECK(result.exit_code == 2);
     CHECK(result.err.find("--older-than") != std::string::npos);
   }
+}
+
+TEST_CASE("gc removes the scratch dir in TMPDIR of a runner that was killed, not one in use", "[cli][gc]")
+{
+  TempDir dir;
+  TempDir tmp;
+  CommandOptions options = isolated(dir);
+  options.env["TMPDIR"] = tmp.path().string();
+  mdivicom::ScratchDir live(tmp.path(), "20261204T100000Z_0000aaaa");
+  mdivicom::test::Child runner([&] {
+    static std::optional<mdivicom::ScratchDir> scratch; // never destroyed: the runner is killed
+    scratch.emplace(tmp.path(), "20261204T100001Z_0000bbbb");
+    write_file(scratch->path() / "tmp" / "partial.bin", std::string(3000, 'y'));
+    return scratch->path().string();
+  });
+  const fs::path killed = runner.result();
+  runner.kill();
+
+  auto listed = run_mdivicom({"gc", "--dry-run", "--json"}, options);
+  INFO(listed.out << listed.err);
+  auto report = nlohmann::json::parse(listed.out)["scratch_dirs"];
+  CHECK(report["dir"] == tmp.path().string());
+  CHECK(report["found"] == nlohmann::json::array({killed.filename().string()}));
+  CHECK(fs::exists(killed));
+
+  auto removed = run_mdivicom({"gc"}, options);
+  INFO(removed.out << removed.err);
+  CHECK(removed.out.find("removed " + killed.string() + " (scratch dir of a run whose runner was killed)") !=
+        std::string::npos);
+  CHECK(removed.out.find("scratch dirs in " + tmp.path().string() + ": freed ") != std::string::npos);
+  CHECK_FALSE(fs::exists(killed));
+  CHECK(fs::exists(live.path()));
 }

@@ -155,13 +155,15 @@ TEST_CASE("mdivicom doctor lists reachable engines with versions and fixes for t
 
 // [serial]: every run reaps a killed runner's container first, so a run of another test in
 // parallel would remove the container this test is about (tests/CMakeLists.txt).
-TEST_CASE("mdivicom gc removes the container of a runner that was killed", "[container][cli][serial]")
+TEST_CASE("mdivicom gc removes the container and scratch dir of a runner that was killed", "[container][cli][serial]")
 {
   auto engine = test_engine("docker");
   CliSetup setup("sleep 300");
+  TempDir scratch_parent; // the killed runner's scratch dir lands here, not in the machine's /tmp
   CommandOptions options;
   options.interrupt_after_s = 3;
   options.interrupt_signal = SIGKILL;
+  options.env["TMPDIR"] = scratch_parent.path().string();
   auto killed = setup.run(engine, {}, options);
   CHECK(killed.signal == SIGKILL);
   std::string run_id = setup.record()["run_id"];
@@ -172,13 +174,20 @@ TEST_CASE("mdivicom gc removes the container of a runner that was killed", "[con
   TempDir cache;
   CommandOptions gc_options;
   gc_options.env["XDG_CACHE_HOME"] = cache.path().string();
+  gc_options.env["TMPDIR"] = scratch_parent.path().string();
+  const std::string scratch = (scratch_parent / ("mdivicom-" + run_id + "-")).string();
   auto listed = run_mdivicom({"gc", "--engine", engine.engine_option(), "--dry-run"}, gc_options);
   CHECK(listed.exit_code == 0);
   CHECK(listed.out.find("would remove mdivicom-" + run_id) != std::string::npos);
+  CHECK(listed.out.find("would remove " + scratch) != std::string::npos);
+  CHECK_FALSE(fs::is_empty(scratch_parent.path()));
   auto removed = run_mdivicom({"gc", "--engine", engine.engine_option()}, gc_options);
+  INFO(removed.out << removed.err);
   CHECK(removed.exit_code == 0);
   CHECK(removed.out.find("removed mdivicom-" + run_id) != std::string::npos);
+  CHECK(removed.out.find("removed " + scratch) != std::string::npos);
   CHECK(containers_of_run(handle, run_id).empty());
+  CHECK(fs::is_empty(scratch_parent.path()));
 }
 
 } // namespace
