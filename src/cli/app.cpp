@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <string_view>
 
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -40,6 +41,26 @@ void setup_logging(bool verbose, int argc, char** argv)
   }
 }
 
+// The command group the command line names (`mdivicom [-v] <group> ...`), or null: then every
+// group is built, for the top-level help and for the error about an unknown command. Building
+// only the named one saves a command ~0.5 ms of CPU (CLI11 makes every option of every command).
+const CommandGroup* named_group(int argc, char** argv)
+{
+  int first = 1;
+  while (first < argc && (std::string_view(argv[first]) == "-v" || std::string_view(argv[first]) == "--verbose")) {
+    ++first;
+  }
+  if (first >= argc) {
+    return nullptr;
+  }
+  for (const auto& group : k_command_groups) {
+    if (argv[first] == std::string_view(group.name)) {
+      return &group;
+    }
+  }
+  return nullptr;
+}
+
 } // namespace
 
 void set_exit_code(int code)
@@ -60,8 +81,11 @@ int run_app(int argc, char** argv)
   app.require_subcommand(1);
   bool verbose = false;
   app.add_flag("-v,--verbose", verbose, "Log debug details (version, argv, environment) to stderr");
+  const CommandGroup* named = named_group(argc, argv);
   for (const auto& group : k_command_groups) {
-    group.add(app);
+    if (named == nullptr || named == &group) {
+      group.add(app);
+    }
   }
   app.parse_complete_callback([&] { setup_logging(verbose, argc, argv); });
 

@@ -151,6 +151,12 @@ TEST_CASE("usage errors exit 2 and --version and --help exit 0", "[cli]")
   }
   CHECK(run_mdivicom({}).exit_code == 2);
   CHECK(run_mdivicom({"frobnicate"}).exit_code == 2);
+  // Only the command named is built (app.cpp); the top-level help still lists every one.
+  auto help = run_mdivicom({"--help"});
+  for (const char* command : {"plugins", "run", "resultbundles", "verify", "pack", "doctor", "gc"}) {
+    CHECK_THAT(help.out, Catch::Contains(std::string("  ") + command));
+  }
+  CHECK_THAT(run_mdivicom({"-v", "run", "--help"}).out, Catch::Contains("--dataset"));
   CHECK(run_mdivicom({"plugins", "list", "--bogus"}).exit_code == 2);
   CHECK(run_mdivicom({"plugins", "info"}).exit_code == 2);
 }
