@@ -36,3 +36,43 @@ for r in results:
 PY
   rm -f "$json"
 }
+
+# interleave RUNS NAME CMD [NAME CMD ...]: the first command is the baseline. The commands run
+# in turn, round after round (the order reversed every other round), after three warm-up
+# rounds: on a VM whose speed drifts within seconds, the runs of one command in a block (as
+# hyperfine times them) can land in a faster or slower stretch than the other's, and the ratio
+# drifts with it. Each command line is split as a shell would (quotes) and started without a
+# shell, so no shell's start is in the times. Prints the median and mean wall time and the CPU
+# time (user + system, children included) of each, with ratios to the first.
+interleave() {
+  /usr/bin/python3 - "$@" <<'PYTHON'
+import os, shlex, statistics, sys, time
+runs = int(sys.argv[1])
+names, commands = sys.argv[2::2], [shlex.split(c) for c in sys.argv[3::2]]
+walls = [[] for _ in commands]
+cpus = [[] for _ in commands]
+devnull = os.open(os.devnull, os.O_WRONLY)
+actions = [(os.POSIX_SPAWN_DUP2, devnull, 1), (os.POSIX_SPAWN_DUP2, devnull, 2)]
+for round_ in range(runs + 3):
+    order = list(range(len(commands)))
+    if round_ % 2:
+        order.reverse()
+    for i in order:
+        start = time.perf_counter()
+        pid = os.posix_spawnp(commands[i][0], commands[i], os.environ, file_actions=actions)
+        _, status, usage = os.wait4(pid, 0)
+        elapsed = time.perf_counter() - start
+        code = os.waitstatus_to_exitcode(status)
+        if code != 0:
+            sys.exit(f"bench: '{names[i]}' failed ({code}): {' '.join(commands[i])}")
+        if round_ >= 3:
+            walls[i].append(elapsed)
+            cpus[i].append(usage.ru_utime + usage.ru_stime)
+base_wall, base_mean, base_cpu = statistics.median(walls[0]), statistics.mean(walls[0]), statistics.median(cpus[0])
+for name, wall, cpu in zip(names, walls, cpus):
+    print(f"{name:<40} median {statistics.median(wall) * 1000:7.2f} ms  ratio vs {names[0]}: "
+          f"{statistics.median(wall) / base_wall:.2f}x  (mean {statistics.mean(wall) * 1000:7.2f} ms "
+          f"±{statistics.stdev(wall) * 1000:5.2f}, {statistics.mean(wall) / base_mean:.2f}x; "
+          f"CPU {statistics.median(cpu) * 1000:7.2f} ms, {statistics.median(cpu) / base_cpu:.2f}x)")
+PYTHON
+}
