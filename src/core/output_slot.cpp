@@ -85,8 +85,9 @@ nlohmann::json OutputSlot::settle(bool succeeded)
     std::error_code error;
     fs::remove_all(m_parked, error);
     if (error) {
-      spdlog::warn("could not remove the replaced outputs in {}: {}", m_parked.string(), error.message());
+      // Not logged here: the run pipeline settles a succeeded run on a thread, and logs this.
       fragment["outcome"] = "replaced; old outputs left at parked_at";
+      fragment["error"] = "could not remove the replaced outputs in " + m_parked.string() + ": " + error.message();
     } else {
       fragment["outcome"] = "replaced";
     }

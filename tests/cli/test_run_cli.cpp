@@ -241,3 +241,41 @@ TEST_CASE("the Python worker program refuses to run by hand or without its paren
   CommandResult orphan = mdivicom::test::run_command({worker, "1", "/usr/bin/python3", "probe", "buffered"});
   CHECK(orphan.exit_code == 127);
 }
+
+TEST_CASE("a re-run with --overwrite replaces earlier outputs only when it succeeds, and the record says which",
+          "[cli][run]")
+{
+  Workspace ws;
+  write_file(ws.root / "site" / "checker_mod.py",
+             "import os\n"
+             "def run(dataset_dir, out_dir, config, **kw):\n"
+             "    name = 'partial.txt' if config.get('fail') else 'result.txt'\n"
+             "    open(os.path.join(out_dir, name), 'w').write(str(config.get('n')))\n"
+             "    if config.get('fail'):\n"
+             "        raise RuntimeError('asked to fail')\n");
+  CommandOptions options = ws.options;
+  options.env["PYTHONPATH"] = (ws.root / "site").string();
+  auto run = [&](const std::string& config) {
+    auto result = run_mdivicom({"run", "checker", "--dataset", ws.dataset.string(), "--out", ws.out.string(),
+                                "--overwrite", "--config", config},
+                               options);
+    std::string run_id = result.err.substr(result.err.find("run ") + 4, 25);
+    INFO(result.err);
+    return std::pair{result.exit_code, nlohmann::json::parse(read_file(ws.out / "_runs" / (run_id + ".json")))};
+  };
+  REQUIRE(run(R"({"n": 1})").first == 0);
+
+  auto [replaced_code, replaced] = run(R"({"n": 2})");
+  CHECK(replaced_code == 0);
+  CHECK(replaced["previous_outputs"]["outcome"] == "replaced");
+  CHECK_FALSE(fs::exists(replaced["previous_outputs"]["parked_at"].get<std::string>()));
+  CHECK(read_file(ws.out / "checker" / "result.txt") == "2");
+
+  auto [restored_code, restored] = run(R"({"n": 3, "fail": true})");
+  CHECK(restored_code == 1);
+  CHECK(restored["previous_outputs"]["outcome"] == "restored");
+  CHECK(read_file(ws.out / "checker" / "result.txt") == "2");
+  const fs::path failed = restored["previous_outputs"]["failed_outputs"].get<std::string>();
+  CHECK(read_file(failed / "partial.txt") == "3");
+  CHECK(restored["outputs"]["root"].get<std::string>().find("failed-outputs") != std::string::npos);
+}
