@@ -16,6 +16,7 @@
 #include "lanes/container/lifecycle.hpp"
 #include "lanes/container/plan.hpp"
 #include "lanes/container/runner.hpp"
+#include "lanes/container/submounts.hpp"
 
 namespace mdivicom::container {
 
@@ -30,6 +31,15 @@ RunOutcome failed(const std::string& backend, const std::string& type, const std
   outcome.backend = backend;
   outcome.error = {{"type", type}, {"message", message}};
   return outcome;
+}
+
+// The mounts below the dataset and the link targets, each to be bound read-only on its own.
+std::vector<LinkBind> read_only_submounts(const RunRequest& request, const ContainerEntry& entry,
+                                          const std::vector<LinkBind>& links)
+{
+  std::vector<LinkBind> sources = {{request.dataset_dir, entry.mounts.dataset}};
+  sources.insert(sources.end(), links.begin(), links.end());
+  return submount_binds(sources);
 }
 
 std::string option(const RunRequest& request, const char* key)
@@ -173,6 +183,7 @@ RunOutcome ContainerLane::run(const RunRequest& request, OutputSink& output)
                   .user = container_user(*entry, info.rootless),
                   .config_file = *config,
                   .link_binds = *links,
+                  .submount_binds = read_only_submounts(request, *entry, *links),
                   .labels = run_labels(request)};
   ContainerPlan plan = plan_container(request, *entry, input);
   facts.update(plan.facts);
@@ -211,6 +222,7 @@ nlohmann::json ContainerLane::describe(const RunRequest& request)
                   .user = container_user(*entry, false),
                   .config_file = request.tmp_dir / "config.json",
                   .link_binds = *links,
+                  .submount_binds = read_only_submounts(request, *entry, *links),
                   .labels = run_labels(request)};
   ContainerPlan plan = plan_container(request, *entry, input);
   std::string container = "/containers/{container_id}";

@@ -26,9 +26,15 @@ Result<std::vector<std::string>> string_list(const nlohmann::json& value, const 
   return result;
 }
 
+// A read-only bind leaves out what is mounted below its source: those mounts come as read-only
+// binds of their own (submounts.hpp), as they would otherwise stay writable.
 nlohmann::json mount(const std::string& source, const std::string& target, bool read_only)
 {
-  return {{"Type", "bind"}, {"Source", source}, {"Target", target}, {"ReadOnly", read_only}};
+  nlohmann::json bind = {{"Type", "bind"}, {"Source", source}, {"Target", target}, {"ReadOnly", read_only}};
+  if (read_only) {
+    bind["BindOptions"] = {{"NonRecursive", true}};
+  }
+  return bind;
 }
 
 } // namespace
@@ -208,6 +214,9 @@ ContainerPlan plan_container(const RunRequest& request, const ContainerEntry& en
   add(input.config_file.string(), paths.config, true, "config");
   for (const auto& bind : input.link_binds) {
     add(bind.host.string(), bind.container, true, "dataset-link-target");
+  }
+  for (const auto& bind : input.submount_binds) {
+    add(bind.host.string(), bind.container, true, "dataset-submount");
   }
 
   nlohmann::json env = nlohmann::json::array();

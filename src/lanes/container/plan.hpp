@@ -45,10 +45,11 @@ struct ContainerEntry
 // What the engine is told besides the entry: decided by the lane from the engine and host.
 struct PlanInput
 {
-  std::string image;                 // the resolved image ID (or a placeholder in describe)
-  std::string user;                  // "uid:gid", or "" to keep the image's user
-  std::filesystem::path config_file; // the host file mounted at mounts.config
-  std::vector<LinkBind> link_binds;  // dataset link targets
+  std::string image;                    // the resolved image ID (or a placeholder in describe)
+  std::string user;                     // "uid:gid", or "" to keep the image's user
+  std::filesystem::path config_file;    // the host file mounted at mounts.config
+  std::vector<LinkBind> link_binds;     // dataset link targets
+  std::vector<LinkBind> submount_binds; // mounts below the read-only sources (submounts.hpp)
   nlohmann::json labels = nlohmann::json::object();
 };
 
