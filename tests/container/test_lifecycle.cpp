@@ -83,6 +83,36 @@ void outputs_belong_to_caller(const TestEngine& engine)
 ENGINE_TEST_CASE("outputs of a run are owned by the unprivileged user who ran it", "[container]",
                  outputs_belong_to_caller)
 
+void supplementary_group_reads_dataset(const TestEngine& engine)
+{
+  if (getuid() != 0) {
+    WARN("skipped: needs root to run the lane as uid 1000 with a supplementary group");
+    return;
+  }
+  // A lab's layout: the dataset belongs to a project group the caller is a member of, besides
+  // its own primary group.
+  RunSetup setup(engine, shell_entry("id -G; cat /data/project/secret.csv"));
+  for (const auto& path : fs::recursive_directory_iterator(setup.root())) {
+    REQUIRE(lchown(path.path().c_str(), 1000, 1000) == 0);
+  }
+  REQUIRE(chown(setup.root().c_str(), 1000, 1000) == 0);
+  const fs::path project = setup.dataset() / "project";
+  write_file(project / "secret.csv", "t,x\n0,1\n");
+  REQUIRE(chown(project.c_str(), 0, 2000) == 0);
+  REQUIRE(chown((project / "secret.csv").c_str(), 0, 2000) == 0);
+  fs::permissions(project, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec);
+  fs::permissions(project / "secret.csv", fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read);
+
+  DriverResult result = run_driver(setup.to_json(), {"setpriv", "--reuid=1000", "--regid=1000", "--groups=2000"});
+  INFO(result.err << result.outcome.dump());
+  REQUIRE(result.exit_code == 0);
+  CHECK(result.outcome["status"] == "succeeded");
+  CHECK(result.outcome["out"] == "1000 2000\nt,x\n0,1\n");
+  CHECK(result.outcome["facts"]["container"]["user"]["groups"] == nlohmann::json::array({"2000"}));
+}
+ENGINE_TEST_CASE("a dataset the caller reads through a supplementary group is readable in the container", "[container]",
+                 supplementary_group_reads_dataset)
+
 void leftovers_are_reaped(const TestEngine& engine)
 {
   auto handle = engine.connect();

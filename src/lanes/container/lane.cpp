@@ -1,5 +1,6 @@
 #include "lanes/container/container.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <fstream>
@@ -69,6 +70,27 @@ std::string container_user(const ContainerEntry& entry, bool rootless)
     return "0:0";
   }
   return std::to_string(getuid()) + ":" + std::to_string(getgid());
+}
+
+// The caller's supplementary groups, for a container that runs as the caller: a dataset that
+// the caller reads through one (a lab's project group) is then readable in the container too.
+// Not for rootless engines: their user namespace maps the caller's uid and gid only.
+std::vector<std::string> container_groups(const ContainerEntry& entry, bool rootless)
+{
+  if (entry.user == "image" || rootless) {
+    return {};
+  }
+  std::vector<gid_t> groups(static_cast<size_t>(std::max(getgroups(0, nullptr), 0)));
+  const int count = getgroups(static_cast<int>(groups.size()), groups.data());
+  std::vector<std::string> result;
+  for (int i = 0; i < count; ++i) {
+    const gid_t gid = groups[static_cast<size_t>(i)];
+    const std::string text = std::to_string(gid);
+    if (gid != getgid() && std::find(result.begin(), result.end(), text) == result.end()) {
+      result.push_back(text);
+    }
+  }
+  return result;
 }
 
 Result<std::filesystem::path> write_config(const RunRequest& request)
@@ -181,6 +203,7 @@ RunOutcome ContainerLane::run(const RunRequest& request, OutputSink& output)
   }
   PlanInput input{.image = image->id,
                   .user = container_user(*entry, info.rootless),
+                  .groups = container_groups(*entry, info.rootless),
                   .config_file = *config,
                   .link_binds = *links,
                   .submount_binds = read_only_submounts(request, *entry, *links),
@@ -220,6 +243,7 @@ nlohmann::json ContainerLane::describe(const RunRequest& request)
   }
   PlanInput input{.image = "{image_id}",
                   .user = container_user(*entry, false),
+                  .groups = container_groups(*entry, false),
                   .config_file = request.tmp_dir / "config.json",
                   .link_binds = *links,
                   .submount_binds = read_only_submounts(request, *entry, *links),

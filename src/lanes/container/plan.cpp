@@ -246,6 +246,9 @@ ContainerPlan plan_container(const RunRequest& request, const ContainerEntry& en
     host_config["Memory"] = *entry.memory_bytes;
     host_config["MemorySwap"] = *entry.memory_bytes; // no swap beyond the limit
   }
+  if (!input.groups.empty()) {
+    host_config["GroupAdd"] = input.groups;
+  }
   if (entry.cpus) {
     host_config["NanoCpus"] = static_cast<int64_t>(std::llround(*entry.cpus * 1e9));
   }
@@ -268,7 +271,10 @@ ContainerPlan plan_container(const RunRequest& request, const ContainerEntry& en
   plan.facts = {
       {"name", plan.name},
       {"network", entry.network},
-      {"user", {{"mode", entry.user}, {"container_user", input.user.empty() ? "(image default)" : input.user}}},
+      {"user",
+       {{"mode", entry.user},
+        {"container_user", input.user.empty() ? "(image default)" : input.user},
+        {"groups", input.groups}}},
       {"mounts", mount_facts},
       {"argv", plan.create_body["Cmd"]},
       {"env", env},

@@ -47,6 +47,7 @@ struct PlanInput
 {
   std::string image;                    // the resolved image ID (or a placeholder in describe)
   std::string user;                     // "uid:gid", or "" to keep the image's user
+  std::vector<std::string> groups;      // supplementary group IDs of that user (HostConfig.GroupAdd)
   std::filesystem::path config_file;    // the host file mounted at mounts.config
   std::vector<LinkBind> link_binds;     // dataset link targets
   std::vector<LinkBind> submount_binds; // mounts below the read-only sources (submounts.hpp)
