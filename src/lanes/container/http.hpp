@@ -27,6 +27,10 @@ struct HttpRequest
   // Called once the response headers are complete, with the status (a hijacked attach
   // stream is live from then on).
   std::function<void(long status)> on_headers;
+  // When set, asked while the transfer runs (about once a second when nothing moves): true
+  // aborts it, e.g. on Ctrl-C while an engine pulls from a registry that stopped answering.
+  // Must not throw.
+  std::function<bool()> cancelled;
   long timeout_ms = 0; // whole transfer; 0 = no limit (streams)
 };
 

@@ -1,5 +1,7 @@
 #include "lanes/container/image.hpp"
 
+#include "core/interrupt.hpp"
+
 #include <cctype>
 
 namespace mdivicom::container {
@@ -132,7 +134,11 @@ Result<std::string> load_archive(const Engine& engine, const std::filesystem::pa
   HttpRequest request("POST", Engine::api("/images/load?quiet=1"));
   request.content_type = "application/x-tar";
   request.upload = archive;
+  request.cancelled = interrupt_requested;
   HttpResponse response = engine.send(request);
+  if (interrupt_requested()) {
+    return Failure{"interrupted while " + engine.info().name + " loaded " + archive.string()};
+  }
   std::string failure = progress_failure(response, engine);
   if (!failure.empty()) {
     return Failure{"image archive " + archive.string() + " was refused by " + engine.info().name + ": " +

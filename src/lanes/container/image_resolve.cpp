@@ -1,6 +1,7 @@
 // Image identity: which exact image a run uses, and where it came from.
 #include "lanes/container/image.hpp"
 
+#include "core/interrupt.hpp"
 #include "lanes/container/image_archive.hpp"
 
 namespace mdivicom::container {
@@ -64,7 +65,11 @@ Result<bool> pull(const Engine& engine, const ImageRef& ref, const ProgressFn& p
   HttpRequest request("POST",
                       Engine::api("/images/create?fromImage=" + url_encode(ref.name) + "&tag=" + url_encode(tag)));
   request.headers = {"X-Registry-Auth: e30="};
+  request.cancelled = interrupt_requested; // a registry that stopped answering must not hold Ctrl-C
   HttpResponse response = engine.send(request);
+  if (interrupt_requested()) {
+    return Failure{"interrupted while " + engine.info().name + " pulled " + ref.text};
+  }
   if (!response.transport_ok()) {
     return Failure{engine.lost_message(response.error)};
   }

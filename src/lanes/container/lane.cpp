@@ -189,7 +189,9 @@ RunOutcome ContainerLane::run(const RunRequest& request, OutputSink& output)
   auto image = resolve_image(*engine, *ref, *policy, entry->image_archive,
                              [](const std::string& line) { spdlog::info("{}", line); });
   if (!image) {
-    return fail("ImageError", image.error());
+    RunOutcome outcome = fail(interrupt_requested() ? "Cancelled" : "ImageError", image.error());
+    outcome.status = interrupt_requested() ? RunStatus::cancelled : outcome.status;
+    return outcome;
   }
   facts["image"] = image->to_json();
 

@@ -125,6 +125,13 @@ size_t on_read(char* buffer, size_t size, size_t count, void* user)
   return got;
 }
 
+// libcurl calls it often while data moves and about once a second while nothing does.
+int on_progress(void* user, curl_off_t /*dltotal*/, curl_off_t /*dlnow*/, curl_off_t /*ultotal*/, curl_off_t /*ulnow*/)
+{
+  const auto& transfer = *static_cast<Transfer*>(user);
+  return transfer.request.cancelled() ? 1 : 0; // non-zero aborts: CURLE_ABORTED_BY_CALLBACK
+}
+
 // Prepares an easy handle for the transfer; false with response.error set when the upload
 // file cannot be opened.
 bool configure(CURL* easy, const std::string& socket, Transfer& transfer)
@@ -141,6 +148,11 @@ bool configure(CURL* easy, const std::string& socket, Transfer& transfer)
   curl_easy_setopt(easy, CURLOPT_WRITEDATA, &transfer);
   curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &on_header);
   curl_easy_setopt(easy, CURLOPT_HEADERDATA, &transfer);
+  if (request.cancelled) {
+    curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, &on_progress);
+    curl_easy_setopt(easy, CURLOPT_XFERINFODATA, &transfer);
+    curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
+  }
   transfer.easy = easy;
 
   curl_slist* list = nullptr;
