@@ -1,6 +1,7 @@
 #include "core/archive.hpp"
 
 #include "core/archive_engine.hpp"
+#include "core/error.hpp"
 #include "core/module.hpp"
 
 #include <algorithm>
@@ -21,6 +22,30 @@ const ArchiveModule& archive_module()
 {
   static const ArchiveModule& module = *module_function<ArchiveModuleEntry>(k_archive_module, k_archive_entry)();
   return module;
+}
+
+// A backend call's failure, thrown on this side of the module boundary (archive_engine.hpp).
+void throw_if(const std::string& error)
+{
+  if (!error.empty()) {
+    throw Error(error);
+  }
+}
+
+std::unique_ptr<ArchiveReadBackend> open_reader(const fs::path& file, ArchiveInput accept)
+{
+  std::string error;
+  auto backend = archive_module().open_reader(file, accept, error);
+  throw_if(backend ? error : (error.empty() ? "cannot read archive " + file.string() : error));
+  return backend;
+}
+
+std::unique_ptr<ArchiveWriteBackend> open_writer(const fs::path& file, ArchiveFormat format)
+{
+  std::string error;
+  auto backend = archive_module().open_writer(file, format, error);
+  throw_if(backend ? error : (error.empty() ? "cannot write " + file.string() : error));
+  return backend;
 }
 
 } // namespace
@@ -55,20 +80,22 @@ std::string_view to_string(ArchiveFormat format)
   return "tar";
 }
 
-ArchiveReader::ArchiveReader(const fs::path& file, ArchiveInput accept)
-  : m_backend(archive_module().open_reader(file, accept))
-{}
+ArchiveReader::ArchiveReader(const fs::path& file, ArchiveInput accept) : m_backend(open_reader(file, accept)) {}
 
 ArchiveReader::~ArchiveReader() = default;
 
 std::optional<ArchiveEntryHeader> ArchiveReader::next()
 {
-  return m_backend->next();
+  std::optional<ArchiveEntryHeader> header;
+  throw_if(m_backend->next(header));
+  return header;
 }
 
 size_t ArchiveReader::read(void* buffer, size_t size)
 {
-  return m_backend->read(buffer, size);
+  size_t count = 0;
+  throw_if(m_backend->read(buffer, size, count));
+  return count;
 }
 
 uint64_t ArchiveReader::compressed_bytes_read() const
@@ -76,45 +103,43 @@ uint64_t ArchiveReader::compressed_bytes_read() const
   return m_backend->compressed_bytes_read();
 }
 
-ArchiveWriter::ArchiveWriter(const fs::path& file, ArchiveFormat format)
-  : m_backend(archive_module().open_writer(file, format))
-{}
+ArchiveWriter::ArchiveWriter(const fs::path& file, ArchiveFormat format) : m_backend(open_writer(file, format)) {}
 
 ArchiveWriter::~ArchiveWriter() = default;
 
 void ArchiveWriter::add_directory(const std::string& path, uint32_t mode, int64_t mtime)
 {
-  m_backend->add_directory(path, mode, mtime);
+  throw_if(m_backend->add_directory(path, mode, mtime));
 }
 
 void ArchiveWriter::add_symlink(const std::string& path, const std::string& target, int64_t mtime)
 {
-  m_backend->add_symlink(path, target, mtime);
+  throw_if(m_backend->add_symlink(path, target, mtime));
 }
 
 void ArchiveWriter::add_hardlink(const std::string& path, const std::string& target, int64_t mtime, uint32_t mode)
 {
-  m_backend->add_hardlink(path, target, mtime, mode);
+  throw_if(m_backend->add_hardlink(path, target, mtime, mode));
 }
 
 void ArchiveWriter::add_special(const std::string& path, EntryType type, int64_t mtime)
 {
-  m_backend->add_special(path, type, mtime);
+  throw_if(m_backend->add_special(path, type, mtime));
 }
 
 void ArchiveWriter::begin_file(const std::string& path, uint64_t size, uint32_t mode, int64_t mtime)
 {
-  m_backend->begin_file(path, size, mode, mtime);
+  throw_if(m_backend->begin_file(path, size, mode, mtime));
 }
 
 void ArchiveWriter::write_data(const void* data, size_t size)
 {
-  m_backend->write_data(data, size);
+  throw_if(m_backend->write_data(data, size));
 }
 
 void ArchiveWriter::finish()
 {
-  m_backend->finish();
+  throw_if(m_backend->finish());
 }
 
 } // namespace mdivicom

@@ -9,34 +9,42 @@
 
 namespace mdivicom {
 
+// No exception crosses this seam: mdivicom links its C++ runtime statically and the module
+// uses the shared one, and an exception thrown by one copy and caught by the other leaves the
+// runtimes' bookkeeping wrong. Each call gives a failure back as its message ("" when it
+// worked); archive.cpp throws it as an Error naming the file, as ArchiveReader and
+// ArchiveWriter document.
 class ArchiveReadBackend
 {
 public:
   virtual ~ArchiveReadBackend() = default;
-  virtual std::optional<ArchiveEntryHeader> next() = 0;
-  virtual size_t read(void* buffer, size_t size) = 0;
-  virtual uint64_t compressed_bytes_read() const = 0;
+  virtual std::string next(std::optional<ArchiveEntryHeader>& header) noexcept = 0;
+  virtual std::string read(void* buffer, size_t size, size_t& count) noexcept = 0;
+  virtual uint64_t compressed_bytes_read() const noexcept = 0;
 };
 
 class ArchiveWriteBackend
 {
 public:
   virtual ~ArchiveWriteBackend() = default;
-  virtual void add_directory(const std::string& path, uint32_t mode, int64_t mtime) = 0;
-  virtual void add_symlink(const std::string& path, const std::string& target, int64_t mtime) = 0;
-  virtual void add_hardlink(const std::string& path, const std::string& target, int64_t mtime, uint32_t mode) = 0;
-  virtual void add_special(const std::string& path, EntryType type, int64_t mtime) = 0;
-  virtual void begin_file(const std::string& path, uint64_t size, uint32_t mode, int64_t mtime) = 0;
-  virtual void write_data(const void* data, size_t size) = 0;
-  virtual void finish() = 0;
+  virtual std::string add_directory(const std::string& path, uint32_t mode, int64_t mtime) noexcept = 0;
+  virtual std::string add_symlink(const std::string& path, const std::string& target, int64_t mtime) noexcept = 0;
+  virtual std::string add_hardlink(const std::string& path, const std::string& target, int64_t mtime,
+                                   uint32_t mode) noexcept = 0;
+  virtual std::string add_special(const std::string& path, EntryType type, int64_t mtime) noexcept = 0;
+  virtual std::string begin_file(const std::string& path, uint64_t size, uint32_t mode, int64_t mtime) noexcept = 0;
+  virtual std::string write_data(const void* data, size_t size) noexcept = 0;
+  virtual std::string finish() noexcept = 0;
 };
 
-// What the module offers, returned by its entry function k_archive_entry. Both throw Error
-// naming the file, as ArchiveReader and ArchiveWriter document.
+// What the module offers, returned by its entry function k_archive_entry: a backend, or null
+// with `error` set.
 struct ArchiveModule
 {
-  std::unique_ptr<ArchiveReadBackend> (*open_reader)(const std::filesystem::path& file, ArchiveInput accept);
-  std::unique_ptr<ArchiveWriteBackend> (*open_writer)(const std::filesystem::path& file, ArchiveFormat format);
+  std::unique_ptr<ArchiveReadBackend> (*open_reader)(const std::filesystem::path& file, ArchiveInput accept,
+                                                     std::string& error) noexcept;
+  std::unique_ptr<ArchiveWriteBackend> (*open_writer)(const std::filesystem::path& file, ArchiveFormat format,
+                                                      std::string& error) noexcept;
 };
 
 inline constexpr const char* k_archive_module = "archive";

@@ -116,13 +116,14 @@ struct ReaderImpl
   }
 };
 
-class LibarchiveReader : public ArchiveReadBackend
+// Throws Error; GuardedReader below turns that into the boundary's messages.
+class LibarchiveReader
 {
 public:
   LibarchiveReader(const fs::path& file, ArchiveInput accept);
-  std::optional<ArchiveEntryHeader> next() override;
-  size_t read(void* buffer, size_t size) override;
-  uint64_t compressed_bytes_read() const override;
+  std::optional<ArchiveEntryHeader> next();
+  size_t read(void* buffer, size_t size);
+  uint64_t compressed_bytes_read() const;
 
 private:
   std::unique_ptr<ReaderImpl> m_impl;
@@ -237,17 +238,18 @@ struct WriterImpl
   }
 };
 
-class LibarchiveWriter : public ArchiveWriteBackend
+// Throws Error; GuardedWriter below turns that into the boundary's messages.
+class LibarchiveWriter
 {
 public:
   LibarchiveWriter(const fs::path& file, ArchiveFormat format);
-  void add_directory(const std::string& path, uint32_t mode, int64_t mtime) override;
-  void add_symlink(const std::string& path, const std::string& target, int64_t mtime) override;
-  void add_hardlink(const std::string& path, const std::string& target, int64_t mtime, uint32_t mode) override;
-  void add_special(const std::string& path, EntryType type, int64_t mtime) override;
-  void begin_file(const std::string& path, uint64_t size, uint32_t mode, int64_t mtime) override;
-  void write_data(const void* data, size_t size) override;
-  void finish() override;
+  void add_directory(const std::string& path, uint32_t mode, int64_t mtime);
+  void add_symlink(const std::string& path, const std::string& target, int64_t mtime);
+  void add_hardlink(const std::string& path, const std::string& target, int64_t mtime, uint32_t mode);
+  void add_special(const std::string& path, EntryType type, int64_t mtime);
+  void begin_file(const std::string& path, uint64_t size, uint32_t mode, int64_t mtime);
+  void write_data(const void* data, size_t size);
+  void finish();
 
 private:
   std::unique_ptr<WriterImpl> m_impl;
@@ -328,12 +330,88 @@ void LibarchiveWriter::finish()
   m_impl->check(archive_write_close(m_impl->handle.get()), "finishing");
 }
 
+// What a call threw, as its message: nothing is thrown across the module boundary
+// (archive_engine.hpp).
+template <typename Call>
+std::string message_of(Call&& call) noexcept
+{
+  try {
+    call();
+    return {};
+  } catch (const std::exception& e) {
+    return *e.what() != '\0' ? e.what() : "libarchive failed";
+  } catch (...) {
+    return "libarchive failed";
+  }
+}
+
+class GuardedReader : public ArchiveReadBackend
+{
+public:
+  GuardedReader(const fs::path& file, ArchiveInput accept) : m_reader(file, accept) {}
+  std::string next(std::optional<ArchiveEntryHeader>& header) noexcept override
+  {
+    return message_of([&] { header = m_reader.next(); });
+  }
+  std::string read(void* buffer, size_t size, size_t& count) noexcept override
+  {
+    return message_of([&] { count = m_reader.read(buffer, size); });
+  }
+  uint64_t compressed_bytes_read() const noexcept override { return m_reader.compressed_bytes_read(); }
+
+private:
+  LibarchiveReader m_reader;
+};
+
+class GuardedWriter : public ArchiveWriteBackend
+{
+public:
+  GuardedWriter(const fs::path& file, ArchiveFormat format) : m_writer(file, format) {}
+  std::string add_directory(const std::string& path, uint32_t mode, int64_t mtime) noexcept override
+  {
+    return message_of([&] { m_writer.add_directory(path, mode, mtime); });
+  }
+  std::string add_symlink(const std::string& path, const std::string& target, int64_t mtime) noexcept override
+  {
+    return message_of([&] { m_writer.add_symlink(path, target, mtime); });
+  }
+  std::string add_hardlink(const std::string& path, const std::string& target, int64_t mtime,
+                           uint32_t mode) noexcept override
+  {
+    return message_of([&] { m_writer.add_hardlink(path, target, mtime, mode); });
+  }
+  std::string add_special(const std::string& path, EntryType type, int64_t mtime) noexcept override
+  {
+    return message_of([&] { m_writer.add_special(path, type, mtime); });
+  }
+  std::string begin_file(const std::string& path, uint64_t size, uint32_t mode, int64_t mtime) noexcept override
+  {
+    return message_of([&] { m_writer.begin_file(path, size, mode, mtime); });
+  }
+  std::string write_data(const void* data, size_t size) noexcept override
+  {
+    return message_of([&] { m_writer.write_data(data, size); });
+  }
+  std::string finish() noexcept override
+  {
+    return message_of([&] { m_writer.finish(); });
+  }
+
+private:
+  LibarchiveWriter m_writer;
+};
+
 const ArchiveModule k_module = {
-    [](const fs::path& file, ArchiveInput accept) -> std::unique_ptr<ArchiveReadBackend> {
-      return std::make_unique<LibarchiveReader>(file, accept);
+    [](const fs::path& file, ArchiveInput accept, std::string& error) noexcept -> std::unique_ptr<ArchiveReadBackend> {
+      std::unique_ptr<ArchiveReadBackend> reader;
+      error = message_of([&] { reader = std::make_unique<GuardedReader>(file, accept); });
+      return reader;
     },
-    [](const fs::path& file, ArchiveFormat format) -> std::unique_ptr<ArchiveWriteBackend> {
-      return std::make_unique<LibarchiveWriter>(file, format);
+    [](const fs::path& file, ArchiveFormat format,
+       std::string& error) noexcept -> std::unique_ptr<ArchiveWriteBackend> {
+      std::unique_ptr<ArchiveWriteBackend> writer;
+      error = message_of([&] { writer = std::make_unique<GuardedWriter>(file, format); });
+      return writer;
     },
 };
 

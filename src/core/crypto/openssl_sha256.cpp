@@ -12,6 +12,7 @@
 #include "core/sha256_engine.hpp"
 
 #include <memory>
+#include <new>
 
 #include <openssl/sha.h>
 
@@ -30,10 +31,16 @@ private:
   SHA256_CTX m_ctx{}; // a plain struct: nothing to free
 };
 
+// noexcept: as a module (MDIVICOM_STATIC_LIBCRYPTO=OFF) it runs on another copy of the C++
+// runtime than mdivicom's, and no exception may cross between them.
 const CryptoModule k_module = {
-    []() -> std::unique_ptr<DigestContext> {
-      auto context = std::make_unique<OpenSslSha256>();
-      return context->restart() ? std::move(context) : nullptr;
+    []() noexcept -> std::unique_ptr<DigestContext> {
+      try {
+        auto context = std::make_unique<OpenSslSha256>();
+        return context->restart() ? std::move(context) : nullptr;
+      } catch (const std::bad_alloc&) {
+        return nullptr;
+      }
     },
 };
 

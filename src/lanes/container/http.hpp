@@ -1,5 +1,6 @@
 #pragma once
 
+#include <exception>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -89,6 +90,7 @@ public:
 
 private:
   std::unique_ptr<HttpGroupTransport> m_transport;
+  std::shared_ptr<std::exception_ptr> m_thrown; // by a transfer's callback, thrown by run()
 };
 
 } // namespace mdivicom::container

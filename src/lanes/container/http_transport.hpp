@@ -14,29 +14,39 @@
 
 namespace mdivicom::container {
 
+// No exception crosses this seam: mdivicom links its C++ runtime statically and the module
+// uses the shared one, and an exception thrown by one copy and caught by the other leaves the
+// runtimes' bookkeeping wrong. So the module reports failures as HttpResponse::error or an
+// `error` out-parameter, and the request's callbacks (and `until`) do not throw: http.cpp
+// wraps the caller's, keeps what they threw, turns it into `cancelled` (the module then aborts
+// the transfer) and throws it once the module has returned.
 class HttpClientTransport
 {
 public:
   virtual ~HttpClientTransport() = default;
-  virtual HttpResponse send(const HttpRequest& request) = 0;
+  virtual HttpResponse send(const HttpRequest& request) noexcept = 0;
 };
 
 class HttpGroupTransport
 {
 public:
   virtual ~HttpGroupTransport() = default;
-  virtual int start(HttpRequest request) = 0;
-  virtual std::vector<std::pair<int, HttpResponse>> run(int wake_fd, int timeout_ms,
-                                                        const std::function<bool()>& until) = 0;
-  virtual void abandon(int id) = 0;
-  virtual bool busy() const = 0;
+  // The transfer's id, or -1 with `error` set.
+  virtual int start(HttpRequest request, std::string& error) noexcept = 0;
+  // The completed transfers; `error` set (and the group's transfers dropped) when the module
+  // itself failed.
+  virtual std::vector<std::pair<int, HttpResponse>> run(int wake_fd, int timeout_ms, const std::function<bool()>& until,
+                                                        std::string& error) noexcept = 0;
+  virtual void abandon(int id) noexcept = 0;
+  virtual bool busy() const noexcept = 0;
 };
 
-// What the module offers, returned by its entry function k_curl_entry.
+// What the module offers, returned by its entry function k_curl_entry: a transport, or null
+// with `error` set.
 struct CurlModule
 {
-  std::unique_ptr<HttpClientTransport> (*client)(std::string socket_path);
-  std::unique_ptr<HttpGroupTransport> (*group)(std::string socket_path);
+  std::unique_ptr<HttpClientTransport> (*client)(std::string socket_path, std::string& error) noexcept;
+  std::unique_ptr<HttpGroupTransport> (*group)(std::string socket_path, std::string& error) noexcept;
 };
 
 inline constexpr const char* k_curl_module = "curl";

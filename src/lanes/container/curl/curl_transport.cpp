@@ -65,10 +65,16 @@ struct Transfer
   HttpResponse response;
   SlistPtr headers{nullptr, &curl_slist_free_all};
   FilePtr upload{nullptr, &std::fclose};
-  std::exception_ptr failure; // thrown by on_data; rethrown once curl has let go
   CURL* easy = nullptr;
   char error_buffer[CURL_ERROR_SIZE] = {};
 };
+
+// The caller's callbacks do not throw (http_transport.hpp); one that failed, or a Ctrl-C,
+// shows as `cancelled`, and the transfer stops.
+bool cancelled(const Transfer& transfer)
+{
+  return transfer.request.cancelled && transfer.request.cancelled();
+}
 
 size_t on_write(char* data, size_t size, size_t count, void* user)
 {
@@ -78,13 +84,8 @@ size_t on_write(char* data, size_t size, size_t count, void* user)
     transfer.response.body.append(data, bytes);
     return bytes;
   }
-  try {
-    transfer.request.on_data(std::string_view(data, bytes));
-  } catch (...) {
-    transfer.failure = std::current_exception();
-    return 0; // aborts the transfer
-  }
-  return bytes;
+  transfer.request.on_data(std::string_view(data, bytes));
+  return cancelled(transfer) ? 0 : bytes; // 0 aborts the transfer
 }
 
 size_t on_header(char* data, size_t size, size_t count, void* user)
@@ -112,7 +113,7 @@ size_t on_header(char* data, size_t size, size_t count, void* user)
       transfer.request.on_headers(status);
     }
   }
-  return bytes;
+  return cancelled(transfer) ? 0 : bytes;
 }
 
 size_t on_read(char* buffer, size_t size, size_t count, void* user)
@@ -128,8 +129,7 @@ size_t on_read(char* buffer, size_t size, size_t count, void* user)
 // libcurl calls it often while data moves and about once a second while nothing does.
 int on_progress(void* user, curl_off_t /*dltotal*/, curl_off_t /*dlnow*/, curl_off_t /*ultotal*/, curl_off_t /*ulnow*/)
 {
-  const auto& transfer = *static_cast<Transfer*>(user);
-  return transfer.request.cancelled() ? 1 : 0; // non-zero aborts: CURLE_ABORTED_BY_CALLBACK
+  return cancelled(*static_cast<Transfer*>(user)) ? 1 : 0; // non-zero aborts: CURLE_ABORTED_BY_CALLBACK
 }
 
 // Prepares an easy handle for the transfer; false with response.error set when the upload
@@ -211,20 +211,21 @@ class CurlClient : public HttpClientTransport
 public:
   explicit CurlClient(std::string socket_path) : m_socket(std::move(socket_path)) {}
 
-  HttpResponse send(const HttpRequest& request) override
+  HttpResponse send(const HttpRequest& request) noexcept override
   {
-    CURL* easy = m_easy.get();
-    curl_easy_reset(easy); // keeps the open connection
-    Transfer transfer(request);
-    if (!configure(easy, m_socket, transfer)) {
-      return transfer.response;
+    try {
+      CURL* easy = m_easy.get();
+      curl_easy_reset(easy); // keeps the open connection
+      Transfer transfer(request);
+      if (configure(easy, m_socket, transfer)) {
+        finish(easy, transfer, curl_easy_perform(easy));
+      }
+      return std::move(transfer.response);
+    } catch (const std::exception& e) {
+      HttpResponse response;
+      response.error = e.what();
+      return response;
     }
-    CURLcode code = curl_easy_perform(easy);
-    if (transfer.failure) {
-      std::rethrow_exception(transfer.failure);
-    }
-    finish(easy, transfer, code);
-    return transfer.response;
   }
 
 private:
@@ -246,50 +247,42 @@ public:
     }
   }
 
-  int start(HttpRequest request) override
+  int start(HttpRequest request, std::string& error) noexcept override
   {
-    int id = m_next_id++;
-    Entry entry;
-    entry.transfer = std::make_unique<Transfer>(std::move(request));
-    if (!configure(entry.easy.get(), m_socket, *entry.transfer)) {
-      throw std::runtime_error(entry.transfer->response.error);
+    try {
+      Entry entry;
+      entry.transfer = std::make_unique<Transfer>(std::move(request));
+      if (!configure(entry.easy.get(), m_socket, *entry.transfer)) {
+        error = entry.transfer->response.error;
+        return -1;
+      }
+      int id = m_next_id++;
+      curl_multi_add_handle(m_multi.get(), entry.easy.get());
+      m_entries.emplace(id, std::move(entry));
+      return id;
+    } catch (const std::exception& e) {
+      error = e.what();
+      return -1;
     }
-    curl_multi_add_handle(m_multi.get(), entry.easy.get());
-    m_entries.emplace(id, std::move(entry));
-    return id;
   }
 
-  std::vector<std::pair<int, HttpResponse>> run(int wake_fd, int timeout_ms,
-                                                const std::function<bool()>& until) override
+  std::vector<std::pair<int, HttpResponse>> run(int wake_fd, int timeout_ms, const std::function<bool()>& until,
+                                                std::string& error) noexcept override
   {
-    using Clock = std::chrono::steady_clock;
-    auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
     std::vector<std::pair<int, HttpResponse>> done;
-    CURLM* multi = m_multi.get();
-    while (true) {
-      int running = 0;
-      curl_multi_perform(multi, &running);
-      collect_done(done);
-      if (!done.empty() || (until && until())) {
-        return done;
-      }
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-      if (left <= 0) {
-        return done;
-      }
-      curl_waitfd extra = {};
-      extra.fd = wake_fd;
-      extra.events = CURL_WAIT_POLLIN;
-      int ready = 0;
-      curl_multi_poll(multi, wake_fd >= 0 ? &extra : nullptr, wake_fd >= 0 ? 1 : 0, static_cast<int>(left), &ready);
-      if (wake_fd >= 0 && (extra.revents & CURL_WAIT_POLLIN) != 0) {
-        return done;
+    try {
+      run_until(done, wake_fd, timeout_ms, until);
+    } catch (const std::exception& e) {
+      error = e.what();
+      while (!m_entries.empty()) {
+        remove(m_entries.begin()->first);
       }
     }
+    return done;
   }
 
-  void abandon(int id) override { remove(id); }
-  bool busy() const override { return !m_entries.empty(); }
+  void abandon(int id) noexcept override { remove(id); }
+  bool busy() const noexcept override { return !m_entries.empty(); }
 
 private:
   struct Entry
@@ -297,6 +290,34 @@ private:
     EasyPtr easy = new_easy();
     std::unique_ptr<Transfer> transfer;
   };
+
+  void run_until(std::vector<std::pair<int, HttpResponse>>& done, int wake_fd, int timeout_ms,
+                 const std::function<bool()>& until)
+  {
+    using Clock = std::chrono::steady_clock;
+    auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    CURLM* multi = m_multi.get();
+    while (true) {
+      int running = 0;
+      curl_multi_perform(multi, &running);
+      collect_done(done);
+      if (!done.empty() || (until && until())) {
+        return;
+      }
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      if (left <= 0) {
+        return;
+      }
+      curl_waitfd extra = {};
+      extra.fd = wake_fd;
+      extra.events = CURL_WAIT_POLLIN;
+      int ready = 0;
+      curl_multi_poll(multi, wake_fd >= 0 ? &extra : nullptr, wake_fd >= 0 ? 1 : 0, static_cast<int>(left), &ready);
+      if (wake_fd >= 0 && (extra.revents & CURL_WAIT_POLLIN) != 0) {
+        return;
+      }
+    }
+  }
 
   void collect_done(std::vector<std::pair<int, HttpResponse>>& done)
   {
@@ -308,11 +329,6 @@ private:
       for (auto& [id, entry] : m_entries) {
         if (entry.easy.get() != message->easy_handle) {
           continue;
-        }
-        if (entry.transfer->failure) {
-          auto failure = entry.transfer->failure;
-          remove(id);
-          std::rethrow_exception(failure);
         }
         finish(entry.easy.get(), *entry.transfer, message->data.result);
         done.emplace_back(id, std::move(entry.transfer->response));
@@ -337,12 +353,24 @@ private:
   int m_next_id = 1;
 };
 
+// A transport, or null with `error` set: nothing is thrown across the module boundary.
+template <typename Transport>
+std::unique_ptr<Transport> made(const std::function<std::unique_ptr<Transport>()>& make, std::string& error) noexcept
+{
+  try {
+    return make();
+  } catch (const std::exception& e) {
+    error = std::string("cannot start libcurl: ") + e.what();
+    return nullptr;
+  }
+}
+
 const CurlModule k_module = {
-    [](std::string socket_path) -> std::unique_ptr<HttpClientTransport> {
-      return std::make_unique<CurlClient>(std::move(socket_path));
+    [](std::string socket_path, std::string& error) noexcept {
+      return made<HttpClientTransport>([&] { return std::make_unique<CurlClient>(std::move(socket_path)); }, error);
     },
-    [](std::string socket_path) -> std::unique_ptr<HttpGroupTransport> {
-      return std::make_unique<CurlGroup>(std::move(socket_path));
+    [](std::string socket_path, std::string& error) noexcept {
+      return made<HttpGroupTransport>([&] { return std::make_unique<CurlGroup>(std::move(socket_path)); }, error);
     },
 };
 
