@@ -41,14 +41,22 @@ PY
 # in turn, round after round (the order reversed every other round), after three warm-up
 # rounds: on a VM whose speed drifts within seconds, the runs of one command in a block (as
 # hyperfine times them) can land in a faster or slower stretch than the other's, and the ratio
-# drifts with it. Each command line is split as a shell would (quotes) and started without a
-# shell, so no shell's start is in the times. Prints the median and mean wall time and the CPU
-# time (user + system, children included) of each, with ratios to the first.
+# drifts with it. Each command line is split as a shell would (quotes; leading NAME=value words
+# set the environment) and started without a shell, so no shell's start is in the times.
+# Prints the median and mean wall time and the CPU time (user + system, children included) of
+# each, with ratios to the first.
 interleave() {
   /usr/bin/python3 - "$@" <<'PYTHON'
 import os, shlex, statistics, sys, time
 runs = int(sys.argv[1])
-names, commands = sys.argv[2::2], [shlex.split(c) for c in sys.argv[3::2]]
+names, commands, envs = sys.argv[2::2], [], []
+for line in sys.argv[3::2]:
+    words, env = shlex.split(line), dict(os.environ)
+    while words and "=" in words[0] and words[0].split("=", 1)[0].isidentifier():
+        key, value = words.pop(0).split("=", 1)
+        env[key] = value
+    commands.append(words)
+    envs.append(env)
 walls = [[] for _ in commands]
 cpus = [[] for _ in commands]
 devnull = os.open(os.devnull, os.O_WRONLY)
@@ -59,7 +67,7 @@ for round_ in range(runs + 3):
         order.reverse()
     for i in order:
         start = time.perf_counter()
-        pid = os.posix_spawnp(commands[i][0], commands[i], os.environ, file_actions=actions)
+        pid = os.posix_spawnp(commands[i][0], commands[i], envs[i], file_actions=actions)
         _, status, usage = os.wait4(pid, 0)
         elapsed = time.perf_counter() - start
         code = os.waitstatus_to_exitcode(status)

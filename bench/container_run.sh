@@ -7,42 +7,17 @@
 # MDIVICOM_BENCH_BEFORE=OTHER_BUILD_DIR to time another build's mdivicom in the same rounds
 # (before/after a change).
 #
-# The commands run in turn, round after round (not each one's runs in a block as hyperfine
-# does): engine timings follow the machine's load, and on a shared machine the load changes
-# within a minute, so only interleaved runs give a fair ratio. Medians are compared.
+# The commands run in turn, round after round (common.sh: interleave; not each one's runs in
+# a block as hyperfine does): engine timings follow the machine's load, and on a shared machine
+# the load changes within a minute, so only interleaved runs give a fair ratio. Medians are
+# compared.
 set -euo pipefail
 build=${1:-build}
 runs=${2:-15}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
+source "$here/common.sh" # interleave
 mdivicom=$(cd "$build" && pwd)/mdivicom
-
-# interleave RUNS NAME CMD [NAME CMD ...]: the first command is the baseline; two warm-up rounds.
-interleave() {
-  /usr/bin/python3 - "$@" <<'PY'
-import statistics, subprocess, sys, time
-runs = int(sys.argv[1])
-names, commands = sys.argv[2::2], sys.argv[3::2]
-times = [[] for _ in commands]
-for round_ in range(runs + 2):
-    order = list(range(len(commands)))
-    if round_ % 2:
-        order.reverse()
-    for i in order:
-        start = time.perf_counter()
-        done = subprocess.run(commands[i], shell=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        elapsed = time.perf_counter() - start
-        if done.returncode != 0:
-            sys.exit(f"bench: '{names[i]}' failed ({done.returncode}): {done.stderr.decode()[-500:]}")
-        if round_ >= 2:
-            times[i].append(elapsed)
-base = statistics.median(times[0])
-for name, samples in zip(names, times):
-    median = statistics.median(samples)
-    print(f"{name:<40} median {median * 1000:7.1f} ms  mean {statistics.mean(samples) * 1000:7.1f} ms"
-          f"  ±{statistics.stdev(samples) * 1000:6.1f}  ratio vs {names[0]}: {median / base:.2f}x")
-PY
-}
 
 work=$(mktemp -d /tmp/mdv-bench-XXXXXX)
 engines=${MDIVICOM_TEST_ENGINES_DIR:-}
