@@ -90,8 +90,6 @@ nlohmann::json plan_summary(const RunPlan& plan, Lane& lane)
   };
 }
 
-// After a successful run: write the resultbundle.json the plugin declared, or validate the one
-// it wrote. A missing required file or an invalid sidecar under a strict policy fails the run.
 // What settling the output slot did, into the record; its problems are warnings. A settle that
 // threw leaves the record's "pending" fragment, which names where the earlier outputs are.
 void record_settled(nlohmann::json& record, nlohmann::json previous_outputs, const std::string& settle_error)
@@ -117,6 +115,8 @@ void record_settled(nlohmann::json& record, nlohmann::json previous_outputs, con
   record["previous_outputs"] = std::move(previous_outputs);
 }
 
+// After a successful run: write the resultbundle.json the plugin declared, or validate the one
+// it wrote. A missing required file or an invalid sidecar under a strict policy fails the run.
 void finish_resultbundle(const RunRequest& request, const std::string& policy, RunOutcome& outcome,
                          nlohmann::json& record)
 {

@@ -3,8 +3,6 @@
 #include "support/process.hpp"
 #include "support/record_schema.hpp"
 
-#include <chrono>
-
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -69,19 +67,16 @@ TEST_CASE("Ctrl-C while the engine pulls from a registry that stopped answering 
                                                       .dump());
   CommandOptions options;
   options.env["MDIVICOM_PLUGIN_PATH"] = (temp / "manifests").string();
-  options.timeout_s = 60; // without the fix: killed here, the engine still waiting on the registry
+  // dockerd gives up on a silent registry only after ~25 s: a run that waited for it (no cancel
+  // in the transfer) is killed here instead of exiting 130.
+  options.timeout_s = 15;
   options.interrupt_when = [&](int, const CommandResult&) { return registry.connected(); };
-  const auto start = std::chrono::steady_clock::now();
   auto result = run_mdivicom({"run", "stalled", "--dataset", (temp / "dataset").string(), "--out",
                               (temp / "out").string(), "--engine", engine.engine_option(), "--backend", "docker"},
                              options);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  INFO(result.err << "\nafter " << seconds << " s");
+  INFO(result.err);
   CHECK(registry.connected());
   CHECK(result.exit_code == 130);
-  // Not a speed goal: dockerd gives up on a silent registry only after ~25 s, and a run that
-  // waited for that (no cancel in the transfer) ended cancelled too, just that late.
-  CHECK(seconds < 10);
 
   nlohmann::json record;
   for (const auto& file : fs::directory_iterator(temp / "out" / "_runs")) {

@@ -3,6 +3,7 @@
 #include "core/archive_engine.hpp"
 
 #include "core/error.hpp"
+#include "core/module_boundary.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -330,32 +331,20 @@ void LibarchiveWriter::finish()
   m_impl->check(archive_write_close(m_impl->handle.get()), "finishing");
 }
 
-// What a call threw, as its message: nothing is thrown across the module boundary
-// (archive_engine.hpp).
-template <typename Call>
-std::string message_of(Call&& call) noexcept
-{
-  try {
-    call();
-    return {};
-  } catch (const std::exception& e) {
-    return *e.what() != '\0' ? e.what() : "libarchive failed";
-  } catch (...) {
-    return "libarchive failed";
-  }
-}
+constexpr const char* k_failed = "libarchive failed";
 
+// The boundary (archive_engine.hpp): what LibarchiveReader/Writer throw, as messages.
 class GuardedReader : public ArchiveReadBackend
 {
 public:
   GuardedReader(const fs::path& file, ArchiveInput accept) : m_reader(file, accept) {}
   std::string next(std::optional<ArchiveEntryHeader>& header) noexcept override
   {
-    return message_of([&] { header = m_reader.next(); });
+    return message_of([&] { header = m_reader.next(); }, k_failed);
   }
   std::string read(void* buffer, size_t size, size_t& count) noexcept override
   {
-    return message_of([&] { count = m_reader.read(buffer, size); });
+    return message_of([&] { count = m_reader.read(buffer, size); }, k_failed);
   }
   uint64_t compressed_bytes_read() const noexcept override { return m_reader.compressed_bytes_read(); }
 
@@ -369,32 +358,32 @@ public:
   GuardedWriter(const fs::path& file, ArchiveFormat format) : m_writer(file, format) {}
   std::string add_directory(const std::string& path, uint32_t mode, int64_t mtime) noexcept override
   {
-    return message_of([&] { m_writer.add_directory(path, mode, mtime); });
+    return message_of([&] { m_writer.add_directory(path, mode, mtime); }, k_failed);
   }
   std::string add_symlink(const std::string& path, const std::string& target, int64_t mtime) noexcept override
   {
-    return message_of([&] { m_writer.add_symlink(path, target, mtime); });
+    return message_of([&] { m_writer.add_symlink(path, target, mtime); }, k_failed);
   }
   std::string add_hardlink(const std::string& path, const std::string& target, int64_t mtime,
                            uint32_t mode) noexcept override
   {
-    return message_of([&] { m_writer.add_hardlink(path, target, mtime, mode); });
+    return message_of([&] { m_writer.add_hardlink(path, target, mtime, mode); }, k_failed);
   }
   std::string add_special(const std::string& path, EntryType type, int64_t mtime) noexcept override
   {
-    return message_of([&] { m_writer.add_special(path, type, mtime); });
+    return message_of([&] { m_writer.add_special(path, type, mtime); }, k_failed);
   }
   std::string begin_file(const std::string& path, uint64_t size, uint32_t mode, int64_t mtime) noexcept override
   {
-    return message_of([&] { m_writer.begin_file(path, size, mode, mtime); });
+    return message_of([&] { m_writer.begin_file(path, size, mode, mtime); }, k_failed);
   }
   std::string write_data(const void* data, size_t size) noexcept override
   {
-    return message_of([&] { m_writer.write_data(data, size); });
+    return message_of([&] { m_writer.write_data(data, size); }, k_failed);
   }
   std::string finish() noexcept override
   {
-    return message_of([&] { m_writer.finish(); });
+    return message_of([&] { m_writer.finish(); }, k_failed);
   }
 
 private:
@@ -404,13 +393,13 @@ private:
 const ArchiveModule k_module = {
     [](const fs::path& file, ArchiveInput accept, std::string& error) noexcept -> std::unique_ptr<ArchiveReadBackend> {
       std::unique_ptr<ArchiveReadBackend> reader;
-      error = message_of([&] { reader = std::make_unique<GuardedReader>(file, accept); });
+      error = message_of([&] { reader = std::make_unique<GuardedReader>(file, accept); }, k_failed);
       return reader;
     },
     [](const fs::path& file, ArchiveFormat format,
        std::string& error) noexcept -> std::unique_ptr<ArchiveWriteBackend> {
       std::unique_ptr<ArchiveWriteBackend> writer;
-      error = message_of([&] { writer = std::make_unique<GuardedWriter>(file, format); });
+      error = message_of([&] { writer = std::make_unique<GuardedWriter>(file, format); }, k_failed);
       return writer;
     },
 };

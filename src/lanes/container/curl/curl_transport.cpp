@@ -2,6 +2,8 @@
 // the module mdivicom-curl.so (see http_transport.hpp).
 #include "lanes/container/http_transport.hpp"
 
+#include "core/module_boundary.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -16,6 +18,8 @@
 namespace mdivicom::container {
 
 namespace {
+
+constexpr const char* k_failed = "libcurl failed";
 
 // curl_global_init before the first handle, curl_global_cleanup at exit.
 struct CurlGlobal
@@ -213,19 +217,22 @@ public:
 
   HttpResponse send(const HttpRequest& request) noexcept override
   {
-    try {
-      CURL* easy = m_easy.get();
-      curl_easy_reset(easy); // keeps the open connection
-      Transfer transfer(request);
-      if (configure(easy, m_socket, transfer)) {
-        finish(easy, transfer, curl_easy_perform(easy));
-      }
-      return std::move(transfer.response);
-    } catch (const std::exception& e) {
-      HttpResponse response;
-      response.error = e.what();
-      return response;
+    HttpResponse response;
+    std::string thrown = message_of(
+        [&] {
+          CURL* easy = m_easy.get();
+          curl_easy_reset(easy); // keeps the open connection
+          Transfer transfer(request);
+          if (configure(easy, m_socket, transfer)) {
+            finish(easy, transfer, curl_easy_perform(easy));
+          }
+          response = std::move(transfer.response);
+        },
+        k_failed);
+    if (!thrown.empty()) {
+      response.error = thrown;
     }
+    return response;
   }
 
 private:
@@ -249,31 +256,32 @@ public:
 
   int start(HttpRequest request, std::string& error) noexcept override
   {
-    try {
-      Entry entry;
-      entry.transfer = std::make_unique<Transfer>(std::move(request));
-      if (!configure(entry.easy.get(), m_socket, *entry.transfer)) {
-        error = entry.transfer->response.error;
-        return -1;
-      }
-      int id = m_next_id++;
-      curl_multi_add_handle(m_multi.get(), entry.easy.get());
-      m_entries.emplace(id, std::move(entry));
-      return id;
-    } catch (const std::exception& e) {
-      error = e.what();
-      return -1;
+    int id = -1;
+    std::string thrown = message_of(
+        [&] {
+          Entry entry;
+          entry.transfer = std::make_unique<Transfer>(std::move(request));
+          if (!configure(entry.easy.get(), m_socket, *entry.transfer)) {
+            error = entry.transfer->response.error;
+            return;
+          }
+          curl_multi_add_handle(m_multi.get(), entry.easy.get());
+          m_entries.emplace(m_next_id, std::move(entry));
+          id = m_next_id++;
+        },
+        k_failed);
+    if (!thrown.empty()) {
+      error = thrown;
     }
+    return id;
   }
 
   std::vector<std::pair<int, HttpResponse>> run(int wake_fd, int timeout_ms, const std::function<bool()>& until,
                                                 std::string& error) noexcept override
   {
     std::vector<std::pair<int, HttpResponse>> done;
-    try {
-      run_until(done, wake_fd, timeout_ms, until);
-    } catch (const std::exception& e) {
-      error = e.what();
+    error = message_of([&] { run_until(done, wake_fd, timeout_ms, until); }, k_failed);
+    if (!error.empty()) {
       while (!m_entries.empty()) {
         remove(m_entries.begin()->first);
       }
@@ -354,15 +362,12 @@ private:
 };
 
 // A transport, or null with `error` set: nothing is thrown across the module boundary.
-template <typename Transport>
-std::unique_ptr<Transport> made(const std::function<std::unique_ptr<Transport>()>& make, std::string& error) noexcept
+template <typename Transport, typename Make>
+std::unique_ptr<Transport> made(Make&& make, std::string& error) noexcept
 {
-  try {
-    return make();
-  } catch (const std::exception& e) {
-    error = std::string("cannot start libcurl: ") + e.what();
-    return nullptr;
-  }
+  std::unique_ptr<Transport> transport;
+  error = message_of([&] { transport = make(); }, k_failed);
+  return transport;
 }
 
 const CurlModule k_module = {
