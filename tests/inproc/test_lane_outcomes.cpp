@@ -250,3 +250,26 @@ TEST_CASE("extension modules work in the worker as in python3: C ones, libpython
   CHECK(sink.out_text.find("apt section 1.2\n") != std::string::npos);
   CHECK(sink.out_text.find("apt raised ValueError\n") != std::string::npos);
 }
+
+TEST_CASE("a plugin filling and emptying many of pymalloc's arenas runs as in python3", "[inproc][lane]")
+{
+  // The worker maps pymalloc's arenas itself and populates the first ones (startup_memory.hpp):
+  // arenas past those, arenas given back and mapped again must work as CPython's own do.
+  PythonSandbox sandbox;
+  LaneRun run("import sys\n"
+              "def run(**kwargs):\n"
+              "    for round in range(3):\n"
+              "        objects = [(i, str(i)) for i in range(300000)]\n"
+              "        print(round, len(objects), sum(i for i, _ in objects[::1000]))\n"
+              "        del objects\n"
+              "    sys._debugmallocstats()\n");
+  CapturingSink sink;
+  RunOutcome outcome = execute(run.request, sink);
+  INFO(sink.err_text);
+  CHECK(to_string(outcome.status) == "succeeded");
+  CHECK(sink.out_text == "0 300000 44850000\n1 300000 44850000\n2 300000 44850000\n");
+  // Each round needs tens of arenas and gives them back when the list goes.
+  auto reclaimed = sink.err_text.find("# arenas reclaimed");
+  REQUIRE(reclaimed != std::string::npos);
+  CHECK(std::stol(sink.err_text.substr(sink.err_text.find('=', reclaimed) + 1)) >= 20);
+}

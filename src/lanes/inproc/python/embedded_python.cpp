@@ -7,9 +7,12 @@
 #include "lanes/inproc/python/embedded_python.hpp"
 
 #include "lanes/inproc/python/bootstrap.hpp"
+#include "lanes/inproc/startup_memory.hpp"
 
 #include <cstdio>
 #include <utility>
+
+#include <sys/mman.h>
 
 namespace mdivicom::inproc {
 
@@ -39,6 +42,29 @@ public:
 private:
   PyObject* m_object = nullptr;
 };
+
+// pymalloc's arenas, mapped as CPython maps them, the first few populated in one call
+// (startup_memory.hpp): the interpreter's start fills two of them, a plugin's imports more.
+// Called with the GIL held.
+int g_arenas_to_populate = 4;
+
+void* map_arena(void* /*context*/, size_t size)
+{
+  void* arena = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (arena == MAP_FAILED) {
+    return nullptr;
+  }
+  if (g_arenas_to_populate > 0) {
+    --g_arenas_to_populate;
+    populate_for_write(arena, size);
+  }
+  return arena;
+}
+
+void unmap_arena(void* /*context*/, void* arena, size_t size)
+{
+  munmap(arena, size);
+}
 
 // The interpreter's lifetime: initialized from a PyConfig, finalized when destroyed.
 class InterpreterScope
@@ -192,6 +218,8 @@ int call_bootstrap(PyObject* globals, const char* function, const nlohmann::json
 
 int run_embedded_python(const InterpreterOptions& options, const char* function, const JobSource& next_job)
 {
+  PyObjectArenaAllocator arenas = {nullptr, map_arena, unmap_arena};
+  PyObject_SetArenaAllocator(&arenas);
   InterpreterScope interpreter(options);
   if (!interpreter.running()) {
     return k_bootstrap_failed;

@@ -11,6 +11,7 @@
 #include "lanes/inproc/fd_util.hpp"
 #include "lanes/inproc/landlock.hpp"
 #include "lanes/inproc/python/embedded_python.hpp"
+#include "lanes/inproc/startup_memory.hpp"
 
 #include <cerrno>
 #include <csignal>
@@ -36,6 +37,8 @@ constexpr int k_usage = 64;     // EX_USAGE
 constexpr int k_orphaned = 127; // the parent died before the worker could tie itself to it
 constexpr int k_report_fd = 3;
 constexpr int k_job_fd = 4;
+// What the interpreter's start allocates from malloc, about (startup_memory.hpp).
+constexpr std::size_t k_startup_heap = 1024 * 1024;
 
 // Everything until end of file; empty when the parent went away without sending a job.
 std::vector<std::uint8_t> read_all(int fd)
@@ -147,6 +150,8 @@ int main(int argc, char** argv)
   }
   // Nothing of the parent's (sockets, lock files) leaks into the plugin.
   close_range(k_job_fd + 1, ~0U, 0);
+  populate_writable_images();
+  populate_malloc_heap(k_startup_heap);
   InterpreterOptions options{argv[2], std::string_view(argv[4]) == "unbuffered"};
   int code = run_embedded_python(options, argv[3], receive_job);
   if (int count = end_leftover_processes(); count > 0) {

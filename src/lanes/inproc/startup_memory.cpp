@@ -1,0 +1,114 @@
+#include "lanes/inproc/startup_memory.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <vector>
+
+#include <link.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+namespace mdivicom::inproc {
+
+namespace {
+
+std::uintptr_t page_size()
+{
+  return static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
+}
+
+// Keeps the compiler from pairing a malloc with its free and dropping both.
+void keep(void* pointer)
+{
+  asm volatile("" : : "r"(pointer) : "memory");
+}
+
+int populate_object(dl_phdr_info* info, std::size_t /*size*/, void* total)
+{
+  std::uintptr_t relro_end = 0;
+  for (int i = 0; i < info->dlpi_phnum; ++i) {
+    const auto& header = info->dlpi_phdr[i];
+    if (header.p_type == PT_GNU_RELRO) {
+      relro_end = info->dlpi_addr + header.p_vaddr + header.p_memsz;
+    }
+  }
+  const std::uintptr_t page = page_size();
+  for (int i = 0; i < info->dlpi_phnum; ++i) {
+    const auto& header = info->dlpi_phdr[i];
+    if (header.p_type != PT_LOAD || (header.p_flags & PF_W) == 0) {
+      continue;
+    }
+    // RELRO is read-only by now, and .bss (past the file's bytes) is zero pages the start
+    // mostly never touches.
+    std::uintptr_t start = std::max(info->dlpi_addr + header.p_vaddr, relro_end);
+    start = (start + page - 1) & ~(page - 1);
+    const std::uintptr_t end = info->dlpi_addr + header.p_vaddr + header.p_filesz;
+    if (end > start && populate_for_write(reinterpret_cast<void*>(start), end - start)) {
+      *static_cast<std::size_t*>(total) += end - start;
+    }
+  }
+  return 0;
+}
+
+} // namespace
+
+bool populate_for_write(void* start, std::size_t size)
+{
+  return madvise(start, size, MADV_POPULATE_WRITE) == 0;
+}
+
+std::size_t populate_writable_images()
+{
+  std::size_t total = 0;
+  dl_iterate_phdr(populate_object, &total);
+  return total;
+}
+
+std::size_t populate_malloc_heap(std::size_t bytes)
+{
+#ifdef __SANITIZE_ADDRESS__
+  (void)bytes; // AddressSanitizer's allocator is in use, not glibc's heap
+  return 0;
+#else
+  // Below malloc's mmap threshold (128 KiB at least), so that the blocks come from the heap.
+  constexpr std::size_t k_block = 64 * 1024 - 64;
+  std::vector<void*> blocks;
+  blocks.reserve(bytes / k_block + 1);
+  for (std::size_t taken = 0; taken < bytes; taken += k_block) {
+    void* block = std::malloc(k_block);
+    if (block == nullptr) {
+      break;
+    }
+    keep(block);
+    blocks.push_back(block);
+  }
+  if (blocks.size() < 2) {
+    for (void* block : blocks) {
+      std::free(block);
+    }
+    return 0;
+  }
+  // Free blocks that reach the top of the heap are given back to the kernel. The last block,
+  // the highest, shrinks in place to a few bytes that stay allocated for the life of the
+  // process: the memory below them stays in the heap once freed.
+  void* pin = std::realloc(blocks.back(), 16);
+  keep(pin);
+  blocks.pop_back();
+  auto [low, high] = std::minmax_element(blocks.begin(), blocks.end());
+  const std::uintptr_t page = page_size();
+  const std::uintptr_t start = (reinterpret_cast<std::uintptr_t>(*low) + page - 1) & ~(page - 1);
+  const std::uintptr_t end = (reinterpret_cast<std::uintptr_t>(*high) + k_block) & ~(page - 1);
+  std::size_t populated = 0;
+  if (reinterpret_cast<std::uintptr_t>(pin) > end && end > start &&
+      populate_for_write(reinterpret_cast<void*>(start), end - start)) {
+    populated = end - start;
+  }
+  for (void* block : blocks) {
+    std::free(block);
+  }
+  return populated;
+#endif
+}
+
+} // namespace mdivicom::inproc
