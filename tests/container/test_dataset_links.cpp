@@ -3,6 +3,7 @@
 #include "lanes/container/dataset_links.hpp"
 
 #include <cstring>
+#include <set>
 
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -14,6 +15,12 @@ using namespace mdivicom;
 using namespace mdivicom::test;
 
 namespace {
+
+bool under(const fs::path& path, const fs::path& base)
+{
+  auto relative = path.lexically_relative(base);
+  return !relative.empty() && *relative.begin() != "..";
+}
 
 // A DataLad/git-annex-like dataset: files are links into an object store outside the dataset.
 struct AnnexedDataset
@@ -67,6 +74,68 @@ TEST_CASE("many links into one object store share a single bind", "[container][u
   CHECK(shared);
 }
 
+TEST_CASE("binds show the container the linked objects of a store and none of the others", "[container][unit]")
+{
+  // A dataset cut from a larger annex: the store also holds objects of other datasets.
+  AnnexedDataset data;
+  fs::create_directories(data.store / "bb" / "KEY3");
+  write_file(data.store / "bb" / "KEY3" / "KEY3", "another dataset's\n");
+  fs::create_directories(data.store / "cc" / "KEY4");
+  write_file(data.store / "cc" / "KEY4" / "KEY4", "another dataset's\n");
+  fs::create_directories(data.store / "dd" / "KEY5");
+  write_file(data.store / "dd" / "KEY5" / "KEY5", "fifth\n");
+  fs::create_symlink(data.store / "bb" / "KEY2" / "KEY2", data.dataset / "second.txt");
+  fs::create_symlink(data.store / "dd" / "KEY5", data.dataset / "fifth");
+  auto binds = container::dataset_link_binds(data.dataset, "/data", {"/out"});
+  REQUIRE(binds.ok());
+  fs::path store = fs::canonical(data.store);
+  std::set<std::pair<std::string, std::string>> host_to_container;
+  for (const auto& bind : *binds) {
+    host_to_container.insert({bind.host.string(), bind.container});
+    CHECK_FALSE(bind.widened);
+    for (const char* other : {"bb/KEY3/KEY3", "cc/KEY4/KEY4"}) {
+      CHECK_FALSE(under(store / other, bind.host));
+    }
+  }
+  // Absolute links' targets appear at their own path, the relative link's at /annex/...; below
+  // the store, a directory all of whose entries are targets is bound whole (aa and dd hold one
+  // object each, bb/KEY2 its one file).
+  CHECK(host_to_container == std::set<std::pair<std::string, std::string>>{
+                                 {(store / "aa").string(), (store / "aa").string()},
+                                 {(store / "bb" / "KEY2").string(), (store / "bb" / "KEY2").string()},
+                                 {(store / "bb" / "KEY2" / "KEY2").string(), "/annex/objects/bb/KEY2/KEY2"},
+                                 {(store / "dd").string(), (store / "dd").string()}});
+}
+
+TEST_CASE("links to more objects than binds are worth are served by one bind of their store, marked widened",
+          "[container][unit]")
+{
+  AnnexedDataset data;
+  fs::create_directories(data.store / "unlinked");
+  for (size_t i = 0; i <= container::k_max_exact_link_binds; ++i) {
+    std::string key = "MANY" + std::to_string(i);
+    fs::create_directories(data.store / "many" / key);
+    write_file(data.store / "many" / key / key, key);
+    fs::create_symlink(data.store / "many" / key / key, data.dataset / (key + ".txt"));
+  }
+  write_file(data.store / "many" / "unlinked", "not a target\n");
+  auto binds = container::dataset_link_binds(data.dataset, "/data", {"/out"});
+  REQUIRE(binds.ok());
+  // The absolute links (one group) fall back to the directory holding all of their targets;
+  // the relative link still gets its own exact bind.
+  fs::path store = fs::canonical(data.store);
+  REQUIRE(binds->size() == 2);
+  for (const auto& bind : *binds) {
+    if (bind.container == store.string()) {
+      CHECK(bind.host == store);
+      CHECK(bind.widened);
+    } else {
+      CHECK(bind.container == "/annex/objects/bb/KEY2/KEY2");
+      CHECK_FALSE(bind.widened);
+    }
+  }
+}
+
 TEST_CASE("a dangling dataset link is refused naming the link", "[container][unit]")
 {
   AnnexedDataset data;
@@ -118,16 +187,22 @@ namespace {
 void annexed_dataset_resolves(const TestEngine& engine)
 {
   AnnexedDataset data;
+  // An object of another dataset in the same store: not shown to the container.
+  fs::create_directories(data.store / "aa" / "KEY3");
+  write_file(data.store / "aa" / "KEY3" / "KEY3", "another dataset's\n");
+  const std::string other = (fs::canonical(data.store) / "aa" / "KEY3" / "KEY3").string();
+  fs::create_symlink(data.store / "bb" / "KEY2" / "KEY2", data.dataset / "second.txt");
   RunSetup setup(engine, {{"argv",
                            {"sh", "-c",
-                            "cat /data/absolute.txt /data/sub/relative.txt /data/sub/inside.txt; "
-                            "echo x > /data/absolute.txt || echo read-only"}}});
+                            "cat /data/absolute.txt /data/sub/relative.txt /data/sub/inside.txt /data/second.txt; "
+                            "echo x > /data/absolute.txt || echo read-only; "
+                            "cat " + other + " /annex/objects/aa/KEY3/KEY3 2>/dev/null || echo hidden"}}});
   setup.request().dataset_dir = data.dataset;
   CaptureSink sink;
   RunOutcome outcome = setup.execute(sink);
   INFO(sink.err_text << outcome.error.dump());
   CHECK(outcome.status == RunStatus::succeeded);
-  CHECK(sink.out_text == "first\nsecond\nplain\nread-only\n");
+  CHECK(sink.out_text == "first\nsecond\nplain\nsecond\nread-only\nhidden\n");
   CHECK(read_file(data.store / "aa" / "KEY1" / "KEY1") == "first\n");
   int link_mounts = 0;
   for (const auto& mount : outcome.facts["container"]["mounts"]) {
@@ -136,7 +211,7 @@ void annexed_dataset_resolves(const TestEngine& engine)
       CHECK(mount["read_only"] == true);
     }
   }
-  CHECK(link_mounts == 2);
+  CHECK(link_mounts == 3); // aa/KEY1/KEY1, bb/KEY2 (its only file) and /annex/objects/bb/KEY2/KEY2
 }
 ENGINE_TEST_CASE("a dataset of links into an annex outside it is readable in the container", "[container]",
                  annexed_dataset_resolves)

@@ -1,6 +1,7 @@
 #include "lanes/container/dataset_links.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 
 namespace mdivicom::container {
@@ -49,8 +50,7 @@ struct Need
   std::string link; // for messages
 };
 
-// The mount that serves a set of needs sharing one host-to-container mapping: their longest
-// common path, so a git-annex object store becomes one bind instead of one per file.
+// The needs sharing one host-to-container mapping, below which they are bound.
 struct Group
 {
   std::string host_prefix;
@@ -140,6 +140,87 @@ std::vector<Group> group(const std::vector<Need>& needs)
   return result;
 }
 
+// The targets below a group's prefix, as a tree: a needed node stands for its whole subtree.
+struct TargetTree
+{
+  bool needed = false;
+  std::map<std::string, TargetTree> children;
+
+  void add(const Parts& path)
+  {
+    TargetTree* node = this;
+    for (const auto& part : path) {
+      if (node->needed) {
+        return; // inside a target already needed whole (a link to a directory)
+      }
+      node = &node->children[part];
+    }
+    node->needed = true;
+    node->children.clear();
+  }
+};
+
+size_t entry_count(const fs::path& directory)
+{
+  std::error_code ec;
+  size_t count = 0;
+  for (fs::directory_iterator it(directory, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    ++count;
+  }
+  return ec ? SIZE_MAX : count;
+}
+
+// Whether everything in `host` (the node's place) is needed. When not, the parts that are
+// needed whole are added to `cover`, as paths below the group's prefix.
+bool covered_whole(const TargetTree& node, const fs::path& host, Parts& path, std::vector<Parts>& cover)
+{
+  if (node.needed) {
+    return true;
+  }
+  std::vector<std::string> whole;
+  for (const auto& [name, child] : node.children) {
+    path.push_back(name);
+    if (covered_whole(child, host / name, path, cover)) {
+      whole.push_back(name);
+    }
+    path.pop_back();
+  }
+  // Children come from resolved targets, so each is an entry of `host`.
+  if (whole.size() == node.children.size() && entry_count(host) == node.children.size()) {
+    return true;
+  }
+  for (const auto& name : whole) {
+    cover.push_back(path);
+    cover.back().push_back(name);
+  }
+  return false;
+}
+
+// The binds, as paths below the group's prefix, that show exactly its targets: below the
+// directory holding all of them, the parts all of whose entries are targets. That directory
+// itself when more binds than k_max_exact_link_binds would be needed.
+std::vector<Parts> cover_of(const Group& group, bool& widened)
+{
+  Parts common = group.suffixes.front();
+  for (const auto& suffix : group.suffixes) {
+    auto [end, ignored] = std::mismatch(common.begin(), common.end(), suffix.begin(), suffix.end());
+    common.erase(end, common.end());
+  }
+  TargetTree tree;
+  for (const auto& suffix : group.suffixes) {
+    tree.add(Parts(suffix.begin() + static_cast<long>(common.size()), suffix.end()));
+  }
+  std::vector<Parts> cover;
+  Parts path = common;
+  fs::path host = fs::path(group.host_prefix) / fs::path(join(common, 0, common.size())).relative_path();
+  widened = false;
+  if (covered_whole(tree, host, path, cover)) {
+    return {common};
+  }
+  widened = cover.size() > k_max_exact_link_binds;
+  return widened ? std::vector<Parts>{common} : cover;
+}
+
 } // namespace
 
 std::string container_normal(const std::string& path)
@@ -197,23 +278,19 @@ Result<std::vector<LinkBind>> dataset_link_binds(const fs::path& dataset_dir, co
   in_use.push_back(container_normal(container_dataset_dir));
   std::vector<LinkBind> binds;
   for (const auto& entry : group(*needs)) {
-    Parts common = entry.suffixes.front();
-    for (const auto& suffix : entry.suffixes) {
-      size_t n = 0;
-      while (n < common.size() && n < suffix.size() && common[n] == suffix[n]) {
-        ++n;
+    bool widened = false;
+    for (const auto& below : cover_of(entry, widened)) {
+      std::string tail = below.empty() ? "" : join(below, 0, below.size());
+      std::string host = entry.host_prefix == "/" ? (tail.empty() ? "/" : tail) : entry.host_prefix + tail;
+      std::string target =
+          entry.container_prefix == "/" ? (tail.empty() ? "/" : tail) : entry.container_prefix + tail;
+      if (is_reserved_container_path(target, in_use)) {
+        return Failure{"dataset link " + entry.link + " resolves to " + target +
+                       " in the container, where mdivicom cannot mount it (a system or mdivicom path); make the "
+                       "link relative inside the dataset or point it elsewhere"};
       }
-      common.resize(n);
+      binds.push_back({host, target, widened});
     }
-    std::string tail = common.empty() ? "" : join(common, 0, common.size());
-    std::string host = entry.host_prefix == "/" ? (tail.empty() ? "/" : tail) : entry.host_prefix + tail;
-    std::string target = entry.container_prefix == "/" ? (tail.empty() ? "/" : tail) : entry.container_prefix + tail;
-    if (is_reserved_container_path(target, in_use)) {
-      return Failure{"dataset link " + entry.link + " resolves to " + target +
-                     " in the container, where mdivicom cannot mount it (a system or mdivicom path); make the "
-                     "link relative inside the dataset or point it elsewhere"};
-    }
-    binds.push_back({host, target});
   }
   std::sort(binds.begin(), binds.end(), [](const auto& a, const auto& b) { return a.container < b.container; });
   std::vector<LinkBind> unique;

@@ -13,13 +13,21 @@ struct LinkBind
 {
   std::filesystem::path host;
   std::string container;
+  // Also holds files no link points to: the targets needed more binds than the limit below.
+  bool widened = false;
 };
+
+// Past this many binds for the links into one store, the store's directory that holds all of
+// their targets is bound instead: each bind is a mount the runtime makes in turn.
+constexpr std::size_t k_max_exact_link_binds = 256;
 
 // Datasets made of symlinks (DataLad, git-annex) point outside themselves. For every link of
 // dataset_dir, works out where it resolves inside the container (the dataset being mounted at
-// container_dataset_dir) and returns the fewest read-only binds that make those targets
-// appear there. Fails naming the link for a dangling link, and for a target that would have to
-// be mounted over a system or mdivicom path (never hands the container a broken link).
+// container_dataset_dir) and returns read-only binds that make exactly those targets appear
+// there: a directory is bound whole only when everything in it is a target, so a dataset cut
+// from a larger annex does not show the container the rest of the annex (unless widened, see
+// above). Fails naming the link for a dangling link, and for a target that would have to be
+// mounted over a system or mdivicom path (never hands the container a broken link).
 // `taken` lists the container paths already mounted (out, work, config...).
 Result<std::vector<LinkBind>> dataset_link_binds(const std::filesystem::path& dataset_dir,
                                                  const std::string& container_dataset_dir,

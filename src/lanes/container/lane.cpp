@@ -199,6 +199,13 @@ RunOutcome ContainerLane::run(const RunRequest& request, OutputSink& output)
   if (!links) {
     return fail("DatasetLinks", links.error());
   }
+  for (const auto& bind : *links) {
+    if (bind.widened) {
+      spdlog::warn("the links of dataset {} into {} have more than {} targets there; the container sees all of {} "
+                   "(read-only), not only the linked files",
+                   request.dataset_dir.string(), bind.host.string(), k_max_exact_link_binds, bind.host.string());
+    }
+  }
   auto config = write_config(request);
   if (!config) {
     return fail("InternalError", config.error());

@@ -213,7 +213,7 @@ ContainerPlan plan_container(const RunRequest& request, const ContainerEntry& en
   add(request.work_dir.string(), paths.work, false, "work");
   add(input.config_file.string(), paths.config, true, "config");
   for (const auto& bind : input.link_binds) {
-    add(bind.host.string(), bind.container, true, "dataset-link-target");
+    add(bind.host.string(), bind.container, true, bind.widened ? "dataset-link-store" : "dataset-link-target");
   }
   for (const auto& bind : input.submount_binds) {
     add(bind.host.string(), bind.container, true, "dataset-submount");
