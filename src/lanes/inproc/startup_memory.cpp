@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <utility>
 #include <vector>
 
 #include <link.h>
@@ -18,11 +19,16 @@ std::uintptr_t page_size()
   return static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
 }
 
+#ifndef MDIVICOM_ASAN
+// Keeps the heap's populated memory in the heap (populate_malloc_heap).
+void* g_heap_pin = nullptr;
+
 // Keeps the compiler from pairing a malloc with its free and dropping both.
 void keep(void* pointer)
 {
   asm volatile("" : : "r"(pointer) : "memory");
 }
+#endif
 
 int populate_object(dl_phdr_info* info, std::size_t /*size*/, void* total)
 {
@@ -67,11 +73,12 @@ std::size_t populate_writable_images()
 
 std::size_t populate_malloc_heap(std::size_t bytes)
 {
-#ifdef __SANITIZE_ADDRESS__
-  (void)bytes; // AddressSanitizer's allocator is in use, not glibc's heap
+#ifdef MDIVICOM_ASAN
+  (void)bytes;
   return 0;
 #else
-  // Below malloc's mmap threshold (128 KiB at least), so that the blocks come from the heap.
+  // Below malloc's default mmap threshold (128 KiB, which only grows unless set by hand), so
+  // that the blocks come from the heap; when they do not, the check below gives up.
   constexpr std::size_t k_block = 64 * 1024 - 64;
   std::vector<void*> blocks;
   blocks.reserve(bytes / k_block + 1);
@@ -93,7 +100,6 @@ std::size_t populate_malloc_heap(std::size_t bytes)
   // the highest, shrinks in place to a few bytes that stay allocated for the life of the
   // process: the memory below them stays in the heap once freed.
   void* pin = std::realloc(blocks.back(), 16);
-  keep(pin);
   blocks.pop_back();
   auto [low, high] = std::minmax_element(blocks.begin(), blocks.end());
   const std::uintptr_t page = page_size();
@@ -106,6 +112,11 @@ std::size_t populate_malloc_heap(std::size_t bytes)
   }
   for (void* block : blocks) {
     std::free(block);
+  }
+  if (populated == 0) {
+    std::free(pin);
+  } else {
+    std::free(std::exchange(g_heap_pin, pin)); // a second call keeps only the newest
   }
   return populated;
 #endif

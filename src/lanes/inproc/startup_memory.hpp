@@ -2,6 +2,15 @@
 
 #include <cstddef>
 
+// AddressSanitizer replaces malloc: there is no glibc heap to prepare.
+#if defined(__SANITIZE_ADDRESS__)
+#define MDIVICOM_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MDIVICOM_ASAN 1
+#endif
+#endif
+
 // The memory a Python worker's start writes anyway, populated up front: one madvise per
 // region instead of a page fault per page. Starting the interpreter writes ~1.3 MB of
 // libpython's static data (its type objects' reference counts), fills ~1 MB of malloc's heap
@@ -22,7 +31,8 @@ std::size_t populate_writable_images();
 
 // Grows malloc's main heap by about `bytes`, populates it and frees it again, so that the
 // next allocations of the process take memory that is already present. The heap keeps that
-// memory: one small block above it is never freed, so the freed space is not given back.
+// memory: one small block above it (held by this file) is never freed, so the freed space is
+// not given back. Meant to be called once, early.
 // Returns the bytes populated (0 when the heap could not be grown or populated, and in
 // AddressSanitizer builds, whose allocator is not glibc's).
 std::size_t populate_malloc_heap(std::size_t bytes);
