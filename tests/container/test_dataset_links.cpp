@@ -45,7 +45,7 @@ struct AnnexedDataset
 
 } // namespace
 
-TEST_CASE("links out of a dataset become the fewest read-only binds that make them resolve", "[container][unit]")
+TEST_CASE("links out of a dataset become read-only binds of their targets where the container looks", "[container][unit]")
 {
   AnnexedDataset data;
   auto binds = container::dataset_link_binds(data.dataset, "/data", {"/out", "/work", "/mdivicom/config.json"});
@@ -110,30 +110,63 @@ TEST_CASE("binds show the container the linked objects of a store and none of th
 TEST_CASE("links to more objects than binds are worth are served by one bind of their store, marked widened",
           "[container][unit]")
 {
-  AnnexedDataset data;
-  fs::create_directories(data.store / "unlinked");
-  for (size_t i = 0; i <= container::k_max_exact_link_binds; ++i) {
-    std::string key = "MANY" + std::to_string(i);
-    fs::create_directories(data.store / "many" / key);
-    write_file(data.store / "many" / key / key, key);
-    fs::create_symlink(data.store / "many" / key / key, data.dataset / (key + ".txt"));
+  // The absolute links form one group: the AnnexedDataset's aa/KEY1 (bound whole) plus `count`
+  // objects in many/, beside a file no link points to.
+  for (size_t count : {container::k_max_exact_link_binds - 1, container::k_max_exact_link_binds}) {
+    INFO(count);
+    AnnexedDataset data;
+    for (size_t i = 0; i < count; ++i) {
+      std::string key = "MANY" + std::to_string(i);
+      fs::create_directories(data.store / "many" / key);
+      write_file(data.store / "many" / key / key, key);
+      fs::create_symlink(data.store / "many" / key / key, data.dataset / (key + ".txt"));
+    }
+    write_file(data.store / "many" / "unlinked", "not a target\n");
+    auto binds = container::dataset_link_binds(data.dataset, "/data", {"/out"});
+    REQUIRE(binds.ok());
+    fs::path store = fs::canonical(data.store);
+    size_t widened = 0;
+    for (const auto& bind : *binds) {
+      widened += bind.widened ? 1 : 0;
+      CHECK_FALSE(under(store / "many" / "unlinked", bind.host) != bind.widened);
+    }
+    // Exactly at the limit: one bind per object; past it, the store holding all of them.
+    CHECK(binds->size() == (count == container::k_max_exact_link_binds ? 2 : count + 2));
+    CHECK(widened == (count == container::k_max_exact_link_binds ? 1 : 0));
   }
-  write_file(data.store / "many" / "unlinked", "not a target\n");
+}
+
+TEST_CASE("a linked directory is bound whole and the links inside it resolve in the container too",
+          "[container][unit]")
+{
+  AnnexedDataset data;
+  // dd/ holds a file and a link to another object of the store; ee/ links back to dd/ (a cycle).
+  fs::create_directories(data.store / "dd");
+  write_file(data.store / "dd" / "own.txt", "own\n");
+  fs::create_directories(data.store / "cc" / "KEY3");
+  write_file(data.store / "cc" / "KEY3" / "KEY3", "third\n");
+  fs::create_directories(data.store / "cc" / "KEY4");
+  write_file(data.store / "cc" / "KEY4" / "KEY4", "not linked\n");
+  fs::create_symlink("../cc/KEY3/KEY3", data.store / "dd" / "third.txt");
+  fs::create_directories(data.store / "ee");
+  fs::create_symlink("../dd", data.store / "ee" / "back");
+  fs::create_symlink(data.store / "dd", data.dataset / "dir");
+  fs::create_symlink(data.store / "dd" / "own.txt", data.dataset / "own.txt"); // inside the linked dir
+  fs::create_symlink(data.store / "ee", data.dataset / "loop");
   auto binds = container::dataset_link_binds(data.dataset, "/data", {"/out"});
   REQUIRE(binds.ok());
-  // The absolute links (one group) fall back to the directory holding all of their targets;
-  // the relative link still gets its own exact bind.
   fs::path store = fs::canonical(data.store);
-  REQUIRE(binds->size() == 2);
+  std::set<std::string> hosts;
   for (const auto& bind : *binds) {
-    if (bind.container == store.string()) {
-      CHECK(bind.host == store);
-      CHECK(bind.widened);
-    } else {
-      CHECK(bind.container == "/annex/objects/bb/KEY2/KEY2");
-      CHECK_FALSE(bind.widened);
+    hosts.insert(bind.host.string());
+    if (bind.container.rfind("/annex/", 0) != 0) { // all but the AnnexedDataset's relative link
+      CHECK(bind.container == bind.host.string());
     }
+    CHECK_FALSE(under(store / "cc" / "KEY4" / "KEY4", bind.host));
   }
+  CHECK(hosts.count((store / "dd").string()) == 1);
+  CHECK(hosts.count((store / "ee").string()) == 1);
+  CHECK(hosts.count((store / "cc" / "KEY3").string()) == 1); // the link inside dd/ resolves
 }
 
 TEST_CASE("a dangling dataset link is refused naming the link", "[container][unit]")
@@ -211,7 +244,7 @@ void annexed_dataset_resolves(const TestEngine& engine)
       CHECK(mount["read_only"] == true);
     }
   }
-  CHECK(link_mounts == 3); // aa/KEY1/KEY1, bb/KEY2 (its only file) and /annex/objects/bb/KEY2/KEY2
+  CHECK(link_mounts == 3); // aa/KEY1 (KEY3 is beside it), bb (only KEY2 in it), /annex/objects/bb/KEY2/KEY2
 }
 ENGINE_TEST_CASE("a dataset of links into an annex outside it is readable in the container", "[container]",
                  annexed_dataset_resolves)

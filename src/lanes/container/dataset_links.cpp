@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <map>
+#include <optional>
+#include <set>
 
 namespace mdivicom::container {
 
@@ -59,11 +61,25 @@ struct Group
   std::string link;
 };
 
-Result<std::vector<Need>> collect(const fs::path& root, const std::string& container_root)
+// A tree whose links must resolve in the container: the dataset, and each directory outside it
+// that a link points to (bound whole, links inside it included).
+struct Tree
+{
+  fs::path host;
+  std::string container;
+};
+
+struct Collected
 {
   std::vector<Need> needs;
+  std::vector<Tree> trees;     // still to walk, after the one being walked
+  std::set<fs::path> walked;   // trees taken, by host path: a cycle of links ends
+};
+
+std::optional<std::string> collect_tree(const Tree& tree, const std::string& dataset_container, Collected& out)
+{
   std::error_code ec;
-  fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);
+  fs::recursive_directory_iterator it(tree.host, fs::directory_options::skip_permission_denied, ec);
   for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     const auto& entry = *it;
     auto type = entry.symlink_status(ec).type();
@@ -79,37 +95,54 @@ Result<std::vector<Need>> collect(const fs::path& root, const std::string& conta
     std::error_code resolve_error;
     fs::path target = fs::canonical(link, resolve_error);
     if (ec || resolve_error) {
-      return Failure{"dataset link " + link.string() + " -> " + text.string() +
-                     " points to nothing (for git-annex/DataLad data, fetch the content with 'datalad get' or "
-                     "'git annex get'); refusing to hand the container a dangling link"};
+      return "dataset link " + link.string() + " -> " + text.string() +
+             " points to nothing (for git-annex/DataLad data, fetch the content with 'datalad get' or "
+             "'git annex get'); refusing to hand the container a dangling link";
     }
     // A socket, device or FIFO stays usable through a read-only bind (connect() on an ssh-agent
     // or a Docker socket); host runtime and kernel trees are no data either.
     auto target_type = fs::status(target, resolve_error).type();
     if (target_type != fs::file_type::regular && target_type != fs::file_type::directory) {
-      return Failure{"dataset link " + link.string() + " -> " + text.string() + " resolves to " + target.string() +
-                     ", which is not a file or a directory (a socket, device or FIFO); mdivicom does not hand it "
-                     "to a container: remove the link from the dataset"};
+      return "dataset link " + link.string() + " -> " + text.string() + " resolves to " + target.string() +
+             ", which is not a file or a directory (a socket, device or FIFO); mdivicom does not hand it "
+             "to a container: remove the link from the dataset";
     }
     for (const char* system : {"/proc", "/sys", "/dev", "/run"}) {
       if (under_or_equal(target.string(), system)) {
-        return Failure{"dataset link " + link.string() + " -> " + text.string() + " resolves to " + target.string() +
-                       ", in the host's " + system +
-                       " (runtime state, not data); mdivicom does not mount it into a container: remove the link "
-                       "from the dataset"};
+        return "dataset link " + link.string() + " -> " + text.string() + " resolves to " + target.string() +
+               ", in the host's " + system +
+               " (runtime state, not data); mdivicom does not mount it into a container: remove the link "
+               "from the dataset";
       }
     }
-    std::string link_dir = container_root + "/" + link.parent_path().lexically_relative(root).generic_string();
+    std::string link_dir = tree.container + "/" + link.parent_path().lexically_relative(tree.host).generic_string();
     std::string seen = container_normal(text.is_absolute() ? text.string() : link_dir + "/" + text.string());
-    if (under_or_equal(seen, container_root)) {
+    if (under_or_equal(seen, tree.container) || under_or_equal(seen, dataset_container)) {
       continue;
     }
-    needs.push_back({split(target.string()), split(seen), link.string() + " -> " + text.string()});
+    if (target_type == fs::file_type::directory && out.walked.insert(target).second) {
+      out.trees.push_back({target, seen});
+    }
+    out.needs.push_back({split(target.string()), split(seen), link.string() + " -> " + text.string()});
   }
   if (ec) {
-    return Failure{"cannot read dataset " + root.string() + ": " + ec.message()};
+    return "cannot read dataset " + tree.host.string() + ": " + ec.message();
   }
-  return needs;
+  return std::nullopt;
+}
+
+Result<std::vector<Need>> collect(const fs::path& root, const std::string& container_root)
+{
+  Collected out;
+  out.trees.push_back({root, container_root});
+  out.walked.insert(root);
+  for (size_t i = 0; i < out.trees.size(); ++i) {
+    Tree tree = out.trees[i];
+    if (auto problem = collect_tree(tree, container_root, out)) {
+      return Failure{*problem};
+    }
+  }
+  return std::move(out.needs);
 }
 
 std::vector<Group> group(const std::vector<Need>& needs)
@@ -160,18 +193,22 @@ struct TargetTree
   }
 };
 
-size_t entry_count(const fs::path& directory)
+// How many entries `directory` has, counting no further than `limit`; SIZE_MAX when it cannot
+// be listed.
+size_t entry_count(const fs::path& directory, size_t limit)
 {
   std::error_code ec;
   size_t count = 0;
-  for (fs::directory_iterator it(directory, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+  for (fs::directory_iterator it(directory, ec); !ec && it != fs::directory_iterator() && count < limit;
+       it.increment(ec)) {
     ++count;
   }
   return ec ? SIZE_MAX : count;
 }
 
 // Whether everything in `host` (the node's place) is needed. When not, the parts that are
-// needed whole are added to `cover`, as paths below the group's prefix.
+// needed whole are added to `cover`, as paths below the group's prefix. Stops looking once
+// `cover` holds more binds than are worth making (the group is then widened anyway).
 bool covered_whole(const TargetTree& node, const fs::path& host, Parts& path, std::vector<Parts>& cover)
 {
   if (node.needed) {
@@ -179,6 +216,9 @@ bool covered_whole(const TargetTree& node, const fs::path& host, Parts& path, st
   }
   std::vector<std::string> whole;
   for (const auto& [name, child] : node.children) {
+    if (cover.size() > k_max_exact_link_binds) {
+      return false;
+    }
     path.push_back(name);
     if (covered_whole(child, host / name, path, cover)) {
       whole.push_back(name);
@@ -186,7 +226,8 @@ bool covered_whole(const TargetTree& node, const fs::path& host, Parts& path, st
     path.pop_back();
   }
   // Children come from resolved targets, so each is an entry of `host`.
-  if (whole.size() == node.children.size() && entry_count(host) == node.children.size()) {
+  const size_t children = node.children.size();
+  if (whole.size() == children && entry_count(host, children + 1) == children) {
     return true;
   }
   for (const auto& name : whole) {
@@ -296,6 +337,7 @@ Result<std::vector<LinkBind>> dataset_link_binds(const fs::path& dataset_dir, co
   std::vector<LinkBind> unique;
   for (auto& bind : binds) {
     if (!unique.empty() && unique.back().container == bind.container) {
+      unique.back().widened = unique.back().widened || bind.widened;
       if (unique.back().host != bind.host) {
         return Failure{"dataset links need both " + unique.back().host.string() + " and " + bind.host.string() +
                        " at " + bind.container + " in the container; make the links relative inside the dataset"};

@@ -26,8 +26,9 @@ constexpr std::size_t k_max_exact_link_binds = 256;
 // container_dataset_dir) and returns read-only binds that make exactly those targets appear
 // there: a directory is bound whole only when everything in it is a target, so a dataset cut
 // from a larger annex does not show the container the rest of the annex (unless widened, see
-// above). Fails naming the link for a dangling link, and for a target that would have to be
-// mounted over a system or mdivicom path (never hands the container a broken link).
+// above). A linked directory is bound whole, and the links inside it are followed the same way.
+// Fails naming the link for a dangling link, and for a target that would have to be mounted
+// over a system or mdivicom path (never hands the container a broken link).
 // `taken` lists the container paths already mounted (out, work, config...).
 Result<std::vector<LinkBind>> dataset_link_binds(const std::filesystem::path& dataset_dir,
                                                  const std::string& container_dataset_dir,

@@ -201,8 +201,8 @@ RunOutcome ContainerLane::run(const RunRequest& request, OutputSink& output)
   }
   for (const auto& bind : *links) {
     if (bind.widened) {
-      spdlog::warn("the links of dataset {} into {} have more than {} targets there; the container sees all of {} "
-                   "(read-only), not only the linked files",
+      spdlog::warn("showing only the targets of dataset {}'s links into {} would take more than {} binds; the "
+                   "container sees all of {} (read-only), not only the linked files",
                    request.dataset_dir.string(), bind.host.string(), k_max_exact_link_binds, bind.host.string());
     }
   }
