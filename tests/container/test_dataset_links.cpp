@@ -45,7 +45,8 @@ struct AnnexedDataset
 
 } // namespace
 
-TEST_CASE("links out of a dataset become read-only binds of their targets where the container looks", "[container][unit]")
+TEST_CASE("links out of a dataset become read-only binds of their targets where the container looks",
+          "[container][unit]")
 {
   AnnexedDataset data;
   auto binds = container::dataset_link_binds(data.dataset, "/data", {"/out", "/work", "/mdivicom/config.json"});
@@ -136,8 +137,7 @@ TEST_CASE("links to more objects than binds are worth are served by one bind of 
   }
 }
 
-TEST_CASE("a linked directory is bound whole and the links inside it resolve in the container too",
-          "[container][unit]")
+TEST_CASE("a linked directory is bound whole and the links inside it resolve in the container too", "[container][unit]")
 {
   AnnexedDataset data;
   // dd/ holds a file and a link to another object of the store; ee/ links back to dd/ (a cycle).
@@ -229,7 +229,8 @@ void annexed_dataset_resolves(const TestEngine& engine)
                            {"sh", "-c",
                             "cat /data/absolute.txt /data/sub/relative.txt /data/sub/inside.txt /data/second.txt; "
                             "echo x > /data/absolute.txt || echo read-only; "
-                            "cat " + other + " /annex/objects/aa/KEY3/KEY3 2>/dev/null || echo hidden"}}});
+                            "cat " +
+                                other + " /annex/objects/aa/KEY3/KEY3 2>/dev/null || echo hidden"}}});
   setup.request().dataset_dir = data.dataset;
   CaptureSink sink;
   RunOutcome outcome = setup.execute(sink);

@@ -72,8 +72,8 @@ struct Tree
 struct Collected
 {
   std::vector<Need> needs;
-  std::vector<Tree> trees;     // still to walk, after the one being walked
-  std::set<fs::path> walked;   // trees taken, by host path: a cycle of links ends
+  std::vector<Tree> trees;   // still to walk, after the one being walked
+  std::set<fs::path> walked; // trees taken, by host path: a cycle of links ends
 };
 
 std::optional<std::string> collect_tree(const Tree& tree, const std::string& dataset_container, Collected& out)
@@ -323,8 +323,7 @@ Result<std::vector<LinkBind>> dataset_link_binds(const fs::path& dataset_dir, co
     for (const auto& below : cover_of(entry, widened)) {
       std::string tail = below.empty() ? "" : join(below, 0, below.size());
       std::string host = entry.host_prefix == "/" ? (tail.empty() ? "/" : tail) : entry.host_prefix + tail;
-      std::string target =
-          entry.container_prefix == "/" ? (tail.empty() ? "/" : tail) : entry.container_prefix + tail;
+      std::string target = entry.container_prefix == "/" ? (tail.empty() ? "/" : tail) : entry.container_prefix + tail;
       if (is_reserved_container_path(target, in_use)) {
         return Failure{"dataset link " + entry.link + " resolves to " + target +
                        " in the container, where mdivicom cannot mount it (a system or mdivicom path); make the "
