@@ -35,6 +35,15 @@ std::string join(const Parts& parts, size_t begin, size_t end)
   return result.empty() ? "/" : result;
 }
 
+// `prefix` (an absolute path) with `below` appended.
+std::string joined(const std::string& prefix, const Parts& below)
+{
+  if (below.empty()) {
+    return prefix;
+  }
+  return (prefix == "/" ? "" : prefix) + join(below, 0, below.size());
+}
+
 bool under_or_equal(const std::string& path, const std::string& base)
 {
   if (base == "/") {
@@ -63,7 +72,7 @@ struct Group
 
 // A tree whose links must resolve in the container: the dataset, and each directory outside it
 // that a link points to (bound whole, links inside it included).
-struct Tree
+struct WalkRoot
 {
   fs::path host;
   std::string container;
@@ -72,11 +81,11 @@ struct Tree
 struct Collected
 {
   std::vector<Need> needs;
-  std::vector<Tree> trees;   // still to walk, after the one being walked
-  std::set<fs::path> walked; // trees taken, by host path: a cycle of links ends
+  std::vector<WalkRoot> trees; // still to walk, after the one being walked
+  std::set<fs::path> walked;   // trees taken, by host path: a cycle of links ends
 };
 
-std::optional<std::string> collect_tree(const Tree& tree, const std::string& dataset_container, Collected& out)
+std::optional<std::string> collect_tree(const WalkRoot& tree, const std::string& dataset_container, Collected& out)
 {
   std::error_code ec;
   fs::recursive_directory_iterator it(tree.host, fs::directory_options::skip_permission_denied, ec);
@@ -137,7 +146,7 @@ Result<std::vector<Need>> collect(const fs::path& root, const std::string& conta
   out.trees.push_back({root, container_root});
   out.walked.insert(root);
   for (size_t i = 0; i < out.trees.size(); ++i) {
-    Tree tree = out.trees[i];
+    WalkRoot tree = out.trees[i]; // a copy: walking it adds to out.trees
     if (auto problem = collect_tree(tree, container_root, out)) {
       return Failure{*problem};
     }
@@ -253,7 +262,7 @@ std::vector<Parts> cover_of(const Group& group, bool& widened)
   }
   std::vector<Parts> cover;
   Parts path = common;
-  fs::path host = fs::path(group.host_prefix) / fs::path(join(common, 0, common.size())).relative_path();
+  const fs::path host = joined(group.host_prefix, common);
   widened = false;
   if (covered_whole(tree, host, path, cover)) {
     return {common};
@@ -321,9 +330,8 @@ Result<std::vector<LinkBind>> dataset_link_binds(const fs::path& dataset_dir, co
   for (const auto& entry : group(*needs)) {
     bool widened = false;
     for (const auto& below : cover_of(entry, widened)) {
-      std::string tail = below.empty() ? "" : join(below, 0, below.size());
-      std::string host = entry.host_prefix == "/" ? (tail.empty() ? "/" : tail) : entry.host_prefix + tail;
-      std::string target = entry.container_prefix == "/" ? (tail.empty() ? "/" : tail) : entry.container_prefix + tail;
+      std::string host = joined(entry.host_prefix, below);
+      std::string target = joined(entry.container_prefix, below);
       if (is_reserved_container_path(target, in_use)) {
         return Failure{"dataset link " + entry.link + " resolves to " + target +
                        " in the container, where mdivicom cannot mount it (a system or mdivicom path); make the "

@@ -39,8 +39,21 @@ void keep_thrown(std::exception_ptr& thrown, const std::function<void()>& call) 
   }
 }
 
-// The request with callbacks that do not throw into the module: what the caller's throw is
-// kept in `thrown`, and `cancelled` then stops the transfer.
+// A stop condition that does not throw into the module: true once `predicate` says so, or once
+// a callback of the caller's has thrown (kept in `thrown`), which ends the transfer.
+std::function<bool()> guarded_stop(std::function<bool()> predicate, const std::shared_ptr<std::exception_ptr>& thrown)
+{
+  return [predicate = std::move(predicate), thrown]() {
+    bool stop = false;
+    if (predicate && !*thrown) {
+      keep_thrown(*thrown, [&] { stop = predicate(); });
+    }
+    return stop || *thrown != nullptr;
+  };
+}
+
+// The request with callbacks that do not throw into the module: what the caller's callbacks
+// throw is kept in `thrown`, and `cancelled` then stops the transfer.
 HttpRequest guarded(HttpRequest request, const std::shared_ptr<std::exception_ptr>& thrown)
 {
   if (request.on_data) {
@@ -58,13 +71,7 @@ HttpRequest guarded(HttpRequest request, const std::shared_ptr<std::exception_pt
     };
   }
   if (request.on_data || request.on_headers || request.cancelled) {
-    request.cancelled = [cancelled = std::move(request.cancelled), thrown]() {
-      bool stop = false;
-      if (cancelled && !*thrown) {
-        keep_thrown(*thrown, [&] { stop = cancelled(); });
-      }
-      return stop || *thrown != nullptr;
-    };
+    request.cancelled = guarded_stop(std::move(request.cancelled), thrown);
   }
   return request;
 }
@@ -120,16 +127,8 @@ int HttpGroup::start(HttpRequest request)
 std::vector<std::pair<int, HttpResponse>> HttpGroup::run(int wake_fd, int timeout_ms,
                                                          const std::function<bool()>& until)
 {
-  std::function<bool()> guarded_until;
-  if (until) {
-    guarded_until = [&] {
-      bool stop = false;
-      keep_thrown(*m_thrown, [&] { stop = until(); });
-      return stop || *m_thrown != nullptr;
-    };
-  }
   std::string error;
-  auto done = m_transport->run(wake_fd, timeout_ms, guarded_until, error);
+  auto done = m_transport->run(wake_fd, timeout_ms, until ? guarded_stop(until, m_thrown) : nullptr, error);
   rethrow_kept(*m_thrown);
   if (!error.empty()) {
     throw Error(error);

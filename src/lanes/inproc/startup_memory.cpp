@@ -14,9 +14,18 @@ namespace mdivicom::inproc {
 
 namespace {
 
-std::uintptr_t page_size()
+std::uintptr_t address(const void* pointer)
 {
-  return static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
+  return reinterpret_cast<std::uintptr_t>(pointer);
+}
+
+// [start, end) populated from start's next page boundary on (the page holding `end` included);
+// the bytes that were, 0 when none or on failure.
+std::size_t populate_pages(std::uintptr_t start, std::uintptr_t end)
+{
+  const auto page = static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
+  start = (start + page - 1) & ~(page - 1);
+  return end > start && populate_for_write(reinterpret_cast<void*>(start), end - start) ? end - start : 0;
 }
 
 #ifndef MDIVICOM_ASAN
@@ -39,7 +48,6 @@ int populate_object(dl_phdr_info* info, std::size_t /*size*/, void* total)
       relro_end = info->dlpi_addr + header.p_vaddr + header.p_memsz;
     }
   }
-  const std::uintptr_t page = page_size();
   for (int i = 0; i < info->dlpi_phnum; ++i) {
     const auto& header = info->dlpi_phdr[i];
     if (header.p_type != PT_LOAD || (header.p_flags & PF_W) == 0) {
@@ -47,12 +55,9 @@ int populate_object(dl_phdr_info* info, std::size_t /*size*/, void* total)
     }
     // RELRO is read-only by now, and .bss (past the file's bytes) is zero pages the start
     // mostly never touches.
-    std::uintptr_t start = std::max(info->dlpi_addr + header.p_vaddr, relro_end);
-    start = (start + page - 1) & ~(page - 1);
+    const std::uintptr_t start = std::max(info->dlpi_addr + header.p_vaddr, relro_end);
     const std::uintptr_t end = info->dlpi_addr + header.p_vaddr + header.p_filesz;
-    if (end > start && populate_for_write(reinterpret_cast<void*>(start), end - start)) {
-      *static_cast<std::size_t*>(total) += end - start;
-    }
+    *static_cast<std::size_t*>(total) += populate_pages(start, end);
   }
   return 0;
 }
@@ -102,14 +107,8 @@ std::size_t populate_malloc_heap(std::size_t bytes)
   void* pin = std::realloc(blocks.back(), 16);
   blocks.pop_back();
   auto [low, high] = std::minmax_element(blocks.begin(), blocks.end());
-  const std::uintptr_t page = page_size();
-  const std::uintptr_t start = (reinterpret_cast<std::uintptr_t>(*low) + page - 1) & ~(page - 1);
-  const std::uintptr_t end = (reinterpret_cast<std::uintptr_t>(*high) + k_block) & ~(page - 1);
-  std::size_t populated = 0;
-  if (reinterpret_cast<std::uintptr_t>(pin) > end && end > start &&
-      populate_for_write(reinterpret_cast<void*>(start), end - start)) {
-    populated = end - start;
-  }
+  const std::uintptr_t end = address(*high) + k_block;
+  const std::size_t populated = address(pin) > end ? populate_pages(address(*low), end) : 0;
   for (void* block : blocks) {
     std::free(block);
   }
