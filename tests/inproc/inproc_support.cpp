@@ -1,5 +1,7 @@
 #include "inproc_support.hpp"
 
+#include <fstream>
+
 #include "lanes/inproc/inproc.hpp"
 #include "support/process.hpp"
 
@@ -194,6 +196,27 @@ std::string python_json_roundtrip(const std::string& text)
     throw std::runtime_error("python json failed: " + result.err);
   }
   return result.out;
+}
+
+std::vector<pid_t> processes_running(const std::vector<std::string>& argv)
+{
+  std::string wanted;
+  for (const auto& arg : argv) {
+    wanted += arg + '\0';
+  }
+  std::vector<pid_t> pids;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) {
+      continue;
+    }
+    std::ifstream cmdline(entry.path() / "cmdline");
+    std::string text((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+    if (text == wanted) {
+      pids.push_back(std::stoi(name));
+    }
+  }
+  return pids;
 }
 
 } // namespace mdivicom::test

@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sys/types.h>
+
 #include "core/lane.hpp"
 #include "core/plugin.hpp"
 #include "support/temp_dir.hpp"
@@ -93,6 +95,9 @@ struct LaneRun
 
 // Runs the request through the python lane: prepare(), then execute().
 RunOutcome execute(const RunRequest& request, CapturingSink& sink);
+
+// The pids of processes whose command line is exactly `argv` (all of the machine's).
+std::vector<pid_t> processes_running(const std::vector<std::string>& argv);
 
 // Python's own answer: json.dumps(json.loads(text), sort_keys=True, ensure_ascii=False).
 std::string python_json_roundtrip(const std::string& text);

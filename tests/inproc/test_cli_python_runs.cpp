@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "cli_workspace.hpp"
 #include "inproc_support.hpp"
 #include "support/process.hpp"
 #include "support/record_schema.hpp"
@@ -18,55 +19,6 @@ using namespace mdivicom::test;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct CliRun
-{
-  CommandResult cli;
-  nlohmann::json record;
-  std::string log;
-};
-
-// A dev-root plugin "cli-test" whose module holds `run_source`, a small dataset and an out dir.
-struct CliWorkspace
-{
-  TempDir root;
-  fs::path dataset = root / "dataset";
-  fs::path out = root / "out";
-  fs::path plugin_root = root / "plugin";
-  CommandOptions options;
-
-  explicit CliWorkspace(const std::string& run_source)
-  {
-    write_dev_root(plugin_root, {{"cli-test", "cli_mod:get_plugin"}},
-                   {{"cli_mod.py", get_plugin_source("cli-test", "cli_mod:run") + run_source}});
-    write_file(dataset / "sessions" / "ses-01" / "raw" / "gaze" / "str-eye01" / "gaze.csv", "t,x\n0,1\n");
-    options.env = {{"MDIVICOM_DEV_PLUGIN_ROOTS", plugin_root.string()},
-                   {"MDIVICOM_PLUGIN_PATH", (root / "no-manifests").string()},
-                   {"XDG_DATA_HOME", (root / "xdg-data").string()},
-                   {"XDG_CACHE_HOME", (root / "xdg-cache").string()},
-                   {"VIRTUAL_ENV", k_unset},
-                   {"MDIVICOM_PYTHON_ENV", k_unset},
-                   {"MDIVICOM_LANDLOCK", k_unset},
-                   {"PYTHONPATH", k_unset}};
-  }
-
-  CliRun run(const std::vector<std::string>& extra = {})
-  {
-    std::vector<std::string> args = {"run", "cli-test", "--dataset", dataset.string(), "--out", out.string()};
-    args.insert(args.end(), extra.begin(), extra.end());
-    CliRun result;
-    result.cli = run_mdivicom(args, options);
-    std::error_code error;
-    for (const auto& item : fs::directory_iterator(out / "_runs", error)) {
-      if (item.path().extension() == ".json") {
-        result.record = nlohmann::json::parse(read_file(item.path()));
-      } else if (item.path().extension() == ".log") {
-        result.log = read_file(item.path());
-      }
-    }
-    return result;
-  }
-};
 
 void check_record(const CliRun& run, const std::string& status, int exit_code)
 {
@@ -171,7 +123,7 @@ TEST_CASE("mdivicom run records each failing ending of a Python plugin", "[inpro
                     "    open(os.path.join(dataset_dir, 'sessions', 'injected.txt'), 'w')\n");
     CliRun run = ws.run();
     check_record(run, "failed", 1);
-    CHECK(run.record["error"]["type"] == "PermissionError");
+    CHECK(run.record["error"]["type"] == "OSError"); // EROFS: the sandbox's read-only mounts
     CHECK_FALSE(fs::exists(ws.dataset / "sessions" / "injected.txt"));
   }
   SECTION("a write outside its output dir: failed")
@@ -180,7 +132,7 @@ TEST_CASE("mdivicom run records each failing ending of a Python plugin", "[inpro
                     "    open(os.path.join(os.path.dirname(out_dir), 'escaped.txt'), 'w')\n");
     CliRun run = ws.run();
     check_record(run, "failed", 1);
-    CHECK(run.record["error"]["type"] == "PermissionError");
+    CHECK(run.record["error"]["type"] == "OSError"); // EROFS: the sandbox's read-only mounts
     CHECK_FALSE(fs::exists(ws.out / "escaped.txt"));
   }
 }

@@ -3,7 +3,11 @@
 #include "inproc_support.hpp"
 #include "lanes/inproc/inproc.hpp"
 
-#include <fstream>
+#include <cstdio>
+#include <map>
+
+#include <sys/socket.h>
+#include <sys/un.h>
 
 using namespace mdivicom;
 using namespace mdivicom::test;
@@ -11,24 +15,34 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// get_plugin() appends a line to calls.txt each time it runs: the count of interpreter starts.
+// get_plugin() sends a datagram to a unix socket of the test each time it runs: the count of
+// its calls. (It runs sandboxed with nothing writable, so it cannot count in a file.)
 std::string counting_module(const fs::path& counter, const std::string& version)
 {
-  return "def get_plugin():\n"
-         "    with open(" +
+  return "import socket\n"
+         "def get_plugin():\n"
+         "    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as counter:\n"
+         "        counter.sendto(b'call', " +
          nlohmann::json(counter.string()).dump() +
-         ", 'a') as f:\n"
-         "        f.write('call\\n')\n"
+         ")\n"
          "    return {'id': 'counted', 'kind': 'python', 'version': '" +
          version + "', 'run_ref': 'counted_mod:run'}\n";
 }
 
+// The socket get_plugin() reports to, bound on first use; the calls counted so far.
 size_t calls(const fs::path& counter)
 {
-  std::ifstream in(counter);
-  size_t count = 0;
-  std::string line;
-  while (std::getline(in, line)) {
+  static std::map<fs::path, std::pair<int, size_t>> sockets;
+  auto& [fd, count] = sockets[counter];
+  if (fd == 0) {
+    fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    sockaddr_un address = {};
+    address.sun_family = AF_UNIX;
+    std::snprintf(address.sun_path, sizeof address.sun_path, "%s", counter.c_str());
+    REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  }
+  char datagram[16];
+  while (recv(fd, datagram, sizeof datagram, 0) > 0) {
     ++count;
   }
   return count;
@@ -52,7 +66,8 @@ TEST_CASE("listing unchanged installed plugins again does not start Python", "[i
 {
   PythonSandbox sandbox;
   fs::path site = sandbox / "site";
-  fs::path counter = sandbox / "calls.txt";
+  fs::path counter = sandbox / "calls.sock";
+  calls(counter);
   write_installed(site, "counted", "1.0", {{"counted", "counted_mod:get_plugin"}},
                   {{"counted_mod.py", counting_module(counter, "1.0")}});
   ScopedEnv env(EnvValues{{"PYTHONPATH", site.string()}});
@@ -101,7 +116,8 @@ TEST_CASE("a dev root's cached plugin is refreshed when its pyproject or module 
 {
   PythonSandbox sandbox;
   fs::path root = sandbox / "counted-src";
-  fs::path counter = sandbox / "calls.txt";
+  fs::path counter = sandbox / "calls.sock";
+  calls(counter);
   write_dev_root(root, {{"counted", "counted_mod:get_plugin"}}, {{"counted_mod.py", counting_module(counter, "1.0")}});
   ScopedEnv env(EnvValues{{"MDIVICOM_DEV_PLUGIN_ROOTS", root.string()}});
 
@@ -120,9 +136,11 @@ TEST_CASE("a failed get_plugin() is cached too, and fixing the module refreshes 
 {
   PythonSandbox sandbox;
   fs::path site = sandbox / "site";
-  fs::path counter = sandbox / "calls.txt";
-  std::string failing = "def get_plugin():\n    open(" + nlohmann::json(counter.string()).dump() +
-                        ", 'a').write('call\\n')\n    raise RuntimeError('not yet')\n";
+  fs::path counter = sandbox / "calls.sock";
+  calls(counter);
+  std::string failing = "import socket\ndef get_plugin():\n"
+                        "    socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b'call', " +
+                        nlohmann::json(counter.string()).dump() + ")\n    raise RuntimeError('not yet')\n";
   write_installed(site, "counted", "1.0", {{"counted", "counted_mod:get_plugin"}}, {{"counted_mod.py", failing}});
   ScopedEnv env(EnvValues{{"PYTHONPATH", site.string()}});
 

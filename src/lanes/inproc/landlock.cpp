@@ -18,9 +18,10 @@ namespace fs = std::filesystem;
 namespace {
 
 // The distribution's kernel headers may predate these; the values are kernel ABI.
-constexpr std::uint64_t k_access_truncate = 1ULL << 14;  // ABI 3
-constexpr std::uint64_t k_access_ioctl_dev = 1ULL << 15; // ABI 5
-constexpr std::uint64_t k_scope_signal = 1ULL << 1;      // ABI 6
+constexpr std::uint64_t k_access_truncate = 1ULL << 14;    // ABI 3
+constexpr std::uint64_t k_access_ioctl_dev = 1ULL << 15;   // ABI 5
+constexpr std::uint64_t k_scope_abstract_unix = 1ULL << 0; // ABI 6
+constexpr std::uint64_t k_scope_signal = 1ULL << 1;        // ABI 6
 
 // The attribute grew over ABIs; the kernel learns which fields we know from the size passed.
 struct RulesetAttr
@@ -161,8 +162,9 @@ SandboxResult enforce_sandbox(const SandboxRules& rules)
   attr.handled_access_fs = handled_rights(abi);
   size_t attr_size = sizeof(std::uint64_t);
   if (abi >= 6) {
-    // A plugin may signal the processes it started, but not mdivicom or anything else.
-    attr.scoped = k_scope_signal;
+    // A plugin may signal the processes it started, but not mdivicom or anything else; nor
+    // connect to abstract unix sockets outside the sandbox (an X server's, for one).
+    attr.scoped = k_scope_signal | k_scope_abstract_unix;
     attr_size = sizeof(RulesetAttr);
   }
   int ruleset = static_cast<int>(syscall(SYS_landlock_create_ruleset, &attr, attr_size, 0));
@@ -176,8 +178,10 @@ SandboxResult enforce_sandbox(const SandboxRules& rules)
   result.abi = abi;
   result.devices_guarded = abi >= 5;
   std::string problem;
+  // Device nodes may be made nowhere, not even in the writable dirs (which are nodev as well).
+  const std::uint64_t dir_rights = write_rights(abi) & ~(LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_BLOCK);
   for (const auto& dir : rules.writable_dirs) {
-    if (!add_rule(ruleset, dir, write_rights(abi), problem)) {
+    if (!add_rule(ruleset, dir, dir_rights, problem)) {
       result.unusable.push_back(problem);
     }
   }

@@ -78,6 +78,9 @@ std::string describe_worker_end(const WorkerRun& run, double timeout_s)
     return std::string("get_plugin() did not return within ") + seconds +
            " s (raise MDIVICOM_GET_PLUGIN_TIMEOUT if it is just slow)";
   }
+  if (!run.sandbox_refused.empty()) {
+    return "get_plugin() was not called: its sandbox could not be set up: " + run.sandbox_refused;
+  }
   if (run.exit.signal) {
     return "get_plugin() crashed the interpreter: killed by signal " + describe_signal(*run.exit.signal);
   }

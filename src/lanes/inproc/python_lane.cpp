@@ -44,7 +44,6 @@ void add_facts(RunOutcome& outcome, const PythonRunPlan& plan, const RunRequest&
     for (const auto& [key, value] : reported.items()) {
       python[key] = value;
     }
-    python["worker_pid"] = started->value("pid", 0);
   }
   if (const auto* imported = find_event(end.events, "imported")) {
     python["module"] = imported->value("module", "");
@@ -62,11 +61,36 @@ void add_facts(RunOutcome& outcome, const PythonRunPlan& plan, const RunRequest&
     outcome.facts["sandbox"] =
         sandbox_facts(plan.sandbox, SandboxResult::not_enforced(0, "the worker ended before it applied the sandbox"));
   }
-  if (!outcome.facts["sandbox"].value("enforced", false)) {
+  const nlohmann::json& facts = outcome.facts["sandbox"];
+  if (facts.value("refused", false)) {
+    return; // decide_status says why
+  }
+  if (!facts.value("enforced", false)) {
     spdlog::warn("plugin {} ran without the Landlock sandbox (writes were not confined to {}): {}",
                  request.plugin.ref(), request.plugin_out_dir.string(),
-                 outcome.facts["sandbox"].value("reason", std::string("unknown reason")));
+                 facts.value("reason", std::string("unknown reason")));
   }
+  const nlohmann::json mounts = facts.value("mounts", nlohmann::json::object());
+  if (!mounts.value("enforced", true)) {
+    spdlog::warn("plugin {} ran without its read-only view of the file system (it could change file metadata, "
+                 "and its processes may outlive the run): {}",
+                 request.plugin.ref(), mounts.value("reason", std::string("unknown reason")));
+  }
+}
+
+// The worker refused to run anything: no namespaces, and the user did not opt out.
+bool sandbox_refused(RunOutcome& outcome)
+{
+  const nlohmann::json& facts = outcome.facts["sandbox"];
+  if (!facts.value("refused", false)) {
+    return false;
+  }
+  outcome.status = RunStatus::failed;
+  outcome.exit_code.reset(); // the worker's own refusal, not the plugin's
+  outcome.error = {{"type", "mdivicom.SandboxUnavailable"},
+                   {"message", "the plugin was not started: its sandbox could not be set up: " +
+                                   facts.value("mounts", nlohmann::json::object()).value("reason", std::string("?"))}};
+  return true;
 }
 
 void decide_status(RunOutcome& outcome, const PythonRunPlan& plan, const RunRequest& request, const SupervisedEnd& end)
@@ -76,6 +100,9 @@ void decide_status(RunOutcome& outcome, const PythonRunPlan& plan, const RunRequ
   std::string killed = end.second_interrupt ? ", then SIGKILL on a second interrupt"
                        : end.killed         ? ", then SIGKILL after " + seconds_text(plan.kill_grace_s)
                                             : "";
+  if (sandbox_refused(outcome)) {
+    return;
+  }
   if (end.cancelled_by != 0) {
     outcome.status = RunStatus::cancelled;
     outcome.error = {{"type", "mdivicom.Cancelled"},
@@ -158,6 +185,8 @@ public:
       worker.pipes.job_bytes = run_job(*plan, request);
       SupervisedEnd end = supervise(worker.child, worker.pipes, output, request.timeout_s, plan->kill_grace_s);
       add_facts(outcome, *plan, request, end);
+      // The process mdivicom started; the interpreter runs below it in a PID namespace of its own.
+      outcome.facts["python"]["worker_pid"] = worker.child.pid();
       decide_status(outcome, *plan, request, end);
     } catch (const Error& error) {
       return start_failure(std::move(outcome), error.what());

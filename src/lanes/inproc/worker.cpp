@@ -1,5 +1,6 @@
 #include "lanes/inproc/worker.hpp"
 
+#include "lanes/inproc/landlock.hpp"
 #include "lanes/inproc/python_worker.hpp"
 
 #include <cerrno>
@@ -41,7 +42,9 @@ WorkerRun run_reporting_worker(const PythonEnv& env, const char* function, nlohm
   // The job is small (names of entry points) and the worker reads it as soon as its
   // interpreter has started; the report pipe is read only after.
   size_t sent = 0;
-  send_job(job.write, encode_job(std::move(params)), sent, true);
+  SandboxRules nothing_writable;
+  nothing_writable.writable_files = {"/dev/null", "/dev/zero", "/dev/full"};
+  send_job(job.write, encode_job(std::move(params), rules_to_json(nothing_writable)), sent, true);
 
   WorkerRun run;
   JsonLineReader reader;
@@ -59,6 +62,13 @@ WorkerRun run_reporting_worker(const PythonEnv& env, const char* function, nlohm
       return false;
     }
     for (const auto& event : reader.feed(buffer, static_cast<size_t>(n))) {
+      if (event.value("event", "") == "sandbox") {
+        const nlohmann::json facts = event.value("facts", nlohmann::json::object());
+        if (facts.value("refused", false)) {
+          run.sandbox_refused = facts.value("mounts", nlohmann::json::object()).value("reason", std::string("?"));
+        }
+        continue;
+      }
       if (on_event(event)) {
         deadline = Clock::now() + timeout;
       }

@@ -29,6 +29,7 @@ struct WorkerRun
 {
   ChildExit exit;
   bool timed_out = false;
+  std::string sandbox_refused; // why the worker refused to run anything unconfined, if it did
 };
 
 // Runs a bootstrap function in a Python worker (python_worker.hpp) using the env's interpreter, with stdout
@@ -36,7 +37,8 @@ struct WorkerRun
 // in params["report_fd"]. Each event goes to on_event; returning true from it restarts the
 // timeout (one timeout per step, e.g. per get_plugin()). Starting the interpreter gets
 // k_worker_startup_s on top, so a loaded machine is not mistaken for a hanging plugin.
-// Kills the worker on timeout.
+// The worker runs sandboxed as a plugin does, with nothing writable: registration code cannot
+// change the user's files. Kills the worker on timeout.
 WorkerRun run_reporting_worker(const PythonEnv& env, const char* function, nlohmann::json params, double timeout_s,
                                const std::function<bool(const nlohmann::json&)>& on_event);
 

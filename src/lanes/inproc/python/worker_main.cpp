@@ -10,9 +10,12 @@
 // before anything from site-packages or the plugin runs.
 #include "lanes/inproc/fd_util.hpp"
 #include "lanes/inproc/landlock.hpp"
+#include "lanes/inproc/mount_view.hpp"
+#include "lanes/inproc/namespaces.hpp"
 #include "lanes/inproc/python/embedded_python.hpp"
 #include "lanes/inproc/startup_memory.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdint>
@@ -33,8 +36,9 @@ namespace {
 
 using namespace mdivicom::inproc;
 
-constexpr int k_usage = 64;     // EX_USAGE
-constexpr int k_orphaned = 127; // the parent died before the worker could tie itself to it
+constexpr int k_usage = 64;           // EX_USAGE
+constexpr int k_orphaned = 127;       // the parent died before the worker could tie itself to it
+constexpr int k_sandbox_refused = 78; // EX_CONFIG: no namespaces, and the user did not opt out
 constexpr int k_report_fd = 3;
 constexpr int k_job_fd = 4;
 // What the interpreter's start allocates from malloc, about (startup_memory.hpp).
@@ -105,6 +109,63 @@ int end_leftover_processes()
   return running;
 }
 
+Namespaces g_namespaces;
+
+// What stays in sight however the defaults hide: the dataset, the writable dirs, sys.path.
+std::vector<std::filesystem::path> visible_paths(const nlohmann::json& params, const SandboxRules& rules)
+{
+  std::vector<std::filesystem::path> paths(rules.writable_dirs.begin(), rules.writable_dirs.end());
+  const nlohmann::json kwargs = params.value("kwargs", nlohmann::json::object());
+  if (kwargs.contains("dataset_dir") && kwargs["dataset_dir"].is_string()) {
+    paths.emplace_back(kwargs["dataset_dir"].get<std::string>());
+  }
+  for (const auto& entry : params.value("sys_path_prepend", nlohmann::json::array())) {
+    if (entry.is_string()) {
+      paths.emplace_back(entry.get<std::string>());
+    }
+  }
+  return paths;
+}
+
+// The layers, outermost first: a read-only view of the file system in the worker's own
+// namespaces, no capabilities, then Landlock. Refuses (exits) when the namespaces could not be
+// made and the user did not opt out with MDIVICOM_SANDBOX=off.
+nlohmann::json apply_sandbox(const nlohmann::json& params, const SandboxRules& rules)
+{
+  MountViewResult view;
+  if (g_namespaces.entered) {
+    const bool shm_writable = std::find(rules.writable_dirs.begin(), rules.writable_dirs.end(),
+                                        std::filesystem::path("/dev/shm")) != rules.writable_dirs.end();
+    MountRules mounts{rules.writable_dirs, visible_paths(params, rules), shm_writable};
+    view = lock_down_mounts(mounts);
+  } else {
+    view.reason = g_namespaces.reason;
+  }
+  const bool opted_out = sandbox_disabled_by_user();
+  std::string capabilities = drop_capabilities();
+  SandboxResult landlock = enforce_sandbox(rules);
+  nlohmann::json facts = sandbox_facts(rules, landlock);
+  facts["mounts"] = mount_view_facts(view);
+  facts["mounts"]["user_namespace"] = g_namespaces.user_namespace;
+  facts["capabilities_dropped"] = capabilities.empty();
+  if (!capabilities.empty()) {
+    facts["capabilities_problem"] = capabilities;
+  }
+  if (!view.enforced && opted_out) {
+    facts["mounts"]["opted_out"] = true;
+  }
+  const bool refused = !view.enforced && !opted_out;
+  if (refused) {
+    facts["refused"] = true;
+  }
+  nlohmann::json event = {{"event", "sandbox"}, {"facts", std::move(facts)}};
+  write_all(k_report_fd, event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+  if (refused) {
+    _exit(k_sandbox_refused); // nothing of the environment or the plugin has run
+  }
+  return facts;
+}
+
 // Before any code of the environment or the plugin: the sandbox, then the bootstrap's params.
 std::optional<nlohmann::json> receive_job()
 {
@@ -113,13 +174,10 @@ std::optional<nlohmann::json> receive_job()
   if (job.is_discarded() || !job.is_object() || !job.contains("params")) {
     return std::nullopt; // mdivicom gave up on the run before it started
   }
-  if (job.contains("sandbox")) {
-    SandboxRules rules = rules_from_json(job["sandbox"]);
-    SandboxResult sandbox = enforce_sandbox(rules);
-    nlohmann::json event = {{"event", "sandbox"}, {"facts", sandbox_facts(rules, sandbox)}};
-    write_all(k_report_fd, event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
-  }
   nlohmann::json params = std::move(job["params"]);
+  if (job.contains("sandbox")) {
+    apply_sandbox(params, rules_from_json(job["sandbox"]));
+  }
   params["report_fd"] = k_report_fd;
   return params;
 }
@@ -143,13 +201,15 @@ int main(int argc, char** argv)
   }
   // The worker must not outlive mdivicom, even when mdivicom is SIGKILLed.
   prctl(PR_SET_PDEATHSIG, SIGKILL);
-  // The plugin's orphaned descendants come to the worker, which ends them (see below).
-  prctl(PR_SET_CHILD_SUBREAPER, 1);
   if (getppid() != static_cast<pid_t>(std::strtol(argv[1], nullptr, 10))) {
     return k_orphaned;
   }
   // Nothing of the parent's (sockets, lock files) leaks into the plugin.
   close_range(k_job_fd + 1, ~0U, 0);
+  // Only the interpreter's process returns from here (PID 2 of a namespace of its own).
+  g_namespaces = enter_namespaces();
+  // The plugin's orphaned descendants come to the worker, which ends them (see below).
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
   populate_writable_images();
   populate_malloc_heap(k_startup_heap);
   InterpreterOptions options{argv[2], std::string_view(argv[4]) == "unbuffered"};
