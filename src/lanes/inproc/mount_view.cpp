@@ -167,16 +167,25 @@ bool hide(const fs::path& path, MountViewResult& result)
 
 void hide_defaults(const MountRules& rules, MountViewResult& result)
 {
-  const std::vector<fs::path> exposed = path_list("MDIVICOM_SANDBOX_EXPOSE");
+  std::vector<fs::path> kept = path_list("MDIVICOM_SANDBOX_EXPOSE");
+  for (const auto& list : {rules.visible, rules.writable_dirs}) {
+    for (const auto& path : list) {
+      kept.push_back(resolved(path));
+    }
+  }
+  std::vector<fs::path> done;
   for (const auto& candidate : default_hidden_paths()) {
+    struct stat info = {};
+    if (lstat(candidate.c_str(), &info) != 0) {
+      continue; // most of the list, on most machines
+    }
     const fs::path path = resolved(candidate);
-    auto overlaps = [&](const fs::path& kept) { return related(path, resolved(kept)); };
-    if (std::any_of(exposed.begin(), exposed.end(), overlaps) ||
-        std::any_of(rules.visible.begin(), rules.visible.end(), overlaps) ||
-        std::any_of(rules.writable_dirs.begin(), rules.writable_dirs.end(), overlaps)) {
-      if (fs::exists(path)) {
-        result.exposed.push_back(path.string());
-      }
+    if (std::find(done.begin(), done.end(), path) != done.end()) {
+      continue;
+    }
+    done.push_back(path);
+    if (std::any_of(kept.begin(), kept.end(), [&](const fs::path& keep) { return related(path, keep); })) {
+      result.exposed.push_back(path.string());
       continue;
     }
     hide(path, result);

@@ -90,18 +90,23 @@ void close_all_but(int keep)
   }
 }
 
-// The process mdivicom started: waits for the namespace's init and ends as the interpreter did.
+// The process mdivicom started: ends as the interpreter did as soon as init says how. It does
+// not wait for init to finish exiting: tearing the namespaces down waits for RCU grace periods
+// (tens of ms), and nothing of the run is left in them by then.
 [[noreturn]] void wait_and_relay(pid_t init, int status_fd)
 {
   ignore_signals({SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE});
-  int init_status = 0;
-  while (waitpid(init, &init_status, 0) < 0 && errno == EINTR) {
-  }
   int status = 0;
-  if (read(status_fd, &status, sizeof status) == static_cast<ssize_t>(sizeof status)) {
+  ssize_t n = 0;
+  while ((n = read(status_fd, &status, sizeof status)) < 0 && errno == EINTR) {
+  }
+  if (n == static_cast<ssize_t>(sizeof status)) {
     end_like(status);
   }
-  end_like(init_status); // init was killed before the interpreter ended
+  int init_status = 0; // init was killed before the interpreter ended
+  while (waitpid(init, &init_status, 0) < 0 && errno == EINTR) {
+  }
+  end_like(init_status);
 }
 
 std::string errno_text(const char* what)
@@ -130,11 +135,14 @@ Namespaces enter_namespaces()
   }
   const uid_t uid = geteuid();
   const gid_t gid = getegid();
+  // Only the PID namespace here: it takes effect for the children. The mount namespace is made
+  // by init below, so that this process, which mdivicom waits for, is not the last one in it:
+  // the last one's exit waits for the namespace's teardown (RCU grace periods, tens of ms).
   // Root needs no user namespace (and keeps its real uid for the plugin's files); a root
   // without CAP_SYS_ADMIN (inside a container) gets one like everybody else.
-  result.user_namespace = uid != 0 || unshare(CLONE_NEWNS | CLONE_NEWPID) != 0;
+  result.user_namespace = uid != 0 || unshare(CLONE_NEWPID) != 0;
   if (result.user_namespace) {
-    if (unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID) != 0) {
+    if (unshare(CLONE_NEWUSER | CLONE_NEWPID) != 0) {
       result.reason = "cannot create the sandbox's namespaces (" + errno_text("unshare") + ")" + k_fix;
       return result;
     }
@@ -168,6 +176,9 @@ Namespaces enter_namespaces()
   if (poll(&reader, 1, 0) > 0 && (reader.revents & POLLERR) != 0) {
     _exit(127); // the waiting process died before this one was tied to it
   }
+  if (unshare(CLONE_NEWNS) != 0) {
+    result.reason = "cannot create the sandbox's mount namespace (" + errno_text("unshare") + ")" + k_fix;
+  }
   pid_t interpreter = fork();
   if (interpreter < 0) {
     _exit(1);
@@ -179,7 +190,7 @@ Namespaces enter_namespaces()
   prctl(PR_SET_PDEATHSIG, SIGKILL); // when init goes, the kernel kills the namespace anyway
   close(status_pipe[0]);
   close(status_pipe[1]);
-  result.entered = true;
+  result.entered = result.reason.empty();
   return result;
 }
 

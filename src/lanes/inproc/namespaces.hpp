@@ -14,8 +14,9 @@ struct Namespaces
   std::string reason;          // why not entered, with the fix
 };
 
-// Unshares a mount and a PID namespace (and, unless root, a user namespace mapping the caller's
-// uid and gid to themselves), then forks twice. Only the last process returns: it runs the
+// Unshares a PID namespace (and, unless root, a user namespace mapping the caller's uid and gid
+// to themselves), forks an init that unshares a mount namespace, which forks again. Only the
+// last process returns: it runs the
 // interpreter as PID 2 under a tiny init (PID 1) that reaps orphans and, when the interpreter
 // ends, passes its exit status up and exits; the kernel then kills whatever is left in the
 // namespace. The original process waits and ends the way the interpreter did, so mdivicom sees
