@@ -323,6 +323,16 @@ TEST_CASE("without user namespaces a run is refused before any plugin code runs,
     CHECK(cli.out == "plugin ran\n");
     CHECK_THAT(cli.err, Catch::Contains("without its read-only view"));
   }
+  SECTION("doctor says the Python lane cannot run and how to fix it")
+  {
+    CommandResult cli =
+        run_command({"/usr/bin/python3", (workspace.root / "limit.py").string(), MDIVICOM_BINARY, "doctor", "--json"},
+                    workspace.options);
+    INFO(cli.err);
+    nlohmann::json facts = nlohmann::json::parse(cli.out);
+    CHECK(facts["python_lane"]["python"]["ok"] == false);
+    CHECK_THAT(facts["python_lane"]["python"]["fix"].get<std::string>(), Catch::Contains("MDIVICOM_SANDBOX=off"));
+  }
   SECTION("discovery refuses to call get_plugin() and says why")
   {
     workspace.options.env["MDIVICOM_DEV_PLUGIN_ROOTS"] = workspace.plugin_root.string();

@@ -42,6 +42,10 @@ nlohmann::json python_facts(const std::optional<std::filesystem::path>& python_e
     for (const auto& [key, value] : probe.items()) {
       facts[key] = value;
     }
+  } else if (!run.sandbox_refused.empty()) {
+    facts["ok"] = false;
+    facts["error"] = "Python plugins cannot run here: their sandbox could not be set up";
+    facts["fix"] = run.sandbox_refused; // the reason names what to change, or how to opt out
   } else {
     facts["ok"] = false;
     facts["error"] = "the embedded Python did not start with " + env->executable.string() +
