@@ -60,7 +60,7 @@ struct SecretsWorkspace
   CommandResult run(const std::vector<std::string>& before = {})
   {
     std::vector<std::string> args = before;
-    for (const std::string& arg : {"run", "cli-test", "--dataset", dataset.c_str(), "--out", out.c_str(), "--config"}) {
+    for (const char* arg : {"run", "cli-test", "--dataset", dataset.c_str(), "--out", out.c_str(), "--config"}) {
       args.push_back(arg);
     }
     args.emplace_back(k_config);
