@@ -262,6 +262,23 @@ std::string redact_env_entry(std::string_view entry)
   return std::string(name) + "=" + redact_url_credentials(entry.substr(equals + 1));
 }
 
+std::vector<std::string> secret_env_values(const char* const* env)
+{
+  std::vector<std::string> values;
+  for (; env != nullptr && *env != nullptr; ++env) {
+    std::string_view entry(*env);
+    size_t equals = entry.find('=');
+    if (equals == std::string_view::npos || !is_secret_env_name(entry.substr(0, equals))) {
+      continue;
+    }
+    std::string_view value = entry.substr(equals + 1);
+    if (value.size() >= 8 && !value.starts_with('/')) {
+      values.emplace_back(value);
+    }
+  }
+  return values;
+}
+
 nlohmann::json redact(const nlohmann::json& config)
 {
   if (config.is_object()) {

@@ -61,6 +61,11 @@ nlohmann::json redact(const nlohmann::json& config);
 // as the float they parse to.
 std::vector<std::string> secret_strings(const nlohmann::json& config);
 
+// The values of the environment's variables (`env`: NAME=value entries, null-terminated, as
+// `environ`) that the plugin inherits and could print: those whose name is_secret_env_name, of
+// at least 8 bytes and not a path (DB_PASSWORD_FILE=/run/secrets/db names where the secret is).
+std::vector<std::string> secret_env_values(const char* const* env);
+
 // `text` with every occurrence of every secret replaced by k_redacted, longest secret first.
 std::string scrub(std::string_view text, const std::vector<std::string>& secrets);
 

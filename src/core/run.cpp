@@ -27,6 +27,8 @@
 
 #include <spdlog/spdlog.h>
 
+extern char** environ;
+
 namespace mdivicom {
 
 namespace fs = std::filesystem;
@@ -214,7 +216,11 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
   clock.mark("running record written");
   spdlog::info("run {}: {} on {}", request.run_id, request.plugin.ref(), request.dataset_dir.string());
 
-  const std::vector<std::string> secrets = secret_strings(plan.config.value);
+  // The plugin inherits the environment: its tokens are scrubbed as the config's secrets are.
+  std::vector<std::string> secrets = secret_strings(plan.config.value);
+  for (auto& value : secret_env_values(environ)) {
+    secrets.push_back(std::move(value));
+  }
   RunLog log(request.log_path, secrets, options.echo_output);
   RoCrateUpdate crate(request.out_root, request.run_id); // reads the crate while the plugin runs
   const std::string started_at = utc_timestamp_now();

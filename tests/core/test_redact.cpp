@@ -9,6 +9,7 @@ using mdivicom::redact_env_entry;
 using mdivicom::redact_url_credentials;
 using mdivicom::scrub;
 using mdivicom::scrub_json;
+using mdivicom::secret_env_values;
 using mdivicom::secret_strings;
 using mdivicom::StreamScrubber;
 using nlohmann::json;
@@ -265,4 +266,19 @@ TEST_CASE("redact: environment variables with secret-looking names are hidden fr
         "HTTPS_PROXY=http://ada:***REDACTED***@proxy:3128");
   CHECK(redact_env_entry("PWD=/home/ada") == "PWD=/home/ada");
   CHECK(redact_env_entry("ODD") == "ODD");
+}
+
+TEST_CASE("redact: the values of secret environment variables are scrubbed, short ones and paths are not",
+          "[core][redact]")
+{
+  const char* env[] = {"GITHUB_TOKEN=ghp_abcdef123",
+                       "DB_PASSWORD_FILE=/run/secrets/db",
+                       "API_TOKEN=short",
+                       "HOME=/root",
+                       "LANG=C.UTF-8-long-enough",
+                       "NOEQUALS",
+                       "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI",
+                       nullptr};
+  CHECK(secret_env_values(env) == std::vector<std::string>{"ghp_abcdef123", "wJalrXUtnFEMI"});
+  CHECK(secret_env_values(nullptr).empty());
 }

@@ -19,7 +19,7 @@ import logging, os, sys
 def run(out_dir, config, **kw):
     key = config['cloud']['api_key']
     pw = config['db']['password']
-    print('key', key, 'pw', pw, 'all', config, flush=True)
+    print('key', key, 'pw', pw, 'all', config, 'env', os.environ.get('GITHUB_TOKEN'), flush=True)
     print('float pw', float(pw), 'hmac', config['hmac_key'], 'url', config['db']['url'], file=sys.stderr, flush=True)
     logging.getLogger('plugin').warning('logged %s', config['accounts'][0]['ssh_key'])
     with open(os.path.join(out_dir, 'own.txt'), 'w') as f:
@@ -148,6 +148,11 @@ TEST_CASE("mdivicom -v shows the environment and argv with secret values redacte
   CHECK(result.err.find(R"("api_key":"***REDACTED***")") != std::string::npos); // argv's --config
   for (const char* secret : {"ghp_Xy12verysecret", "wJalrXUtnFEMI-aws-secret", "Pr0xyPass99"}) {
     CHECK(result.err.find(secret) == std::string::npos);
+  }
+  // The plugin printed the token it inherited: scrubbed from the log and the terminal too.
+  CHECK(result.out.find("env ***REDACTED***") != std::string::npos);
+  for (const auto& item : fs::directory_iterator(ws.out / "_runs")) {
+    CHECK(read_file(item.path()).find("ghp_Xy12verysecret") == std::string::npos);
   }
   check_no_secret_anywhere(ws, result);
 }
