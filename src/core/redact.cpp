@@ -132,12 +132,49 @@ std::string python_repr_inner(std::string_view s)
   return out;
 }
 
+// urllib.parse.quote(s, safe=`safe`), or quote_plus(s) with `plus`: how a secret looks in a URL.
+std::string percent_encoded(std::string_view s, std::string_view safe, bool plus)
+{
+  std::string out;
+  char hex[4];
+  for (char c : s) {
+    if (std::isalnum(static_cast<unsigned char>(c)) || std::string_view("_.-~").find(c) != std::string_view::npos ||
+        safe.find(c) != std::string_view::npos) {
+      out += c;
+    } else if (plus && c == ' ') {
+      out += '+';
+    } else {
+      std::snprintf(hex, sizeof hex, "%%%02X", static_cast<unsigned char>(c));
+      out += hex;
+    }
+  }
+  return out;
+}
+
+// urllib.parse.unquote(s): a URL's password as the plugin that parses the URL sees it.
+std::string percent_decoded(std::string_view s)
+{
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
 void add_string_forms(const std::string& s, std::set<std::string>& out)
 {
   if (s.size() < 4) {
     return;
   }
   out.insert(s);
+  out.insert(percent_encoded(s, "/", false));
+  out.insert(percent_encoded(s, "", true));
   using nlohmann::json;
   for (bool ensure_ascii : {false, true}) {
     std::string escaped = json(s).dump(-1, ' ', ensure_ascii, json::error_handler_t::replace);
@@ -198,6 +235,7 @@ void find_secrets(const nlohmann::json& value, std::set<std::string>& out)
     const auto& text = value.get_ref<const std::string&>();
     for (auto [offset, length] : url_passwords(text)) {
       add_string_forms(text.substr(offset, length), out);
+      add_string_forms(percent_decoded(text.substr(offset, length)), out);
     }
   }
 }

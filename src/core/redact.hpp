@@ -53,7 +53,8 @@ nlohmann::json redact(const nlohmann::json& config);
 // for every value under a secret key (at any depth below it) and every URL password in the
 // config,
 // - a string of at least 4 bytes as it is, as JSON escapes it (with and without \u escapes of
-//   non-ASCII) and as Python's repr() shows it between the quotes;
+//   non-ASCII), as Python's repr() shows it between the quotes and as urllib.parse.quote and
+//   quote_plus encode it (a URL's password also decoded);
 // - a number as Python's str() prints it (12345, 12345.0, 1e-05) and an integral float also
 //   as an integer (12345.0 -> 12345), each when that text has at least 4 characters.
 // Shorter values, booleans and null are left out: scrubbing "abc", "42" or "True" from a log

@@ -157,8 +157,8 @@ TEST_CASE("redact: secret_strings lists every secret value long enough to scrub,
   })");
   auto secrets = secret_strings(config);
   // Ties in length come in byte order, so the list is the same on every run.
-  CHECK(secrets == std::vector<std::string>{"deep-secret", "sk-live-abc", "client-1", "hunter22", "quo\\\"te", "123456",
-                                            "quo\"te"});
+  CHECK(secrets == std::vector<std::string>{"deep-secret", "sk-live-abc", "client-1", "hunter22", "quo%22te",
+                                            "quo\\\"te", "123456", "quo\"te"});
 }
 
 TEST_CASE("redact: scrub replaces every occurrence of every secret in log text", "[core][redact]")
@@ -202,7 +202,8 @@ TEST_CASE("redact: numbers under secret keys are scrubbed as Python prints them,
         "pin=***REDACTED*** float ***REDACTED*** int ***REDACTED***, neg ***REDACTED***; 42 stays");
 }
 
-TEST_CASE("redact: a secret string is also scrubbed in its JSON-escaped and Python repr forms", "[core][redact]")
+TEST_CASE("redact: a secret string is also scrubbed in its JSON-escaped, Python repr and URL-quoted forms",
+          "[core][redact]")
 {
   json config = {{"api_key", "it's \"x\"\\w\xc3\xb6rd\n"}};
   auto secrets = secret_strings(config);
@@ -214,7 +215,9 @@ TEST_CASE("redact: a secret string is also scrubbed in its JSON-escaped and Pyth
       R"(it's \"x\"\\w\u00f6rd\n)", // json.dumps(...)
       R"(it\'s "x"\\w)"
       "\xc3\xb6"
-      R"(rd\n)", // repr(...)[1:-1]
+      R"(rd\n)",                         // repr(...)[1:-1]
+      "it%27s%20%22x%22%5Cw%C3%B6rd%0A", // urllib.parse.quote(...)
+      "it%27s+%22x%22%5Cw%C3%B6rd%0A",   // urllib.parse.quote_plus(...)
   };
   for (const auto& form : expected) {
     INFO(form);
@@ -232,6 +235,8 @@ TEST_CASE("redact: URL passwords in any config string are redacted in the record
   CHECK(redact(config)["mirror"] == config["mirror"]);
   CHECK(redact(config)["git"] == config["git"]);
   CHECK(secret_strings(config) == std::vector<std::string>{"hunter22"});
+  CHECK(secret_strings({{"url", "https://ada:p%40ss%2Fw0rd@h/x"}}) ==
+        std::vector<std::string>{"p%2540ss%252Fw0rd", "p%40ss%2Fw0rd", "p%40ss/w0rd", "p@ss/w0rd"});
   CHECK(redact_url_credentials("a http://u:p@ss@h/x and https://v:w0rd@h2 end") ==
         "a http://u:***REDACTED***@h/x and https://v:***REDACTED***@h2 end");
 }
