@@ -3,6 +3,7 @@
 #include "build_info.hpp"
 #include "cli/commands.hpp"
 #include "core/error.hpp"
+#include "core/redact.hpp"
 
 #include <cstdlib>
 #include <iostream>
@@ -19,6 +20,20 @@ namespace {
 
 int g_exit_code = 0;
 
+// An argument as --verbose shows it: JSON text (an inline --config, also as --config=...) with
+// the values of its secret keys redacted, URLs without their passwords.
+std::string shown_argument(std::string_view arg)
+{
+  size_t equals = arg.starts_with("--") ? arg.find('=') : std::string_view::npos;
+  size_t value_at = equals == std::string_view::npos ? 0 : equals + 1;
+  auto parsed = nlohmann::json::parse(arg.substr(value_at), nullptr, false);
+  if (!parsed.is_discarded() && parsed.is_structured()) {
+    return std::string(arg.substr(0, value_at)) +
+           redact(parsed).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+  return redact_url_credentials(arg);
+}
+
 void setup_logging(bool verbose, int argc, char** argv)
 {
   auto logger = spdlog::stderr_logger_st("mdivicom");
@@ -33,11 +48,11 @@ void setup_logging(bool verbose, int argc, char** argv)
   spdlog::debug("mdivicom {}", build_info::k_version);
   std::string args;
   for (int i = 0; i < argc; ++i) {
-    args += (i ? " " : "") + std::string(argv[i]);
+    args += (i ? " " : "") + shown_argument(argv[i]);
   }
   spdlog::debug("argv: {}", args);
   for (char** entry = environ; *entry != nullptr; ++entry) {
-    spdlog::debug("env: {}", *entry);
+    spdlog::debug("env: {}", redact_env_entry(*entry)); // GITHUB_TOKEN=***REDACTED***
   }
 }
 

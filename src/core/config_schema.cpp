@@ -152,7 +152,7 @@ Readable readable(const SchemaViolation& violation, const json& config, const js
     value = value ? child(*value, token) : nullptr;
   }
   bool secret = std::any_of(tokens.begin(), tokens.end(), [](const auto& t) { return is_secret_key(t); });
-  std::string v = !value ? "" : secret ? std::string("\"").append(k_redacted).append("\"") : shown(*value);
+  std::string v = !value ? "" : secret ? std::string("\"").append(k_redacted).append("\"") : shown(redact(*value));
   auto starts = [&](const char* prefix) { return m.rfind(prefix, 0) == 0; };
 
   if (starts("Missing required property ")) {

@@ -27,6 +27,8 @@
 
 #include <spdlog/spdlog.h>
 
+extern char** environ;
+
 namespace mdivicom {
 
 namespace fs = std::filesystem;
@@ -135,6 +137,15 @@ void finish_resultbundle(const RunRequest& request, const std::string& policy, R
   }
 }
 
+// Config-derived text reaches the outcome through a plugin's exception (message, traceback),
+// a lane's message or a fact: scrubbed once, before the record, the log, the crate and the
+// terminal get it.
+void scrub_outcome(RunOutcome& outcome, const std::vector<std::string>& secrets)
+{
+  scrub_json(outcome.error, secrets);
+  scrub_json(outcome.facts, secrets);
+}
+
 } // namespace
 
 ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const LaneFactory& lanes)
@@ -205,7 +216,12 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
   clock.mark("running record written");
   spdlog::info("run {}: {} on {}", request.run_id, request.plugin.ref(), request.dataset_dir.string());
 
-  RunLog log(request.log_path, secret_strings(plan.config.value), options.echo_output);
+  // The plugin inherits the environment: its tokens are scrubbed as the config's secrets are.
+  std::vector<std::string> secrets = secret_strings(plan.config.value);
+  for (auto& value : secret_env_values(environ)) {
+    secrets.push_back(std::move(value));
+  }
+  RunLog log(request.log_path, secrets, options.echo_output);
   RoCrateUpdate crate(request.out_root, request.run_id); // reads the crate while the plugin runs
   const std::string started_at = utc_timestamp_now();
   const auto start = std::chrono::steady_clock::now();
@@ -224,6 +240,7 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
     finish_resultbundle(request, bundle_policy, outcome, record);
     clock.mark("result bundle");
   }
+  scrub_outcome(outcome, secrets);
   log.flush();
   const double duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   add_outcome(record, outcome, started_at, utc_timestamp_now(), duration_s);
@@ -278,6 +295,11 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
   if (settling.joinable()) {
     settling.join();
     record_settled(record, previous_outputs, settle_error);
+  }
+  for (const char* key : {"warnings", "resultbundle"}) { // may quote what the plugin wrote
+    if (record.contains(key)) {
+      scrub_json(record[key], secrets);
+    }
   }
   crate.add(record); // builds the new crate while the record is written and synced
   write_record(record_path, record);

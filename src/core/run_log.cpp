@@ -25,7 +25,7 @@ void write_all(int fd, std::string_view text)
 } // namespace
 
 RunLog::RunLog(const std::filesystem::path& path, const std::vector<std::string>& secrets, bool echo)
-  : m_file(path, std::ios::binary | std::ios::app),
+  : m_file(path, std::ios::binary | std::ios::app), m_secrets(secrets),
     m_echo(echo), m_out{1, StreamScrubber(secrets)}, m_err{2, StreamScrubber(secrets)}
 {
   if (!m_file) {
@@ -50,7 +50,7 @@ void RunLog::err(std::string_view text)
 
 void RunLog::note(std::string_view text)
 {
-  m_file << "[mdivicom] " << text << "\n";
+  m_file << "[mdivicom] " << scrub(text, m_secrets) << "\n";
   m_file.flush();
 }
 

@@ -25,7 +25,7 @@ public:
   // Writes any held partial line; called when the run ends.
   void flush();
 
-  // A line from the runner itself (not the plugin), into the log only.
+  // A line from the runner itself (not the plugin), into the log only, secrets scrubbed too.
   void note(std::string_view text);
 
 private:
@@ -37,6 +37,7 @@ private:
   void emit(Stream& stream, std::string_view text);
 
   std::ofstream m_file;
+  std::vector<std::string> m_secrets;
   bool m_echo;
   Stream m_out;
   Stream m_err;

@@ -204,6 +204,16 @@ TEST_CASE("a config schema violation on a secret key never shows the secret", "[
   CHECK_THAT(message, !Catch::Contains("sk-live"));
 }
 
+TEST_CASE("a config schema violation on an object holding a secret, or on a URL, shows neither secret",
+          "[core][config][schema]")
+{
+  Config config = load_config(R"({"cloud": {"ssh_key": "ssh-ed25519-AAAA-secret"}, "db": "pg://ada:pw-9911@h/x"})");
+  auto schema = nlohmann::json::parse(R"({"properties": {"cloud": {"type": "string"}, "db": {"pattern": "^https"}}})");
+  std::string message = usage_error_of([&] { check_config_against_schema(config, schema, "lab/x"); });
+  CHECK_THAT(message, Catch::Contains("/cloud") && Catch::Contains("/db") && Catch::Contains("***REDACTED***"));
+  CHECK_THAT(message, !Catch::Contains("ed25519") && !Catch::Contains("pw-9911"));
+}
+
 // Hidden from ctest by "[.]": bench/config_hash.sh runs it to time hashing against Python.
 TEST_CASE("config hash bench: print the hash of the file named by MDIVICOM_BENCH_CONFIG", "[.][bench]")
 {
