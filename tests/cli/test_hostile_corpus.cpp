@@ -226,6 +226,15 @@ struct Workspace
     }
     std::string plugin = test_case.contains("plugin") ? text_of(test_case["plugin"]) : k_default_case;
     write_file(shared.plugin / "cli_mod.py", std::string(k_prelude) + expand(plugin));
+    for (const auto& command : test_case.value("setup", json::array())) {
+      std::vector<std::string> argv;
+      for (const auto& arg : command) {
+        argv.push_back(expand(arg.get<std::string>()));
+      }
+      CommandResult made = run_command(argv);
+      INFO(made.err);
+      REQUIRE(made.exit_code == 0);
+    }
     for (const auto& [name, value] : member(test_case, "env").items()) {
       options.env[name] = expand(value.get<std::string>());
     }
@@ -410,7 +419,7 @@ TEST_CASE("hostile corpus: a plugin reads no credential store and reaches no age
   run_class("credentials");
 }
 
-TEST_CASE("hostile corpus: hostile dataset, output and work paths are refused before anything is written",
+TEST_CASE("hostile corpus: hostile dataset and output and work paths are refused before anything is written",
           "[cli][hostile]")
 {
   run_class("runner_paths");
@@ -424,4 +433,9 @@ TEST_CASE("hostile corpus: malformed manifests are reported and never hide the o
 TEST_CASE("hostile corpus: bad configs are refused with the place and the fix", "[cli][hostile]")
 {
   run_class("bad_configs");
+}
+
+TEST_CASE("hostile corpus: hostile dataset archives are refused and their cache stays read-only", "[cli][hostile]")
+{
+  run_class("archives");
 }
