@@ -163,4 +163,32 @@ void root_container_leaves_no_setuid_or_device(const TestEngine& engine)
 ENGINE_TEST_CASE("a container running as root leaves no setuid file, FIFO or device node, and the record says so",
                  "[container]", root_container_leaves_no_setuid_or_device)
 
+void writable_binds_nosuid_where_possible(const TestEngine& engine)
+{
+  RunSetup setup(engine, {{"argv", {"sh", "-c", "grep -E ' /(out|work) ' /proc/mounts"}}});
+  CaptureSink sink;
+  RunOutcome outcome = setup.execute(sink);
+  INFO(sink.out_text << sink.err_text << outcome.error.dump());
+  CHECK(outcome.status == RunStatus::succeeded);
+  int writable = 0;
+  for (const auto& mount : outcome.facts["container"]["mounts"]) {
+    if (mount["read_only"] == false) {
+      ++writable;
+      CHECK(mount["nosuid_nodev"] == (engine.name == "podman"));
+    }
+  }
+  CHECK(writable == 2);
+  // Docker has no way to ask for them (the sweep after the run is what keeps the bits off).
+  for (const char* target : {" /out ", " /work "}) {
+    const auto line = sink.out_text.find(target);
+    REQUIRE(line != std::string::npos);
+    const std::string options = sink.out_text.substr(line, sink.out_text.find('\n', line) - line);
+    INFO(options);
+    CHECK((options.find("nosuid") != std::string::npos) == (engine.name == "podman"));
+    CHECK((options.find("nodev") != std::string::npos) == (engine.name == "podman"));
+  }
+}
+ENGINE_TEST_CASE("the output and work binds are mounted nosuid,nodev on Podman, which takes those options",
+                 "[container]", writable_binds_nosuid_where_possible)
+
 } // namespace

@@ -253,7 +253,8 @@ RunOutcome ContainerLane::run(const RunRequest& request, OutputSink& output)
                   .config_file = *config,
                   .link_binds = *links,
                   .submount_binds = read_only_submounts(request, *entry, *links),
-                  .labels = run_labels(request)};
+                  .labels = run_labels(request),
+                  .writable_nosuid_nodev = info.name == "podman"};
   ContainerPlan plan = plan_container(request, *entry, input);
   facts.update(plan.facts);
   facts["timing"]["prepare_s"] = std::round(std::chrono::duration<double>(Clock::now() - begin).count() * 1000) / 1000;
@@ -294,7 +295,8 @@ nlohmann::json ContainerLane::describe(const RunRequest& request)
                   .config_file = request.tmp_dir / "config.json",
                   .link_binds = *links,
                   .submount_binds = read_only_submounts(request, *entry, *links),
-                  .labels = run_labels(request)};
+                  .labels = run_labels(request),
+                  .writable_nosuid_nodev = backend == "podman"};
   ContainerPlan plan = plan_container(request, *entry, input);
   std::string container = "/containers/{container_id}";
   bool podman = backend == "podman";
