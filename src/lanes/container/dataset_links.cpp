@@ -122,7 +122,7 @@ std::optional<std::string> collect_tree(const WalkRoot& tree, const std::string&
     if (type != fs::file_type::symlink || git_depth >= 0) {
       continue;
     }
-    fs::path link = entry.path();
+    const fs::path& link = entry.path();
     fs::path text = fs::read_symlink(link, ec);
     std::error_code resolve_error;
     fs::path target = fs::canonical(link, resolve_error);
