@@ -95,6 +95,12 @@ TEST_CASE("a missing directory sweeps to an empty report, a tree of clean files 
   CHECK(clean["stripped_count"] == 0);
   CHECK(clean["removed_count"] == 0);
   CHECK(clean["failed_count"] == 0);
+  // A root that is a link (as a --work given through one) is swept where it points.
+  REQUIRE(chmod((temp / "out" / "a" / "f").c_str(), 04755) == 0);
+  fs::create_directory_symlink(temp / "out", temp / "out-link");
+  nlohmann::json linked = container::sweep_writable(temp / "out-link");
+  CHECK(linked["stripped_count"] == 1);
+  CHECK(mode_of(temp / "out" / "a" / "f") == 0755);
 }
 
 TEST_CASE("a sweep that cannot check everything reports it and keeps the tree from other users", "[container][unit]")

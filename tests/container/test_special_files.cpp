@@ -130,4 +130,8 @@ TEST_CASE("a socket in an existing work directory is refused, a missing one is f
   std::string problem = container::writable_bind_problem(temp / "work", "the work directory");
   CHECK(problem.find((temp / "work" / "sub" / "left.sock").string()) != std::string::npos);
   CHECK(problem.find("the work directory") != std::string::npos);
+  // A link to the directory is bound as the directory: walked the same.
+  fs::create_directory_symlink(temp / "work", temp / "work-link");
+  CHECK(container::writable_bind_problem(temp / "work-link", "the work directory").find("left.sock") !=
+        std::string::npos);
 }

@@ -54,7 +54,8 @@ public:
 
   void root(const fs::path& root)
   {
-    const int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    // The root as the engine bound it (a link to it followed); nothing below it is.
+    const int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) {
       if (errno != ENOENT) {
         failed(root, errno);

@@ -43,7 +43,7 @@ std::string unlisted_problem(const fs::path& root, const fs::path& near, const s
 Result<std::optional<SpecialFile>> find_special_file(const fs::path& root)
 {
   std::error_code ec;
-  const auto root_type = fs::symlink_status(root, ec).type();
+  const auto root_type = fs::status(root, ec).type(); // the engine binds what a linked root points to
   if (ec) {
     return Failure{"cannot read " + root.string() + ": " + ec.message()};
   }

@@ -27,10 +27,11 @@ struct SpecialFile
   std::string_view kind; // special_kind()
 };
 
-// The first socket, device node or FIFO at or below `root`, walked without following links and
-// across the file systems mounted below it (what its bind and the submount binds show). Fails,
-// naming the directory, when one cannot be listed: what the container would see there is
-// unknown (a container running as root may list what mdivicom cannot).
+// The first socket, device node or FIFO at or below `root` (a link to it followed, as by the
+// engine's bind), walked without following the links below it and across the file systems
+// mounted below it (what its bind and the submount binds show). Fails, naming the directory,
+// when one cannot be listed: what the container would see there is unknown (a container
+// running as root may list what mdivicom cannot).
 Result<std::optional<SpecialFile>> find_special_file(const std::filesystem::path& root);
 
 // The failure for a tree below `root` that could not be listed in full, `near` the directory.
