@@ -163,6 +163,31 @@ void root_container_leaves_no_setuid_or_device(const TestEngine& engine)
 ENGINE_TEST_CASE("a container running as root leaves no setuid file, FIFO or device node, and the record says so",
                  "[container]", root_container_leaves_no_setuid_or_device)
 
+void record_lists_what_was_swept(const TestEngine& engine)
+{
+  ExposureSetup setup("echo x > {out_dir}/rootshell && chmod 4755 {out_dir}/rootshell && mkfifo {out_dir}/fifo");
+  auto result = setup.run(engine);
+  INFO(result.out << result.err);
+  REQUIRE(result.exit_code == 0);
+  CHECK(result.err.find("setuid/setgid bits taken off") != std::string::npos);
+  nlohmann::json record;
+  for (const auto& file : fs::directory_iterator(setup.out / "_runs")) {
+    if (file.path().extension() == ".json") {
+      record = nlohmann::json::parse(read_file(file.path()));
+    }
+  }
+  const fs::path outputs = setup.out / "ctr-exposure";
+  const nlohmann::json& sweep = record["container"]["output_sweep"]["out"];
+  CHECK(paths_of(sweep["stripped"]) == std::set<std::string>{(outputs / "rootshell").string()});
+  CHECK(paths_of(sweep["removed"]) == std::set<std::string>{(outputs / "fifo").string()});
+  // The inventory is taken after the sweep: verify agrees with what is on disk.
+  auto verified = run_mdivicom({"verify", setup.out.string()});
+  INFO(verified.out << verified.err);
+  CHECK(verified.exit_code == 0);
+}
+ENGINE_TEST_CASE("mdivicom run records what the sweep of the outputs changed and verify agrees", "[container][cli]",
+                 record_lists_what_was_swept)
+
 void writable_binds_nosuid_where_possible(const TestEngine& engine)
 {
   RunSetup setup(engine, {{"argv", {"sh", "-c", "grep -E ' /(out|work) ' /proc/mounts"}}});
