@@ -73,6 +73,12 @@ public:
   // Starts only what needs no plugin; prepare() is still called once the plugin is known.
   virtual void warm_up(const nlohmann::json& /*options*/) {}
 
+  // Called once the run is planned (its scratch and work paths set), before anything is written
+  // for it: why this lane will not run the request, refused as a usage error (exit 2, no
+  // record), or "". A lane may keep what it worked out for execute(), which must still refuse
+  // (as a failed run) when this was not called.
+  virtual std::string refusal(const RunRequest& /*request*/) { return {}; }
+
   // Runs the plugin to the end. Must return an outcome for every ending (a failure to start
   // included) and must honour the request's timeout and interrupt_requested().
   virtual RunOutcome execute(const RunRequest& request, OutputSink& output) = 0;

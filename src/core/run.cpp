@@ -192,6 +192,9 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
     return ExitCode::ok;
   }
 
+  if (std::string problem = lane->refusal(request); !problem.empty()) {
+    throw usage_error(problem);
+  }
   const fs::path runs_dir = request.out_root / "_runs";
   create_dir(runs_dir, "run record directory");
   create_dir(request.work_dir, "work directory");

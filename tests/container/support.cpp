@@ -5,6 +5,8 @@
 #include <fstream>
 #include <random>
 
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "core/plugin.hpp"
@@ -143,6 +145,23 @@ nlohmann::json RunSetup::to_json() const
     result["timeout_s"] = *m_request.timeout_s;
   }
   return result;
+}
+
+ListeningSocket::ListeningSocket(const fs::path& path)
+{
+  m_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(m_fd >= 0);
+  sockaddr_un address = {};
+  address.sun_family = AF_UNIX;
+  REQUIRE(path.string().size() < sizeof address.sun_path);
+  path.string().copy(address.sun_path, sizeof address.sun_path - 1);
+  REQUIRE(bind(m_fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  REQUIRE(listen(m_fd, 1) == 0);
+}
+
+ListeningSocket::~ListeningSocket()
+{
+  close(m_fd);
 }
 
 std::vector<std::string> containers_of_run(const container::Engine& engine, const std::string& run_id)

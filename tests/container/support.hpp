@@ -65,6 +65,20 @@ private:
   RunRequest m_request;
 };
 
+// A unix socket a process listens on, as an engine's docker.sock or a gpg-agent's, for the
+// test's life.
+class ListeningSocket
+{
+public:
+  explicit ListeningSocket(const std::filesystem::path& path);
+  ~ListeningSocket();
+  ListeningSocket(const ListeningSocket&) = delete;
+  ListeningSocket& operator=(const ListeningSocket&) = delete;
+
+private:
+  int m_fd = -1;
+};
+
 // Containers on the engine carrying label mdivicom.run_id=<run_id>.
 std::vector<std::string> containers_of_run(const container::Engine& engine, const std::string& run_id);
 

@@ -115,9 +115,39 @@ TEST_CASE("describe shows the exact engine requests of a run without contacting 
   CHECK(host["Memory"] == 256LL * 1024 * 1024);
   CHECK(host["NanoCpus"] == 1500000000LL);
   CHECK(host["Tmpfs"].contains("/tmp"));
-  CHECK(host["Mounts"].size() == 4);
+  CHECK(host["Mounts"].size() == 2); // dataset and config; on Podman out and work are Binds:
+  CHECK(host["Binds"] == nlohmann::json{setup.out_dir().string() + ":/out:rw,nosuid,nodev",
+                                        setup.request().work_dir.string() + ":/work:rw,nosuid,nodev"});
   CHECK(create["Labels"]["mdivicom.run_id"] == setup.request().run_id);
   CHECK(create["User"] == std::to_string(getuid()) + ":" + std::to_string(getgid()));
+}
+
+TEST_CASE("writable binds are nosuid,nodev Binds where the engine takes them, and Mounts where a path forbids it",
+          "[container][unit]")
+{
+  TempDir nowhere;
+  RunSetup setup(TestEngine{"docker", (nowhere / "no-engine.sock").string()}, {{"argv", {"true"}}});
+  auto entry = container::ContainerEntry::parse(setup.request().plugin);
+  REQUIRE(entry.ok());
+  container::PlanInput input;
+  input.image = "sha256:x";
+  input.config_file = "/tmp/config.json";
+  auto docker = container::plan_container(setup.request(), *entry, input);
+  CHECK_FALSE(docker.create_body["HostConfig"].contains("Binds"));
+  CHECK(docker.create_body["HostConfig"]["Mounts"].size() == 4);
+  CHECK(docker.facts["mounts"][1]["nosuid_nodev"] == false);
+
+  input.writable_nosuid_nodev = true;
+  setup.request().work_dir = nowhere / "a:b"; // "src:dst:options" cannot carry it
+  auto podman = container::plan_container(setup.request(), *entry, input);
+  CHECK(podman.create_body["HostConfig"]["Binds"] ==
+        nlohmann::json{setup.out_dir().string() + ":/out:rw,nosuid,nodev"});
+  CHECK(podman.create_body["HostConfig"]["Mounts"].size() == 3);
+  for (const auto& mount : podman.facts["mounts"]) {
+    if (mount["role"] == "out" || mount["role"] == "work") {
+      CHECK(mount["nosuid_nodev"] == (mount["role"] == "out"));
+    }
+  }
 }
 
 TEST_CASE("a container's runner is judged gone only when it certainly is", "[container][unit]")

@@ -1,5 +1,7 @@
 #include "lanes/container/dataset_links.hpp"
 
+#include "lanes/container/special_files.hpp"
+
 #include <algorithm>
 #include <cstdint>
 #include <map>
@@ -76,6 +78,7 @@ struct WalkRoot
 {
   fs::path host;
   std::string container;
+  std::string via; // the link that made it a tree; "" for the dataset
 };
 
 struct Collected
@@ -85,21 +88,41 @@ struct Collected
   std::set<fs::path> walked;   // trees taken, by host path: a cycle of links ends
 };
 
+// Whose bind shows `tree`, for messages.
+std::string shown_as(const WalkRoot& tree)
+{
+  return tree.via.empty() ? "the dataset" : "the directory bound for dataset link " + tree.via;
+}
+
 std::optional<std::string> collect_tree(const WalkRoot& tree, const std::string& dataset_container, Collected& out)
 {
   std::error_code ec;
-  fs::recursive_directory_iterator it(tree.host, fs::directory_options::skip_permission_denied, ec);
+  fs::path last = tree.host;
+  int git_depth = -1; // inside git's own store below this depth: links there are not data
+  fs::recursive_directory_iterator it(tree.host, ec);
   for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     const auto& entry = *it;
-    auto type = entry.symlink_status(ec).type();
-    if (type == fs::file_type::directory && entry.path().filename() == ".git") {
-      it.disable_recursion_pending(); // git's own store: links there are not data
+    const auto type = listed_type(entry, ec);
+    if (ec) {
+      return "cannot read " + entry.path().string() + ": " + ec.message();
+    }
+    if (auto kind = special_kind(type); !kind.empty()) {
+      return special_file_refusal({entry.path(), kind}, shown_as(tree));
+    }
+    if (git_depth >= 0 && it.depth() <= git_depth) {
+      git_depth = -1;
+    }
+    if (type == fs::file_type::directory) {
+      last = entry.path();
+      if (git_depth < 0 && entry.path().filename() == ".git") {
+        git_depth = it.depth(); // still walked: it is bound with the dataset
+      }
       continue;
     }
-    if (type != fs::file_type::symlink) {
+    if (type != fs::file_type::symlink || git_depth >= 0) {
       continue;
     }
-    fs::path link = entry.path();
+    const fs::path& link = entry.path();
     fs::path text = fs::read_symlink(link, ec);
     std::error_code resolve_error;
     fs::path target = fs::canonical(link, resolve_error);
@@ -130,12 +153,12 @@ std::optional<std::string> collect_tree(const WalkRoot& tree, const std::string&
       continue;
     }
     if (target_type == fs::file_type::directory && out.walked.insert(target).second) {
-      out.trees.push_back({target, seen});
+      out.trees.push_back({target, seen, link.string() + " -> " + text.string()});
     }
     out.needs.push_back({split(target.string()), split(seen), link.string() + " -> " + text.string()});
   }
   if (ec) {
-    return "cannot read dataset " + tree.host.string() + ": " + ec.message();
+    return unlisted_problem(tree.host, last, ec);
   }
   return std::nullopt;
 }
@@ -143,7 +166,7 @@ std::optional<std::string> collect_tree(const WalkRoot& tree, const std::string&
 Result<std::vector<Need>> collect(const fs::path& root, const std::string& container_root)
 {
   Collected out;
-  out.trees.push_back({root, container_root});
+  out.trees.push_back({root, container_root, ""});
   out.walked.insert(root);
   for (size_t i = 0; i < out.trees.size(); ++i) {
     WalkRoot tree = out.trees[i]; // a copy: walking it adds to out.trees
@@ -352,6 +375,17 @@ Result<std::vector<LinkBind>> dataset_link_binds(const fs::path& dataset_dir, co
       continue;
     }
     unique.push_back(std::move(bind));
+  }
+  // A widened bind shows files no link points to, which the walk did not see.
+  for (const auto& bind : unique) {
+    if (bind.widened) {
+      auto special = find_special_file(bind.host);
+      if (!special || *special) {
+        return Failure{!special ? special.error()
+                                : special_file_refusal(**special, "the store " + bind.host.string() +
+                                                                      " bound whole for the dataset's links")};
+      }
+    }
   }
   return unique;
 }

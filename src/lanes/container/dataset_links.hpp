@@ -28,7 +28,10 @@ constexpr std::size_t k_max_exact_link_binds = 256;
 // from a larger annex does not show the container the rest of the annex (unless widened, see
 // above). A linked directory is bound whole, and the links inside it are followed the same way.
 // Fails naming the link for a dangling link, and for a target that would have to be mounted
-// over a system or mdivicom path (never hands the container a broken link).
+// over a system or mdivicom path (never hands the container a broken link); fails naming the
+// file for a socket, device node or FIFO anywhere the binds show (the dataset with its .git, a
+// linked directory, a widened store: special_files.hpp), and for a directory there that cannot
+// be listed.
 // `taken` lists the container paths already mounted (out, work, config...).
 Result<std::vector<LinkBind>> dataset_link_binds(const std::filesystem::path& dataset_dir,
                                                  const std::string& container_dataset_dir,

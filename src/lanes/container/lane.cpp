@@ -15,8 +15,10 @@
 #include "lanes/container/http_transport.hpp"
 #include "lanes/container/image.hpp"
 #include "lanes/container/lifecycle.hpp"
+#include "lanes/container/output_sweep.hpp"
 #include "lanes/container/plan.hpp"
 #include "lanes/container/runner.hpp"
+#include "lanes/container/special_files.hpp"
 #include "lanes/container/submounts.hpp"
 
 namespace mdivicom::container {
@@ -116,6 +118,20 @@ std::vector<std::string> taken_paths(const MountPaths& paths)
   return {paths.out, paths.work, paths.config};
 }
 
+// The read-only binds of the dataset's links, once nothing the dataset, the link targets or the
+// work directory show the container is a socket, device or FIFO (the output directory is
+// checked once it is claimed).
+Result<std::vector<LinkBind>> checked_link_binds(const RunRequest& request, const ContainerEntry& entry)
+{
+  auto links = dataset_link_binds(request.dataset_dir, entry.mounts.dataset, taken_paths(entry.mounts));
+  if (links) {
+    if (std::string problem = writable_bind_problem(request.work_dir, "the work directory"); !problem.empty()) {
+      return Failure{problem};
+    }
+  }
+  return links;
+}
+
 class ContainerLane : public Lane
 {
 public:
@@ -132,13 +148,31 @@ public:
     try {
       return run(request, output);
     } catch (const std::exception& e) {
-      return failed(request.backend, "InternalError", std::string("container lane: ") + e.what());
+      RunOutcome outcome = failed(request.backend, "InternalError", std::string("container lane: ") + e.what());
+      sweep_writable_binds(request, outcome, outcome.facts["container"]);
+      return outcome;
     }
+  }
+
+  std::string refusal(const RunRequest& request) override
+  {
+    auto entry = ContainerEntry::parse(request.plugin);
+    if (!entry) {
+      return {}; // execute() reports it with the run's record
+    }
+    auto links = checked_link_binds(request, *entry);
+    if (!links) {
+      return links.error();
+    }
+    m_checked_links = std::move(*links);
+    return {};
   }
 
   nlohmann::json describe(const RunRequest& request) override;
 
 private:
+  std::optional<std::vector<LinkBind>> m_checked_links; // by refusal()
+
   RunOutcome run(const RunRequest& request, OutputSink& output);
 
   void loaded()
@@ -195,9 +229,12 @@ RunOutcome ContainerLane::run(const RunRequest& request, OutputSink& output)
   }
   facts["image"] = image->to_json();
 
-  auto links = dataset_link_binds(request.dataset_dir, entry->mounts.dataset, taken_paths(entry->mounts));
+  auto links = m_checked_links ? Result<std::vector<LinkBind>>(*m_checked_links) : checked_link_binds(request, *entry);
   if (!links) {
     return fail("DatasetLinks", links.error());
+  }
+  if (std::string problem = writable_bind_problem(request.plugin_out_dir, "the output directory"); !problem.empty()) {
+    return fail("UnsafeBind", problem);
   }
   for (const auto& bind : *links) {
     if (bind.widened) {
@@ -216,7 +253,8 @@ RunOutcome ContainerLane::run(const RunRequest& request, OutputSink& output)
                   .config_file = *config,
                   .link_binds = *links,
                   .submount_binds = read_only_submounts(request, *entry, *links),
-                  .labels = run_labels(request)};
+                  .labels = run_labels(request),
+                  .writable_nosuid_nodev = info.name == "podman"};
   ContainerPlan plan = plan_container(request, *entry, input);
   facts.update(plan.facts);
   facts["timing"]["prepare_s"] = std::round(std::chrono::duration<double>(Clock::now() - begin).count() * 1000) / 1000;
@@ -227,6 +265,7 @@ RunOutcome ContainerLane::run(const RunRequest& request, OutputSink& output)
   }
 
   RunOutcome outcome = run_container(*engine, plan, lifecycle_options(request), output, facts);
+  sweep_writable_binds(request, outcome, facts);
   facts["timing"]["total_s"] = std::round(std::chrono::duration<double>(Clock::now() - begin).count() * 1000) / 1000;
   outcome.facts["container"] = facts;
   return outcome;
@@ -256,7 +295,8 @@ nlohmann::json ContainerLane::describe(const RunRequest& request)
                   .config_file = request.tmp_dir / "config.json",
                   .link_binds = *links,
                   .submount_binds = read_only_submounts(request, *entry, *links),
-                  .labels = run_labels(request)};
+                  .labels = run_labels(request),
+                  .writable_nosuid_nodev = backend == "podman"};
   ContainerPlan plan = plan_container(request, *entry, input);
   std::string container = "/containers/{container_id}";
   bool podman = backend == "podman";

@@ -203,10 +203,20 @@ ContainerPlan plan_container(const RunRequest& request, const ContainerEntry& en
 {
   const MountPaths& paths = entry.mounts;
   nlohmann::json mounts = nlohmann::json::array();
+  nlohmann::json binds = nlohmann::json::array();
   nlohmann::json mount_facts = nlohmann::json::array();
   auto add = [&](const std::string& source, const std::string& target, bool read_only, const char* role) {
-    mounts.push_back(mount(source, target, read_only));
     mount_facts.push_back({{"source", source}, {"target", target}, {"read_only", read_only}, {"role", role}});
+    const bool as_bind = !read_only && input.writable_nosuid_nodev && source.find(':') == std::string::npos &&
+                         target.find(':') == std::string::npos;
+    if (as_bind) {
+      binds.push_back(source + ":" + target + ":rw,nosuid,nodev");
+    } else {
+      mounts.push_back(mount(source, target, read_only));
+    }
+    if (!read_only) {
+      mount_facts.back()["nosuid_nodev"] = as_bind;
+    }
   };
   add(request.dataset_dir.string(), paths.dataset, true, "dataset");
   add(request.plugin_out_dir.string(), paths.out, false, "out");
@@ -242,6 +252,9 @@ ContainerPlan plan_container(const RunRequest& request, const ContainerEntry& en
       {"PidsLimit", entry.pids}, {"Init", true},
       {"AutoRemove", false}, // removed by the lane after reading the exit state
   };
+  if (!binds.empty()) {
+    host_config["Binds"] = binds;
+  }
   if (entry.memory_bytes) {
     host_config["Memory"] = *entry.memory_bytes;
     host_config["MemorySwap"] = *entry.memory_bytes; // no swap beyond the limit

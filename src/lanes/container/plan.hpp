@@ -52,6 +52,10 @@ struct PlanInput
   std::vector<LinkBind> link_binds;     // dataset link targets
   std::vector<LinkBind> submount_binds; // mounts below the read-only sources (submounts.hpp)
   nlohmann::json labels = nlohmann::json::object();
+  // The output and work dirs as HostConfig.Binds "<src>:<dst>:rw,nosuid,nodev" (Podman takes
+  // those options; Docker answers "invalid mode" and its Mounts have no such option), unless a
+  // path holds a ':', which a Binds entry cannot carry.
+  bool writable_nosuid_nodev = false;
 };
 
 struct ContainerPlan
