@@ -11,11 +11,11 @@
 
 #include "core/interrupt.hpp"
 #include "core/module.hpp"
+#include "core/output_sweep.hpp"
 #include "lanes/container/engine.hpp"
 #include "lanes/container/http_transport.hpp"
 #include "lanes/container/image.hpp"
 #include "lanes/container/lifecycle.hpp"
-#include "lanes/container/output_sweep.hpp"
 #include "lanes/container/plan.hpp"
 #include "lanes/container/runner.hpp"
 #include "lanes/container/special_files.hpp"

@@ -1,5 +1,7 @@
 #include "lanes/inproc/inproc.hpp"
 
+#include "core/output_sweep.hpp"
+
 #include "lanes/inproc/python_plan.hpp"
 #include "lanes/inproc/run_worker.hpp"
 
@@ -188,6 +190,8 @@ public:
       // The process mdivicom started; the interpreter runs below it in a PID namespace of its own.
       outcome.facts["python"]["worker_pid"] = worker.child.pid();
       decide_status(outcome, *plan, request, end);
+      // A plugin run by root can leave a setuid-root program: nosuid in the sandbox stops at its end.
+      sweep_writable_binds(request, outcome, outcome.facts["python"]);
     } catch (const Error& error) {
       return start_failure(std::move(outcome), error.what());
     }

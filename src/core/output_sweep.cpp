@@ -1,4 +1,4 @@
-#include "lanes/container/output_sweep.hpp"
+#include "core/output_sweep.hpp"
 
 #include <cerrno>
 #include <cstdio>
@@ -14,7 +14,7 @@
 
 #include "core/dir_handle.hpp"
 
-namespace mdivicom::container {
+namespace mdivicom {
 
 namespace fs = std::filesystem;
 
@@ -54,10 +54,12 @@ public:
 
   void root(const fs::path& root)
   {
-    // The root as the engine bound it (a link to it followed); nothing below it is.
+    // The root as the engine or the sandbox bound it (a link to it followed); nothing below it
+    // is. A root that cannot be opened as a directory (gone, a link loop, a file) could not be
+    // bound or written to either.
     const int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) {
-      if (errno != ENOENT) {
+      if (errno != ENOENT && errno != ELOOP && errno != ENOTDIR) {
         failed(root, errno);
       }
       return;
@@ -171,11 +173,11 @@ void sweep_writable_binds(const RunRequest& request, RunOutcome& outcome, nlohma
   for (const auto& [role, dir] : {std::pair{"out", request.plugin_out_dir}, std::pair{"work", request.work_dir}}) {
     nlohmann::json report = sweep_writable(dir);
     for (const auto& item : report["stripped"]) {
-      spdlog::warn("the container left {} with mode {}: setuid/setgid bits taken off (now {})", item["path"].dump(),
+      spdlog::warn("the plugin left {} with mode {}: setuid/setgid bits taken off (now {})", item["path"].dump(),
                    item["mode_before"].get<std::string>(), item["mode_after"].get<std::string>());
     }
     for (const auto& item : report["removed"]) {
-      spdlog::warn("the container left a {} at {}: removed", item["type"].get<std::string>(), item["path"].dump());
+      spdlog::warn("the plugin left a {} at {}: removed", item["type"].get<std::string>(), item["path"].dump());
     }
     failed += report["failed_count"].get<std::size_t>();
     sweep[role] = std::move(report);
@@ -184,7 +186,7 @@ void sweep_writable_binds(const RunRequest& request, RunOutcome& outcome, nlohma
   if (failed > 0) {
     const nlohmann::json& first =
         sweep["out"]["failed_count"] > 0 ? sweep["out"]["failed"][0] : sweep["work"]["failed"][0];
-    const std::string message = "the container's outputs could not all be checked for setuid programs and device "
+    const std::string message = "the plugin's outputs could not all be checked for setuid programs and device "
                                 "nodes (" +
                                 first["path"].get<std::string>() + ": " + first["error"].get<std::string>() +
                                 "); their directory was made readable to its owner only: inspect it, then remove "
@@ -197,4 +199,4 @@ void sweep_writable_binds(const RunRequest& request, RunOutcome& outcome, nlohma
   }
 }
 
-} // namespace mdivicom::container
+} // namespace mdivicom

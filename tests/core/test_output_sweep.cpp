@@ -1,7 +1,7 @@
-// What a container leaves in a writable bind, swept once it has ended (output_sweep.hpp).
+// What a plugin leaves in a writable dir, swept once it has ended (output_sweep.hpp).
 #include "container/support.hpp"
 
-#include "lanes/container/output_sweep.hpp"
+#include "core/output_sweep.hpp"
 
 #include <set>
 
@@ -54,7 +54,7 @@ TEST_CASE("the sweep takes setuid and setgid bits off files and removes device n
   REQUIRE(chmod((temp / "outside").c_str(), 04755) == 0);
   fs::create_symlink(temp / "outside", out / "link");
 
-  nlohmann::json report = container::sweep_writable(out);
+  nlohmann::json report = sweep_writable(out);
   INFO(report.dump(2));
   CHECK(mode_of(out / "suid") == 0755);
   CHECK(mode_of(out / "deep" / "er" / "sgid") == 0711);
@@ -86,19 +86,19 @@ TEST_CASE("the sweep takes setuid and setgid bits off files and removes device n
 TEST_CASE("a missing directory sweeps to an empty report, a tree of clean files to one too", "[container][unit]")
 {
   TempDir temp;
-  nlohmann::json missing = container::sweep_writable(temp / "absent");
+  nlohmann::json missing = sweep_writable(temp / "absent");
   CHECK(missing["stripped"].empty());
   CHECK(missing["failed_count"] == 0);
   fs::create_directories(temp / "out" / "a");
   write_file(temp / "out" / "a" / "f", "x");
-  nlohmann::json clean = container::sweep_writable(temp / "out");
+  nlohmann::json clean = sweep_writable(temp / "out");
   CHECK(clean["stripped_count"] == 0);
   CHECK(clean["removed_count"] == 0);
   CHECK(clean["failed_count"] == 0);
   // A root that is a link (as a --work given through one) is swept where it points.
   REQUIRE(chmod((temp / "out" / "a" / "f").c_str(), 04755) == 0);
   fs::create_directory_symlink(temp / "out", temp / "out-link");
-  nlohmann::json linked = container::sweep_writable(temp / "out-link");
+  nlohmann::json linked = sweep_writable(temp / "out-link");
   CHECK(linked["stripped_count"] == 1);
   CHECK(mode_of(temp / "out" / "a" / "f") == 0755);
 }
@@ -122,7 +122,7 @@ TEST_CASE("a sweep that cannot check everything reports it and keeps the tree fr
   rlimit low = saved;
   low.rlim_cur = 64;
   REQUIRE(setrlimit(RLIMIT_NOFILE, &low) == 0);
-  nlohmann::json report = container::sweep_writable(out);
+  nlohmann::json report = sweep_writable(out);
   REQUIRE(setrlimit(RLIMIT_NOFILE, &saved) == 0);
   INFO(report.dump(2));
   CHECK(report["failed_count"].get<int>() >= 1);
