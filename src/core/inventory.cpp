@@ -213,6 +213,7 @@ json record_outputs(const fs::path& out_root, const fs::path& outputs_dir, const
   fragment["file_count"] = inventory.entries.size();
   fragment["total_bytes"] = inventory.total_bytes();
   fragment["tree_sha256"] = tree_sha256;
+  fragment["empty_dirs"] = true;
   if (inventory.entries.size() <= embed_limit) {
     json files = json::array();
     for (const auto& entry : inventory.entries) {
@@ -240,6 +241,18 @@ json record_outputs(const fs::path& out_root, const fs::path& outputs_dir, const
     fragment["warnings"] = std::move(warnings);
   }
   return fragment;
+}
+
+bool records_empty_dirs(const json& outputs)
+{
+  auto it = outputs.find("empty_dirs");
+  return it != outputs.end() && it->is_boolean() && it->get<bool>();
+}
+
+void drop_empty_dirs(std::vector<InventoryEntry>& entries)
+{
+  std::erase_if(entries,
+                [](const InventoryEntry& entry) { return entry.type == EntryType::directory && entry.error.empty(); });
 }
 
 } // namespace mdivicom

@@ -44,6 +44,7 @@ OutputSlot::OutputSlot(fs::path plugin_out_dir, const fs::path& runs_dir, const 
     throw usage_error("another mdivicom run is writing " + m_dir.string() +
                       " now; wait for it to end, or choose another --out");
   }
+  recover_killed_run(runs_dir, run_id);
   if (fs::exists(fs::symlink_status(m_dir, error)) && !fs::is_directory(fs::symlink_status(m_dir, error))) {
     throw usage_error(m_dir.string() + " exists and is not a directory; move it away or choose another --out");
   }
@@ -53,6 +54,7 @@ OutputSlot::OutputSlot(fs::path plugin_out_dir, const fs::path& runs_dir, const 
                                          "once the new run succeeds, or choose another --out");
     }
     m_parked = runs_dir / (run_id + ".previous");
+    mark_parked(run_id); // before the rename: a kill between the two leaves nothing parked to miss
     rename_or_throw(m_dir, m_parked);
   }
   fs::create_directories(m_dir, error);
@@ -82,6 +84,7 @@ nlohmann::json OutputSlot::settle(bool succeeded)
   }
   nlohmann::json fragment = {{"parked_at", m_parked.string()}};
   if (succeeded) {
+    mark_parked({}); // before the removal: a kill halfway must not have a half-removed tree restored
     std::error_code error;
     fs::remove_all(m_parked, error);
     if (error) {
@@ -95,6 +98,7 @@ nlohmann::json OutputSlot::settle(bool succeeded)
   }
   rename_or_throw(m_dir, m_failed_dir);
   rename_or_throw(m_parked, m_dir);
+  mark_parked({});
   fragment["outcome"] = "restored";
   fragment["failed_outputs"] = m_failed_dir.string();
   spdlog::info("the run failed: earlier outputs restored to {}; this run's files are in {}", m_dir.string(),

@@ -20,6 +20,7 @@
 #include "core/sha256_engine.hpp"
 #include "core/text_bytes.hpp"
 #include "core/thread_pool.hpp"
+#include "core/write_roots.hpp"
 
 #include <chrono>
 #include <thread>
@@ -145,6 +146,7 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
     throw usage_error("unknown --bundle-policy '" + bundle_policy + "'; use one of " + resultbundle::policy_names());
   }
   const DatasetHashMode dataset_hash = parse_dataset_hash_mode(options.dataset_hash);
+  const uint64_t log_limit = log_limit_from_env();
   PhaseClock clock;
   // Once the plugin is resolved, the lane starts its slow parts (a worker that starts the Python
   // interpreter, a thread that loads libcurl) and, when SHA-256 is the module on the shared
@@ -183,10 +185,15 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
 
   const fs::path runs_dir = request.out_root / "_runs";
   create_dir(runs_dir, "run record directory");
+  // Checked again now that O and O/_runs exist: a link that dangled when the run was planned
+  // may resolve to them (or into the dataset) by now.
+  check_write_roots(request, plan.work_dir_given, scratch_parent());
   create_dir(request.work_dir, "work directory");
+  check_write_roots(request, plan.work_dir_given, scratch_parent());
   // From here on an interrupt ends the run in order: a Ctrl-C while the dataset is hashed still
   // gives the parked outputs back (OutputSlot).
   InterruptScope interrupts;
+  RecordReserve reserve(runs_dir, request.run_id); // before the plugin can fill the disk
   OutputSlot slot(request.plugin_out_dir, runs_dir, request.run_id, options.overwrite);
   clock.mark("directories and output slot");
 
@@ -194,6 +201,9 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
   nlohmann::json record = initial_record(plan);
   if (!slot.parked_dir().empty()) {
     record["previous_outputs"] = {{"parked_at", slot.parked_dir().string()}, {"outcome", "pending"}};
+  }
+  if (!slot.recovered().is_null()) {
+    record["recovered_outputs"] = slot.recovered();
   }
   record["dataset"] = dataset_identity(request.dataset_dir, dataset_hash);
   if (is_dataset_archive(options.dataset)) {
@@ -205,7 +215,7 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
   clock.mark("running record written");
   spdlog::info("run {}: {} on {}", request.run_id, request.plugin.ref(), request.dataset_dir.string());
 
-  RunLog log(request.log_path, secret_strings(plan.config.value), options.echo_output);
+  RunLog log(request.log_path, secret_strings(plan.config.value), options.echo_output, log_limit);
   RoCrateUpdate crate(request.out_root, request.run_id); // reads the crate while the plugin runs
   const std::string started_at = utc_timestamp_now();
   const auto start = std::chrono::steady_clock::now();
@@ -225,6 +235,7 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
     clock.mark("result bundle");
   }
   log.flush();
+  record["log"] = log.summary();
   const double duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   add_outcome(record, outcome, started_at, utc_timestamp_now(), duration_s);
   if (outcome.error.is_object()) {
@@ -280,6 +291,7 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
     record_settled(record, previous_outputs, settle_error);
   }
   crate.add(record); // builds the new crate while the record is written and synced
+  reserve.release(); // its space is the final record's, also when the plugin filled the disk
   write_record(record_path, record);
   clock.mark("final record written");
   try {

@@ -2,7 +2,9 @@
 
 #include "core/fs_util.hpp"
 
+#include <cstdint>
 #include <filesystem>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
@@ -23,5 +25,25 @@ void add_outcome(nlohmann::json& record, const RunOutcome& outcome, const std::s
 // the violations are logged.
 void write_record(const std::filesystem::path& path, const nlohmann::json& record,
                   Durability durability = Durability::synced);
+
+// Space for the final record, taken when the run starts (O/_runs/<run_id>.reserve, allocated
+// with fallocate) and given back just before the final record is written, so that a plugin that
+// fills the disk still leaves room to finalize the record. Removed by its destructor too.
+class RecordReserve
+{
+public:
+  static constexpr uint64_t k_bytes = uint64_t{8} << 20; // a record embeds up to 10,000 entries
+
+  // Throws Error naming the path when the space cannot be had: the disk is already full.
+  RecordReserve(const std::filesystem::path& runs_dir, const std::string& run_id);
+  ~RecordReserve() { release(); }
+  RecordReserve(const RecordReserve&) = delete;
+  RecordReserve& operator=(const RecordReserve&) = delete;
+
+  void release() noexcept;
+
+private:
+  std::filesystem::path m_path;
+};
 
 } // namespace mdivicom
