@@ -292,7 +292,19 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
   }
   crate.add(record); // builds the new crate while the record is written and synced
   reserve.release(); // its space is the final record's, also when the plugin filled the disk
-  write_record(record_path, record);
+  try {
+    write_record(record_path, record);
+  } catch (const Error& e) {
+    // Larger than the reserve on a full disk: a record without its file list still says how the
+    // run ended (verify then reports it unchecked), which beats one left "running".
+    if (!record.contains("outputs")) {
+      throw;
+    }
+    record.erase("outputs");
+    record["warnings"].push_back(std::string("outputs not recorded: ") + e.what());
+    spdlog::error("outputs not recorded: {}", e.what());
+    write_record(record_path, record);
+  }
   clock.mark("final record written");
   try {
     crate.commit();

@@ -171,6 +171,22 @@ TEST_CASE("a plugin that fills the --out file system still gets a finalized reco
   CHECK(std::none_of(fs::directory_iterator(ws.out / "_runs"), fs::directory_iterator(),
                      [](const auto& item) { return item.path().extension() == ".reserve"; }));
   CHECK(run_mdivicom({"verify", ws.out.string()}, ws.options).exit_code == 0);
+
+  // A first run into a fresh --out that fills the disk: nothing is freed for the record but the reserve.
+  const fs::path fresh = ws.root / "fresh";
+  SmallFs fresh_fs(fresh, "16m");
+  REQUIRE(fresh_fs.mounted());
+  CommandResult first = run_mdivicom({"run", ws.id, "--dataset", ws.dataset.string(), "--out", (fresh / "o").string(),
+                                      "--config", R"({"fill": true})"},
+                                     ws.options);
+  INFO(first.err);
+  const size_t at = first.err.find("run 20");
+  REQUIRE(at != std::string::npos);
+  nlohmann::json fresh_record =
+      nlohmann::json::parse(read_file(fresh / "o" / "_runs" / (first.err.substr(at + 4, 25) + ".json")));
+  CHECK(fresh_record["status"] == "succeeded");
+  CHECK(fresh_record["outputs"]["file_count"] == 1);
+  check_record_schema(fresh_record);
   CHECK(tree_snapshot(ws.dataset) == before);
 }
 
