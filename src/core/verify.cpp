@@ -143,6 +143,14 @@ VerifyReport verify_directory(const fs::path& out_root)
   }
   VerifyReport report = check_runs(out_root.string(), records, read_member, read_actual, killed);
   report_parked_outputs(report, parked);
+  for (size_t index = 0; index < report.runs.size(); ++index) {
+    RunCheck& check = report.runs[index];
+    if (check.state == "unchecked" && records[index].record.value("status", nlohmann::json()) == "running" &&
+        !check.root.empty() && slot_in_use(out_root, check.root)) {
+      check.message = "the run is still in progress (a runner holds the lock of " + check.root +
+                      "); verify again once it has ended";
+    }
+  }
   return report;
 }
 
