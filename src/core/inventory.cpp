@@ -27,13 +27,14 @@ void put_bytes(json& object, const std::string& key, const std::string& bytes)
   }
 }
 
+// Shown on the terminal too: a name the plugin chose must not move the cursor or forge a line.
 std::string describe_warning(const InventoryEntry& entry)
 {
-  std::string path = to_valid_utf8(entry.path);
+  std::string path = printable(entry.path);
   if (!entry.error.empty()) {
     return path + ": " + entry.error;
   }
-  return path + ": symbolic link to \"" + to_valid_utf8(entry.target) +
+  return path + ": symbolic link to \"" + printable(entry.target) +
          "\" points outside the output directory (recorded, not followed)";
 }
 
