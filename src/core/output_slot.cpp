@@ -54,18 +54,29 @@ OutputSlot::OutputSlot(fs::path plugin_out_dir, const fs::path& runs_dir, const 
                                          "once the new run succeeds, or choose another --out");
     }
     m_parked = runs_dir / (run_id + ".previous");
-    mark_parked(run_id); // before the rename: a kill between the two leaves nothing parked to miss
+    mark(run_id, "parked"); // before the rename: a kill between the two leaves nothing parked to miss
     rename_or_throw(m_dir, m_parked);
   }
   fs::create_directories(m_dir, error);
   if (error) {
     throw Error("cannot create the plugin output directory " + m_dir.string() + ": " + error.message());
   }
+  if (m_parked.empty()) {
+    mark(run_id, "running");
+  }
 }
 
 OutputSlot::~OutputSlot()
 {
-  if (m_settled || m_parked.empty()) {
+  if (m_settled) {
+    return;
+  }
+  if (m_parked.empty()) {
+    try {
+      mark({}, {});
+    } catch (const std::exception& e) { // a destructor must not throw
+      spdlog::warn("{}", e.what());
+    }
     return;
   }
   try {
@@ -80,11 +91,12 @@ nlohmann::json OutputSlot::settle(bool succeeded)
 {
   m_settled = true;
   if (m_parked.empty()) {
+    mark({}, {});
     return nullptr;
   }
   nlohmann::json fragment = {{"parked_at", m_parked.string()}};
   if (succeeded) {
-    mark_parked({}); // before the removal: a kill halfway must not have a half-removed tree restored
+    mark({}, {}); // before the removal: a kill halfway must not have a half-removed tree restored
     std::error_code error;
     fs::remove_all(m_parked, error);
     if (error) {
@@ -98,7 +110,7 @@ nlohmann::json OutputSlot::settle(bool succeeded)
   }
   rename_or_throw(m_dir, m_failed_dir);
   rename_or_throw(m_parked, m_dir);
-  mark_parked({});
+  mark({}, {});
   fragment["outcome"] = "restored";
   fragment["failed_outputs"] = m_failed_dir.string();
   spdlog::info("the run failed: earlier outputs restored to {}; this run's files are in {}", m_dir.string(),

@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include <unistd.h>
 
@@ -26,50 +27,63 @@ bool is_plain_name(const std::string& name)
          name.find('\0') == std::string::npos && name.front() != '.';
 }
 
-std::string read_marker(int fd)
+// The run the lock file names, and its state ("running", "parked"); empty when settled.
+std::pair<std::string, std::string> read_marker(int fd)
 {
-  char buffer[80] = {};
+  char buffer[96] = {};
   ssize_t count = ::pread(fd, buffer, sizeof buffer - 1, 0);
   std::string text(buffer, count > 0 ? static_cast<size_t>(count) : 0);
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {
     text.pop_back();
   }
-  return text;
+  const size_t space = text.find(' ');
+  if (space == std::string::npos) {
+    return {};
+  }
+  return {text.substr(0, space), text.substr(space + 1)};
 }
 
-// The killed run's record, finalized: it says how the run ended and where its files went. Its
-// partial outputs are inventoried, so that verify checks them rather than the directory the
-// earlier outputs are back in. Problems are only logged: the outputs are back either way.
-void finalize_killed_record(const fs::path& runs_dir, const std::string& killed, const fs::path& failed_dir,
-                            const fs::path& parked, const nlohmann::json& recovered)
+// The killed run's record, finalized: it says how the run ended and, when its outputs were
+// moved aside, where they went; those are inventoried, so that verify checks them rather than
+// the directory the earlier outputs are back in. Without a move its files stay in O/<id>, not
+// inventoried (verify reports the run unchecked). Problems are only logged. True when the
+// record was "running".
+bool finalize_killed_record(const fs::path& runs_dir, const std::string& killed, const std::string& restored_by,
+                            const nlohmann::json& previous_outputs)
 {
   const fs::path path = runs_dir / (killed + ".json");
+  std::error_code error;
+  if (!fs::is_regular_file(fs::symlink_status(path, error))) {
+    return false;
+  }
   try {
     nlohmann::json record = nlohmann::json::parse(read_file(path), nullptr, false);
     if (!record.is_object() || record.value("status", std::string()) != "running") {
-      return;
+      return false;
     }
     record["status"] = "failed";
-    record["error"] = {{"type", "RunnerKilled"},
-                       {"message", "mdivicom was killed before it recorded how the run ended; run " +
-                                       recovered["restored_by"].get<std::string>() +
-                                       " found the earlier outputs still parked and put them back"}};
-    record["previous_outputs"] = {{"parked_at", parked.string()},
-                                  {"outcome", "restored"},
-                                  {"failed_outputs", failed_dir.string()},
-                                  {"restored_by", recovered["restored_by"]}};
-    record["outputs"] = record_outputs(runs_dir.parent_path(), failed_dir, killed);
+    std::string message = "mdivicom was killed before it recorded how the run ended; run " + restored_by;
+    message += previous_outputs.is_null() ? " found its files in " + record.value("plugin_out_dir", std::string()) +
+                                                " as it left them (not inventoried)"
+                                          : " found the earlier outputs still parked and put them back";
+    record["error"] = {{"type", "RunnerKilled"}, {"message", message}};
+    if (!previous_outputs.is_null()) {
+      record["previous_outputs"] = previous_outputs;
+      record["outputs"] =
+          record_outputs(runs_dir.parent_path(), previous_outputs["failed_outputs"].get<std::string>(), killed);
+    }
     write_file_atomic(path, json_file_text(record));
   } catch (const std::exception& e) {
     spdlog::warn("the record {} of the killed run was not finalized: {}", path.string(), e.what());
   }
+  return true;
 }
 
 } // namespace
 
-void OutputSlot::mark_parked(const std::string& run_id)
+void OutputSlot::mark(const std::string& run_id, const std::string& state)
 {
-  const std::string text = run_id.empty() ? std::string() : run_id + "\n";
+  const std::string text = run_id.empty() ? std::string() : run_id + " " + state + "\n";
   if (::ftruncate(m_lock.get(), 0) != 0 ||
       (!text.empty() && ::pwrite(m_lock.get(), text.data(), text.size(), 0) != static_cast<ssize_t>(text.size()))) {
     throw Error("cannot write the lock file of " + m_dir.string() + ": " + std::strerror(errno) +
@@ -79,14 +93,19 @@ void OutputSlot::mark_parked(const std::string& run_id)
 
 void OutputSlot::recover_killed_run(const fs::path& runs_dir, const std::string& run_id)
 {
-  const std::string killed = read_marker(m_lock.get());
+  const auto [killed, state] = read_marker(m_lock.get());
   if (!is_plain_name(killed)) {
     return;
   }
   const fs::path parked = runs_dir / (killed + ".previous");
   std::error_code error;
-  if (!fs::is_directory(fs::symlink_status(parked, error))) {
-    mark_parked({}); // settled, but killed before the mark was cleared
+  if (state != "parked" || !fs::is_directory(fs::symlink_status(parked, error))) {
+    // Killed with nothing parked (or before it parked them): its files, if any, are in O/<id>.
+    const bool reserved = fs::remove(runs_dir / (killed + ".reserve"), error);
+    if (finalize_killed_record(runs_dir, killed, run_id, nullptr) || reserved) {
+      spdlog::warn("run {} of {} was killed before it ended: its record now says so", killed, m_dir.string());
+    }
+    mark({}, {});
     return;
   }
   // This slot holds the lock, so the run that parked them is gone: the earlier outputs go back,
@@ -112,7 +131,7 @@ void OutputSlot::recover_killed_run(const fs::path& runs_dir, const std::string&
     throw Error("run " + killed + " was killed while the earlier outputs of " + m_dir.string() + " were parked in " +
                 parked.string() + ", and they cannot be put back: " + error.message() + "; move them back by hand");
   }
-  mark_parked({});
+  mark({}, {});
   fs::remove(runs_dir / (killed + ".reserve"), error); // the killed run's space for its final record
   m_recovered = {{"killed_run", killed},
                  {"restored_from", parked.string()},
@@ -121,7 +140,11 @@ void OutputSlot::recover_killed_run(const fs::path& runs_dir, const std::string&
   spdlog::warn("run {} was killed while the earlier outputs of {} were parked: they are back in place; what it "
                "wrote is in {}",
                killed, m_dir.string(), failed_dir.string());
-  finalize_killed_record(runs_dir, killed, failed_dir, parked, m_recovered);
+  finalize_killed_record(runs_dir, killed, run_id,
+                         {{"parked_at", parked.string()},
+                          {"outcome", "restored"},
+                          {"failed_outputs", failed_dir.string()},
+                          {"restored_by", run_id}});
 }
 
 } // namespace mdivicom

@@ -4,6 +4,8 @@
 #include "core/output_slot.hpp"
 #include "support/temp_dir.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -107,4 +109,45 @@ TEST_CASE("outputs parked by a run that was killed are given back by the next sl
   OutputSlot later(out / "tool", out / "_runs", "r3", true);
   CHECK(later.recovered().is_null());
   later.settle(true);
+}
+
+TEST_CASE("a run killed with nothing parked has its running record finalized and its reserve removed by the next "
+          "slot",
+          "[core][outputs]")
+{
+  TempDir out;
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    OutputSlot slot(out / "tool", out / "_runs", "r1", false);
+    write_file(out / "_runs/r1.json", R"({"run_id": "r1", "status": "running", "plugin_out_dir": "/x/tool"})");
+    write_file(out / "_runs/r1.reserve", "reserved");
+    write_file(out / "tool/half.txt", "half");
+    ::_exit(0);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+
+  {
+    OutputSlot next(out / "tool", out / "_runs", "r2", true);
+    CHECK(next.recovered().is_null()); // nothing to give back
+    CHECK(read_file(out / "_runs/r2.previous/half.txt") == "half");
+    next.settle(true);
+  }
+  auto record = nlohmann::json::parse(read_file(out / "_runs/r1.json"));
+  CHECK(record["status"] == "failed");
+  CHECK(record["error"]["type"] == "RunnerKilled");
+  CHECK(record["error"]["message"].get<std::string>().find("as it left them") != std::string::npos);
+  CHECK_FALSE(record.contains("outputs"));
+  CHECK_FALSE(fs::exists(out / "_runs/r1.reserve"));
+
+  // A slot that ended normally leaves no mark: the record of a finished run is never touched.
+  write_file(out / "_runs/r3.json", R"({"run_id": "r3", "status": "running"})");
+  {
+    OutputSlot third(out / "tool", out / "_runs", "r3", true);
+    third.settle(false);
+  }
+  OutputSlot fourth(out / "tool", out / "_runs", "r4", true);
+  CHECK(nlohmann::json::parse(read_file(out / "_runs/r3.json"))["status"] == "running");
+  fourth.settle(true);
 }

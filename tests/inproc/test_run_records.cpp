@@ -249,6 +249,26 @@ TEST_CASE("after kill -9 of mdivicom during an --overwrite run, the next run put
   CommandResult after = run_mdivicom({"verify", ws.out.string()}, ws.options);
   INFO(after.out);
   CHECK(after.exit_code == 0);
+
+  // Killed with nothing parked (a first run): the next run finalizes its record, and until then
+  // verify reports it unchecked.
+  fs::remove_all(ws.out);
+  REQUIRE(ws.run({"--config", R"({"n": 5, "hang": true})"}, &killing).signal == SIGKILL);
+  CommandResult unchecked = run_mdivicom({"verify", ws.out.string()}, ws.options);
+  CHECK(unchecked.exit_code == 1);
+  CHECK(unchecked.out.find("the run never finished") != std::string::npos);
+  CHECK(ws.run({"--overwrite", "--config", R"({"n": 6})"}).exit_code == 0);
+  size_t killed_records = 0;
+  for (const auto& item : fs::directory_iterator(ws.out / "_runs")) {
+    CHECK(item.path().extension() != ".reserve");
+    if (item.path().extension() == ".json") {
+      auto record = nlohmann::json::parse(read_file(item.path()));
+      CHECK(record["status"] != "running");
+      killed_records += record.contains("error") && record["error"]["type"] == "RunnerKilled" ? 1 : 0;
+    }
+  }
+  CHECK(killed_records == 1);
+  CHECK(run_mdivicom({"verify", ws.out.string()}, ws.options).exit_code == 0);
   CHECK(tree_snapshot(ws.dataset) == before);
 }
 
