@@ -101,8 +101,7 @@ void OutputSlot::recover_killed_run(const fs::path& runs_dir, const std::string&
   std::error_code error;
   if (state != "parked" || !fs::is_directory(fs::symlink_status(parked, error))) {
     // Killed with nothing parked (or before it parked them): its files, if any, are in O/<id>.
-    const bool reserved = fs::remove(runs_dir / (killed + ".reserve"), error);
-    if (finalize_killed_record(runs_dir, killed, run_id, nullptr) || reserved) {
+    if (finalize_killed_record(runs_dir, killed, run_id, nullptr)) {
       spdlog::warn("run {} of {} was killed before it ended: its record now says so", killed, m_dir.string());
     }
     mark({}, {});
@@ -132,7 +131,6 @@ void OutputSlot::recover_killed_run(const fs::path& runs_dir, const std::string&
                 parked.string() + ", and they cannot be put back: " + error.message() + "; move them back by hand");
   }
   mark({}, {});
-  fs::remove(runs_dir / (killed + ".reserve"), error); // the killed run's space for its final record
   m_recovered = {{"killed_run", killed},
                  {"restored_from", parked.string()},
                  {"failed_outputs", failed_dir.string()},

@@ -124,6 +124,12 @@ std::map<std::string, TreeEntry> collect_entries(const fs::path& out_root, const
   }
   for (auto it = entries.begin(); it != entries.end();) {
     EntryType type = it->second.type;
+    // _runs/.<id>.reserve: space kept free for the next final record (run_record.hpp), not data.
+    if (it->first.starts_with("_runs/.") && it->first.ends_with(".reserve") &&
+        it->first.find('/', 6) == std::string::npos) {
+      it = entries.erase(it);
+      continue;
+    }
     if (type != EntryType::file && type != EntryType::directory && type != EntryType::symlink) {
       not_packed.push_back(printable(it->first) + " (a " + std::string(to_string(type)) +
                            ", which archives do not carry)");

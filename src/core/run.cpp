@@ -193,8 +193,8 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
   // From here on an interrupt ends the run in order: a Ctrl-C while the dataset is hashed still
   // gives the parked outputs back (OutputSlot).
   InterruptScope interrupts;
-  RecordReserve reserve(runs_dir, request.run_id); // before the plugin can fill the disk
   OutputSlot slot(request.plugin_out_dir, runs_dir, request.run_id, options.overwrite);
+  RecordReserve reserve(runs_dir, request.plugin.id()); // before the plugin can fill the disk
   clock.mark("directories and output slot");
 
   const fs::path record_path = runs_dir / (request.run_id + ".json");
@@ -291,19 +291,27 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
     record_settled(record, previous_outputs, settle_error);
   }
   crate.add(record); // builds the new crate while the record is written and synced
-  reserve.release(); // its space is the final record's, also when the plugin filled the disk
   try {
     write_record(record_path, record);
-  } catch (const Error& e) {
-    // Larger than the reserve on a full disk: a record without its file list still says how the
-    // run ended (verify then reports it unchecked), which beats one left "running".
-    if (!record.contains("outputs")) {
-      throw;
+  } catch (const Error&) {
+    // The plugin filled the disk: the reserve's space is the record's.
+    const bool released = reserve.release();
+    try {
+      if (!released) {
+        throw;
+      }
+      write_record(record_path, record);
+    } catch (const Error& e) {
+      // Larger than the reserve: a record without its file list still says how the run ended
+      // (verify then reports it unchecked), which beats one left "running".
+      if (!record.contains("outputs")) {
+        throw;
+      }
+      record.erase("outputs");
+      record["warnings"].push_back(std::string("outputs not recorded: ") + e.what());
+      spdlog::error("outputs not recorded: {}", e.what());
+      write_record(record_path, record);
     }
-    record.erase("outputs");
-    record["warnings"].push_back(std::string("outputs not recorded: ") + e.what());
-    spdlog::error("outputs not recorded: {}", e.what());
-    write_record(record_path, record);
   }
   clock.mark("final record written");
   try {

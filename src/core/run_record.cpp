@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace mdivicom {
@@ -99,10 +100,15 @@ void write_record(const std::filesystem::path& path, const nlohmann::json& recor
   write_file_atomic(path, json_file_text(record), durability);
 }
 
-RecordReserve::RecordReserve(const std::filesystem::path& runs_dir, const std::string& run_id)
-  : m_path(runs_dir / (run_id + ".reserve"))
+RecordReserve::RecordReserve(const std::filesystem::path& runs_dir, const std::string& plugin_id)
+  : m_path(runs_dir / ("." + plugin_id + ".reserve"))
 {
-  UniqueFd fd(::open(m_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  struct stat info = {};
+  if (::lstat(m_path.c_str(), &info) == 0 && S_ISREG(info.st_mode) &&
+      static_cast<uint64_t>(info.st_blocks) * 512 >= k_bytes) {
+    return; // made by an earlier run: the common case costs this stat
+  }
+  UniqueFd fd(::open(m_path.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
   int result = fd ? ::posix_fallocate(fd.get(), 0, static_cast<off_t>(k_bytes)) : errno;
   if (result == EOPNOTSUPP || result == EINVAL) { // a file system without fallocate: write the bytes
     const std::vector<char> zeros(1 << 16, '\0');
@@ -122,12 +128,9 @@ RecordReserve::RecordReserve(const std::filesystem::path& runs_dir, const std::s
   }
 }
 
-void RecordReserve::release() noexcept
+bool RecordReserve::release() noexcept
 {
-  if (!m_path.empty()) {
-    ::unlink(m_path.c_str());
-    m_path.clear();
-  }
+  return ::unlink(m_path.c_str()) == 0;
 }
 
 } // namespace mdivicom

@@ -111,9 +111,7 @@ TEST_CASE("outputs parked by a run that was killed are given back by the next sl
   later.settle(true);
 }
 
-TEST_CASE("a run killed with nothing parked has its running record finalized and its reserve removed by the next "
-          "slot",
-          "[core][outputs]")
+TEST_CASE("a run killed with nothing parked has its running record finalized by the next slot", "[core][outputs]")
 {
   TempDir out;
   const pid_t child = ::fork();
@@ -121,7 +119,6 @@ TEST_CASE("a run killed with nothing parked has its running record finalized and
   if (child == 0) {
     OutputSlot slot(out / "tool", out / "_runs", "r1", false);
     write_file(out / "_runs/r1.json", R"({"run_id": "r1", "status": "running", "plugin_out_dir": "/x/tool"})");
-    write_file(out / "_runs/r1.reserve", "reserved");
     write_file(out / "tool/half.txt", "half");
     ::_exit(0);
   }
@@ -139,7 +136,6 @@ TEST_CASE("a run killed with nothing parked has its running record finalized and
   CHECK(record["error"]["type"] == "RunnerKilled");
   CHECK(record["error"]["message"].get<std::string>().find("as it left them") != std::string::npos);
   CHECK_FALSE(record.contains("outputs"));
-  CHECK_FALSE(fs::exists(out / "_runs/r1.reserve"));
 
   // A slot that ended normally leaves no mark: the record of a finished run is never touched.
   write_file(out / "_runs/r3.json", R"({"run_id": "r3", "status": "running"})");
