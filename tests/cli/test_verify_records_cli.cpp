@@ -34,8 +34,8 @@ CommandOptions isolated(const TempDir& dir)
   return options;
 }
 
-// Every line of the text starts with one of verify's own words (or two spaces for a detail).
-void check_lines_are_verifys(const std::string& text)
+// No line of the text holds a raw escape or carriage return: what could move the cursor.
+void check_no_terminal_controls(const std::string& text)
 {
   std::istringstream lines(text);
   for (std::string line; std::getline(lines, line);) {
@@ -96,7 +96,7 @@ TEST_CASE("verify escapes control characters in file names, so that a name canno
   CHECK_THAT(result.out, Catch::Contains("unexpected  x\\nok          20250101T000000Z_00000000"));
   CHECK_THAT(result.out, Catch::Contains("unexpected  red\\x1b[31m\\rname\\x7f"));
   CHECK_THAT(result.out, Catch::Contains("unexpected  bidi\\u202etxt.exe"));
-  check_lines_are_verifys(result.out);
+  check_no_terminal_controls(result.out);
   // JSON keeps the exact names (escaped as JSON escapes them).
   auto report = nlohmann::json::parse(run_mdivicom({"verify", "--json", (dir / "out").string()}, isolated(dir)).out);
   bool found = false;
@@ -148,4 +148,19 @@ TEST_CASE("a record made before empty directories were recorded still verifies, 
   CommandResult result = run_mdivicom({"verify", (dir / "out").string()}, isolated(dir));
   INFO(result.out);
   CHECK(result.exit_code == 0);
+}
+
+TEST_CASE("pack escapes control characters in the names it reports as not packed", "[cli][pack][records]")
+{
+  TempDir dir;
+  write_file(dir / "out/tracker/table.csv", "a,b\n");
+  write_run_record(dir / "out", "tracker", k_run);
+  write_file(dir / "out" / "stray\nmdivicom: info: packed 0 entries\x1b[2K", "x");
+  CommandResult result =
+      run_mdivicom({"pack", (dir / "out").string(), "-o", (dir / "p.tar.gz").string()}, isolated(dir));
+  INFO(result.err);
+  CHECK(result.exit_code == 0);
+  CHECK_THAT(result.err,
+             Catch::Contains("not packed: stray\\nmdivicom: info: packed 0 entries\\x1b[2K (no run record"));
+  check_no_terminal_controls(result.err);
 }
