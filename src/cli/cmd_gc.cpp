@@ -9,6 +9,7 @@
 #include "core/file_hasher.hpp"
 #include "core/hash_cache.hpp"
 #include "core/scratch_dir.hpp"
+#include "core/text_bytes.hpp"
 #include "lanes/container/container.hpp"
 
 namespace mdivicom::cli {
@@ -27,12 +28,12 @@ void print_containers(const nlohmann::json& result, bool dry_run)
   const char* key = dry_run ? "found" : "removed";
   for (const auto& engine : result["engines"]) {
     for (const auto& item : engine.value(key, nlohmann::json::array())) {
-      std::cout << (dry_run ? "would remove " : "removed ") << item.value("name", "") << " ("
-                << engine.value("name", "") << ", run " << item.value("run_id", "") << ", runner pid "
-                << item.value("runner_pid", 0) << " gone)\n";
+      std::cout << (dry_run ? "would remove " : "removed ") << printable(item.value("name", "")) << " ("
+                << printable(engine.value("name", "")) << ", run " << printable(item.value("run_id", ""))
+                << ", runner pid " << item.value("runner_pid", 0) << " gone)\n";
     }
     for (const auto& error : engine.value("errors", nlohmann::json::array())) {
-      std::cerr << "mdivicom: error: " << error.get<std::string>() << "\n";
+      std::cerr << "mdivicom: error: " << printable(error.get<std::string>()) << "\n";
     }
   }
   if (result["engines"].empty()) {
@@ -44,24 +45,24 @@ void print_dataset_cache(const DatasetCacheGcReport& report)
 {
   const bool dry_run = report.options.dry_run;
   for (const auto& item : report.removed) {
-    std::cout << (dry_run ? "would remove " : "removed ") << (report.dir / item.name).string() << " (" << item.reason
-              << ", " << format_bytes(item.bytes) << ")\n";
+    std::cout << (dry_run ? "would remove " : "removed ") << printable((report.dir / item.name).string()) << " ("
+              << printable(item.reason) << ", " << format_bytes(item.bytes) << ")\n";
   }
   for (const auto& item : report.kept) {
     // Recently used datasets are the normal case; everything else kept is worth a line.
     if (!(item.kind == "dataset" && item.reason.starts_with("last used"))) {
-      std::cout << "kept " << (report.dir / item.name).string() << " (" << item.reason << ")\n";
+      std::cout << "kept " << printable((report.dir / item.name).string()) << " (" << printable(item.reason) << ")\n";
     }
   }
   for (const auto& error : report.errors) {
-    std::cerr << "mdivicom: error: " << error << "\n";
+    std::cerr << "mdivicom: error: " << printable(error) << "\n";
   }
   auto entries = [](size_t count) { return std::to_string(count) + (count == 1 ? " entry" : " entries"); };
   uint64_t kept_bytes = 0;
   for (const auto& item : report.kept) {
     kept_bytes += item.bytes;
   }
-  std::cout << "dataset cache " << report.dir.string() << ": ";
+  std::cout << "dataset cache " << printable(report.dir.string()) << ": ";
   if (report.removed.empty()) {
     std::cout << "nothing to remove";
   } else {
@@ -77,17 +78,18 @@ void print_dataset_cache(const DatasetCacheGcReport& report)
 void print_scratch(const ScratchGcReport& report)
 {
   for (const auto& name : report.removed) {
-    std::cout << (report.dry_run ? "would remove " : "removed ") << (report.dir / name).string()
+    std::cout << (report.dry_run ? "would remove " : "removed ") << printable((report.dir / name).string())
               << " (scratch dir of a run whose runner was killed)\n";
   }
   for (const auto& name : report.kept_unlocked) {
-    std::cout << "kept " << (report.dir / name).string() << " (no .runner.lock: made by an older mdivicom; remove it "
+    std::cout << "kept " << printable((report.dir / name).string())
+              << " (no .runner.lock: made by an older mdivicom; remove it "
               << "by hand once no run uses it)\n";
   }
   for (const auto& error : report.errors) {
-    std::cerr << "mdivicom: error: " << error << "\n";
+    std::cerr << "mdivicom: error: " << printable(error) << "\n";
   }
-  std::cout << "scratch dirs in " << report.dir.string() << ": ";
+  std::cout << "scratch dirs in " << printable(report.dir.string()) << ": ";
   if (report.removed.empty()) {
     std::cout << "nothing to remove\n";
   } else if (report.dry_run) {

@@ -14,12 +14,14 @@ struct VerifyArgs
 {
   std::string path;
   bool as_json = false;
+  bool allow_unchecked = false;
 };
 
 void verify(const VerifyArgs& args)
 {
   InterruptScope interrupts; // Ctrl-C while hashing ends with 130, not a half-printed report
   VerifyReport report = verify_outputs(args.path);
+  report.allow_unchecked = args.allow_unchecked;
   if (args.as_json) {
     std::cout << json_text(report.to_json()) << "\n";
   } else {
@@ -37,10 +39,14 @@ void add_verify_command(CLI::App& app)
   auto args = std::make_shared<VerifyArgs>();
   auto* command = app.add_subcommand(
       "verify", "Recompute the outputs of every run under an --out directory (or in a pack) and compare them with "
-                "the run records: reports modified, missing and unexpected files; exit 1 on any difference");
+                "the run records: reports modified, missing and unexpected files and directories; exit 1 on any "
+                "difference, and on a latest run that cannot be checked unless --allow-unchecked");
   command->add_option("out", args->path, "The --out directory of earlier runs, or a pack made by 'mdivicom pack'")
       ->required();
   command->add_flag("--json", args->as_json, "Print the report as JSON");
+  command->add_flag("--allow-unchecked", args->allow_unchecked,
+                    "Do not fail when the latest run of a directory has no outputs inventory (interrupted, killed, "
+                    "or recorded by an older mdivicom); it is still reported 'unchecked'");
   command->callback([args] { verify(*args); });
 }
 

@@ -27,13 +27,14 @@ void put_bytes(json& object, const std::string& key, const std::string& bytes)
   }
 }
 
+// Shown on the terminal too: a name the plugin chose must not move the cursor or forge a line.
 std::string describe_warning(const InventoryEntry& entry)
 {
-  std::string path = to_valid_utf8(entry.path);
+  std::string path = printable(entry.path);
   if (!entry.error.empty()) {
     return path + ": " + entry.error;
   }
-  return path + ": symbolic link to \"" + to_valid_utf8(entry.target) +
+  return path + ": symbolic link to \"" + printable(entry.target) +
          "\" points outside the output directory (recorded, not followed)";
 }
 
@@ -213,6 +214,7 @@ json record_outputs(const fs::path& out_root, const fs::path& outputs_dir, const
   fragment["file_count"] = inventory.entries.size();
   fragment["total_bytes"] = inventory.total_bytes();
   fragment["tree_sha256"] = tree_sha256;
+  fragment["empty_dirs"] = true;
   if (inventory.entries.size() <= embed_limit) {
     json files = json::array();
     for (const auto& entry : inventory.entries) {
@@ -240,6 +242,18 @@ json record_outputs(const fs::path& out_root, const fs::path& outputs_dir, const
     fragment["warnings"] = std::move(warnings);
   }
   return fragment;
+}
+
+bool records_empty_dirs(const json& outputs)
+{
+  auto it = outputs.find("empty_dirs");
+  return it != outputs.end() && it->is_boolean() && it->get<bool>();
+}
+
+void drop_empty_dirs(std::vector<InventoryEntry>& entries)
+{
+  std::erase_if(entries,
+                [](const InventoryEntry& entry) { return entry.type == EntryType::directory && entry.error.empty(); });
 }
 
 } // namespace mdivicom

@@ -14,7 +14,8 @@
 
 namespace mdivicom {
 
-// One entry of an output inventory. Directories appear only when they could not be read.
+// One entry of an output inventory. Directories appear only when they are empty or could not
+// be read (records made before empty directories were recorded lack outputs.empty_dirs).
 struct InventoryEntry
 {
   std::string path; // relative to the inventoried root, '/'-separated, raw bytes
@@ -73,14 +74,24 @@ inline constexpr size_t k_inventory_embed_limit = 10'000;
 // Inventories `outputs_dir` (which must lie below `out_root`) and returns the record fragment
 // the run pipeline stores as record["outputs"]:
 //   {"root": "<outputs_dir relative to out_root>", "file_count": N (entries), "total_bytes": B,
-//    "tree_sha256": "<hex>", "files": [entry...]}
+//    "tree_sha256": "<hex>", "empty_dirs": true, "files": [entry...]}
 // or, with more than embed_limit entries, instead of "files":
 //    "inventory_path": "_runs/<run_id>.inventory.jsonl", "inventory_sha256": "<hex of that file>"
 // where the file holds a header line {"format": "mdivicom.inventory.v1", "run_id", "root",
 // "file_count", "total_bytes", "tree_sha256"} and then one inventory_line() per entry.
 // Also "warnings": [...] when entries could not be read or links leave the root.
 // A missing outputs_dir is inventoried as empty, with a warning.
+// "empty_dirs": true says that empty directories are entries; verify ignores them in the
+// outputs of a record without it (see records_empty_dirs).
 nlohmann::json record_outputs(const std::filesystem::path& out_root, const std::filesystem::path& outputs_dir,
                               const std::string& run_id, size_t embed_limit = k_inventory_embed_limit);
+
+// True when an outputs fragment lists empty directories (written by this mdivicom); false for
+// records made before, whose inventories left them out.
+bool records_empty_dirs(const nlohmann::json& outputs);
+
+// Drops the empty directories from entries of today's files, to compare them with a record
+// that did not list them.
+void drop_empty_dirs(std::vector<InventoryEntry>& entries);
 
 } // namespace mdivicom

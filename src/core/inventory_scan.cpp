@@ -152,6 +152,7 @@ public:
       return;
     }
     const size_t first_new = discovered.size();
+    bool empty = true;
     errno = 0;
     while (const dirent* item = ::readdir(dir.get())) {
       const std::string_view name = item->d_name;
@@ -159,6 +160,7 @@ public:
         errno = 0;
         continue;
       }
+      empty = false;
       const size_t name_at = task.path.empty() ? 0 : task.path.size() + 1;
       std::string path = task.path.empty() ? std::string(name) : task.path + "/" + std::string(name);
       EntryType type = EntryType::unknown;
@@ -197,6 +199,8 @@ public:
       }
       found.push_back(entry_with_error(task.path, EntryType::directory,
                                        std::string("cannot list directory: ") + std::strerror(errno)));
+    } else if (empty && task.parent) {
+      found.push_back(entry_with_error(task.path, EntryType::directory, {})); // an empty directory is recorded
     }
     std::stable_partition(discovered.begin() + static_cast<std::ptrdiff_t>(first_new), discovered.end(),
                           [](const Task& t) { return t.directory; });

@@ -44,6 +44,7 @@ OutputSlot::OutputSlot(fs::path plugin_out_dir, const fs::path& runs_dir, const 
     throw usage_error("another mdivicom run is writing " + m_dir.string() +
                       " now; wait for it to end, or choose another --out");
   }
+  recover_killed_run(runs_dir, run_id);
   if (fs::exists(fs::symlink_status(m_dir, error)) && !fs::is_directory(fs::symlink_status(m_dir, error))) {
     throw usage_error(m_dir.string() + " exists and is not a directory; move it away or choose another --out");
   }
@@ -53,17 +54,29 @@ OutputSlot::OutputSlot(fs::path plugin_out_dir, const fs::path& runs_dir, const 
                                          "once the new run succeeds, or choose another --out");
     }
     m_parked = runs_dir / (run_id + ".previous");
+    mark(run_id, "parked"); // before the rename: a kill between the two leaves nothing parked to miss
     rename_or_throw(m_dir, m_parked);
   }
   fs::create_directories(m_dir, error);
   if (error) {
     throw Error("cannot create the plugin output directory " + m_dir.string() + ": " + error.message());
   }
+  if (m_parked.empty()) {
+    mark(run_id, "running");
+  }
 }
 
 OutputSlot::~OutputSlot()
 {
-  if (m_settled || m_parked.empty()) {
+  if (m_settled) {
+    return;
+  }
+  if (m_parked.empty()) {
+    try {
+      mark({}, {});
+    } catch (const std::exception& e) { // a destructor must not throw
+      spdlog::warn("{}", e.what());
+    }
     return;
   }
   try {
@@ -78,10 +91,12 @@ nlohmann::json OutputSlot::settle(bool succeeded)
 {
   m_settled = true;
   if (m_parked.empty()) {
+    mark({}, {});
     return nullptr;
   }
   nlohmann::json fragment = {{"parked_at", m_parked.string()}};
   if (succeeded) {
+    mark({}, {}); // before the removal: a kill halfway must not have a half-removed tree restored
     std::error_code error;
     fs::remove_all(m_parked, error);
     if (error) {
@@ -95,6 +110,7 @@ nlohmann::json OutputSlot::settle(bool succeeded)
   }
   rename_or_throw(m_dir, m_failed_dir);
   rename_or_throw(m_parked, m_dir);
+  mark({}, {});
   fragment["outcome"] = "restored";
   fragment["failed_outputs"] = m_failed_dir.string();
   spdlog::info("the run failed: earlier outputs restored to {}; this run's files are in {}", m_dir.string(),

@@ -18,7 +18,10 @@ namespace mdivicom {
 //   O/_runs/<run_id>.failed-outputs/ and the parked outputs go back to O/<id>.
 // A slot is one run's at a time: it holds a lock (O/_runs/.<id>.lock) from the start to the end
 // of the run. A run that ends before settle() (an error, an exception) gives the parked
-// outputs back as a failed run does.
+// outputs back as a failed run does. Until it settles, the lock file names the run and whether
+// it parked outputs: a run killed before it settled (SIGKILL, power loss) leaves that behind,
+// and the next slot of the directory, holding the lock and so sure that run is gone, gives its
+// parked outputs back and finalizes its record (recover_killed_run).
 class OutputSlot
 {
 public:
@@ -36,7 +39,16 @@ public:
 
   const std::filesystem::path& parked_dir() const { return m_parked; }
 
+  // What the constructor did about a killed run's parked outputs, for the new run's record
+  // (null when there was nothing to do).
+  const nlohmann::json& recovered() const { return m_recovered; }
+
 private:
+  void recover_killed_run(const std::filesystem::path& runs_dir, const std::string& run_id);
+  // Writes "<run_id> <state>" (running, parked) into the lock file; empty run_id: settled.
+  void mark(const std::string& run_id, const std::string& state);
+
+  nlohmann::json m_recovered;
   std::filesystem::path m_dir;
   std::filesystem::path m_parked; // empty when there was nothing to park
   std::filesystem::path m_failed_dir;

@@ -71,7 +71,7 @@ std::set<std::string> packed_roots(const fs::path& out_root, std::vector<std::st
     bool covered = std::any_of(roots.begin(), roots.end(),
                                [&](const std::string& root) { return root == name || root.starts_with(name + "/"); });
     if (!covered) {
-      not_packed.push_back(name + " (no run record refers to it)");
+      not_packed.push_back(printable(name) + " (no run record refers to it)");
     }
   }
   return roots;
@@ -124,8 +124,14 @@ std::map<std::string, TreeEntry> collect_entries(const fs::path& out_root, const
   }
   for (auto it = entries.begin(); it != entries.end();) {
     EntryType type = it->second.type;
+    // _runs/.<id>.reserve: space kept free for the next final record (run_record.hpp), not data.
+    if (it->first.starts_with("_runs/.") && it->first.ends_with(".reserve") &&
+        it->first.find('/', 6) == std::string::npos) {
+      it = entries.erase(it);
+      continue;
+    }
     if (type != EntryType::file && type != EntryType::directory && type != EntryType::symlink) {
-      not_packed.push_back(to_valid_utf8(it->first) + " (a " + std::string(to_string(type)) +
+      not_packed.push_back(printable(it->first) + " (a " + std::string(to_string(type)) +
                            ", which archives do not carry)");
       it = entries.erase(it);
     } else {

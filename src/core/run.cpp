@@ -20,6 +20,7 @@
 #include "core/sha256_engine.hpp"
 #include "core/text_bytes.hpp"
 #include "core/thread_pool.hpp"
+#include "core/write_roots.hpp"
 
 #include <chrono>
 #include <thread>
@@ -156,6 +157,7 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
     throw usage_error("unknown --bundle-policy '" + bundle_policy + "'; use one of " + resultbundle::policy_names());
   }
   const DatasetHashMode dataset_hash = parse_dataset_hash_mode(options.dataset_hash);
+  const uint64_t log_limit = log_limit_from_env();
   PhaseClock clock;
   // Once the plugin is resolved, the lane starts its slow parts (a worker that starts the Python
   // interpreter, a thread that loads libcurl) and, when SHA-256 is the module on the shared
@@ -197,17 +199,25 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
   }
   const fs::path runs_dir = request.out_root / "_runs";
   create_dir(runs_dir, "run record directory");
+  // Checked again now that O and O/_runs exist: a link that dangled when the run was planned
+  // may resolve to them (or into the dataset) by now.
+  check_write_roots(request, plan.work_dir_given, scratch_parent());
   create_dir(request.work_dir, "work directory");
+  check_write_roots(request, plan.work_dir_given, scratch_parent());
   // From here on an interrupt ends the run in order: a Ctrl-C while the dataset is hashed still
   // gives the parked outputs back (OutputSlot).
   InterruptScope interrupts;
   OutputSlot slot(request.plugin_out_dir, runs_dir, request.run_id, options.overwrite);
+  RecordReserve reserve(runs_dir, request.plugin.id()); // before the plugin can fill the disk
   clock.mark("directories and output slot");
 
   const fs::path record_path = runs_dir / (request.run_id + ".json");
   nlohmann::json record = initial_record(plan);
   if (!slot.parked_dir().empty()) {
     record["previous_outputs"] = {{"parked_at", slot.parked_dir().string()}, {"outcome", "pending"}};
+  }
+  if (!slot.recovered().is_null()) {
+    record["recovered_outputs"] = slot.recovered();
   }
   record["dataset"] = dataset_identity(request.dataset_dir, dataset_hash);
   if (is_dataset_archive(options.dataset)) {
@@ -224,7 +234,7 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
   for (auto& value : secret_env_values(environ)) {
     secrets.push_back(std::move(value));
   }
-  RunLog log(request.log_path, secrets, options.echo_output);
+  RunLog log(request.log_path, secrets, options.echo_output, log_limit);
   RoCrateUpdate crate(request.out_root, request.run_id); // reads the crate while the plugin runs
   const std::string started_at = utc_timestamp_now();
   const auto start = std::chrono::steady_clock::now();
@@ -245,6 +255,7 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
   }
   scrub_outcome(outcome, secrets);
   log.flush();
+  record["log"] = log.summary();
   const double duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   add_outcome(record, outcome, started_at, utc_timestamp_now(), duration_s);
   if (outcome.error.is_object()) {
@@ -305,7 +316,28 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
     }
   }
   crate.add(record); // builds the new crate while the record is written and synced
-  write_record(record_path, record);
+  try {
+    write_record(record_path, record);
+  } catch (const Error&) {
+    // The plugin filled the disk: the reserve's space is the record's.
+    const bool released = reserve.release();
+    try {
+      if (!released) {
+        throw;
+      }
+      write_record(record_path, record);
+    } catch (const Error& e) {
+      // Larger than the reserve: a record without its file list still says how the run ended
+      // (verify then reports it unchecked), which beats one left "running".
+      if (!record.contains("outputs")) {
+        throw;
+      }
+      record.erase("outputs");
+      record["warnings"].push_back(std::string("outputs not recorded: ") + e.what());
+      spdlog::error("outputs not recorded: {}", e.what());
+      write_record(record_path, record);
+    }
+  }
   clock.mark("final record written");
   try {
     crate.commit();

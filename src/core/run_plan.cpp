@@ -3,6 +3,8 @@
 #include "core/dataset_archive.hpp"
 #include "core/fs_util.hpp"
 #include "core/host_facts.hpp"
+#include "core/scratch_dir.hpp"
+#include "core/write_roots.hpp"
 
 namespace mdivicom {
 
@@ -29,6 +31,16 @@ std::string check_backend(const Plugin& plugin, const std::string& backend)
     throw usage_error("unknown backend '" + backend + "'; use auto, python, docker or podman");
   }
   return backend;
+}
+
+// Names mdivicom itself writes in --out: a plugin with one of these ids would take their place
+// (its outputs would replace the crate, and every later run would silently have none). Ids
+// starting with '_' or '.' (_runs, _batches, lock files) are not slugs in the first place.
+// The manifest schema refuses the same names (schemas/plugin-manifest.schema.json, plugin_id).
+bool is_reserved_plugin_id(const std::string& id)
+{
+  return id == "ro-crate-metadata.json" || id == "ro-crate-preview.html" || id == "_runs" || id == "_batches" ||
+         id.starts_with('_') || id.starts_with('.');
 }
 
 fs::path existing_dataset_dir(const std::string& dataset)
@@ -65,6 +77,11 @@ RunPlan plan_run(PluginCatalog& catalog, const RunOptions& options,
     throw usage_error("plugin " + request.plugin.origin() + " has the id '" + request.plugin.id() +
                       "', which is not a slug (lowercase letters, digits, '.', '_', '-'); it cannot name an "
                       "output directory, so the plugin's author must fix it");
+  }
+  if (is_reserved_plugin_id(request.plugin.id())) {
+    throw usage_error("plugin " + request.plugin.origin() + " has the id '" + request.plugin.id() +
+                      "', a name mdivicom writes in --out itself; it cannot name an output directory, so the "
+                      "plugin's author must choose another id");
   }
   request.backend = check_backend(request.plugin, options.backend);
   plan.config = load_config(options.config);
@@ -125,6 +142,8 @@ RunPlan plan_run(PluginCatalog& catalog, const RunOptions& options,
     throw usage_error("--timeout must be a positive number of seconds, at most 3153600000 (100 years); "
                       "leave it out for no limit");
   }
+
+  check_write_roots(request, plan.work_dir_given, scratch_parent()); // again in run_plugin once they exist
 
   request.run_id = new_run_id();
   request.log_path = request.out_root / "_runs" / (request.run_id + ".log");

@@ -1,10 +1,20 @@
 #include "core/run_record.hpp"
 
 #include "build_info.hpp"
+#include "core/error.hpp"
 #include "core/fs_util.hpp"
 #include "core/host_facts.hpp"
 #include "core/redact.hpp"
 #include "core/text_bytes.hpp"
+#include "core/tree_walk.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace mdivicom {
 
@@ -88,6 +98,39 @@ void add_outcome(nlohmann::json& record, const RunOutcome& outcome, const std::s
 void write_record(const std::filesystem::path& path, const nlohmann::json& record, Durability durability)
 {
   write_file_atomic(path, json_file_text(record), durability);
+}
+
+RecordReserve::RecordReserve(const std::filesystem::path& runs_dir, const std::string& plugin_id)
+  : m_path(runs_dir / ("." + plugin_id + ".reserve"))
+{
+  struct stat info = {};
+  if (::lstat(m_path.c_str(), &info) == 0 && S_ISREG(info.st_mode) &&
+      static_cast<uint64_t>(info.st_blocks) * 512 >= k_bytes) {
+    return; // made by an earlier run: the common case costs this stat
+  }
+  UniqueFd fd(::open(m_path.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
+  int result = fd ? ::posix_fallocate(fd.get(), 0, static_cast<off_t>(k_bytes)) : errno;
+  if (result == EOPNOTSUPP || result == EINVAL) { // a file system without fallocate: write the bytes
+    const std::vector<char> zeros(1 << 16, '\0');
+    result = 0;
+    for (uint64_t done = 0; done < k_bytes && result == 0; done += zeros.size()) {
+      result = ::write(fd.get(), zeros.data(), zeros.size()) == static_cast<ssize_t>(zeros.size()) ? 0 : errno;
+    }
+  }
+  if (result != 0) {
+    const bool made = static_cast<bool>(fd);
+    fd.reset();
+    if (made) {
+      ::unlink(m_path.c_str());
+    }
+    throw usage_error("cannot reserve " + std::to_string(k_bytes >> 20) + " MiB for the run record in " +
+                      runs_dir.string() + ": " + std::strerror(result) + "; free space on --out's file system");
+  }
+}
+
+bool RecordReserve::release() noexcept
+{
+  return ::unlink(m_path.c_str()) == 0;
 }
 
 } // namespace mdivicom

@@ -2,7 +2,9 @@
 
 #include "core/fs_util.hpp"
 
+#include <cstdint>
 #include <filesystem>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
@@ -23,5 +25,24 @@ void add_outcome(nlohmann::json& record, const RunOutcome& outcome, const std::s
 // the violations are logged.
 void write_record(const std::filesystem::path& path, const nlohmann::json& record,
                   Durability durability = Durability::synced);
+
+// Space for final records, one file per output directory (O/_runs/.<id>.reserve, allocated
+// with fallocate by the first run that lacks it, then kept: a run costs one stat). When a final
+// record does not fit (a plugin filled the disk), the reserve is given up and the record written
+// in its space; the next run of the directory makes it again. Held under the slot's lock.
+class RecordReserve
+{
+public:
+  static constexpr uint64_t k_bytes = uint64_t{8} << 20; // a record embeds up to 10,000 entries
+
+  // Throws a usage Error naming the path when the space cannot be had: the disk is already full.
+  RecordReserve(const std::filesystem::path& runs_dir, const std::string& plugin_id);
+
+  // Gives the space up; false when there was none to give.
+  bool release() noexcept;
+
+private:
+  std::filesystem::path m_path;
+};
 
 } // namespace mdivicom

@@ -76,6 +76,73 @@ std::string to_valid_utf8(std::string_view text)
   return result;
 }
 
+namespace {
+
+// U+0080..U+009F (C1), U+2028/U+2029 (line/paragraph separators), U+200E/U+200F, U+202A..U+202E
+// and U+2066..U+2069 (bidirectional marks that reorder what is shown).
+bool is_hidden_code_point(uint32_t code)
+{
+  return (code >= 0x80 && code <= 0x9F) || code == 0x200E || code == 0x200F || code == 0x2028 || code == 0x2029 ||
+         (code >= 0x202A && code <= 0x202E) || (code >= 0x2066 && code <= 0x2069);
+}
+
+uint32_t decode_code_point(std::string_view sequence)
+{
+  const auto lead = static_cast<unsigned char>(sequence[0]);
+  uint32_t code = sequence.size() == 2 ? lead & 0x1Fu : sequence.size() == 3 ? lead & 0x0Fu : lead & 0x07u;
+  for (size_t i = 1; i < sequence.size(); ++i) {
+    code = (code << 6) | (static_cast<unsigned char>(sequence[i]) & 0x3Fu);
+  }
+  return code;
+}
+
+void append_escaped(std::string& out, char kind, uint32_t value, int digits)
+{
+  static const char* k_digits = "0123456789abcdef";
+  out += '\\';
+  out += kind;
+  for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4) {
+    out += k_digits[(value >> shift) & 0xF];
+  }
+}
+
+} // namespace
+
+std::string printable(std::string_view text)
+{
+  std::string result;
+  result.reserve(text.size());
+  for (size_t at = 0; at < text.size();) {
+    const size_t length = utf8_sequence_length(text, at);
+    const auto byte = static_cast<unsigned char>(text[at]);
+    if (length == 0) {
+      append_escaped(result, 'x', byte, 2);
+      ++at;
+      continue;
+    }
+    if (length == 1) {
+      switch (byte) {
+      case '\n': result += "\\n"; break;
+      case '\r': result += "\\r"; break;
+      case '\t': result += "\\t"; break;
+      case '\\': result += "\\\\"; break;
+      default:
+        if (byte < 0x20 || byte == 0x7F) {
+          append_escaped(result, 'x', byte, 2);
+        } else {
+          result += static_cast<char>(byte);
+        }
+      }
+    } else if (const uint32_t code = decode_code_point(text.substr(at, length)); is_hidden_code_point(code)) {
+      append_escaped(result, 'u', code, 4);
+    } else {
+      result.append(text.substr(at, length));
+    }
+    at += length;
+  }
+  return result;
+}
+
 std::string json_text(const nlohmann::json& value)
 {
   return value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);

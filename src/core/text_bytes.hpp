@@ -14,6 +14,13 @@ bool is_valid_utf8(std::string_view text);
 // Replaces every invalid UTF-8 sequence with U+FFFD.
 std::string to_valid_utf8(std::string_view text);
 
+// Text for a terminal, from bytes that may come from a hostile file name or message: control
+// characters (C0, DEL, C1), line and paragraph separators and bidirectional overrides become
+// \n, \r, \t, \xNN or \uNNNN, a backslash becomes \\, and invalid UTF-8 bytes become \xNN.
+// The result never holds a line break or an escape sequence, so a name cannot forge a line.
+// Every command that prints a file name or a stored message as text goes through it.
+std::string printable(std::string_view text);
+
 // JSON text people read (indent 2, keys sorted). A string that is not UTF-8 (a path's bytes)
 // gets U+FFFD where nlohmann's dump() would throw: a run is recorded anyway.
 std::string json_text(const nlohmann::json& value);

@@ -24,8 +24,10 @@ struct RunCheck
   std::string root;   // the output directory it describes, relative to the out root
   // "ok"; "mismatch" (see mismatches); "bad_record" (the record or its inventory is damaged
   // or was edited: see message); "superseded" (a run that finished later wrote the same
-  // directory, so only that one is checked); "no_inventory" (recorded without outputs: nothing
-  // to check).
+  // directory, so only that one is checked); "unchecked" (the latest run of its directory has
+  // no outputs inventory: interrupted, killed, or the record was edited; fails verify unless
+  // allow_unchecked); "no_inventory" (recorded without outputs and not the latest: nothing to
+  // check).
   std::string state;
   std::string message;
   size_t entries_checked = 0;
@@ -36,11 +38,14 @@ struct VerifyReport
 {
   std::string source; // the directory or pack that was verified
   std::vector<RunCheck> runs;
+  bool allow_unchecked = false; // --allow-unchecked: an "unchecked" latest run does not fail
 
-  // True when every checked run matched and no record was damaged.
+  // True when every checked run matched, no record was damaged and (unless allowed) no latest
+  // run is unchecked.
   bool ok() const;
   nlohmann::json to_json() const;
-  std::string to_text() const; // for people: one line per run, one per mismatch
+  // For people: one line per run, one per mismatch; names and messages through printable().
+  std::string to_text() const;
 };
 
 // Verifies every run under `out_root` (a directory) or inside a pack made by `pack`

@@ -130,6 +130,24 @@ VerifyReport verify_pack(const fs::path& pack)
     if (found.empty() && !directories.contains(root)) {
       return std::nullopt;
     }
+    // A directory of the pack with nothing below it is an empty directory, as the scan finds it.
+    bool added = false;
+    for (auto it = directories.lower_bound(prefix); it != directories.end() && it->starts_with(prefix); ++it) {
+      auto sub = directories.lower_bound(*it + "/");
+      const bool has_subdir = sub != directories.end() && sub->starts_with(*it + "/");
+      auto below = entries.lower_bound(*it + "/");
+      const bool has_entry = below != entries.end() && below->first.starts_with(*it + "/");
+      if (!has_subdir && !has_entry) {
+        InventoryEntry entry;
+        entry.type = EntryType::directory;
+        entry.path = it->substr(prefix.size());
+        found.push_back(std::move(entry));
+        added = true;
+      }
+    }
+    if (added) {
+      std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
+    }
     return found;
   };
   return check_runs(pack.string(), records, read_member, read_actual);

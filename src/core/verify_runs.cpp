@@ -157,7 +157,13 @@ std::vector<Mismatch> compare(const std::vector<InventoryEntry>& expected, const
   auto have = actual.begin();
   while (want != expected.end() || have != actual.end()) {
     if (have == actual.end() || (want != expected.end() && want->path < have->path)) {
-      mismatches.push_back({"missing", to_valid_utf8(want->path), "recorded " + std::string(to_string(want->type))});
+      const bool filled = want->type == EntryType::directory && want->error.empty() && have != actual.end() &&
+                          have->path.starts_with(want->path + "/");
+      if (filled) {
+        mismatches.push_back({"modified", to_valid_utf8(want->path), "was an empty directory, now holds entries"});
+      } else {
+        mismatches.push_back({"missing", to_valid_utf8(want->path), "recorded " + std::string(to_string(want->type))});
+      }
       ++want;
     } else if (want == expected.end() || have->path < want->path) {
       mismatches.push_back(
@@ -215,10 +221,37 @@ bool tree_matches(const std::vector<InventoryEntry>& entries, const json& output
   return recorded != outputs.end() && recorded->is_string() && tree.hex_digest() == recorded->get<std::string>();
 }
 
+// Today's entries as the record would list them: without empty directories for a record made
+// before they were recorded.
+std::optional<std::vector<InventoryEntry>> without_unrecorded_dirs(std::optional<std::vector<InventoryEntry>> actual,
+                                                                   const json& outputs)
+{
+  if (actual && !records_empty_dirs(outputs)) {
+    drop_empty_dirs(*actual);
+  }
+  return actual;
+}
+
+// Why a record without an inventory has none, and what to do about it.
+std::string unchecked_reason(const json& record)
+{
+  if (wrote_output_dir(record)) {
+    return "its outputs were not inventoried (interrupted); run the plugin again to get a record that can be "
+           "checked";
+  }
+  if (record.value("status", json()) == "running") {
+    return "the run never finished (its runner was killed or the disk was full): its record has no inventory; "
+           "run the plugin again with --overwrite to get a record that can be checked";
+  }
+  return "the record has no outputs inventory (written by an older mdivicom, or edited); nothing shows that the "
+         "files are the ones the run wrote";
+}
+
 } // namespace
 
 VerifyReport check_runs(const std::string& source, const std::vector<RecordFile>& records,
-                        const MemberReader& read_member, const ActualReader& read_actual)
+                        const MemberReader& read_member, const ActualReader& read_actual,
+                        const std::set<size_t>& killed_parked)
 {
   if (records.empty()) {
     throw usage_error("nothing to verify: " + source + " has no run records (_runs/<run_id>.json)");
@@ -231,16 +264,16 @@ VerifyReport check_runs(const std::string& source, const std::vector<RecordFile>
     if (!file.error.empty()) {
       check.state = "bad_record";
       check.message = file.error;
-    } else if (!file.record.contains("outputs") && wrote_output_dir(file.record)) {
-      // Its inventory was interrupted: it cannot be checked, but it wrote the directory last,
-      // so an earlier run's inventory no longer describes the files there.
-      check.message = "its outputs were not inventoried (interrupted); run the plugin again to get a record "
-                      "that can be checked";
-      if (auto root = record_outputs_root(file.record)) {
+    } else if (!file.record.contains("outputs")) {
+      // It cannot be checked, but when it is the latest run of its directory it wrote the files
+      // there (or was killed while writing them), so an earlier run's inventory no longer
+      // describes them: it is reported "unchecked", which fails verify unless allowed.
+      check.message = unchecked_reason(file.record);
+      if (auto root = record_outputs_root(file.record); root && !killed_parked.contains(report.runs.size())) {
         check.root = *root;
         latest.offer(*root, report.runs.size(), record_run_order(file.run_id, file.record));
       }
-    } else if (file.record.contains("outputs")) {
+    } else {
       auto root = record_outputs_root(file.record);
       if (!root || !file.record["outputs"].contains("root")) {
         check.state = "bad_record";
@@ -259,6 +292,10 @@ VerifyReport check_runs(const std::string& source, const std::vector<RecordFile>
   }
   for (size_t index = 0; index < report.runs.size(); ++index) {
     RunCheck& check = report.runs[index];
+    if (check.state == "no_inventory" && !check.root.empty() && latest.is_latest(check.root, index)) {
+      check.state = "unchecked";
+      continue;
+    }
     if (check.state != "pending") {
       continue;
     }
@@ -275,11 +312,11 @@ VerifyReport check_runs(const std::string& source, const std::vector<RecordFile>
       // Hashing the files (all cores) and reading the recorded list overlap.
       auto pending_actual = std::async(std::launch::async, read_actual, check.root);
       expected = load_expected(outputs, read_member);
-      actual = pending_actual.get();
+      actual = without_unrecorded_dirs(pending_actual.get(), outputs);
     } else {
       auto pending_actual = std::async(std::launch::async, read_actual, check.root);
       const bool intact = inventory_file_intact(outputs, read_member);
-      actual = pending_actual.get();
+      actual = without_unrecorded_dirs(pending_actual.get(), outputs);
       if (intact && actual && tree_matches(*actual, outputs)) {
         check.entries_checked = actual->size();
         check.state = "ok";

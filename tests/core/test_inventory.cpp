@@ -30,7 +30,8 @@ const mdivicom::InventoryEntry* find(const mdivicom::Inventory& inventory, const
 
 } // namespace
 
-TEST_CASE("an inventory lists every file with its size and sha256, sorted by path", "[core][inventory]")
+TEST_CASE("an inventory lists every file with its size and sha256, and every empty directory, sorted by path",
+          "[core][inventory]")
 {
   TempDir dir;
   write_file(dir / "b.csv", "1,2\n");
@@ -39,10 +40,14 @@ TEST_CASE("an inventory lists every file with its size and sha256, sorted by pat
   fs::create_directories(dir / "empty_dir");
 
   auto inventory = mdivicom::take_inventory(dir.path());
-  REQUIRE(inventory.entries.size() == 3);
+  REQUIRE(inventory.entries.size() == 4);
   CHECK(inventory.entries[0].path == "a/deep/x.bin");
   CHECK(inventory.entries[1].path == "a/empty.txt");
   CHECK(inventory.entries[2].path == "b.csv");
+  CHECK(inventory.entries[3].path == "empty_dir");
+  CHECK(inventory.entries[3].type == mdivicom::EntryType::directory);
+  CHECK(inventory.entries[3].error.empty());
+  CHECK(mdivicom::inventory_line(inventory.entries[3]) == "{\"path\":\"empty_dir\",\"type\":\"directory\"}\n");
   CHECK(inventory.entries[0].size == (3u << 20));
   CHECK(inventory.entries[0].sha256 == mdivicom::sha256_hex(std::string(3 << 20, 'x')));
   CHECK(inventory.entries[1].sha256 == mdivicom::sha256_hex(""));
