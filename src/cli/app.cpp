@@ -4,7 +4,10 @@
 #include "cli/commands.hpp"
 #include "core/error.hpp"
 
+#include <cstdio>
 #include <cstdlib>
+#include <exception>
+#include <new>
 #include <iostream>
 #include <string_view>
 
@@ -18,6 +21,28 @@ namespace mdivicom::cli {
 namespace {
 
 int g_exit_code = 0;
+
+// Printed without allocating: the heap is what ran out.
+constexpr const char* k_out_of_memory =
+    "mdivicom: error: out of memory; raise the memory limit (ulimit -v, the cgroup's or the container's) or free "
+    "memory, then run the command again\n";
+
+// An exception no one catches (std::bad_alloc on one of mdivicom's threads, or before the
+// command line is parsed) ends mdivicom here: a memory failure exits 1 with a message instead
+// of aborting (exit 134); anything else still aborts, as it is a bug.
+[[noreturn]] void on_terminate()
+{
+  if (std::exception_ptr failure = std::current_exception()) {
+    try {
+      std::rethrow_exception(failure);
+    } catch (const std::bad_alloc&) {
+      std::fputs(k_out_of_memory, stderr);
+      std::_Exit(static_cast<int>(ExitCode::failed));
+    } catch (...) {
+    }
+  }
+  std::abort();
+}
 
 void setup_logging(bool verbose, int argc, char** argv)
 {
@@ -75,6 +100,7 @@ int requested_exit_code()
 
 int run_app(int argc, char** argv)
 {
+  std::set_terminate(on_terminate);
   EarlyPythonWorker early_worker(argc, argv); // before the command line is built and parsed
   CLI::App app{"mdivicom: run lab data-processing plugins reproducibly", "mdivicom"};
   app.set_version_flag("--version", std::string("mdivicom ") + build_info::k_version);
@@ -105,6 +131,10 @@ int run_app(int argc, char** argv)
     std::cout.flush();
     std::cerr << "mdivicom: error: " << e.what() << "\n";
     return static_cast<int>(e.code());
+  } catch (const std::bad_alloc&) {
+    std::cout.flush();
+    std::fputs(k_out_of_memory, stderr);
+    return static_cast<int>(ExitCode::failed);
   } catch (const std::exception& e) {
     std::cout.flush();
     std::cerr << "mdivicom: error: unexpected: " << e.what() << "\n";

@@ -90,12 +90,10 @@ Config load_config(std::string_view argument)
     if (fs::is_directory(status)) {
       throw usage_error("--config " + path.string() + " is a directory; pass a JSON file or JSON text");
     }
+    // A byte order mark is refused, as the reference's json.loads(path.read_text()) and the
+    // sidecar reader refuse it.
     std::string text = read_config_file(path);
-    // Editors on Windows add a byte order mark; it is not part of the config, and Python
-    // reading the file as utf-8-sig or bytes skips it too.
-    std::string_view body =
-        std::string_view(text).starts_with("\xEF\xBB\xBF") ? std::string_view(text).substr(3) : text;
-    auto parsed = parse_json_canonical(body);
+    auto parsed = parse_json_canonical(text);
     if (!parsed) {
       throw usage_error("config file " + path.string() + ": " + parsed.error() + "; fix the JSON");
     }
