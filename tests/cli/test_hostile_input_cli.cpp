@@ -208,3 +208,36 @@ TEST_CASE("under any memory limit mdivicom exits with a message, never aborts, a
   CHECK(out_of_memory_said);
   CHECK(exit_codes.count(0) == 1); // the limits reach one the run fits in
 }
+
+TEST_CASE("resultbundles validate refuses a --supported-major or --min-minor past 64 bits instead of clamping it",
+          "[cli][hostile][resultbundles]")
+{
+  TempDir dir;
+  fs::copy(fs::path(MDIVICOM_SOURCE_DIR) / "examples" / "results", dir.path(), fs::copy_options::recursive);
+  fs::path sidecar = dir / "resultbundle.json";
+  auto bundle = nlohmann::json::parse(mdivicom::test::read_file(sidecar));
+  bundle["schema_version"] = "99999999999999999999.1.0";
+  write_file(sidecar, bundle.dump());
+  for (const char* option : {"--supported-major", "--min-minor"}) {
+    CommandResult big =
+        run_mdivicom({"resultbundles", "validate", "--sidecar", sidecar.string(), option, "99999999999999999999"});
+    CHECK(big.exit_code == 2);
+    CHECK_THAT(big.err, Catch::Contains(std::string(option) + " '99999999999999999999': larger than mdivicom handles"));
+  }
+  // Python's int() spellings: spaces around, '_' between digits.
+  CommandResult spelled = run_mdivicom(
+      {"resultbundles", "validate", "--sidecar", sidecar.string(), "--supported-major", " 1_0 ", "--json"});
+  CHECK(spelled.exit_code == 1);
+  CHECK_THAT(spelled.out, Catch::Contains("major mismatch: supported 10, got 99999999999999999999."));
+}
+
+TEST_CASE("a sidecar number past a double's range gets a clean message, not the JSON library's",
+          "[cli][hostile][resultbundles]")
+{
+  TempDir dir;
+  write_file(dir / "resultbundle.json", R"({"resultbundle_type": "x", "big": 1e400})");
+  CommandResult result = run_mdivicom({"resultbundles", "validate", "--sidecar", (dir / "resultbundle.json").string()});
+  CHECK(result.exit_code == 1);
+  CHECK_THAT(result.out,
+             Catch::Contains("the number 1e400 is beyond the range of a double") && !Catch::Contains("json.exception"));
+}
