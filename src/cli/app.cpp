@@ -10,6 +10,7 @@
 #include <new>
 #include <iostream>
 #include <string_view>
+#include <system_error>
 
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -134,6 +135,17 @@ int run_app(int argc, char** argv)
   } catch (const std::bad_alloc&) {
     std::cout.flush();
     std::fputs(k_out_of_memory, stderr);
+    return static_cast<int>(ExitCode::failed);
+  } catch (const std::system_error& e) {
+    std::cout.flush();
+    // A thread that cannot start (no memory for its stack, or the process limit): no bug either.
+    if (e.code() == std::errc::resource_unavailable_try_again) {
+      std::cerr << "mdivicom: error: cannot start a thread (" << e.what()
+                << "); raise the memory limit (ulimit -v) or the process limit (ulimit -u), then run the command "
+                   "again\n";
+    } else {
+      std::cerr << "mdivicom: error: unexpected: " << e.what() << "\n";
+    }
     return static_cast<int>(ExitCode::failed);
   } catch (const std::exception& e) {
     std::cout.flush();

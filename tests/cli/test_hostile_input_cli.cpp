@@ -207,6 +207,16 @@ TEST_CASE("under any memory limit mdivicom exits with a message, never aborts, a
   }
   CHECK(out_of_memory_said);
   CHECK(exit_codes.count(0) == 1); // the limits reach one the run fits in
+
+  // verify hashes on threads: one that cannot start is said so, not "unexpected".
+  fs::path out = ws.root / "out-30";
+  for (int mib = 9; mib <= 12; ++mib) {
+    CommandResult verify = run_command(
+        {"prlimit", "--as=" + std::to_string(mib << 20), MDIVICOM_BINARY, "verify", out.string()}, ws.options);
+    INFO(mib << " MiB: exit " << verify.exit_code << ", signal " << verify.signal << "\n" << verify.err);
+    CHECK(verify.signal == 0);
+    CHECK_THAT(verify.err, !Catch::Contains("unexpected"));
+  }
 }
 
 TEST_CASE("resultbundles validate refuses a --supported-major or --min-minor past 64 bits instead of clamping it",
