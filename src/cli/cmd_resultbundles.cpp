@@ -116,7 +116,12 @@ void inspect(const SidecarArgs& args)
 {
   auto resolved = rb::inspect_resultbundle(args.sidecar, args.dirs());
   if (!resolved) {
-    throw Error(resolved.error(), ExitCode::failed);
+    // Printed here, not thrown: an Error's what() would end at a NUL the message quotes from the
+    // sidecar ("Unsupported source.root_base 'a<NUL>b'").
+    std::cout.flush();
+    std::cerr << "mdivicom: error: " << resolved.error() << "\n";
+    set_exit_code(static_cast<int>(ExitCode::failed));
+    return;
   }
   if (args.json) {
     std::cout << json_text(resolved->to_json()) << "\n";

@@ -251,3 +251,15 @@ TEST_CASE("a sidecar number past a double's range gets a clean message, not the 
   CHECK_THAT(result.out,
              Catch::Contains("the number 1e400 is beyond the range of a double") && !Catch::Contains("json.exception"));
 }
+
+TEST_CASE("resultbundles inspect prints an error that quotes a NUL whole, not cut at it",
+          "[cli][hostile][resultbundles]")
+{
+  TempDir dir;
+  write_file(dir / "resultbundle.json",
+             R"({"resultbundle_type": "x", "source": {"root": "r", "root_base": "weird\u0000base"}})");
+  CommandResult result = run_mdivicom({"resultbundles", "inspect", "--sidecar", (dir / "resultbundle.json").string()});
+  CHECK(result.exit_code == 1);
+  CHECK_THAT(result.err,
+             Catch::Contains(std::string("Unsupported source.root_base 'weird\0base'. Supported values", 59)));
+}
