@@ -28,9 +28,12 @@ constexpr const char* k_out_of_memory =
     "mdivicom: error: out of memory; raise the memory limit (ulimit -v, the cgroup's or the container's) or free "
     "memory, then run the command again\n";
 
+std::terminate_handler g_default_terminate = nullptr;
+
 // An exception no one catches (std::bad_alloc on one of mdivicom's threads, or before the
 // command line is parsed) ends mdivicom here: a memory failure exits 1 with a message instead
-// of aborting (exit 134); anything else still aborts, as it is a bug.
+// of aborting (exit 134); anything else goes to the default handler (it names the exception,
+// then aborts), as it is a bug.
 [[noreturn]] void on_terminate()
 {
   if (std::exception_ptr failure = std::current_exception()) {
@@ -41,6 +44,9 @@ constexpr const char* k_out_of_memory =
       std::_Exit(static_cast<int>(ExitCode::failed));
     } catch (...) {
     }
+  }
+  if (g_default_terminate != nullptr) {
+    g_default_terminate();
   }
   std::abort();
 }
@@ -101,7 +107,7 @@ int requested_exit_code()
 
 int run_app(int argc, char** argv)
 {
-  std::set_terminate(on_terminate);
+  g_default_terminate = std::set_terminate(on_terminate);
   EarlyPythonWorker early_worker(argc, argv); // before the command line is built and parsed
   CLI::App app{"mdivicom: run lab data-processing plugins reproducibly", "mdivicom"};
   app.set_version_flag("--version", std::string("mdivicom ") + build_info::k_version);
