@@ -3,11 +3,16 @@
 #include "build_info.hpp"
 #include "cli/commands.hpp"
 #include "core/error.hpp"
+#include "core/json_bounded.hpp"
 #include "core/redact.hpp"
 
+#include <cstdio>
 #include <cstdlib>
+#include <exception>
+#include <new>
 #include <iostream>
 #include <string_view>
+#include <system_error>
 
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -26,12 +31,40 @@ std::string shown_argument(std::string_view arg)
 {
   size_t equals = arg.starts_with("--") ? arg.find('=') : std::string_view::npos;
   size_t value_at = equals == std::string_view::npos ? 0 : equals + 1;
-  auto parsed = nlohmann::json::parse(arg.substr(value_at), nullptr, false);
+  auto parsed = parse_json_bounded(arg.substr(value_at), false);
   if (!parsed.is_discarded() && parsed.is_structured()) {
     return std::string(arg.substr(0, value_at)) +
            redact(parsed).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
   return redact_url_credentials(arg);
+}
+
+// Printed without allocating: the heap is what ran out.
+constexpr const char* k_out_of_memory =
+    "mdivicom: error: out of memory; raise the memory limit (ulimit -v, the cgroup's or the container's) or free "
+    "memory, then run the command again\n";
+
+std::terminate_handler g_default_terminate = nullptr;
+
+// An exception no one catches (std::bad_alloc on one of mdivicom's threads, or before the
+// command line is parsed) ends mdivicom here: a memory failure exits 1 with a message instead
+// of aborting (exit 134); anything else goes to the default handler (it names the exception,
+// then aborts), as it is a bug.
+[[noreturn]] void on_terminate()
+{
+  if (std::exception_ptr failure = std::current_exception()) {
+    try {
+      std::rethrow_exception(failure);
+    } catch (const std::bad_alloc&) {
+      std::fputs(k_out_of_memory, stderr);
+      std::_Exit(static_cast<int>(ExitCode::failed));
+    } catch (...) {
+    }
+  }
+  if (g_default_terminate != nullptr) {
+    g_default_terminate();
+  }
+  std::abort();
 }
 
 void setup_logging(bool verbose, int argc, char** argv)
@@ -90,6 +123,7 @@ int requested_exit_code()
 
 int run_app(int argc, char** argv)
 {
+  g_default_terminate = std::set_terminate(on_terminate);
   EarlyPythonWorker early_worker(argc, argv); // before the command line is built and parsed
   CLI::App app{"mdivicom: run lab data-processing plugins reproducibly", "mdivicom"};
   app.set_version_flag("--version", std::string("mdivicom ") + build_info::k_version);
@@ -120,6 +154,21 @@ int run_app(int argc, char** argv)
     std::cout.flush();
     std::cerr << "mdivicom: error: " << e.what() << "\n";
     return static_cast<int>(e.code());
+  } catch (const std::bad_alloc&) {
+    std::cout.flush();
+    std::fputs(k_out_of_memory, stderr);
+    return static_cast<int>(ExitCode::failed);
+  } catch (const std::system_error& e) {
+    std::cout.flush();
+    // A thread that cannot start (no memory for its stack, or the process limit): no bug either.
+    if (e.code() == std::errc::resource_unavailable_try_again) {
+      std::cerr << "mdivicom: error: cannot start a thread (" << e.what()
+                << "); raise the memory limit (ulimit -v) or the process limit (ulimit -u), then run the command "
+                   "again\n";
+    } else {
+      std::cerr << "mdivicom: error: unexpected: " << e.what() << "\n";
+    }
+    return static_cast<int>(ExitCode::failed);
   } catch (const std::exception& e) {
     std::cout.flush();
     std::cerr << "mdivicom: error: unexpected: " << e.what() << "\n";

@@ -5,6 +5,7 @@
 #include "core/resultbundle_pytext.hpp"
 
 #include <iostream>
+#include <limits>
 #include <memory>
 
 namespace mdivicom::cli {
@@ -37,14 +38,48 @@ struct ValidateArgs
   std::string mode;
   std::string policy;
   std::string expect_type;
-  int64_t supported_major = 0;
-  int64_t min_minor = 0;
+  std::string supported_major; // read by python_int_option
+  std::string min_minor;
   CLI::Option* mode_option = nullptr;
   CLI::Option* policy_option = nullptr;
   CLI::Option* expect_type_option = nullptr;
   CLI::Option* supported_major_option = nullptr;
   CLI::Option* min_minor_option = nullptr;
 };
+
+// An integer option as the reference's int() reads it (spaces around it, a sign, '_' between
+// digits), refused beyond 64 bits: clamping it would silently change the decision.
+int64_t python_int_option(const std::string& name, const std::string& text)
+{
+  const auto refuse = [&](const std::string& why) { return usage_error(name + " '" + text + "': " + why); };
+  size_t begin = text.find_first_not_of(" \t\n\r\f\v");
+  size_t end = text.find_last_not_of(" \t\n\r\f\v");
+  std::string digits;
+  bool negative = false;
+  for (size_t i = begin; begin != std::string::npos && i <= end; ++i) {
+    char c = text[i];
+    if (i == begin && (c == '-' || c == '+')) {
+      negative = c == '-';
+    } else if (c >= '0' && c <= '9') {
+      digits += c;
+    } else if (!(c == '_' && !digits.empty() && i < end && text[i - 1] != '_' && text[i + 1] >= '0' &&
+                 text[i + 1] <= '9')) {
+      throw refuse("expected an integer such as 1 (ASCII digits only)");
+    }
+  }
+  if (digits.empty()) {
+    throw refuse("expected an integer such as 1");
+  }
+  int64_t value = 0;
+  for (char c : digits) {
+    int digit = c - '0';
+    if (value > (std::numeric_limits<int64_t>::max() - digit) / 10) {
+      throw refuse("larger than mdivicom handles (at most 9223372036854775807 in magnitude)");
+    }
+    value = value * 10 + digit;
+  }
+  return negative ? -value : value;
+}
 
 void add_sidecar_options(CLI::App& command, SidecarArgs& args)
 {
@@ -81,7 +116,12 @@ void inspect(const SidecarArgs& args)
 {
   auto resolved = rb::inspect_resultbundle(args.sidecar, args.dirs());
   if (!resolved) {
-    throw Error(resolved.error(), ExitCode::failed);
+    // Printed here, not thrown: an Error's what() would end at a NUL the message quotes from the
+    // sidecar ("Unsupported source.root_base 'a<NUL>b'").
+    std::cout.flush();
+    std::cerr << "mdivicom: error: " << resolved.error() << "\n";
+    set_exit_code(static_cast<int>(ExitCode::failed));
+    return;
   }
   if (args.json) {
     std::cout << json_text(resolved->to_json()) << "\n";
@@ -128,10 +168,10 @@ void validate(const ValidateArgs& args)
     options.expect_type = args.expect_type;
   }
   if (*args.supported_major_option) {
-    options.supported_major = args.supported_major;
+    options.supported_major = python_int_option("--supported-major", args.supported_major);
   }
   if (*args.min_minor_option) {
-    options.min_minor = args.min_minor;
+    options.min_minor = python_int_option("--min-minor", args.min_minor);
   }
   const rb::BundleValidation result = rb::validate_resultbundle(args.common.sidecar, args.common.dirs(), options);
   if (args.common.json) {

@@ -25,13 +25,35 @@ namespace {
 
 constexpr size_t k_buffer_size = 1 << 20;
 
+// An archive that cannot be read (not an archive, damaged, truncated) is bad input like a
+// refused one: a usage error (exit 2). Failures on the writing side stay exit 1.
+template <typename Read>
+auto reading(Read read, const char* fix)
+{
+  try {
+    return read();
+  } catch (const Error& e) {
+    if (e.code() != ExitCode::failed) {
+      throw;
+    }
+    throw usage_error(e.what() + std::string(fix));
+  }
+}
+
+ArchiveReader open_reader(const fs::path& archive)
+{
+  return reading([&] { return ArchiveReader(archive); }, "");
+}
+
+constexpr const char* k_damaged = " (the dataset archive is damaged or truncated; copy it again)";
+
 // Extracts entry by entry with *at() calls relative to directory descriptors opened with
 // O_NOFOLLOW, so no entry can write through a link, whatever order the archive uses.
 class Extractor
 {
 public:
   Extractor(const fs::path& archive, const fs::path& destination, const ExtractLimits& limits)
-    : m_archive(archive), m_root(open_root_dir(destination)), m_limits(limits), m_reader(archive),
+    : m_archive(archive), m_root(open_root_dir(destination)), m_limits(limits), m_reader(open_reader(archive)),
       m_archive_size(std::max<uint64_t>(1, fs::file_size(archive))),
       m_buffer(std::make_unique_for_overwrite<unsigned char[]>(k_buffer_size))
   {}
@@ -39,7 +61,7 @@ public:
   void run()
   {
     uint64_t count = 0;
-    while (auto header = m_reader.next()) {
+    while (auto header = reading([&] { return m_reader.next(); }, k_damaged)) {
       if (interrupt_requested()) {
         throw Error("interrupted while extracting " + m_archive.string(), ExitCode::interrupted);
       }
@@ -175,7 +197,8 @@ private:
     if (!out) {
       refuse(path, errno == EEXIST ? "appears twice" : std::string("cannot be created: ") + std::strerror(errno));
     }
-    for (size_t count; (count = m_reader.read(m_buffer.get(), k_buffer_size)) > 0;) {
+    for (size_t count;
+         (count = reading([&] { return m_reader.read(m_buffer.get(), k_buffer_size); }, k_damaged)) > 0;) {
       m_expanded += count;
       if (m_expanded > m_limits.max_total_bytes) {
         refuse(path, "takes the expanded size past the limit of " + format_bytes(m_limits.max_total_bytes) +

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "core/json_bounded.hpp" // k_max_json_depth
 #include "core/python_float.hpp" // python_float_repr, for writers that must match Python
 
 namespace mdivicom {
@@ -27,8 +28,6 @@ namespace mdivicom {
 // recursion limit, about 1000, and lower inside a deep call stack); invalid UTF-8 is refused
 // (Python would have refused to decode the file).
 Result<std::string> canonical_json(std::string_view text);
-
-inline constexpr int k_max_json_depth = 512;
 
 struct ParsedJson
 {

@@ -41,7 +41,7 @@ std::string quoted_excerpt(std::string_view text)
   return "'" + excerpt + (text.size() > k_max ? "...'" : "'");
 }
 
-Config make_config(ParsedJson parsed, std::string source, const std::string& where)
+Config make_config(ParsedJson parsed, std::string text, std::string source, const std::string& where)
 {
   if (!parsed.value.is_object()) {
     throw usage_error(where + ": the config must be a JSON object such as {\"threshold\": 0.5}, not " +
@@ -52,6 +52,7 @@ Config make_config(ParsedJson parsed, std::string source, const std::string& whe
   config.canonical = std::move(parsed.canonical);
   config.value = std::move(parsed.value);
   config.source = std::move(source);
+  config.text = std::move(text);
   return config;
 }
 
@@ -81,7 +82,7 @@ std::string read_config_file(const fs::path& path)
 Config load_config(std::string_view argument)
 {
   if (argument.empty()) {
-    return make_config({"{}", nlohmann::json::object()}, "empty", "--config");
+    return make_config({"{}", nlohmann::json::object()}, "{}", "empty", "--config");
   }
   std::error_code error;
   fs::path path(argument);
@@ -90,24 +91,22 @@ Config load_config(std::string_view argument)
     if (fs::is_directory(status)) {
       throw usage_error("--config " + path.string() + " is a directory; pass a JSON file or JSON text");
     }
+    // A byte order mark is refused, as the reference's json.loads(path.read_text()) and the
+    // sidecar reader refuse it.
     std::string text = read_config_file(path);
-    // Editors on Windows add a byte order mark; it is not part of the config, and Python
-    // reading the file as utf-8-sig or bytes skips it too.
-    std::string_view body =
-        std::string_view(text).starts_with("\xEF\xBB\xBF") ? std::string_view(text).substr(3) : text;
-    auto parsed = parse_json_canonical(body);
+    auto parsed = parse_json_canonical(text);
     if (!parsed) {
       throw usage_error("config file " + path.string() + ": " + parsed.error() + "; fix the JSON");
     }
-    return make_config(std::move(*parsed), "file:" + fs::absolute(path, error).lexically_normal().string(),
-                       "config file " + path.string());
+    return make_config(std::move(*parsed), std::move(text),
+                       "file:" + fs::absolute(path, error).lexically_normal().string(), "config file " + path.string());
   }
   auto parsed = parse_json_canonical(argument);
   if (!parsed) {
     throw usage_error("--config " + quoted_excerpt(argument) + " is neither an existing file nor valid JSON (" +
                       parsed.error() + "); pass a path to a JSON file or a JSON object like '{\"key\": 1}'");
   }
-  return make_config(std::move(*parsed), "inline", "--config");
+  return make_config(std::move(*parsed), std::string(argument), "inline", "--config");
 }
 
 } // namespace mdivicom

@@ -10,6 +10,7 @@ namespace mdivicom {
 struct Config
 {
   std::string canonical; // canonical JSON text (see canonical_json.hpp)
+  std::string text;      // as given; a Python plugin gets json.loads(text), keys in source order
   nlohmann::json value;  // parsed
   std::string hash;      // hex SHA-256 of `canonical`: the reference's config_hash_sha256
   std::string source;    // "empty", "file:<path>" or "inline"

@@ -5,6 +5,7 @@
 #include "core/error.hpp"
 #include "core/json_schema.hpp"
 #include "core/redact.hpp"
+#include "core/schema_shape.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -241,6 +242,15 @@ void check_config_against_schema(const Config& config, const nlohmann::json& con
   if (!config_schema.is_object()) {
     throw usage_error(plugin_schema_problem(plugin_ref, "meta.config_schema must be a JSON Schema object, not " +
                                                             type_name(config_schema)));
+  }
+  auto shape = schema_shape(config_schema);
+  if (!shape) {
+    throw usage_error(plugin_schema_problem(plugin_ref, "meta.config_schema cannot be checked: " + shape.error()));
+  }
+  if (size_t depth = json_depth(config.value); (depth + 1) * (shape->longest_chain + 1) > k_max_schema_recursion) {
+    throw usage_error("plugin " + plugin_ref + ": the config nests " + std::to_string(depth) +
+                      " levels, too deep to check against meta.config_schema (whose subschemas chain " +
+                      std::to_string(shape->longest_chain + 1) + " deep); flatten the config");
   }
   std::optional<JsonSchema> schema;
   try {

@@ -102,9 +102,10 @@ Plugin PluginCatalog::resolve(std::string_view ref_view)
   std::string best;
   size_t best_distance = 3;
   for_each([&](const Plugin& plugin) {
+    // "/id" names no publisher, so no plugin: the reference's "<publisher>/<id>" needs one.
     bool match = slash == std::string::npos
                      ? plugin.id() == ref
-                     : plugin.publisher() == ref.substr(0, slash) && plugin.id() == ref.substr(slash + 1);
+                     : slash > 0 && plugin.publisher() == ref.substr(0, slash) && plugin.id() == ref.substr(slash + 1);
     if (match) {
       matches.push_back(plugin);
     }

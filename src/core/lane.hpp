@@ -26,6 +26,7 @@ struct RunRequest
   std::filesystem::path tmp_dir;        // private scratch dir, removed after the run
   std::filesystem::path log_path;       // O/_runs/<run_id>.log
   std::string config_text;              // the config as canonical JSON (the hashed bytes)
+  std::string config_source;            // the config as given: json.loads of it keeps its keys' order
   nlohmann::json config;                // the same config, parsed
   bool dry_run = false;
   std::optional<double> timeout_s;

@@ -1,4 +1,7 @@
 #include "core/discovery.hpp"
+#include "core/json_bounded.hpp"
+#include "core/memory_size.hpp"
+#include "core/schema_shape.hpp"
 #include "core/dir_handle.hpp"
 
 #include "build_info.hpp"
@@ -100,7 +103,7 @@ LoadedJson read_json_file(const fs::path& path, int dir_fd = AT_FDCWD)
   }
   const char* text = more.empty() ? first.data() : more.data();
   try {
-    return {nlohmann::json::parse(text, text + used), ""};
+    return {parse_json_bounded(std::string_view(text, used)), ""};
   } catch (const nlohmann::json::parse_error& e) {
     // nlohmann's message starts with "[json.exception.parse_error.101] parse error at ..."
     std::string message = e.what();
@@ -128,11 +131,39 @@ std::string friendly(const SchemaViolation& violation)
   return message;
 }
 
+// meta.config_schema when it is an object, else nullptr.
+const nlohmann::json* manifest_config_schema(const nlohmann::json& manifest)
+{
+  auto meta = manifest.is_object() ? manifest.find("meta") : manifest.end();
+  if (meta == manifest.end() || !meta->is_object()) {
+    return nullptr;
+  }
+  auto schema = meta->find("config_schema");
+  return schema != meta->end() && schema->is_object() ? &*schema : nullptr;
+}
+
 std::vector<std::string> manifest_problems(const nlohmann::json& manifest)
 {
   std::vector<std::string> problems;
   for (const auto& violation : JsonSchema::builtin("plugin-manifest").validate(manifest)) {
     problems.push_back((violation.pointer.empty() ? "/" : violation.pointer) + ": " + friendly(violation));
+  }
+  // The schema's pattern cannot say "at least 6m" of a string; run's rule, the same everywhere.
+  // (Valid against the schema, entry and resources are objects where present.)
+  nlohmann::json memory =
+      problems.empty() ? manifest.value("/entry/resources/memory"_json_pointer, nlohmann::json()) : nlohmann::json();
+  if (!memory.is_null()) {
+    auto bytes = memory_size_bytes(memory);
+    if (!bytes || *bytes < k_min_memory_bytes) {
+      problems.emplace_back("/entry/resources/memory: expected bytes or a size like 512m (at least 6m)");
+    }
+  }
+  // A schema valijson would recurse on forever is refused here, so that listing shows it.
+  const nlohmann::json* config_schema = manifest_config_schema(manifest);
+  if (config_schema != nullptr) {
+    if (auto shape = schema_shape(*config_schema); !shape) {
+      problems.push_back("/meta/config_schema: " + shape.error());
+    }
   }
   return problems;
 }
@@ -188,6 +219,15 @@ std::vector<std::string> check_manifest(const fs::path& path)
   std::vector<std::string> problems;
   for (const auto& problem : manifest_problems(loaded.value)) {
     problems.push_back(path.string() + ": " + problem);
+  }
+  // What run would find when it compiles the config schema (listing skips this: it costs).
+  const nlohmann::json* config_schema = manifest_config_schema(loaded.value);
+  if (problems.empty() && config_schema != nullptr) {
+    try {
+      JsonSchema compiled(*config_schema);
+    } catch (const std::exception& e) {
+      problems.push_back(path.string() + ": /meta/config_schema: " + e.what());
+    }
   }
   return problems;
 }

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
@@ -27,6 +28,19 @@ namespace mdivicom {
 namespace fs = std::filesystem;
 
 namespace {
+
+// What to do about a file that cannot be read, by the reason.
+std::string fix_for(int error)
+{
+  if (error == ENAMETOOLONG) {
+    return " (its path is longer than the system's limit of " + std::to_string(PATH_MAX) +
+           " bytes); shorten or move up its directories and pack again";
+  }
+  if (error == EACCES || error == EPERM) {
+    return "; fix its permissions and pack again";
+  }
+  return "; pack again";
+}
 
 constexpr size_t k_buffer_size = 1 << 20;
 
@@ -114,8 +128,9 @@ std::map<std::string, TreeEntry> collect_entries(const fs::path& out_root, const
     add_directory(root);
     for (TreeEntry& entry : walk_tree(out_root / root)) {
       if (!entry.error.empty()) {
+        bool too_long = entry.error.find(std::strerror(ENAMETOOLONG)) != std::string::npos;
         throw Error("cannot pack " + (out_root / root / entry.path).string() + ": " + entry.error +
-                    "; fix its permissions and pack again");
+                    fix_for(too_long ? ENAMETOOLONG : EACCES));
       }
       entry.path = root + "/" + entry.path;
       std::string key = entry.path;
@@ -153,8 +168,8 @@ OpenedFile open_packed_file(int root_fd, const fs::path& out_root, const TreeEnt
   OpenedFile file;
   file.fd = UniqueFd(open_below(root_fd, entry.path, false, O_RDONLY | O_NONBLOCK | O_NOCTTY));
   if (!file.fd || ::fstat(file.fd.get(), &file.info) != 0) {
-    throw Error("cannot pack " + (out_root / entry.path).string() + ": " + std::strerror(errno) +
-                "; fix its permissions and pack again");
+    int error = errno;
+    throw Error("cannot pack " + (out_root / entry.path).string() + ": " + std::strerror(error) + fix_for(error));
   }
   if (!S_ISREG(file.info.st_mode)) {
     throw Error("cannot pack " + (out_root / entry.path).string() + ": it changed while packing; pack again");

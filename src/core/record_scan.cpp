@@ -1,5 +1,6 @@
 #include "core/record_scan.hpp"
 
+#include "core/json_bounded.hpp"
 #include "core/fs_util.hpp"
 
 #include <algorithm>
@@ -39,7 +40,7 @@ RecordFile parse_record(std::string name, const std::string& text)
   std::string base = fs::path(file.name).filename().string();
   file.run_id = base.substr(0, base.size() - 5);
   try {
-    file.record = json::parse(text);
+    file.record = parse_json_bounded(text);
     if (!file.record.is_object()) {
       file.error = "not a JSON object";
       file.record = nullptr;

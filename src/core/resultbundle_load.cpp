@@ -142,8 +142,17 @@ Result<nlohmann::json> load_sidecar_json(const std::filesystem::path& path)
   try {
     // Carriage returns only ever appear as whitespace in JSON that passed the check above.
     return nlohmann::json::parse(*bytes);
+  } catch (const nlohmann::json::out_of_range& error) {
+    // A number past a double's range (1e400) is the only expected way to get here: the
+    // reference reads it as inf; mdivicom refuses it (README, compatibility with the reference).
+    std::string what = error.what();
+    size_t open = what.find('\'');
+    size_t close = what.rfind('\'');
+    std::string number = open < close ? what.substr(open + 1, close - open - 1) : "a number";
+    return Failure{"Could not parse sidecar JSON: the number " + number +
+                   " is beyond the range of a double (the reference would read it as infinity); write it "
+                   "within +-1.8e308"};
   } catch (const nlohmann::json::exception& error) {
-    // Numbers nlohmann cannot hold (1e400) are the only expected way to get here.
     return Failure{std::string("Could not parse sidecar JSON: ") + error.what()};
   }
 }

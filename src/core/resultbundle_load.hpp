@@ -9,13 +9,12 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "core/json_bounded.hpp" // k_max_json_depth: deeper nesting is refused
 
 namespace mdivicom::resultbundle {
 
 // Sidecars are small; anything bigger is refused before a byte is read.
 inline constexpr uintmax_t k_max_sidecar_bytes = uintmax_t{16} << 20;
-// Deeper nesting is refused (Python itself would fail with a RecursionError near 1000).
-inline constexpr int k_max_json_depth = 512;
 
 // Reads and parses a sidecar the way the reference does (`json.loads(path.read_text())`),
 // with its messages: "Sidecar does not exist: P", "Sidecar path is not a file: P",

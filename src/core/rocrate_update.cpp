@@ -1,4 +1,5 @@
 #include "core/rocrate.hpp"
+#include "core/json_bounded.hpp"
 #include "core/rocrate_builder.hpp"
 
 #include "core/error.hpp"
@@ -166,7 +167,7 @@ ReadCrate read_crate(const fs::path& path)
   }
   read.identity = file_identity(info);
   try {
-    read.crate = json::parse(read_open_file(read.file.get(), path));
+    read.crate = parse_json_bounded(read_open_file(read.file.get(), path));
   } catch (const std::exception&) {
     read.crate = nullptr; // missing or damaged: built again from the records
   }

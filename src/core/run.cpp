@@ -15,6 +15,7 @@
 #include "core/resultbundle_writer.hpp"
 #include "core/run_log.hpp"
 #include "core/run_plan.hpp"
+#include "core/record_guard.hpp"
 #include "core/run_record.hpp"
 #include "core/scratch_dir.hpp"
 #include "core/sha256_engine.hpp"
@@ -225,7 +226,9 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
                                     {"sha256", prepared_archive_sha256(request.dataset_dir)}};
   }
   clock.mark("dataset identity");
+  RecordGuard record_guard(record_path, record);         // a runner failure after the next line still ends the record
   write_record(record_path, record, Durability::atomic); // the final record replaces it
+  record_guard.arm();
   clock.mark("running record written");
   spdlog::info("run {}: {} on {}", request.run_id, request.plugin.ref(), request.dataset_dir.string());
 
@@ -338,6 +341,7 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
       write_record(record_path, record);
     }
   }
+  record_guard.dismiss();
   clock.mark("final record written");
   try {
     crate.commit();

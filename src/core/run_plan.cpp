@@ -148,6 +148,7 @@ RunPlan plan_run(PluginCatalog& catalog, const RunOptions& options,
   request.run_id = new_run_id();
   request.log_path = request.out_root / "_runs" / (request.run_id + ".log");
   request.config_text = plan.config.canonical;
+  request.config_source = plan.config.text;
   request.config = plan.config.value;
   request.dry_run = options.dry_run;
   request.timeout_s = options.timeout_s;

@@ -1,5 +1,6 @@
 #include "core/verify_runs.hpp"
 
+#include "core/json_bounded.hpp"
 #include "core/error.hpp"
 #include "core/run_order.hpp"
 #include "core/sha256.hpp"
@@ -79,7 +80,7 @@ Result<std::vector<InventoryEntry>> load_jsonl(const std::string& text, const st
     }
     std::string_view line(text.data() + start, end - start);
     if (header) {
-      json value = json::parse(line, nullptr, false);
+      json value = parse_json_bounded(line, false);
       if (!value.is_object() || value.find("format") == value.end() || value["format"] != "mdivicom.inventory.v1") {
         return Failure{path + ": not an mdivicom.inventory.v1 file"};
       }
@@ -206,7 +207,7 @@ bool inventory_file_intact(const json& outputs, const MemberReader& read_member)
   if (header_end == std::string::npos) {
     return false;
   }
-  json header = json::parse(std::string_view(*text).substr(0, header_end), nullptr, false);
+  json header = parse_json_bounded(std::string_view(*text).substr(0, header_end), false);
   return header.is_object() && header.find("format") != header.end() && header["format"] == "mdivicom.inventory.v1" &&
          sha256_hex(std::string_view(*text).substr(header_end + 1)) == member("tree_sha256");
 }

@@ -224,3 +224,29 @@ TEST_CASE("a damaged or unsupported dataset archive gets a clear error", "[core]
   CHECK_FALSE(mdivicom::is_dataset_archive(dir / "data.rar"));
   CHECK_FALSE(mdivicom::is_dataset_archive(dir / "missing.zip"));
 }
+
+TEST_CASE("a garbage or truncated dataset archive is bad input (exit 2), like a refused one", "[core][dataset_archive]")
+{
+  TempDir dir, cache;
+  fs::path garbage = dir / "garbage.tar.gz";
+  mdivicom::test::write_file(garbage, std::string(4096, '\x5a'));
+  std::string content;
+  for (int i = 0; i < 2000; ++i) {
+    content += std::to_string(i * 7919) + "\n"; // compresses, but not to nothing
+  }
+  fs::path whole = make_archive(dir, "whole.tar.gz", [&](ArchiveWriter& w) { add_file(w, "data.txt", content); });
+  std::string bytes = mdivicom::test::read_file(whole);
+  fs::path truncated = dir / "truncated.tar.gz";
+  mdivicom::test::write_file(truncated, bytes.substr(0, bytes.size() / 2));
+  for (const auto& [archive, words] : {std::pair{garbage, std::string("Unrecognized archive format")},
+                                       std::pair{truncated, std::string("truncated gzip input")}}) {
+    INFO(archive);
+    try {
+      mdivicom::prepare_dataset(archive, cache.path(), {});
+      FAIL("extracted " << archive << " without complaint");
+    } catch (const mdivicom::Error& e) {
+      CHECK(e.code() == mdivicom::ExitCode::usage);
+      CHECK_THAT(e.what(), Catch::Contains(archive.string()) && Catch::Contains(words));
+    }
+  }
+}

@@ -4,6 +4,7 @@
 #include "core/dataset_archive.hpp"
 #include "core/error.hpp"
 #include "core/pack.hpp"
+#include "core/tree_walk.hpp"
 #include "core/verify.hpp"
 #include "support/outputs_fixture.hpp"
 #include "support/process.hpp"
@@ -11,6 +12,7 @@
 #include <chrono>
 #include <map>
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -321,4 +323,29 @@ TEST_CASE("verify reports a pack whose hard link names no earlier file", "[core]
   INFO(report.to_text());
   CHECK_FALSE(report.ok());
   CHECK(report.to_text().find("frames.bin: stored as a hard link to \"tracker/nothing.bin\"") != std::string::npos);
+}
+
+TEST_CASE("an output deeper than PATH_MAX is refused with the true reason, not a permission problem", "[core][pack]")
+{
+  TempDir out, packs;
+  make_out(out.path());
+  // Built with *at() calls: no single path to it fits PATH_MAX.
+  mdivicom::UniqueFd dir(::open((out / "tracker").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  const std::string name(250, 'd');
+  for (int i = 0; i < 20; ++i) {
+    REQUIRE(::mkdirat(dir.get(), name.c_str(), 0755) == 0);
+    dir = mdivicom::UniqueFd(::openat(dir.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    REQUIRE(dir);
+  }
+  mdivicom::UniqueFd leaf(::openat(dir.get(), "leaf.txt", O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+  REQUIRE(leaf);
+  try {
+    mdivicom::pack_outputs(out.path(), packs / "deep.tar.gz");
+    FAIL("packed a path longer than PATH_MAX");
+  } catch (const mdivicom::Error& e) {
+    CHECK_THAT(e.what(), Catch::Contains("longer than the system's limit of 4096 bytes") &&
+                             !Catch::Contains("fix its permissions"));
+  }
+  // std::filesystem cannot remove it either; rm walks it with *at() calls.
+  CHECK(mdivicom::test::run_command({"rm", "-rf", (out / "tracker").string()}).exit_code == 0);
 }

@@ -162,6 +162,20 @@ TEST_CASE("secrets in the config reach the plugin but not the record or the log"
   CHECK(run.record["config_hash_sha256"] == python_config_hash(config));
 }
 
+TEST_CASE("the plugin gets its config's keys in the order of the text, as json.loads keeps them; the hash "
+          "stays the sorted form",
+          "[inproc][cli][config]")
+{
+  CliWorkspace ws("import json, os\ndef run(out_dir, config, **kw):\n"
+                  "    with open(os.path.join(out_dir, 'keys.json'), 'w') as f:\n"
+                  "        f.write(json.dumps([list(config), list(config['nested'])]))\n");
+  std::string config = R"({"zeta": 1, "alpha": 2, "nested": {"b": 1, "a": 2}, "mid": 3, "alpha": 4})";
+  CliRun run = ws.run({"--config", config});
+  REQUIRE(run.cli.exit_code == 0);
+  CHECK(read_file(ws.out / "cli-test" / "keys.json") == R"([["zeta", "alpha", "nested", "mid"], ["b", "a"]])");
+  CHECK(run.record["config_hash_sha256"] == python_config_hash(config));
+}
+
 TEST_CASE("unicode, float and big-integer configs arrive intact and hash as Python hashes them",
           "[inproc][cli][config]")
 {

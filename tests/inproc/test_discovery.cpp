@@ -176,7 +176,36 @@ TEST_CASE("a dev root without a pyproject or without entry points is listed as a
   CHECK(plugins[0].is_error());
   CHECK(plugins[0].object["error"].get<std::string>().find("has no pyproject.toml") != std::string::npos);
   CHECK(plugins[1].object["error"].get<std::string>().find("declares no [project.entry-points") != std::string::npos);
-  CHECK(plugins[2].object["error"].get<std::string>().find("line 1: expected ']'") != std::string::npos);
+  CHECK_THAT(plugins[2].object["error"].get<std::string>(),
+             Catch::Contains("line 1: ") && Catch::Contains("expected ']'"));
+}
+
+TEST_CASE("a hostile pyproject.toml in a dev root is one broken registration and hides no other",
+          "[inproc][discovery][dev]")
+{
+  PythonSandbox sandbox;
+  fs::path good = sandbox / "good-tool";
+  write_dev_root(good, {{"good-tool", "good_tool:get_plugin"}},
+                 {{"good_tool.py", get_plugin_source("good-tool", "good_tool:run") + k_run_module}});
+  // 80 KB of nested arrays, and tables nested 100,000 deep by one dotted key: each crashed the
+  // hand-written parser (or toml++ without a limit) by recursion.
+  write_file(sandbox / "arrays" / "pyproject.toml",
+             "[project]\nname = \"x\"\nkeywords = " + std::string(40000, '[') + std::string(40000, ']') + "\n");
+  std::string dotted = "a";
+  for (int i = 0; i < 100000; ++i) {
+    dotted += ".a";
+  }
+  write_file(sandbox / "dotted" / "pyproject.toml", "[project]\nname = \"y\"\n" + dotted + " = 1\n");
+  ScopedEnv env(EnvValues{{"MDIVICOM_DEV_PLUGIN_ROOTS",
+                           (sandbox / "arrays").string() + ":" + (sandbox / "dotted").string() + ":" + good.string()}});
+  auto plugins = discover_all();
+  REQUIRE(plugins.size() == 3);
+  CHECK_THAT(plugins[0].object["error"].get<std::string>(),
+             Catch::Contains("pyproject.toml: line 3: ") && Catch::Contains("nested value depth of 256"));
+  CHECK_THAT(plugins[1].object["error"].get<std::string>(),
+             Catch::Contains("line 3: more than 10000 dots outside strings"));
+  REQUIRE(find_plugin(plugins, "good-tool") != nullptr);
+  CHECK_FALSE(find_plugin(plugins, "good-tool")->is_error());
 }
 
 TEST_CASE("a dev root shadows the installed copy of the same plugin", "[inproc][discovery][dev]")

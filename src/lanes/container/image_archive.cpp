@@ -1,5 +1,7 @@
 #include "lanes/container/image_archive.hpp"
 
+#include "core/json_bounded.hpp"
+
 #include <map>
 
 #include <nlohmann/json.hpp>
@@ -55,7 +57,7 @@ Result<std::map<std::string, std::string>> read_small_files(const std::filesyste
 nlohmann::json parse(const std::map<std::string, std::string>& files, const std::string& name)
 {
   auto it = files.find(name);
-  return it == files.end() ? nlohmann::json() : nlohmann::json::parse(it->second, nullptr, false);
+  return it == files.end() ? nlohmann::json() : parse_json_bounded(it->second, false);
 }
 
 // The engine names an image after the SHA-256 of its config, so that is computed, not trusted.

@@ -1,5 +1,7 @@
 #include "lanes/container/plan.hpp"
 
+#include "core/memory_size.hpp"
+
 #include <cctype>
 #include <cmath>
 #include <string_view>
@@ -47,30 +49,7 @@ std::string env_problem(const std::string& where, const std::string& key, std::s
 
 std::optional<int64_t> parse_memory(const nlohmann::json& value)
 {
-  if (value.is_number_integer()) {
-    return value.get<int64_t>() > 0 ? std::optional<int64_t>(value.get<int64_t>()) : std::nullopt;
-  }
-  if (!value.is_string()) {
-    return std::nullopt;
-  }
-  std::string text = value.get<std::string>();
-  if (text.empty()) {
-    return std::nullopt;
-  }
-  int64_t scale = 1;
-  switch (std::tolower(static_cast<unsigned char>(text.back()))) {
-  case 'k': scale = int64_t{1} << 10; break;
-  case 'm': scale = int64_t{1} << 20; break;
-  case 'g': scale = int64_t{1} << 30; break;
-  default: break;
-  }
-  if (scale != 1) {
-    text.pop_back();
-  }
-  if (text.empty() || text.size() > 12 || text.find_first_not_of("0123456789") != std::string::npos) {
-    return std::nullopt;
-  }
-  return std::stoll(text) * scale;
+  return memory_size_bytes(value);
 }
 
 Result<ContainerEntry> ContainerEntry::parse(const Plugin& plugin)
@@ -116,7 +95,7 @@ Result<ContainerEntry> ContainerEntry::parse(const Plugin& plugin)
   auto resources = entry.value("resources", nlohmann::json::object());
   if (resources.contains("memory")) {
     result.memory_bytes = parse_memory(resources["memory"]);
-    if (!result.memory_bytes || *result.memory_bytes < (int64_t{6} << 20)) {
+    if (!result.memory_bytes || *result.memory_bytes < k_min_memory_bytes) {
       return Failure{where + "/resources/memory: expected bytes or a size like 512m (at least 6m)"};
     }
   }

@@ -76,7 +76,7 @@ ContainerPlan plan_container(const RunRequest& request, const ContainerEntry& en
 // "mdivicom-<run id>", reduced to the characters engines accept in names.
 std::string container_name(const std::string& run_id);
 
-// Parses "512m", "2g", "1048576" (bytes; k/m/g are powers of 1024).
+// Parses "512m", "2g", "1048576" (bytes; k/m/g are powers of 1024): core's memory_size_bytes.
 std::optional<int64_t> parse_memory(const nlohmann::json& value);
 
 } // namespace mdivicom::container

@@ -1,5 +1,7 @@
 #include "lanes/inproc/plugin_cache.hpp"
 
+#include "core/json_bounded.hpp"
+
 #include <cstdlib>
 #include <fstream>
 #include <random>
@@ -37,7 +39,7 @@ nlohmann::json read_entries(const fs::path& file)
   }
   std::ostringstream text;
   text << in.rdbuf();
-  auto document = nlohmann::json::parse(text.str(), nullptr, false);
+  auto document = parse_json_bounded(text.str(), false);
   if (document.is_discarded() || !document.is_object() || document.value("format", "") != k_cache_format) {
     return nlohmann::json::object();
   }

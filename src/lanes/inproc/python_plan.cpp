@@ -178,7 +178,11 @@ nlohmann::json worker_params(const PythonRunPlan& plan, const RunRequest& reques
       {"tmp_dir", request.tmp_dir.string()},
       {"sys_path_prepend", std::move(sys_path)},
       {"kwargs", plan.kwargs},
-      {"config_text", request.config_text.empty() ? std::string("{}") : request.config_text},
+      // The text as given, not the canonical form: json.loads keeps its keys' order, as the
+      // reference hands the plugin the config it loaded.
+      {"config_text", !request.config_source.empty() ? request.config_source
+                      : request.config_text.empty()  ? std::string("{}")
+                                                     : request.config_text},
   };
 }
 

@@ -1,355 +1,107 @@
+// The one file that includes toml++. It is compiled in here (header-only mode) rather than
+// linked as Debian's libtomlplusplus.so: one shared library less to load at every start, and
+// no C++ library built on the shared libstdc++ inside a program that links its own statically.
 #include "lanes/inproc/toml_strings.hpp"
 
-#include "core/json_text.hpp"
+#define TOML_EXCEPTIONS 0
+#define TOML_ENABLE_FORMATTERS 0
+#include <toml++/toml.h>
 
-#include <cctype>
+#include <algorithm>
+#include <optional>
+#include <tuple>
 
 namespace mdivicom::inproc {
 
 namespace {
 
-using Key = TomlKey;
-
-struct ParseError
+// The line of the first dot past k_max_toml_dots outside strings and comments, if any. Every
+// level of table nesting beyond the 256 of inline values costs a dot in a key, so this bounds
+// the depth before toml++ builds a single table.
+std::optional<size_t> too_many_dots(std::string_view text)
 {
-  size_t pos;
-  std::string message;
+  size_t dots = 0;
+  size_t line = 1;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '\n') {
+      ++line;
+    } else if (c == '#') {
+      i = std::min(text.find('\n', i), text.size()) - 1;
+    } else if (c == '"' || c == '\'') {
+      bool multi = text.substr(i, 3) == std::string(3, c);
+      std::string_view end = multi ? text.substr(i, 3) : text.substr(i, 1);
+      size_t at = i + end.size();
+      while (at < text.size() && text.substr(at, end.size()) != end) {
+        line += text[at] == '\n' ? 1 : 0;
+        at += c == '"' && text[at] == '\\' ? 2 : 1; // an escape never ends a basic string
+      }
+      i = std::min(at + end.size(), text.size()) - 1;
+    } else if (c == '.' && ++dots > k_max_toml_dots) {
+      return line;
+    }
+  }
+  return std::nullopt;
+}
+
+struct Found
+{
+  toml::source_position where;
+  TomlKey key;
+  std::string value;
 };
 
-// Enough of TOML 1.0 to find every string value with its full dotted key, and to skip all
-// other values (numbers, dates, arrays, inline tables, multi-line strings) correctly.
-class TomlStrings
+// Every string under `root`, with an explicit stack: tables may nest deeply.
+std::vector<Found> collect_strings(const toml::table& root)
 {
-public:
-  explicit TomlStrings(std::string_view text) : m_text(text) {}
-
-  std::vector<std::pair<Key, std::string>> parse()
-  {
-    Key table;
-    while (true) {
-      skip_blank_lines();
-      if (at_end()) {
-        break;
+  std::vector<Found> found;
+  std::vector<std::pair<const toml::node*, TomlKey>> pending = {{&root, {}}};
+  while (!pending.empty()) {
+    auto [node, key] = std::move(pending.back());
+    pending.pop_back();
+    if (const auto* table = node->as_table()) {
+      for (const auto& [name, child] : *table) {
+        TomlKey child_key = key;
+        child_key.emplace_back(name.str());
+        pending.emplace_back(&child, std::move(child_key));
       }
-      if (peek() == '[') {
-        table = parse_header();
-      } else {
-        Key key = table;
-        for (auto& part : parse_key()) {
-          key.push_back(std::move(part));
-        }
-        skip_spaces();
-        expect('=');
-        skip_spaces();
-        parse_value(key);
+    } else if (const auto* array = node->as_array()) {
+      for (const auto& item : *array) {
+        TomlKey item_key = key;
+        item_key.emplace_back("[]");
+        pending.emplace_back(&item, std::move(item_key));
       }
-      expect_line_end();
-    }
-    return std::move(m_strings);
-  }
-
-  size_t line_of(size_t pos) const
-  {
-    size_t line = 1;
-    for (size_t i = 0; i < pos && i < m_text.size(); ++i) {
-      line += m_text[i] == '\n' ? 1 : 0;
-    }
-    return line;
-  }
-
-private:
-  bool at_end() const { return m_pos >= m_text.size(); }
-  char peek(size_t ahead = 0) const { return m_pos + ahead < m_text.size() ? m_text[m_pos + ahead] : '\0'; }
-  bool starts_with(std::string_view token) const { return m_text.substr(m_pos).starts_with(token); }
-  [[noreturn]] void fail(const std::string& message) const { throw ParseError{m_pos, message}; }
-
-  void expect(char c)
-  {
-    if (peek() != c) {
-      fail(std::string("expected '") + c + "'");
-    }
-    ++m_pos;
-  }
-
-  void skip_spaces()
-  {
-    while (peek() == ' ' || peek() == '\t') {
-      ++m_pos;
+    } else if (const auto* text = node->as_string()) {
+      found.push_back({node->source().begin, std::move(key), text->get()});
     }
   }
-
-  void skip_comment()
-  {
-    if (peek() == '#') {
-      while (!at_end() && peek() != '\n') {
-        ++m_pos;
-      }
-    }
-  }
-
-  // Whitespace, newlines and comments: between statements and inside arrays.
-  void skip_blank_lines()
-  {
-    while (true) {
-      skip_spaces();
-      skip_comment();
-      if (peek() == '\r' || peek() == '\n') {
-        ++m_pos;
-      } else {
-        return;
-      }
-    }
-  }
-
-  void expect_line_end()
-  {
-    skip_spaces();
-    skip_comment();
-    if (peek() == '\r') {
-      ++m_pos;
-    }
-    if (!at_end() && peek() != '\n') {
-      fail("expected the end of the line");
-    }
-  }
-
-  Key parse_header()
-  {
-    ++m_pos;
-    bool array_table = peek() == '[';
-    if (array_table) {
-      ++m_pos;
-    }
-    skip_spaces();
-    Key key = parse_key();
-    skip_spaces();
-    expect(']');
-    if (array_table) {
-      expect(']');
-      key.push_back("[]"); // no [[array]] entry can be the table we look for
-    }
-    return key;
-  }
-
-  Key parse_key()
-  {
-    Key key;
-    while (true) {
-      skip_spaces();
-      char c = peek();
-      if (c == '"' || c == '\'') {
-        if (starts_with("\"\"\"") || starts_with("'''")) {
-          fail("a key cannot be a multi-line string");
-        }
-        key.push_back(parse_string());
-      } else {
-        size_t start = m_pos;
-        while (std::isalnum(static_cast<unsigned char>(peek())) || peek() == '_' || peek() == '-') {
-          ++m_pos;
-        }
-        if (m_pos == start) {
-          fail("expected a key");
-        }
-        key.emplace_back(m_text.substr(start, m_pos - start));
-      }
-      skip_spaces();
-      if (peek() != '.') {
-        return key;
-      }
-      ++m_pos;
-    }
-  }
-
-  void parse_value(const Key& key)
-  {
-    char c = peek();
-    if (c == '"' || c == '\'') {
-      m_strings.emplace_back(key, parse_string());
-    } else if (c == '[') {
-      parse_array(key);
-    } else if (c == '{') {
-      parse_inline_table(key);
-    } else {
-      size_t start = m_pos;
-      while (!at_end() && std::string_view(",]}#\r\n \t").find(peek()) == std::string_view::npos) {
-        ++m_pos;
-      }
-      if (m_pos == start) {
-        fail("expected a value");
-      }
-    }
-  }
-
-  void parse_array(Key key)
-  {
-    key.push_back("[]");
-    ++m_pos;
-    while (true) {
-      skip_blank_lines();
-      if (peek() == ']') {
-        ++m_pos;
-        return;
-      }
-      parse_value(key);
-      skip_blank_lines();
-      if (peek() == ',') {
-        ++m_pos;
-      } else if (peek() != ']') {
-        fail("expected ',' or ']' in an array");
-      }
-    }
-  }
-
-  void parse_inline_table(const Key& key)
-  {
-    ++m_pos;
-    skip_spaces();
-    if (peek() == '}') {
-      ++m_pos;
-      return;
-    }
-    while (true) {
-      Key item = key;
-      for (auto& part : parse_key()) {
-        item.push_back(std::move(part));
-      }
-      skip_spaces();
-      expect('=');
-      skip_spaces();
-      parse_value(item);
-      skip_spaces();
-      if (peek() == ',') {
-        ++m_pos;
-        skip_spaces();
-      } else if (peek() == '}') {
-        ++m_pos;
-        return;
-      } else {
-        fail("expected ',' or '}' in an inline table");
-      }
-    }
-  }
-
-  std::string parse_string()
-  {
-    if (starts_with("\"\"\"") || starts_with("'''")) {
-      return parse_multiline_string(peek() == '"');
-    }
-    bool basic = peek() == '"';
-    char quote = peek();
-    ++m_pos;
-    std::string value;
-    while (true) {
-      if (at_end() || peek() == '\n') {
-        fail("unterminated string");
-      }
-      char c = m_text[m_pos++];
-      if (c == quote) {
-        return value;
-      }
-      if (basic && c == '\\') {
-        append_escape(value);
-      } else {
-        value += c;
-      }
-    }
-  }
-
-  std::string parse_multiline_string(bool basic)
-  {
-    char quote = peek();
-    m_pos += 3;
-    // A newline right after the opening delimiter is not part of the string.
-    if (starts_with("\r\n")) {
-      m_pos += 2;
-    } else if (peek() == '\n') {
-      ++m_pos;
-    }
-    std::string value;
-    while (true) {
-      if (at_end()) {
-        fail("unterminated multi-line string");
-      }
-      if (peek() == quote && peek(1) == quote && peek(2) == quote) {
-        size_t quotes = 3;
-        while (peek(quotes) == quote && quotes < 5) {
-          ++quotes;
-        }
-        value.append(quotes - 3, quote);
-        m_pos += quotes;
-        return value;
-      }
-      char c = m_text[m_pos++];
-      if (basic && c == '\\') {
-        size_t after = m_text.find_first_not_of(" \t", m_pos);
-        if (after != std::string_view::npos && (m_text[after] == '\n' || m_text[after] == '\r')) {
-          // A line-ending backslash trims all whitespace up to the next text.
-          m_pos = m_text.find_first_not_of(" \t\r\n", after);
-          m_pos = m_pos == std::string_view::npos ? m_text.size() : m_pos;
-          continue;
-        }
-        append_escape(value);
-      } else {
-        value += c;
-      }
-    }
-  }
-
-  void append_escape(std::string& value)
-  {
-    char c = peek();
-    ++m_pos;
-    switch (c) {
-    case 'b': value += '\b'; return;
-    case 't': value += '\t'; return;
-    case 'n': value += '\n'; return;
-    case 'f': value += '\f'; return;
-    case 'r': value += '\r'; return;
-    case 'e': value += '\x1b'; return;
-    case '"': value += '"'; return;
-    case '\\': value += '\\'; return;
-    case 'u': append_code_point(value, 4); return;
-    case 'U': append_code_point(value, 8); return;
-    default: --m_pos; fail("invalid escape sequence in a string");
-    }
-  }
-
-  void append_code_point(std::string& value, size_t digits)
-  {
-    if (m_pos + digits > m_text.size()) {
-      fail("truncated unicode escape");
-    }
-    unsigned long code = 0;
-    for (size_t i = 0; i < digits; ++i) {
-      char c = m_text[m_pos + i];
-      if (!std::isxdigit(static_cast<unsigned char>(c))) {
-        fail("invalid unicode escape");
-      }
-      int digit = std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : std::tolower(c) - 'a' + 10;
-      code = code * 16 + static_cast<unsigned long>(digit);
-    }
-    m_pos += digits;
-    if (code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) {
-      fail("invalid unicode code point");
-    }
-    append_utf8(value, static_cast<uint32_t>(code));
-  }
-
-  std::string_view m_text;
-  size_t m_pos = 0;
-  std::vector<std::pair<Key, std::string>> m_strings;
-};
+  return found;
+}
 
 } // namespace
 
 Result<std::vector<std::pair<TomlKey, std::string>>> toml_strings(std::string_view text)
 {
-  TomlStrings parser(text);
-  try {
-    return parser.parse();
-  } catch (const ParseError& error) {
-    return Failure{"line " + std::to_string(parser.line_of(error.pos)) + ": " + error.message};
+  if (auto line = too_many_dots(text)) {
+    return Failure{"line " + std::to_string(*line) + ": more than " + std::to_string(k_max_toml_dots) +
+                   " dots outside strings, more than mdivicom reads (they nest tables too deep)"};
   }
+  toml::parse_result parsed = toml::parse(text);
+  if (!parsed) {
+    const toml::parse_error& error = parsed.error();
+    return Failure{"line " + std::to_string(error.source().begin.line) + ": " + std::string(error.description())};
+  }
+  std::vector<Found> found = collect_strings(parsed.table());
+  // toml++ keeps a table's keys sorted; the document's order is the values' positions.
+  std::stable_sort(found.begin(), found.end(), [](const Found& a, const Found& b) {
+    return std::tie(a.where.line, a.where.column) < std::tie(b.where.line, b.where.column);
+  });
+  std::vector<std::pair<TomlKey, std::string>> strings;
+  strings.reserve(found.size());
+  for (auto& item : found) {
+    strings.emplace_back(std::move(item.key), std::move(item.value));
+  }
+  return strings;
 }
 
 } // namespace mdivicom::inproc

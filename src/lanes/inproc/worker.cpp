@@ -1,5 +1,6 @@
 #include "lanes/inproc/worker.hpp"
 
+#include "core/json_bounded.hpp"
 #include "lanes/inproc/landlock.hpp"
 #include "lanes/inproc/python_worker.hpp"
 
@@ -19,8 +20,7 @@ std::vector<nlohmann::json> JsonLineReader::feed(const char* data, size_t size)
   size_t start = 0;
   size_t newline;
   while ((newline = m_pending.find('\n', start)) != std::string::npos) {
-    auto event = nlohmann::json::parse(m_pending.begin() + static_cast<std::ptrdiff_t>(start),
-                                       m_pending.begin() + static_cast<std::ptrdiff_t>(newline), nullptr, false);
+    auto event = parse_json_bounded(std::string_view(m_pending).substr(start, newline - start), false);
     if (!event.is_discarded() && event.is_object()) {
       events.push_back(std::move(event));
     }
