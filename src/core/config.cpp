@@ -58,6 +58,11 @@ Config make_config(ParsedJson parsed, std::string text, std::string source, cons
 
 std::string read_config_file(const fs::path& path)
 {
+  // A FIFO or a device would hold the run forever (or feed it without end): a config is a file.
+  std::error_code error;
+  if (fs::exists(path, error) && !fs::is_regular_file(path, error)) {
+    throw usage_error("config " + path.string() + " is not a regular file; give --config a JSON file or JSON text");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     throw usage_error("cannot read config file " + path.string() + ": " + std::strerror(errno));

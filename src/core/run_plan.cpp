@@ -59,6 +59,13 @@ fs::path existing_dataset_dir(const std::string& dataset)
   if (!fs::is_directory(path, error)) {
     throw usage_error("dataset " + dataset + " is not a directory; give --dataset the dataset's root directory");
   }
+  // The kernel's own file systems hold files without end (hashing /proc/self never finishes).
+  for (const char* system : {"/proc", "/sys", "/dev"}) {
+    if (is_same_or_within(path, system) && !is_same_or_within(path, "/dev/shm")) {
+      throw usage_error("dataset " + dataset + " lies in " + system +
+                        ", the kernel's, not a recorded session; give --dataset the dataset's root directory");
+    }
+  }
   return path;
 }
 
@@ -134,6 +141,11 @@ RunPlan plan_run(PluginCatalog& catalog, const RunOptions& options,
     if (is_same_or_within(request.work_dir, request.out_root / "_runs")) {
       throw usage_error("--work " + options.work + " lies inside " + (request.out_root / "_runs").string() +
                         ", where the run records are; choose a directory outside it");
+    }
+    if (is_same_or_within(request.work_dir, request.out_root)) {
+      throw usage_error("--work " + options.work + " lies inside --out " + request.out_root.string() +
+                        ", where every directory is another plugin's recorded outputs or mdivicom's own; choose a "
+                        "directory outside it");
     }
   }
   // Also refuses NaN and infinity; longer timeouts would overflow the lanes' clocks.
