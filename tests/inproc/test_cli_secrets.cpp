@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "cli_workspace.hpp"
 #include "inproc_support.hpp"
 #include "support/process.hpp"
 #include "support/record_schema.hpp"
@@ -35,27 +36,9 @@ const char* k_config = R"({"cloud": {"api_key": "sk-live-Q7f3a9b2c8d1", "region"
 const std::vector<std::string> k_secrets = {"sk-live-Q7f3a9b2c8d1", "48213957", "Zq9pass7781", "73519.25",
                                             "ssh-ed25519 AAAAC3Nza-test"};
 
-struct SecretsWorkspace
+struct SecretsWorkspace : CliWorkspace
 {
-  TempDir root;
-  fs::path dataset = root / "dataset";
-  fs::path out = root / "out";
-  CommandOptions options;
-
-  SecretsWorkspace()
-  {
-    fs::path plugin_root = root / "plugin";
-    write_dev_root(plugin_root, {{"cli-test", "cli_mod:get_plugin"}},
-                   {{"cli_mod.py", get_plugin_source("cli-test", "cli_mod:run") + k_leaky_plugin}});
-    write_file(dataset / "sessions" / "ses-01" / "raw.csv", "t,x\n0,1\n");
-    options.env = {{"MDIVICOM_DEV_PLUGIN_ROOTS", plugin_root.string()},
-                   {"MDIVICOM_PLUGIN_PATH", (root / "no-manifests").string()},
-                   {"XDG_DATA_HOME", (root / "xdg-data").string()},
-                   {"XDG_CACHE_HOME", (root / "xdg-cache").string()},
-                   {"VIRTUAL_ENV", k_unset},
-                   {"MDIVICOM_PYTHON_ENV", k_unset},
-                   {"PYTHONPATH", k_unset}};
-  }
+  SecretsWorkspace() : CliWorkspace(k_leaky_plugin) {}
 
   CommandResult run(const std::vector<std::string>& before = {})
   {
