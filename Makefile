@@ -1,12 +1,15 @@
 # The two commands of the README. Both install what is missing, then build.
 #   make demo   set up, build, and run mdivicom's main job on examples/
 #   make test   set up, build, and run the whole test suite (what CI runs)
+#   make fuzz   build the libFuzzer targets in build-fuzz/ (clang-14) and run each FUZZ_SECONDS
 
 BUILD ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build demo test bench clean format-check
+.PHONY: all deps build demo test bench clean format-check fuzz-build fuzz
 
 all: build
 
@@ -23,8 +26,17 @@ demo: build
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 600
 
+# Debug: _GLIBCXX_ASSERTIONS on; the fuzz settings compile at -O1 (cmake/Settings.cmake).
+fuzz-build: deps
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++-14 -DMDIVICOM_FUZZ=ON \
+	  -DMDIVICOM_WERROR=ON
+	cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzzers
+
+fuzz: fuzz-build
+	scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
 bench: build
 	for b in bench/*.sh; do echo "== $$b"; "$$b" $(BUILD) || exit 1; done
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(FUZZ_BUILD)
