@@ -45,15 +45,9 @@ std::vector<Entry> entries_of(std::string_view text)
 // untouched.
 const fs::path& work_dir()
 {
-  static const fs::path dir = [] {
-    std::string pattern =
-        (fs::exists("/dev/shm") ? fs::path("/dev/shm") : fs::temp_directory_path()).string() + "/mdivicom-fuzz-XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr) {
-      mdivicom::fuzz::fail("mkdtemp");
-    }
-    return fs::path(pattern);
-  }();
-  return dir;
+  static const mdivicom::fuzz::ScratchDir dir(fs::exists("/dev/shm") ? fs::path("/dev/shm")
+                                                                     : fs::temp_directory_path());
+  return dir.path();
 }
 
 bool inside(const fs::path& path, const fs::path& root)

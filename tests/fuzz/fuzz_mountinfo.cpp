@@ -14,10 +14,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
   }
   std::filesystem::path source(std::string(text.substr(0, newline)));
   auto points = container::mounts_below(source, text.substr(newline + 1));
+  // "/d/", "/d//" and "/d/." name /d; "//" names the root.
   std::string prefix = source.lexically_normal().string();
-  if (!prefix.ends_with('/')) {
-    prefix += '/';
+  while (prefix.ends_with('/')) {
+    prefix.pop_back();
   }
+  prefix += '/';
   for (size_t i = 0; i < points.size(); ++i) {
     const std::string& point = points[i].native();
     MDIVICOM_FUZZ_CHECK(point.size() > prefix.size() && point.starts_with(prefix), point);

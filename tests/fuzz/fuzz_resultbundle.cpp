@@ -13,16 +13,14 @@ namespace {
 // A directory of this process for the sidecar, so that its relative paths resolve somewhere.
 const std::filesystem::path& sidecar_dir()
 {
-  static const std::filesystem::path dir = [] {
-    std::string pattern = (std::filesystem::temp_directory_path() / "mdivicom-fuzz-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) {
-      mdivicom::fuzz::fail("mkdtemp");
-    }
-    std::filesystem::create_directories(std::filesystem::path(pattern) / "bundle" / "gaze");
-    std::ofstream(std::filesystem::path(pattern) / "bundle" / "gaze" / "fixations.tsv") << "t\tx\n";
-    return std::filesystem::path(pattern);
+  static const mdivicom::fuzz::ScratchDir dir(std::filesystem::temp_directory_path());
+  static const bool made = [] {
+    std::filesystem::create_directories(dir.path() / "bundle" / "gaze");
+    std::ofstream(dir.path() / "bundle" / "gaze" / "fixations.tsv") << "t\tx\n";
+    return true;
   }();
-  return dir;
+  (void)made;
+  return dir.path();
 }
 
 } // namespace

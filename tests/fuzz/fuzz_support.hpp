@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <string_view>
 
@@ -62,6 +63,32 @@ public:
 
 private:
   int m_fd;
+};
+
+// A directory of this process's own under `parent`, removed with everything in it at exit.
+class ScratchDir
+{
+public:
+  explicit ScratchDir(const std::filesystem::path& parent)
+  {
+    std::string pattern = (parent / "mdivicom-fuzz-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) {
+      fail("mkdtemp");
+    }
+    m_path = pattern;
+  }
+  ~ScratchDir()
+  {
+    std::error_code error;
+    std::filesystem::remove_all(m_path, error);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+
+  const std::filesystem::path& path() const { return m_path; }
+
+private:
+  std::filesystem::path m_path;
 };
 
 // Known unbounded recursions (issue 15, item 5: valijson on deep documents and $ref cycles,
