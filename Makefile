@@ -2,6 +2,7 @@
 #   make demo   set up, build, and run mdivicom's main job on examples/
 #   make test   set up, build, and run the whole test suite and a short fuzz pass (what CI runs)
 #   make fuzz   build the libFuzzer targets in build-fuzz/ (clang-14) and run each FUZZ_SECONDS
+#   make test-sanitize   the whole suite under ASan and UBSan in build-sanitize/ (not run by CI)
 
 BUILD ?= build
 BUILD_TYPE ?= RelWithDebInfo
@@ -11,7 +12,7 @@ FUZZ_SECONDS ?= 60
 # make test's fuzz pass: each target over its seed corpus, then this many seconds of fuzzing.
 TEST_FUZZ_SECONDS ?= 30
 
-.PHONY: all deps build demo test bench clean format-check fuzz-build fuzz
+.PHONY: all deps build demo test bench clean format-check fuzz-build fuzz test-sanitize
 
 all: build
 
@@ -40,8 +41,14 @@ fuzz-build: deps
 fuzz: fuzz-build
 	scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
+# The whole suite under ASan and UBSan (GCC), in its own build tree.
+test-sanitize: deps
+	cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMDIVICOM_SANITIZE=ON -DMDIVICOM_WERROR=ON
+	cmake --build build-sanitize -j$(JOBS)
+	cd build-sanitize && ctest --output-on-failure -j$(JOBS) --timeout 900
+
 bench: build
 	for b in bench/*.sh; do echo "== $$b"; "$$b" $(BUILD) || exit 1; done
 
 clean:
-	rm -rf $(BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(FUZZ_BUILD) build-sanitize
