@@ -1,12 +1,18 @@
 # The two commands of the README. Both install what is missing, then build.
 #   make demo   set up, build, and run mdivicom's main job on examples/
-#   make test   set up, build, and run the whole test suite (what CI runs)
+#   make test   set up, build, and run the whole test suite and a short fuzz pass (what CI runs)
+#   make fuzz   build the libFuzzer targets in build-fuzz/ (clang-14) and run each FUZZ_SECONDS
+#   make test-sanitize   the whole suite under ASan and UBSan in build-sanitize/ (not run by CI)
 
 BUILD ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+# make test's fuzz pass: each target over its seed corpus, then this many seconds of fuzzing.
+TEST_FUZZ_SECONDS ?= 30
 
-.PHONY: all deps build demo test bench clean format-check
+.PHONY: all deps build demo test bench clean format-check fuzz-build fuzz test-sanitize
 
 all: build
 
@@ -20,11 +26,29 @@ build: deps
 demo: build
 	scripts/demo.sh $(BUILD)
 
-test: build
+# The suite, then a short pass of every fuzz target (a fuzz build from scratch takes ~14 min of
+# CPU, ~8 min on 2 cores; the pass 11 x TEST_FUZZ_SECONDS).
+test: build fuzz-build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 600
+	scripts/fuzz.sh $(FUZZ_BUILD) $(TEST_FUZZ_SECONDS)
+
+# Debug: _GLIBCXX_ASSERTIONS on; the fuzz settings compile at -O1 (cmake/Settings.cmake).
+fuzz-build: deps
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++-14 -DMDIVICOM_FUZZ=ON \
+	  -DMDIVICOM_WERROR=ON
+	cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzzers
+
+fuzz: fuzz-build
+	scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+# The whole suite under ASan and UBSan (GCC), in its own build tree.
+test-sanitize: deps
+	cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMDIVICOM_SANITIZE=ON -DMDIVICOM_WERROR=ON
+	cmake --build build-sanitize -j$(JOBS)
+	cd build-sanitize && ctest --output-on-failure -j$(JOBS) --timeout 900
 
 bench: build
 	for b in bench/*.sh; do echo "== $$b"; "$$b" $(BUILD) || exit 1; done
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(FUZZ_BUILD) build-sanitize

@@ -14,3 +14,8 @@ if(MDIVICOM_SANITIZE)
   target_compile_options(mdivicom_settings INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   target_link_options(mdivicom_settings INTERFACE -fsanitize=address,undefined)
 endif()
+if(MDIVICOM_FUZZ)
+  # Coverage for libFuzzer in all of our code; -O1 (after the build type's flags) as libFuzzer
+  # advises: fast enough to run, quick to build.
+  target_compile_options(mdivicom_settings INTERFACE -fsanitize=fuzzer-no-link -O1 -gline-tables-only)
+endif()

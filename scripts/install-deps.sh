@@ -10,6 +10,8 @@ packages=(
   libspdlog-dev libfmt-dev catch2 libvalijson-dev libtomlplusplus-dev libpython3.11-dev python3 python3-venv
   # tests: a C++ extension module (apt_pkg) run inside the Python worker
   python3-apt
+  # fuzzing (make fuzz): clang with libFuzzer and the sanitizers' runtimes
+  clang-14 libclang-rt-14-dev
   # container lane: engines, runtime, local registry, test image material
   docker.io podman runc conmon catatonit uidmap docker-registry busybox-static zstd
   curl iproute2 util-linux

@@ -25,7 +25,14 @@ struct ReadFree
 };
 struct WriteFree
 {
-  void operator()(archive* handle) const { archive_write_free(handle); }
+  // archive_write_free closes the archive first, but not one in the FATAL state (after a failed
+  // header or write): its file descriptor and buffers would leak. Closing it here frees them;
+  // for any other state this is the close archive_write_free would do anyway.
+  void operator()(archive* handle) const
+  {
+    archive_write_close(handle);
+    archive_write_free(handle);
+  }
 };
 struct EntryFree
 {

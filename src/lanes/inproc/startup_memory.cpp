@@ -14,11 +14,6 @@ namespace mdivicom::inproc {
 
 namespace {
 
-std::uintptr_t address(const void* pointer)
-{
-  return reinterpret_cast<std::uintptr_t>(pointer);
-}
-
 // [start, end) populated from start's next page boundary on (the page holding `end` included);
 // the bytes that were, 0 when none or on failure.
 std::size_t populate_pages(std::uintptr_t start, std::uintptr_t end)
@@ -29,6 +24,13 @@ std::size_t populate_pages(std::uintptr_t start, std::uintptr_t end)
 }
 
 #ifndef MDIVICOM_ASAN
+// Used only by populate_malloc_heap, which does nothing under ASan (an unused function would
+// fail the sanitizer build under -Werror).
+std::uintptr_t address(const void* pointer)
+{
+  return reinterpret_cast<std::uintptr_t>(pointer);
+}
+
 // Keeps the heap's populated memory in the heap (populate_malloc_heap).
 void* g_heap_pin = nullptr;
 
