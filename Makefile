@@ -10,7 +10,7 @@ JOBS ?= $(shell nproc)
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 # make test's fuzz pass: each target over its seed corpus, then this many seconds of fuzzing.
-TEST_FUZZ_SECONDS ?= 30
+TEST_FUZZ_SECONDS ?= 15
 
 .PHONY: all deps build demo test bench clean format-check fuzz-build fuzz test-sanitize
 

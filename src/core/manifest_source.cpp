@@ -109,6 +109,13 @@ LoadedJson read_json_file(const fs::path& path, int dir_fd = AT_FDCWD)
     std::string message = e.what();
     auto start = message.find("parse error");
     return {{}, "malformed JSON: " + (start == std::string::npos ? message : message.substr(start))};
+  } catch (const nlohmann::json::out_of_range& e) {
+    // "[json.exception.out_of_range.406] number overflow parsing '1e400'"
+    std::string message = e.what();
+    auto start = message.find("number overflow");
+    return {{},
+            "malformed JSON: " + (start == std::string::npos ? message : message.substr(start)) +
+                " (beyond a double; no manifest field takes such a number)"};
   }
 }
 
@@ -158,11 +165,18 @@ std::vector<std::string> manifest_problems(const nlohmann::json& manifest)
       problems.emplace_back("/entry/resources/memory: expected bytes or a size like 512m (at least 6m)");
     }
   }
-  // A schema valijson would recurse on forever is refused here, so that listing shows it.
+  // A schema valijson would recurse on forever, or could not compile, is refused here, so that
+  // listing, validate and run agree on it.
   const nlohmann::json* config_schema = manifest_config_schema(manifest);
   if (config_schema != nullptr) {
     if (auto shape = schema_shape(*config_schema); !shape) {
       problems.push_back("/meta/config_schema: " + shape.error());
+    } else if (problems.empty()) {
+      try {
+        JsonSchema compiled(*config_schema);
+      } catch (const std::exception& e) {
+        problems.push_back(std::string("/meta/config_schema: ") + e.what());
+      }
     }
   }
   return problems;
@@ -219,15 +233,6 @@ std::vector<std::string> check_manifest(const fs::path& path)
   std::vector<std::string> problems;
   for (const auto& problem : manifest_problems(loaded.value)) {
     problems.push_back(path.string() + ": " + problem);
-  }
-  // What run would find when it compiles the config schema (listing skips this: it costs).
-  const nlohmann::json* config_schema = manifest_config_schema(loaded.value);
-  if (problems.empty() && config_schema != nullptr) {
-    try {
-      JsonSchema compiled(*config_schema);
-    } catch (const std::exception& e) {
-      problems.push_back(path.string() + ": /meta/config_schema: " + e.what());
-    }
   }
   return problems;
 }

@@ -113,7 +113,13 @@ private:
       if (ref != value->end() && ref->is_string()) {
         // valijson follows a $ref and ignores the keywords beside it, as draft 7 says.
         auto target = local_pointer(ref->get<std::string>());
-        if (target) {
+        if (!target) {
+          // valijson resolves some of these against the schema itself in ways this walk cannot
+          // follow (a fuzzer's "/b" recursed without end), and mdivicom fetches no other document.
+          return "$ref " + ref->dump() + " at #" + pointer +
+                 " is not a pointer into this schema; write it as \"#/...\" (other documents are not fetched)";
+        }
+        {
           try {
             const json& resolved = m_root.at(json::json_pointer(*target));
             add(node.same, canonical(*target), &resolved);

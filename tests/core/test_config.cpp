@@ -207,6 +207,15 @@ TEST_CASE("a recursive config schema whose $ref steps into a property still chec
              Catch::Contains("/child/child/size"));
 }
 
+TEST_CASE("a config schema $ref that is not a pointer into the schema itself is refused", "[core][config][schema]")
+{
+  // Found by fuzz_config_schema: valijson resolved "/b" against the schema and recursed forever.
+  auto schema = nlohmann::json::parse(
+      R"({"definitions": {"a": {"$ref": "/b"}, "b": {"$ref": "#/definitions/a"}}, "$ref": "#/definitions/a"})");
+  CHECK_THAT(usage_error_of([&] { check_config_against_schema(load_config("{}"), schema, "lab/x"); }),
+             Catch::Contains("$ref \"/b\" at #/definitions/a is not a pointer into this schema"));
+}
+
 TEST_CASE("a config too deep for a long chain of its schema's subschemas is refused before valijson recurses",
           "[core][config][schema]")
 {

@@ -14,11 +14,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
   size_t split = text.find('\0');
   std::string_view schema_text = text.substr(0, split);
   std::string_view config_text = split == std::string_view::npos ? "{}" : text.substr(split + 1);
-  // Known (issue 15, item 5): valijson follows $ref without a bound on cycles, and matches
-  // "pattern" with std::regex, which backtracks exponentially and recursively per character.
-  const bool known =
-      schema_text.find("$ref") != std::string_view::npos || schema_text.find("pattern") != std::string_view::npos;
-  if (fuzz::known_deep_input(text) || (known && !fuzz::feed_known_crashes())) {
+  // Known, still open: valijson matches "pattern" with std::regex, which backtracks
+  // exponentially and recursively per character (a 519-byte schema and config ran past 20 s).
+  const bool known = schema_text.find("pattern") != std::string_view::npos;
+  if (known && !fuzz::feed_known_crashes()) {
     return -1;
   }
   auto schema = nlohmann::json::parse(schema_text, nullptr, false);

@@ -178,3 +178,19 @@ TEST_CASE("dots inside strings, multi-line strings and comments do not count tow
   CHECK(info->project_name == dots);
   CHECK(info->project_version == dots);
 }
+
+TEST_CASE("input on which toml++ 3.3 breaks its own checks is refused as malformed, not a crash",
+          "[inproc][registration][toml]")
+{
+  // Found by fuzz_pyproject: a character that is not ASCII outside strings reached toml++'s
+  // __builtin_unreachable; a broken table header failed its internal assert (an assumption
+  // under NDEBUG).
+  auto not_ascii = parse_pyproject("[project]\nname = \"n\"\n[tool\xc2\xa0x]\n");
+  REQUIRE_FALSE(not_ascii);
+  CHECK(not_ascii.error() == "line 3: a character that is not ASCII outside a string or comment");
+  auto in_strings = parse_pyproject("# caf\xc3\xa9\n[project]\nname = \"caf\xc3\xa9\" # \xc2\xa0\n");
+  REQUIRE(in_strings);
+  CHECK(in_strings->project_name == "caf\xc3\xa9");
+  auto header = parse_pyproject("[project]\nentry-points{=d \" m\" = { a = \"m:f\" } }\n");
+  REQUIRE_FALSE(header);
+}

@@ -249,7 +249,9 @@ MountViewResult lock_down_mounts(const MountRules& rules)
   }
   result.private_proc = mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) == 0;
   hide_defaults(rules, result);
-  for (const auto& [point, flags] : mount_points()) {
+  for (const auto& mount_point : mount_points()) {
+    const fs::path& point = mount_point.first; // named: clang 14 cannot capture a structured binding
+    const unsigned long flags = mount_point.second;
     const bool is_writable =
         std::any_of(writable.begin(), writable.end(), [&](const fs::path& dir) { return is_within(point, dir); });
     const unsigned long wanted =

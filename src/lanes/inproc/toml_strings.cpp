@@ -3,9 +3,31 @@
 // no C++ library built on the shared libstdc++ inside a program that links its own statically.
 #include "lanes/inproc/toml_strings.hpp"
 
+#include <stdexcept>
+
+namespace mdivicom::inproc {
+// toml++ 3.3 checks its parser's own state with TOML_ASSERT_ASSUME, which is assert() in a debug
+// build and an optimizer's assumption (undefined behaviour when false) under NDEBUG; a fuzzer
+// found input that breaks one (a table header such as `entry-points{=d ...`). Every such check
+// throws here instead, and the file is reported as malformed.
+[[noreturn]] inline void toml_check_failed(const char* check)
+{
+  throw std::runtime_error(std::string("the TOML reader's own check failed (") + check + ")");
+}
+} // namespace mdivicom::inproc
+
 #define TOML_EXCEPTIONS 0
 #define TOML_ENABLE_FORMATTERS 0
+#define TOML_ASSERT(expr) ((expr) ? static_cast<void>(0) : ::mdivicom::inproc::toml_check_failed(#expr))
+#ifdef NDEBUG // TOML_ASSERT_ASSUME must be TOML_ASSERT, not an assumption
+#define MDIVICOM_TOML_NDEBUG
+#undef NDEBUG
+#endif
 #include <toml++/toml.h>
+#ifdef MDIVICOM_TOML_NDEBUG
+#define NDEBUG
+#undef MDIVICOM_TOML_NDEBUG
+#endif
 
 #include <algorithm>
 #include <optional>
@@ -15,10 +37,12 @@ namespace mdivicom::inproc {
 
 namespace {
 
-// The line of the first dot past k_max_toml_dots outside strings and comments, if any. Every
-// level of table nesting beyond the 256 of inline values costs a dot in a key, so this bounds
-// the depth before toml++ builds a single table.
-std::optional<size_t> too_many_dots(std::string_view text)
+// What toml++ must not be given, found outside strings and comments: a dot past
+// k_max_toml_dots (every level of table nesting beyond the 256 of inline values costs a dot in
+// a key, so this bounds the depth before toml++ builds a single table), or a byte that is not
+// ASCII (never valid TOML there: bare keys are ASCII; toml++ 3.3 reaches __builtin_unreachable
+// on some such characters while it looks for whitespace).
+std::optional<std::string> outside_strings_problem(std::string_view text)
 {
   size_t dots = 0;
   size_t line = 1;
@@ -38,7 +62,10 @@ std::optional<size_t> too_many_dots(std::string_view text)
       }
       i = std::min(at + end.size(), text.size()) - 1;
     } else if (c == '.' && ++dots > k_max_toml_dots) {
-      return line;
+      return "line " + std::to_string(line) + ": more than " + std::to_string(k_max_toml_dots) +
+             " dots outside strings, more than mdivicom reads (they nest tables too deep)";
+    } else if (static_cast<unsigned char>(c) >= 0x80) {
+      return "line " + std::to_string(line) + ": a character that is not ASCII outside a string or comment";
     }
   }
   return std::nullopt;
@@ -82,11 +109,16 @@ std::vector<Found> collect_strings(const toml::table& root)
 
 Result<std::vector<std::pair<TomlKey, std::string>>> toml_strings(std::string_view text)
 {
-  if (auto line = too_many_dots(text)) {
-    return Failure{"line " + std::to_string(*line) + ": more than " + std::to_string(k_max_toml_dots) +
-                   " dots outside strings, more than mdivicom reads (they nest tables too deep)"};
+  if (auto problem = outside_strings_problem(text)) {
+    return Failure{*problem};
   }
-  toml::parse_result parsed = toml::parse(text);
+  std::optional<toml::parse_result> result;
+  try {
+    result = toml::parse(text);
+  } catch (const std::runtime_error& error) {
+    return Failure{std::string("malformed TOML: ") + error.what()};
+  }
+  toml::parse_result& parsed = *result;
   if (!parsed) {
     const toml::parse_error& error = parsed.error();
     return Failure{"line " + std::to_string(error.source().begin.line) + ": " + std::string(error.description())};
