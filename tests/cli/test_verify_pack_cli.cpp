@@ -11,6 +11,7 @@
 
 using mdivicom::test::CommandOptions;
 using mdivicom::test::CommandResult;
+using mdivicom::test::isolated_options;
 using mdivicom::test::read_file;
 using mdivicom::test::run_mdivicom;
 using mdivicom::test::TempDir;
@@ -35,34 +36,19 @@ void make_out(const fs::path& out)
   write_run_record(out, "tracker", "20250102T000000Z_0000abce");
 }
 
-CommandOptions isolated(const TempDir& dir)
-{
-  CommandOptions options;
-  options.env = {{"MDIVICOM_PLUGIN_PATH", (dir / "no-manifests").string()},
-                 {"XDG_DATA_HOME", (dir / "xdg-data").string()},
-                 {"XDG_CACHE_HOME", (dir / "xdg-cache").string()},
-                 {"MDIVICOM_DEV_PLUGIN_ROOTS", mdivicom::test::k_unset},
-                 {"VIRTUAL_ENV", mdivicom::test::k_unset},
-                 {"MDIVICOM_PYTHON_ENV", mdivicom::test::k_unset},
-                 {"PYTHONPATH", mdivicom::test::k_unset},
-                 {"SOURCE_DATE_EPOCH", mdivicom::test::k_unset},
-                 {"PYTHONDONTWRITEBYTECODE", "1"}};
-  return options;
-}
-
 } // namespace
 
 TEST_CASE("verify exits 0 with a summary when every output matches, and prints JSON with --json", "[cli][verify]")
 {
   TempDir dir;
   make_out(dir / "out");
-  auto text = run_mdivicom({"verify", (dir / "out").string()}, isolated(dir));
+  auto text = run_mdivicom({"verify", (dir / "out").string()}, isolated_options(dir));
   INFO(text.err);
   CHECK(text.exit_code == 0);
   CHECK_THAT(text.out, Catch::Contains("superseded  " + k_run + "  tracker"));
   CHECK_THAT(text.out, Catch::Contains("ok          20250102T000000Z_0000abce  tracker  (4 entries)"));
   CHECK_THAT(text.out, Catch::Contains("all outputs match"));
-  auto json = run_mdivicom({"verify", (dir / "out").string(), "--json"}, isolated(dir));
+  auto json = run_mdivicom({"verify", (dir / "out").string(), "--json"}, isolated_options(dir));
   CHECK(json.exit_code == 0);
   auto report = nlohmann::json::parse(json.out);
   CHECK(report["ok"] == true);
@@ -76,13 +62,13 @@ TEST_CASE("verify exits 1 and names modified, missing and unexpected files", "[c
   write_file(dir / "out/tracker/table.csv", "a,b\n9,9\n");
   fs::remove(dir / "out/tracker/notes.txt");
   write_file(dir / "out/tracker/plots/new.png", "png");
-  auto result = run_mdivicom({"verify", (dir / "out").string()}, isolated(dir));
+  auto result = run_mdivicom({"verify", (dir / "out").string()}, isolated_options(dir));
   CHECK(result.exit_code == 1);
   CHECK_THAT(result.out, Catch::Contains("MISMATCH"));
   CHECK_THAT(result.out, Catch::Contains("modified    table.csv: content changed"));
   CHECK_THAT(result.out, Catch::Contains("missing     notes.txt"));
   CHECK_THAT(result.out, Catch::Contains("unexpected  plots/new.png"));
-  auto json = run_mdivicom({"verify", "--json", (dir / "out").string()}, isolated(dir));
+  auto json = run_mdivicom({"verify", "--json", (dir / "out").string()}, isolated_options(dir));
   CHECK(json.exit_code == 1);
   CHECK(nlohmann::json::parse(json.out)["runs"][1]["mismatches"].size() == 3);
 }
@@ -90,11 +76,11 @@ TEST_CASE("verify exits 1 and names modified, missing and unexpected files", "[c
 TEST_CASE("verify exits 2 for a missing directory or one without run records", "[cli][verify]")
 {
   TempDir dir;
-  auto missing = run_mdivicom({"verify", (dir / "nope").string()}, isolated(dir));
+  auto missing = run_mdivicom({"verify", (dir / "nope").string()}, isolated_options(dir));
   CHECK(missing.exit_code == 2);
   CHECK_THAT(missing.err, Catch::Contains("mdivicom: error: cannot verify"));
   fs::create_directories(dir / "empty");
-  auto empty = run_mdivicom({"verify", (dir / "empty").string()}, isolated(dir));
+  auto empty = run_mdivicom({"verify", (dir / "empty").string()}, isolated_options(dir));
   CHECK(empty.exit_code == 2);
   CHECK_THAT(empty.err, Catch::Contains("no run records"));
 }
@@ -109,9 +95,9 @@ TEST_CASE("packs made by separate processes from copies in other places and time
                       fs::file_time_type::clock::now() - std::chrono::hours(50));
   for (std::string name : {"p.zip", "p.tar.gz", "p.tar.zst"}) {
     INFO(name);
-    CommandOptions here = isolated(dir);
+    CommandOptions here = isolated_options(dir);
     here.env["TZ"] = "UTC";
-    CommandOptions there = isolated(dir);
+    CommandOptions there = isolated_options(dir);
     there.env["TZ"] = "Pacific/Chatham";
     there.cwd = dir / "elsewhere";
     auto first = run_mdivicom({"pack", (dir / "out").string(), "-o", (dir / ("a-" + name)).string()}, here);
@@ -130,7 +116,7 @@ TEST_CASE("pack refuses an unknown archive type, naming the supported ones", "[c
 {
   TempDir dir;
   make_out(dir / "out");
-  auto result = run_mdivicom({"pack", (dir / "out").string(), "-o", (dir / "p.7z").string()}, isolated(dir));
+  auto result = run_mdivicom({"pack", (dir / "out").string(), "-o", (dir / "p.7z").string()}, isolated_options(dir));
   CHECK(result.exit_code == 2);
   CHECK_THAT(result.err, Catch::Contains(".tar.gz (or .tgz), .tar.zst, .zip"));
   CHECK_FALSE(fs::exists(dir / "p.7z"));
@@ -140,11 +126,11 @@ TEST_CASE("verify of a damaged pack fails with an error naming it", "[cli][verif
 {
   TempDir dir;
   make_out(dir / "out");
-  REQUIRE(run_mdivicom({"pack", (dir / "out").string(), "-o", (dir / "p.tar.gz").string()}, isolated(dir)).exit_code ==
-          0);
+  REQUIRE(run_mdivicom({"pack", (dir / "out").string(), "-o", (dir / "p.tar.gz").string()}, isolated_options(dir))
+              .exit_code == 0);
   std::string bytes = read_file(dir / "p.tar.gz");
   write_file(dir / "cut.tar.gz", bytes.substr(0, bytes.size() / 2));
-  auto result = run_mdivicom({"verify", (dir / "cut.tar.gz").string()}, isolated(dir));
+  auto result = run_mdivicom({"verify", (dir / "cut.tar.gz").string()}, isolated_options(dir));
   CHECK(result.exit_code == 1);
   CHECK_THAT(result.err, Catch::Contains("cut.tar.gz"));
 }
@@ -153,7 +139,7 @@ TEST_CASE("a real run records its outputs, dataset and crate, and verify, pack a
           "[cli][verify][pack][run]")
 {
   TempDir dir;
-  CommandOptions options = isolated(dir);
+  CommandOptions options = isolated_options(dir);
   options.env["MDIVICOM_DEV_PLUGIN_ROOTS"] = (k_examples / "python" / "mdivicom-stream-inventory").string();
   // The dataset as an archive with one top folder, as `tar czf` makes it.
   {
@@ -219,7 +205,7 @@ TEST_CASE("a real run records its outputs, dataset and crate, and verify, pack a
 TEST_CASE("run records --dataset-hash fast and off, and refuses other modes", "[cli][run]")
 {
   TempDir dir;
-  CommandOptions options = isolated(dir);
+  CommandOptions options = isolated_options(dir);
   options.env["MDIVICOM_DEV_PLUGIN_ROOTS"] = (k_examples / "python" / "mdivicom-stream-inventory").string();
   for (std::string mode : {"fast", "off"}) {
     fs::path out = dir / ("out-" + mode);

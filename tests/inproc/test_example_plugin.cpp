@@ -17,20 +17,6 @@ namespace {
 const fs::path k_examples = fs::path(MDIVICOM_SOURCE_DIR) / "examples";
 const fs::path k_package = k_examples / "python" / "mdivicom-stream-inventory";
 
-CommandOptions isolated_options(const TempDir& dir)
-{
-  CommandOptions options;
-  options.env = {{"MDIVICOM_PLUGIN_PATH", (dir / "no-manifests").string()},
-                 {"XDG_DATA_HOME", (dir / "xdg-data").string()},
-                 {"XDG_CACHE_HOME", (dir / "xdg-cache").string()},
-                 {"MDIVICOM_DEV_PLUGIN_ROOTS", k_unset},
-                 {"VIRTUAL_ENV", k_unset},
-                 {"MDIVICOM_PYTHON_ENV", k_unset},
-                 {"PYTHONPATH", k_unset},
-                 {"PYTHONDONTWRITEBYTECODE", "1"}}; // leave no __pycache__ in the source tree
-  return options;
-}
-
 std::map<std::string, std::string> csv_row(const std::string& csv, const std::string& stream_id)
 {
   std::istringstream in(csv);

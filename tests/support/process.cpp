@@ -143,4 +143,19 @@ CommandResult run_mdivicom(const std::vector<std::string>& args, const CommandOp
   return run_command(argv, options);
 }
 
+CommandOptions isolated_options(const TempDir& dir)
+{
+  CommandOptions options;
+  options.env = {{"MDIVICOM_PLUGIN_PATH", (dir / "no-manifests").string()},
+                 {"XDG_DATA_HOME", (dir / "xdg-data").string()},
+                 {"XDG_CACHE_HOME", (dir / "xdg-cache").string()},
+                 {"MDIVICOM_DEV_PLUGIN_ROOTS", k_unset},
+                 {"VIRTUAL_ENV", k_unset},
+                 {"MDIVICOM_PYTHON_ENV", k_unset},
+                 {"PYTHONPATH", k_unset},
+                 {"SOURCE_DATE_EPOCH", k_unset},
+                 {"PYTHONDONTWRITEBYTECODE", "1"}};
+  return options;
+}
+
 } // namespace mdivicom::test

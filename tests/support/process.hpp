@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "support/temp_dir.hpp"
+
 namespace mdivicom::test {
 
 struct CommandResult
@@ -35,6 +37,10 @@ inline const char* k_unset = "\x01unset";
 
 // Runs argv[0] (searched in PATH) and captures everything it prints.
 CommandResult run_command(const std::vector<std::string>& argv, const CommandOptions& options = {});
+
+// Options that keep a run of mdivicom to `dir`: no manifests, caches, dev roots or Python env
+// of the machine's, no SOURCE_DATE_EPOCH, no bytecode written.
+CommandOptions isolated_options(const TempDir& dir);
 
 // Runs the mdivicom binary under test with the given arguments.
 CommandResult run_mdivicom(const std::vector<std::string>& args, const CommandOptions& options = {});
