@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Listing 1,000 entry manifests vs the floor of any Python-based runner (`python3 -c pass`).
 # Aim: mdivicom's whole listing finishes before Python has started. Unchanged manifests are
-# listed from the listing cache (src/core/manifest_cache.hpp); the uncached listing and the
+# listed from the listing cache (src/core/plugins/manifest_cache.hpp); the uncached listing and the
 # --json listing (which always reads every manifest) are shown beside it.
 set -euo pipefail
 build=${1:-build}

@@ -2,9 +2,9 @@
 
 #include "build_info.hpp"
 #include "cli/commands.hpp"
-#include "core/error.hpp"
-#include "core/json_bounded.hpp"
-#include "core/redact.hpp"
+#include "core/util/error.hpp"
+#include "core/json/bounded.hpp"
+#include "core/config/redact.hpp"
 
 #include <cstdio>
 #include <cstdlib>

@@ -3,7 +3,7 @@
 
 #include <iostream>
 
-#include "core/discovery.hpp"
+#include "core/plugins/discovery.hpp"
 #include "lanes/container/container.hpp"
 #include "lanes/inproc/inproc.hpp"
 

@@ -4,12 +4,12 @@
 
 #include <iostream>
 
-#include "core/dataset_cache.hpp"
-#include "core/error.hpp"
-#include "core/file_hasher.hpp"
-#include "core/hash_cache.hpp"
-#include "core/scratch_dir.hpp"
-#include "core/text_bytes.hpp"
+#include "core/dataset/cache.hpp"
+#include "core/util/error.hpp"
+#include "core/hash/file_hasher.hpp"
+#include "core/hash/cache.hpp"
+#include "core/run/scratch_dir.hpp"
+#include "core/util/text_bytes.hpp"
 #include "lanes/container/container.hpp"
 
 namespace mdivicom::cli {

@@ -1,8 +1,8 @@
 #include "cli/commands.hpp"
 
-#include "core/error.hpp"
-#include "core/file_hasher.hpp"
-#include "core/pack.hpp"
+#include "core/util/error.hpp"
+#include "core/hash/file_hasher.hpp"
+#include "core/records/pack.hpp"
 
 #include <spdlog/spdlog.h>
 

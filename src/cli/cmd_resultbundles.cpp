@@ -1,8 +1,8 @@
 #include "cli/commands.hpp"
 
-#include "core/error.hpp"
-#include "core/resultbundle.hpp"
-#include "core/resultbundle_pytext.hpp"
+#include "core/util/error.hpp"
+#include "core/resultbundle/bundle.hpp"
+#include "core/resultbundle/pytext.hpp"
 
 #include <iostream>
 #include <limits>

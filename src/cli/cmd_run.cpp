@@ -1,6 +1,6 @@
 #include "cli/commands.hpp"
 
-#include "core/run.hpp"
+#include "core/run/run.hpp"
 
 namespace mdivicom::cli {
 

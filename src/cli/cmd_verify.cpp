@@ -1,8 +1,8 @@
 #include "cli/commands.hpp"
 
-#include "core/error.hpp"
-#include "core/interrupt.hpp"
-#include "core/verify.hpp"
+#include "core/util/error.hpp"
+#include "core/util/interrupt.hpp"
+#include "core/records/verify.hpp"
 
 #include <iostream>
 

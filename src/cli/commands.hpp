@@ -2,9 +2,9 @@
 
 #include <CLI/CLI.hpp>
 
-#include "core/discovery.hpp"
-#include "core/lane.hpp"
-#include "core/text_bytes.hpp" // json_text, for what commands print
+#include "core/plugins/discovery.hpp"
+#include "core/run/lane.hpp"
+#include "core/util/text_bytes.hpp" // json_text, for what commands print
 
 namespace mdivicom::cli {
 

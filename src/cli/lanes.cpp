@@ -1,6 +1,6 @@
 #include "cli/commands.hpp"
 
-#include "core/error.hpp"
+#include "core/util/error.hpp"
 #include "lanes/container/container.hpp"
 #include "lanes/inproc/inproc.hpp"
 

@@ -3,8 +3,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "core/archive.hpp"
-#include "core/scratch_dir.hpp"
+#include "core/archive/archive.hpp"
+#include "core/run/scratch_dir.hpp"
 #include "support/child.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"

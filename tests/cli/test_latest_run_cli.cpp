@@ -3,8 +3,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "core/rocrate.hpp"
-#include "core/sha256.hpp"
+#include "core/records/rocrate.hpp"
+#include "core/hash/sha256.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 

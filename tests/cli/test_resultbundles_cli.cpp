@@ -1,5 +1,5 @@
 // `mdivicom resultbundles ...` run as a real process: exit codes, messages, exact output.
-#include "core/sha256.hpp"
+#include "core/hash/sha256.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 

@@ -1,5 +1,5 @@
 // A sidecar the runner writes must pass `mdivicom resultbundles validate` in strict mode.
-#include "core/resultbundle_writer.hpp"
+#include "core/resultbundle/writer.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 

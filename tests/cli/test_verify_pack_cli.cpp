@@ -3,7 +3,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "core/archive.hpp"
+#include "core/archive/archive.hpp"
 #include "support/outputs_fixture.hpp"
 #include "support/process.hpp"
 

@@ -9,9 +9,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "core/plugin.hpp"
+#include "core/plugins/plugin.hpp"
 #include "lanes/container/container.hpp"
-#include "lanes/container/image.hpp"
+#include "lanes/container/image/image.hpp"
 #include "support/process.hpp"
 
 namespace mdivicom::test {

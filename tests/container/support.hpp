@@ -8,8 +8,8 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "core/lane.hpp"
-#include "lanes/container/engine.hpp"
+#include "core/run/lane.hpp"
+#include "lanes/container/engine/engine.hpp"
 #include "support/temp_dir.hpp"
 
 namespace mdivicom::test {

@@ -3,7 +3,7 @@
 
 #include <csignal>
 
-#include "lanes/container/engine.hpp"
+#include "lanes/container/engine/engine.hpp"
 #include "support/process.hpp"
 #include "support/record_schema.hpp"
 

@@ -1,6 +1,6 @@
 #include "container/support.hpp"
 
-#include "lanes/container/dataset_links.hpp"
+#include "lanes/container/exposure/dataset_links.hpp"
 
 #include <cstring>
 #include <set>

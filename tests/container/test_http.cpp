@@ -3,7 +3,7 @@
 // out of send() and run() on the caller's side, as it was thrown, and stop the transfer.
 #include "container/support.hpp"
 
-#include "lanes/container/http.hpp"
+#include "lanes/container/engine/http.hpp"
 
 #include <stdexcept>
 

@@ -2,9 +2,9 @@
 // ArchiveWriter).
 #include "container/support.hpp"
 
-#include "core/archive.hpp"
-#include "core/sha256.hpp"
-#include "lanes/container/image_archive.hpp"
+#include "core/archive/archive.hpp"
+#include "core/hash/sha256.hpp"
+#include "lanes/container/image/archive.hpp"
 
 namespace fs = std::filesystem;
 using namespace mdivicom;

@@ -1,6 +1,6 @@
 #include "container/support.hpp"
 
-#include "lanes/container/image.hpp"
+#include "lanes/container/image/image.hpp"
 
 namespace fs = std::filesystem;
 using namespace mdivicom;

@@ -4,7 +4,7 @@
 
 #include <fstream>
 
-#include "lanes/container/image.hpp"
+#include "lanes/container/image/image.hpp"
 #include "support/process.hpp"
 
 namespace fs = std::filesystem;

@@ -4,7 +4,7 @@
 
 #include <sys/stat.h>
 
-#include "lanes/container/image.hpp"
+#include "lanes/container/image/image.hpp"
 
 namespace fs = std::filesystem;
 using namespace mdivicom;

@@ -2,9 +2,9 @@
 #include "container/support.hpp"
 
 #include "lanes/container/container.hpp"
-#include "lanes/container/demux.hpp"
-#include "lanes/container/engine.hpp"
-#include "lanes/container/image.hpp"
+#include "lanes/container/engine/demux.hpp"
+#include "lanes/container/engine/engine.hpp"
+#include "lanes/container/image/image.hpp"
 #include "lanes/container/plan.hpp"
 #include "lanes/container/runner.hpp"
 

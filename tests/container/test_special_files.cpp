@@ -1,8 +1,8 @@
 // What a bind may not show a container: sockets, device nodes and FIFOs (special_files.hpp).
 #include "container/support.hpp"
 
-#include "lanes/container/dataset_links.hpp"
-#include "lanes/container/special_files.hpp"
+#include "lanes/container/exposure/dataset_links.hpp"
+#include "lanes/container/exposure/special_files.hpp"
 
 #include <sys/stat.h>
 #include <sys/sysmacros.h>

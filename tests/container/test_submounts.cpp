@@ -1,6 +1,6 @@
 #include "container/support.hpp"
 
-#include "lanes/container/submounts.hpp"
+#include "lanes/container/exposure/submounts.hpp"
 
 #include <sys/mount.h>
 

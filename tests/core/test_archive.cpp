@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "core/archive.hpp"
-#include "core/error.hpp"
+#include "core/archive/archive.hpp"
+#include "core/util/error.hpp"
 #include "support/temp_dir.hpp"
 
 #include <cstdlib>

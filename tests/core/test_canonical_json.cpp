@@ -1,4 +1,4 @@
-#include "core/canonical_json.hpp"
+#include "core/json/canonical.hpp"
 
 #include "python_canonical.hpp"
 

@@ -1,7 +1,7 @@
-#include "core/config.hpp"
+#include "core/config/config.hpp"
 
-#include "core/error.hpp"
-#include "core/sha256.hpp"
+#include "core/util/error.hpp"
+#include "core/hash/sha256.hpp"
 #include "python_canonical.hpp"
 #include "support/temp_dir.hpp"
 

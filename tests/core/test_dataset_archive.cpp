@@ -1,8 +1,8 @@
 #include <catch2/catch.hpp>
 
-#include "core/archive.hpp"
-#include "core/dataset_archive.hpp"
-#include "core/error.hpp"
+#include "core/archive/archive.hpp"
+#include "core/dataset/archive.hpp"
+#include "core/util/error.hpp"
 #include "support/temp_dir.hpp"
 
 #include <functional>

@@ -1,8 +1,8 @@
 #include <catch2/catch.hpp>
 
-#include "core/archive.hpp"
-#include "core/dataset_archive.hpp"
-#include "core/dataset_cache.hpp"
+#include "core/archive/archive.hpp"
+#include "core/dataset/archive.hpp"
+#include "core/dataset/cache.hpp"
 #include "support/child.hpp"
 #include "support/temp_dir.hpp"
 

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "core/dataset_identity.hpp"
-#include "core/error.hpp"
+#include "core/dataset/identity.hpp"
+#include "core/util/error.hpp"
 #include "support/temp_dir.hpp"
 
 #include <chrono>

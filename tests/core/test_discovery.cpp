@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "core/discovery.hpp"
-#include "core/error.hpp"
+#include "core/plugins/discovery.hpp"
+#include "core/util/error.hpp"
 #include "support/temp_dir.hpp"
 
 #include <cstdlib>

@@ -1,8 +1,8 @@
 #include <catch2/catch.hpp>
 
-#include "core/inventory.hpp"
-#include "core/sha256.hpp"
-#include "core/fs_util.hpp"
+#include "core/records/inventory.hpp"
+#include "core/hash/sha256.hpp"
+#include "core/util/fs.hpp"
 #include "support/temp_dir.hpp"
 
 #include <fstream>

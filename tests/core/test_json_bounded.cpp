@@ -1,4 +1,4 @@
-#include "core/json_bounded.hpp"
+#include "core/json/bounded.hpp"
 
 #include <catch2/catch.hpp>
 

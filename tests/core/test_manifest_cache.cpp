@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "core/manifest_cache.hpp"
+#include "core/plugins/manifest_cache.hpp"
 #include "support/temp_dir.hpp"
 
 #include <fstream>

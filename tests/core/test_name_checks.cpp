@@ -1,5 +1,5 @@
-#include "core/plugin.hpp"
-#include "core/record_scan.hpp"
+#include "core/plugins/plugin.hpp"
+#include "core/records/scan.hpp"
 
 #include "support/regex_oracle.hpp"
 

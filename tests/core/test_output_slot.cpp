@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "core/error.hpp"
-#include "core/output_slot.hpp"
+#include "core/util/error.hpp"
+#include "core/run/output_slot.hpp"
 #include "support/temp_dir.hpp"
 
 #include <nlohmann/json.hpp>

@@ -1,7 +1,7 @@
 // What a plugin leaves in a writable dir, swept once it has ended (output_sweep.hpp).
 #include "container/support.hpp"
 
-#include "core/output_sweep.hpp"
+#include "core/run/output_sweep.hpp"
 
 #include <set>
 

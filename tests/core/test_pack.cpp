@@ -1,11 +1,11 @@
 #include <catch2/catch.hpp>
 
-#include "core/archive.hpp"
-#include "core/dataset_archive.hpp"
-#include "core/error.hpp"
-#include "core/pack.hpp"
-#include "core/tree_walk.hpp"
-#include "core/verify.hpp"
+#include "core/archive/archive.hpp"
+#include "core/dataset/archive.hpp"
+#include "core/util/error.hpp"
+#include "core/records/pack.hpp"
+#include "core/util/tree_walk.hpp"
+#include "core/records/verify.hpp"
 #include "support/outputs_fixture.hpp"
 #include "support/process.hpp"
 

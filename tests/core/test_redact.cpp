@@ -1,4 +1,4 @@
-#include "core/redact.hpp"
+#include "core/config/redact.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,5 +1,5 @@
 // Runs every case of tests/data/resultbundles/cases.json through the core API.
-#include "core/resultbundle.hpp"
+#include "core/resultbundle/bundle.hpp"
 #include "support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>

@@ -1,8 +1,8 @@
 // Differential tests against Debian's /usr/bin/python3, the interpreter the reference runs
 // on: JSON error messages, str() of values, str.strip() and Path.resolve() must match.
-#include "core/resultbundle_load.hpp"
-#include "core/resultbundle_paths.hpp"
-#include "core/resultbundle_pytext.hpp"
+#include "core/resultbundle/load.hpp"
+#include "core/resultbundle/paths.hpp"
+#include "core/resultbundle/pytext.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 

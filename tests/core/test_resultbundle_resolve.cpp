@@ -1,5 +1,5 @@
-#include "core/resultbundle.hpp"
-#include "core/resultbundle_load.hpp"
+#include "core/resultbundle/bundle.hpp"
+#include "core/resultbundle/load.hpp"
 #include "support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>

@@ -1,4 +1,4 @@
-#include "core/resultbundle.hpp"
+#include "core/resultbundle/bundle.hpp"
 #include "support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>

@@ -1,7 +1,7 @@
-#include "core/resultbundle.hpp"
-#include "core/resultbundle_glob.hpp"
-#include "core/resultbundle_writer.hpp"
-#include "core/sha256.hpp"
+#include "core/resultbundle/bundle.hpp"
+#include "core/resultbundle/glob.hpp"
+#include "core/resultbundle/writer.hpp"
+#include "core/hash/sha256.hpp"
 #include "support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>

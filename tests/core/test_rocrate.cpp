@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "core/rocrate.hpp"
-#include "core/sha256.hpp"
+#include "core/records/rocrate.hpp"
+#include "core/hash/sha256.hpp"
 #include "support/outputs_fixture.hpp"
 
 #include <algorithm>

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "core/run_order.hpp"
+#include "core/records/run_order.hpp"
 
 using mdivicom::run_order;
 using mdivicom::timestamp_micros;

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "core/scratch_dir.hpp"
+#include "core/run/scratch_dir.hpp"
 #include "support/child.hpp"
 #include "support/temp_dir.hpp"
 

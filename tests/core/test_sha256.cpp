@@ -4,7 +4,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "core/sha256.hpp"
+#include "core/hash/sha256.hpp"
 #include "support/process.hpp"
 
 #include <random>

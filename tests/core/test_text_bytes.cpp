@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "core/text_bytes.hpp"
+#include "core/util/text_bytes.hpp"
 
 using mdivicom::printable;
 

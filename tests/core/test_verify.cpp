@@ -1,11 +1,11 @@
 #include <catch2/catch.hpp>
 
-#include "core/archive.hpp"
-#include "core/error.hpp"
-#include "core/pack.hpp"
-#include "core/rocrate.hpp"
-#include "core/sha256.hpp"
-#include "core/verify.hpp"
+#include "core/archive/archive.hpp"
+#include "core/util/error.hpp"
+#include "core/records/pack.hpp"
+#include "core/records/rocrate.hpp"
+#include "core/hash/sha256.hpp"
+#include "core/records/verify.hpp"
 #include "support/outputs_fixture.hpp"
 
 #include <sys/stat.h>

@@ -3,9 +3,9 @@
 // link) or h (hard link). They are written into a real tar (or zip) archive and extracted as a
 // --dataset archive is. Whatever the names, nothing may appear outside the destination and no
 // link extracted may lead out of it.
-#include "core/archive.hpp"
-#include "core/dataset_archive.hpp"
-#include "core/error.hpp"
+#include "core/archive/archive.hpp"
+#include "core/dataset/archive.hpp"
+#include "core/util/error.hpp"
 
 #include "fuzz/fuzz_support.hpp"
 

@@ -1,8 +1,8 @@
 // A config (--config JSON text): canonical JSON as Python writes it, the parsed value beside
 // it, and the config built from both.
-#include "core/canonical_json.hpp"
-#include "core/config.hpp"
-#include "core/error.hpp"
+#include "core/json/canonical.hpp"
+#include "core/config/config.hpp"
+#include "core/util/error.hpp"
 
 #include "fuzz/fuzz_support.hpp"
 

@@ -1,9 +1,9 @@
 // A plugin's meta.config_schema and a config checked against it, as `run` does: the input is
 // the schema's JSON, a NUL byte, then the config's JSON.
-#include "core/canonical_json.hpp"
-#include "core/config.hpp"
-#include "core/error.hpp"
-#include "core/json_schema.hpp"
+#include "core/json/canonical.hpp"
+#include "core/config/config.hpp"
+#include "core/util/error.hpp"
+#include "core/json/schema.hpp"
 
 #include "fuzz/fuzz_support.hpp"
 

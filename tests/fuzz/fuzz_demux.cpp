@@ -1,7 +1,7 @@
 // The Engine API's multiplexed attach stream (8-byte frame headers): the input is the stream,
 // its first byte chooses where it is cut into pieces. However it is cut, the same bytes must
 // come out on the same streams, and only whole frames.
-#include "lanes/container/demux.hpp"
+#include "lanes/container/engine/demux.hpp"
 
 #include "fuzz/fuzz_support.hpp"
 

@@ -1,6 +1,6 @@
 // An engine's answer that may be several JSON documents in a row (the progress streams of
 // pull, load, import and push) and the error a stream reports.
-#include "lanes/container/json_stream.hpp"
+#include "lanes/container/engine/json_stream.hpp"
 
 #include "fuzz/fuzz_support.hpp"
 

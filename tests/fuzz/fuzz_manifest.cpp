@@ -1,7 +1,7 @@
 // A plugin manifest file: read, parsed, checked against the manifest schema and normalized,
 // then printed as `plugins info` and `plugins list --json` do.
-#include "core/discovery.hpp"
-#include "core/error.hpp"
+#include "core/plugins/discovery.hpp"
+#include "core/util/error.hpp"
 
 #include "fuzz/fuzz_support.hpp"
 

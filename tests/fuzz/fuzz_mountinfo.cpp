@@ -1,6 +1,6 @@
 // /proc/self/mountinfo text, searched for the mounts below a read-only source (submounts): the
 // input's first line is the source, the rest the mountinfo text.
-#include "lanes/container/submounts.hpp"
+#include "lanes/container/exposure/submounts.hpp"
 
 #include "fuzz/fuzz_support.hpp"
 

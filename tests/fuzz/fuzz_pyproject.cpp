@@ -1,7 +1,7 @@
 // A dev root's pyproject.toml, read for [project] name and version and the entry points of
 // mdivicom's group (MDIVICOM_DEV_PLUGIN_ROOTS). Only the reading function is fuzzed, so the
 // target stays the same whichever TOML parser is behind it.
-#include "lanes/inproc/pyproject.hpp"
+#include "lanes/inproc/discovery/pyproject.hpp"
 
 #include "fuzz/fuzz_support.hpp"
 

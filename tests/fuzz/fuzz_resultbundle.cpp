@@ -1,7 +1,7 @@
 // A resultbundle.json sidecar, as `resultbundles validate` and `inspect` read it: loaded the
 // reference's way, resolved against its directory, its envelope checked in every mode.
-#include "core/resultbundle.hpp"
-#include "core/resultbundle_load.hpp"
+#include "core/resultbundle/bundle.hpp"
+#include "core/resultbundle/load.hpp"
 
 #include "fuzz/fuzz_support.hpp"
 

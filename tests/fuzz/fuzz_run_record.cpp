@@ -1,11 +1,12 @@
 // A run record file O/_runs/<run_id>.json, read as verify and the RO-Crate read records: parsed,
 // checked against the record schema, its output directory and order taken, its inventory
 // entries read, and a crate built from it.
-#include "core/inventory.hpp"
-#include "core/json_schema.hpp"
-#include "core/record_scan.hpp"
-#include "core/rocrate_builder.hpp"
-#include "core/run_order.hpp"
+#include "core/records/inventory.hpp"
+#include "core/util/fs.hpp"
+#include "core/json/schema.hpp"
+#include "core/records/scan.hpp"
+#include "core/records/rocrate_builder.hpp"
+#include "core/records/run_order.hpp"
 
 #include "fuzz/fuzz_support.hpp"
 

@@ -14,8 +14,8 @@
 
 #include <sys/types.h>
 
-#include "core/lane.hpp"
-#include "core/plugin.hpp"
+#include "core/run/lane.hpp"
+#include "core/plugins/plugin.hpp"
 #include "support/temp_dir.hpp"
 
 namespace mdivicom::test {

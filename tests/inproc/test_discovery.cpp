@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "core/error.hpp"
+#include "core/util/error.hpp"
 #include "inproc_support.hpp"
 #include "lanes/inproc/inproc.hpp"
 

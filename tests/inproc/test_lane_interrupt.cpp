@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "core/interrupt.hpp"
+#include "core/util/interrupt.hpp"
 #include "inproc_support.hpp"
 #include "lanes/inproc/inproc.hpp"
 

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "core/sha256.hpp"
+#include "core/hash/sha256.hpp"
 #include "inproc_support.hpp"
 #include "support/process.hpp"
 

@@ -2,7 +2,7 @@
 
 #include "inproc_support.hpp"
 #include "lanes/inproc/inproc.hpp"
-#include "lanes/inproc/landlock.hpp"
+#include "lanes/inproc/sandbox/landlock.hpp"
 
 #include <cerrno>
 #include <csignal>

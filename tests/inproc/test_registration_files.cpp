@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "lanes/inproc/entry_points.hpp"
-#include "lanes/inproc/pyproject.hpp"
+#include "lanes/inproc/discovery/entry_points.hpp"
+#include "lanes/inproc/discovery/pyproject.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace mdivicom;

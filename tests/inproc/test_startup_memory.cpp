@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "lanes/inproc/startup_memory.hpp"
+#include "lanes/inproc/python/startup_memory.hpp"
 
 #include <cstdlib>
 #include <vector>

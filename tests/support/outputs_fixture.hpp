@@ -9,8 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/fs_util.hpp"
-#include "core/inventory.hpp"
+#include "core/util/fs.hpp"
+#include "core/records/inventory.hpp"
 #include "support/temp_dir.hpp"
 
 #include <unistd.h>

@@ -6,7 +6,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "core/json_schema.hpp"
+#include "core/json/schema.hpp"
 
 namespace mdivicom::test {
 

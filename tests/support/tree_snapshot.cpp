@@ -1,6 +1,6 @@
 #include "support/tree_snapshot.hpp"
 
-#include "core/sha256.hpp"
+#include "core/hash/sha256.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>

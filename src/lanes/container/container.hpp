@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/lane.hpp"
+#include "core/run/lane.hpp"
 
 // The container lane: plugins of kind "container" run on Docker or Podman through the Docker
 // Engine API over the engine's unix socket. The only header of src/lanes/container/ that the

@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/lane.hpp"
+#include "core/run/lane.hpp"
 
 namespace mdivicom::container {
 

@@ -9,17 +9,17 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
-#include "core/interrupt.hpp"
-#include "core/module.hpp"
-#include "core/output_sweep.hpp"
-#include "lanes/container/engine.hpp"
-#include "lanes/container/http_transport.hpp"
-#include "lanes/container/image.hpp"
+#include "core/util/interrupt.hpp"
+#include "core/util/module.hpp"
+#include "core/run/output_sweep.hpp"
+#include "lanes/container/engine/engine.hpp"
+#include "lanes/container/engine/http_transport.hpp"
+#include "lanes/container/image/image.hpp"
 #include "lanes/container/lifecycle.hpp"
 #include "lanes/container/plan.hpp"
 #include "lanes/container/runner.hpp"
-#include "lanes/container/special_files.hpp"
-#include "lanes/container/submounts.hpp"
+#include "lanes/container/exposure/special_files.hpp"
+#include "lanes/container/exposure/submounts.hpp"
 
 namespace mdivicom::container {
 

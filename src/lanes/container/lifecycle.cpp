@@ -7,8 +7,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "core/interrupt.hpp"
-#include "lanes/container/demux.hpp"
+#include "core/util/interrupt.hpp"
+#include "lanes/container/engine/demux.hpp"
 #include "lanes/container/exit_state.hpp"
 #include "lanes/container/runner.hpp"
 

@@ -4,8 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/lane.hpp"
-#include "lanes/container/engine.hpp"
+#include "core/run/lane.hpp"
+#include "lanes/container/engine/engine.hpp"
 #include "lanes/container/plan.hpp"
 
 namespace mdivicom::container {

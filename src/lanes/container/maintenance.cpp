@@ -1,7 +1,7 @@
 // The container lane's answers for `mdivicom doctor` and `mdivicom gc`.
 #include "lanes/container/container.hpp"
 
-#include "lanes/container/engine.hpp"
+#include "lanes/container/engine/engine.hpp"
 #include "lanes/container/runner.hpp"
 
 namespace mdivicom::container {

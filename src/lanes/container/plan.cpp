@@ -1,6 +1,6 @@
 #include "lanes/container/plan.hpp"
 
-#include "core/memory_size.hpp"
+#include "core/util/memory_size.hpp"
 
 #include <cctype>
 #include <cmath>

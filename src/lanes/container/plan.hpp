@@ -8,9 +8,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/error.hpp"
-#include "core/lane.hpp"
-#include "lanes/container/dataset_links.hpp"
+#include "core/util/error.hpp"
+#include "core/run/lane.hpp"
+#include "lanes/container/exposure/dataset_links.hpp"
 
 namespace mdivicom::container {
 

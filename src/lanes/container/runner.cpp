@@ -9,7 +9,7 @@
 
 #include <unistd.h>
 
-#include "lanes/container/image.hpp"
+#include "lanes/container/image/image.hpp"
 
 namespace mdivicom::container {
 

@@ -5,9 +5,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/error.hpp"
-#include "core/lane.hpp"
-#include "lanes/container/engine.hpp"
+#include "core/util/error.hpp"
+#include "core/run/lane.hpp"
+#include "lanes/container/engine/engine.hpp"
 
 namespace mdivicom::container {
 

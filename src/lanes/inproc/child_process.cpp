@@ -1,6 +1,6 @@
 #include "lanes/inproc/child_process.hpp"
 
-#include "core/error.hpp"
+#include "core/util/error.hpp"
 #include "lanes/inproc/fd_util.hpp"
 
 #include <cerrno>

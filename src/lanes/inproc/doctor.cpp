@@ -1,9 +1,9 @@
 #include "lanes/inproc/inproc.hpp"
 
-#include "lanes/inproc/landlock.hpp"
-#include "lanes/inproc/plugin_cache.hpp"
-#include "lanes/inproc/pyproject.hpp"
-#include "lanes/inproc/python_env.hpp"
+#include "lanes/inproc/sandbox/landlock.hpp"
+#include "lanes/inproc/discovery/plugin_cache.hpp"
+#include "lanes/inproc/discovery/pyproject.hpp"
+#include "lanes/inproc/discovery/python_env.hpp"
 #include "lanes/inproc/worker.hpp"
 
 namespace mdivicom::inproc {

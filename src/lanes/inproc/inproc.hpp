@@ -10,8 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/discovery.hpp"
-#include "core/lane.hpp"
+#include "core/plugins/discovery.hpp"
+#include "core/run/lane.hpp"
 
 namespace mdivicom::inproc {
 

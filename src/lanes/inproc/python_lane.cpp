@@ -1,6 +1,6 @@
 #include "lanes/inproc/inproc.hpp"
 
-#include "core/output_sweep.hpp"
+#include "core/run/output_sweep.hpp"
 
 #include "lanes/inproc/python_plan.hpp"
 #include "lanes/inproc/run_worker.hpp"

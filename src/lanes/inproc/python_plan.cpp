@@ -1,7 +1,7 @@
 #include "lanes/inproc/python_plan.hpp"
 
-#include "core/fs_util.hpp"
-#include "lanes/inproc/pyproject.hpp"
+#include "core/util/fs.hpp"
+#include "lanes/inproc/discovery/pyproject.hpp"
 
 #include <string_view>
 

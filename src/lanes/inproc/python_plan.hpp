@@ -6,10 +6,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/error.hpp"
-#include "core/lane.hpp"
-#include "lanes/inproc/landlock.hpp"
-#include "lanes/inproc/python_env.hpp"
+#include "core/util/error.hpp"
+#include "core/run/lane.hpp"
+#include "lanes/inproc/sandbox/landlock.hpp"
+#include "lanes/inproc/discovery/python_env.hpp"
 
 namespace mdivicom::inproc {
 

@@ -1,7 +1,7 @@
 #include "lanes/inproc/python_worker.hpp"
 
-#include "core/error.hpp"
-#include "core/module.hpp"
+#include "core/util/error.hpp"
+#include "core/util/module.hpp"
 
 #include <cerrno>
 #include <cstring>

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lanes/inproc/child_process.hpp"
-#include "lanes/inproc/python_env.hpp"
+#include "lanes/inproc/discovery/python_env.hpp"
 
 namespace mdivicom::inproc {
 

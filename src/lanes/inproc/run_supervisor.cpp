@@ -1,8 +1,8 @@
 #include "lanes/inproc/run_supervisor.hpp"
 
-#include "core/phase_clock.hpp"
+#include "core/util/phase_clock.hpp"
 
-#include "core/interrupt.hpp"
+#include "core/util/interrupt.hpp"
 #include "lanes/inproc/python_worker.hpp"
 #include "lanes/inproc/worker.hpp"
 

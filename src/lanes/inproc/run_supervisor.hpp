@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/lane.hpp"
+#include "core/run/lane.hpp"
 #include "lanes/inproc/child_process.hpp"
 
 namespace mdivicom::inproc {

@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "lanes/inproc/child_process.hpp"
-#include "lanes/inproc/python_env.hpp"
+#include "lanes/inproc/discovery/python_env.hpp"
 #include "lanes/inproc/python_plan.hpp"
 #include "lanes/inproc/run_supervisor.hpp"
 

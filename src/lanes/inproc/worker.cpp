@@ -1,7 +1,7 @@
 #include "lanes/inproc/worker.hpp"
 
-#include "core/json_bounded.hpp"
-#include "lanes/inproc/landlock.hpp"
+#include "core/json/bounded.hpp"
+#include "lanes/inproc/sandbox/landlock.hpp"
 #include "lanes/inproc/python_worker.hpp"
 
 #include <cerrno>

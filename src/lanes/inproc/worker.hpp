@@ -8,7 +8,7 @@
 
 #include "lanes/inproc/child_process.hpp"
 #include "lanes/inproc/fd_util.hpp"
-#include "lanes/inproc/python_env.hpp"
+#include "lanes/inproc/discovery/python_env.hpp"
 
 namespace mdivicom::inproc {
 

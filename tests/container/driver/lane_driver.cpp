@@ -5,8 +5,8 @@
 #include <iostream>
 #include <sstream>
 
-#include "core/interrupt.hpp"
-#include "core/plugin.hpp"
+#include "core/util/interrupt.hpp"
+#include "core/plugins/plugin.hpp"
 #include "lanes/container/container.hpp"
 
 namespace {

@@ -7,7 +7,7 @@
 #include "lanes/inproc/python/embedded_python.hpp"
 
 #include "lanes/inproc/python/bootstrap.hpp"
-#include "lanes/inproc/startup_memory.hpp"
+#include "lanes/inproc/python/startup_memory.hpp"
 
 #include <cstdio>
 #include <utility>

@@ -9,11 +9,11 @@
 // note?}}; it is read once the interpreter's core has started, and the sandbox is applied
 // before anything from site-packages or the plugin runs.
 #include "lanes/inproc/fd_util.hpp"
-#include "lanes/inproc/landlock.hpp"
-#include "lanes/inproc/mount_view.hpp"
-#include "lanes/inproc/namespaces.hpp"
+#include "lanes/inproc/sandbox/landlock.hpp"
+#include "lanes/inproc/sandbox/mount_view.hpp"
+#include "lanes/inproc/sandbox/namespaces.hpp"
 #include "lanes/inproc/python/embedded_python.hpp"
-#include "lanes/inproc/startup_memory.hpp"
+#include "lanes/inproc/python/startup_memory.hpp"
 
 #include <algorithm>
 #include <cerrno>

@@ -1,0 +1,292 @@
+// check_config_against_schema (declared in config.hpp): valijson does the checking; this file
+// turns its terse messages into ones that name the key, the offending value and the rule.
+#include "core/config/config.hpp"
+
+#include "core/util/error.hpp"
+#include "core/json/schema.hpp"
+#include "core/config/redact.hpp"
+#include "core/json/schema_shape.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <optional>
+
+namespace mdivicom {
+
+namespace {
+
+using nlohmann::json;
+
+std::vector<std::string> pointer_tokens(const std::string& pointer)
+{
+  std::vector<std::string> tokens;
+  size_t at = 0;
+  while (at < pointer.size()) {
+    size_t next = pointer.find('/', at + 1);
+    std::string token = pointer.substr(at + 1, next == std::string::npos ? std::string::npos : next - at - 1);
+    std::string unescaped;
+    for (size_t i = 0; i < token.size(); ++i) {
+      if (token[i] == '~' && i + 1 < token.size()) {
+        unescaped += token[++i] == '1' ? '/' : '~';
+      } else {
+        unescaped += token[i];
+      }
+    }
+    tokens.push_back(unescaped);
+    at = next == std::string::npos ? pointer.size() : next;
+  }
+  return tokens;
+}
+
+std::string escape_token(const std::string& token)
+{
+  std::string escaped;
+  for (char c : token) {
+    escaped += c == '~' ? "~0" : c == '/' ? "~1" : std::string(1, c);
+  }
+  return escaped;
+}
+
+const json* child(const json& node, const std::string& token)
+{
+  if (node.is_object()) {
+    auto it = node.find(token);
+    return it == node.end() ? nullptr : &*it;
+  }
+  if (node.is_array() && !token.empty() && token.find_first_not_of("0123456789") == std::string::npos &&
+      token.size() < 10 && std::stoul(token) < node.size()) {
+    return &node[std::stoul(token)];
+  }
+  return nullptr;
+}
+
+// The subschema that governs the value at `tokens`, following properties, additionalProperties
+// and items only; nullptr where the schema is more dynamic ($ref, anyOf, ...).
+const json* subschema_at(const json& schema, const std::vector<std::string>& tokens)
+{
+  const json* node = &schema;
+  for (const auto& token : tokens) {
+    const json* next = nullptr;
+    if (node->contains("properties") && (*node)["properties"].contains(token)) {
+      next = &(*node)["properties"][token];
+    } else if (node->contains("items") && (*node)["items"].is_object()) {
+      next = &(*node)["items"];
+    } else if (node->contains("items") && (*node)["items"].is_array()) {
+      next = child((*node)["items"], token);
+    } else if (node->contains("additionalProperties") && (*node)["additionalProperties"].is_object()) {
+      next = &(*node)["additionalProperties"];
+    }
+    if (!next || !next->is_object()) {
+      return nullptr;
+    }
+    node = next;
+  }
+  return node;
+}
+
+std::string type_name(const json& value)
+{
+  switch (value.type()) {
+  case json::value_t::object: return "an object";
+  case json::value_t::array: return "an array";
+  case json::value_t::string: return "a string";
+  case json::value_t::boolean: return "a boolean";
+  case json::value_t::null: return "null";
+  case json::value_t::number_float: return "a number";
+  default: return "an integer";
+  }
+}
+
+std::string shown(const json& value)
+{
+  constexpr size_t k_max = 80;
+  std::string text = value.dump();
+  return text.size() > k_max ? text.substr(0, k_max) + "..." : text;
+}
+
+// valijson writes bounds with std::to_string ("5.000000"); prefer the schema's own text.
+std::string bound(const json* schema, std::initializer_list<const char*> keywords, const std::string& fallback)
+{
+  for (const char* keyword : keywords) {
+    if (schema && schema->contains(keyword) && (*schema)[keyword].is_number()) {
+      return (*schema)[keyword].dump();
+    }
+  }
+  std::string text = fallback;
+  if (text.find('.') != std::string::npos) {
+    text.erase(text.find_last_not_of('0') + 1);
+    if (text.back() == '.') {
+      text.pop_back();
+    }
+  }
+  return text;
+}
+
+std::string after(const std::string& text, const std::string& prefix)
+{
+  std::string rest = text.substr(prefix.size());
+  while (!rest.empty() && (rest.back() == '.' || rest.back() == ' ')) {
+    rest.pop_back();
+  }
+  return rest;
+}
+
+std::string quoted_name(const std::string& text, const std::string& prefix)
+{
+  std::string rest = after(text, prefix); // 'name'
+  return rest.size() >= 2 ? rest.substr(1, rest.size() - 2) : rest;
+}
+
+struct Readable
+{
+  std::string pointer;
+  std::string message;
+};
+
+Readable readable(const SchemaViolation& violation, const json& config, const json& schema)
+{
+  const std::string& m = violation.message;
+  auto tokens = pointer_tokens(violation.pointer);
+  const json* rule = subschema_at(schema, tokens);
+  const json* value = &config;
+  for (const auto& token : tokens) {
+    value = value ? child(*value, token) : nullptr;
+  }
+  bool secret = std::any_of(tokens.begin(), tokens.end(), [](const auto& t) { return is_secret_key(t); });
+  std::string v = !value ? "" : secret ? std::string("\"").append(k_redacted).append("\"") : shown(redact(*value));
+  auto starts = [&](const char* prefix) { return m.rfind(prefix, 0) == 0; };
+
+  if (starts("Missing required property ")) {
+    return {violation.pointer + "/" + escape_token(quoted_name(m, "Missing required property ")),
+            "required key is missing"};
+  }
+  const std::string unknown = "Object contains a property that could not be validated using 'properties' or "
+                              "'additionalProperties' constraints: ";
+  if (starts(unknown.c_str())) {
+    std::string known;
+    if (rule && rule->contains("properties") && (*rule)["properties"].is_object()) {
+      for (const auto& [key, ignored] : (*rule)["properties"].items()) {
+        known += (known.empty() ? "" : ", ") + key;
+      }
+    }
+    return {violation.pointer + "/" + escape_token(quoted_name(m, unknown)),
+            "unknown key (additionalProperties is false" + (known.empty() ? "" : "; known keys: " + known) + ")"};
+  }
+  std::string message;
+  if (starts("Expected number less than or equal to ")) {
+    message = "value " + v + " is greater than maximum " +
+              bound(rule, {"maximum"}, after(m, "Expected number less than or equal to "));
+  } else if (starts("Expected number less than ")) {
+    message = "value " + v + " is not less than exclusiveMaximum " +
+              bound(rule, {"exclusiveMaximum", "maximum"}, after(m, "Expected number less than "));
+  } else if (starts("Expected number greater than or equal to ")) {
+    message = "value " + v + " is less than minimum " +
+              bound(rule, {"minimum"}, after(m, "Expected number greater than or equal to "));
+  } else if (starts("Expected number greater than ")) {
+    message = "value " + v + " is not greater than exclusiveMinimum " +
+              bound(rule, {"exclusiveMinimum", "minimum"}, after(m, "Expected number greater than "));
+  } else if (starts("Value type not permitted") && value) {
+    std::string expected;
+    if (rule && rule->contains("type")) {
+      for (const auto& t : (*rule)["type"].is_array() ? (*rule)["type"] : json::array({(*rule)["type"]})) {
+        expected += (expected.empty() ? "" : " or ") + (t.is_string() ? t.get<std::string>() : t.dump());
+      }
+    }
+    message = "value " + v + " is " + type_name(*value) +
+              (expected.empty() ? ", a type the schema does not allow" : ", expected " + expected);
+  } else if (starts("Failed to match against any enum values") && rule && rule->contains("enum")) {
+    message = "value " + v + " is not one of " + shown((*rule)["enum"]);
+  } else if (starts("Failed to match expected value set by 'const'") && rule && rule->contains("const")) {
+    message = "value " + v + " is not the required value " + shown((*rule)["const"]);
+  } else if (starts("String should be no more than ")) {
+    message = "string " + v + " is longer than maxLength " +
+              bound(rule, {"maxLength"}, after(m, "String should be no more than "));
+  } else if (starts("String should be no fewer than ")) {
+    message = "string " + v + " is shorter than minLength " +
+              bound(rule, {"minLength"}, after(m, "String should be no fewer than "));
+  } else if (starts("Failed to match regex specified by 'pattern'") && rule && rule->contains("pattern")) {
+    message = "string " + v + " does not match pattern " + shown((*rule)["pattern"]);
+  } else if ((starts("Array should contain no") || starts("Object should have no")) && value) {
+    message = (value->is_array() ? "array has " : "object has ") + std::to_string(value->size()) +
+              (value->is_array() ? " items" : " keys") + "; " + after(m, "");
+    message[message.find(';') + 2] = static_cast<char>(std::tolower(message[message.find(';') + 2]));
+  } else if (starts("Value should be a multiple of ")) {
+    message = "value " + v + " is not a multiple of " +
+              bound(rule, {"multipleOf"}, after(m, "Value should be a multiple of "));
+  } else {
+    std::string text = after(m, "");
+    if (!text.empty()) {
+      text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+    }
+    message = (v.empty() ? "" : "value " + v + ": ") + text;
+  }
+  return {violation.pointer, message};
+}
+
+std::string plugin_schema_problem(const std::string& plugin_ref, const std::string& what)
+{
+  return "plugin " + plugin_ref + ": " + what + "; fix the plugin's manifest or tell its author";
+}
+
+} // namespace
+
+void check_config_against_schema(const Config& config, const nlohmann::json& config_schema,
+                                 const std::string& plugin_ref)
+{
+  if (config_schema.is_null() || (config_schema.is_boolean() && config_schema.get<bool>())) {
+    return;
+  }
+  if (config_schema.is_boolean()) {
+    throw usage_error(plugin_schema_problem(plugin_ref, "meta.config_schema is false, which accepts no config at all"));
+  }
+  if (!config_schema.is_object()) {
+    throw usage_error(plugin_schema_problem(plugin_ref, "meta.config_schema must be a JSON Schema object, not " +
+                                                            type_name(config_schema)));
+  }
+  auto shape = schema_shape(config_schema);
+  if (!shape) {
+    throw usage_error(plugin_schema_problem(plugin_ref, "meta.config_schema cannot be checked: " + shape.error()));
+  }
+  if (size_t depth = json_depth(config.value); (depth + 1) * (shape->longest_chain + 1) > k_max_schema_recursion) {
+    throw usage_error("plugin " + plugin_ref + ": the config nests " + std::to_string(depth) +
+                      " levels, too deep to check against meta.config_schema (whose subschemas chain " +
+                      std::to_string(shape->longest_chain + 1) + " deep); flatten the config");
+  }
+  std::optional<JsonSchema> schema;
+  try {
+    schema.emplace(config_schema);
+  } catch (const std::exception& e) {
+    std::string reason = e.what();
+    const std::string prefix = "invalid JSON Schema: "; // JsonSchema's own wording; we say it already
+    reason = reason.starts_with(prefix) ? reason.substr(prefix.size()) : reason;
+    throw usage_error(
+        plugin_schema_problem(plugin_ref, "meta.config_schema is not a valid JSON Schema (" + reason + ")"));
+  }
+  std::vector<SchemaViolation> violations;
+  try {
+    violations = schema->validate(config.value);
+  } catch (const std::exception& e) { // valijson compiles some rules (pattern) only when used
+    throw usage_error(plugin_schema_problem(plugin_ref, std::string("meta.config_schema is not a valid JSON Schema (") +
+                                                            e.what() + ")"));
+  }
+  if (violations.empty()) {
+    return;
+  }
+  std::string message;
+  for (const auto& violation : violations) {
+    Readable r = readable(violation, config.value, config_schema);
+    // Appended piece by piece: `"literal" + string` here makes GCC 12 at -O3 warn (-Wrestrict,
+    // a false positive).
+    if (!message.empty()) {
+      message += '\n';
+    }
+    message.append("plugin ").append(plugin_ref).append(": config ");
+    if (!r.pointer.empty()) {
+      message.append(r.pointer).append(": ");
+    }
+    message += r.message;
+  }
+  throw usage_error(message);
+}
+
+} // namespace mdivicom

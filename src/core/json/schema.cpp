@@ -1,0 +1,138 @@
+#include "core/json/schema.hpp"
+
+#include "core/json/embedded_schemas.hpp"
+#include "core/util/error.hpp"
+
+#include <map>
+#include <mutex>
+
+#include <valijson/adapters/nlohmann_json_adapter.hpp>
+#include <valijson/schema.hpp>
+#include <valijson/schema_parser.hpp>
+#include <valijson/validation_results.hpp>
+#include <valijson/validator.hpp>
+
+namespace mdivicom {
+
+struct JsonSchema::Impl
+{
+  valijson::Schema schema; // only read while validating, so threads may share it
+};
+
+JsonSchema::JsonSchema(const nlohmann::json& schema) : m_impl(std::make_unique<Impl>())
+{
+  try {
+    valijson::SchemaParser parser;
+    valijson::adapters::NlohmannJsonAdapter adapter(schema);
+    parser.populateSchema(adapter, m_impl->schema);
+  } catch (const std::exception& e) {
+    throw Error(std::string("invalid JSON Schema: ") + e.what());
+  }
+}
+
+JsonSchema::~JsonSchema() = default;
+JsonSchema::JsonSchema(JsonSchema&&) noexcept = default;
+JsonSchema& JsonSchema::operator=(JsonSchema&&) noexcept = default;
+
+const JsonSchema& JsonSchema::builtin(std::string_view name)
+{
+  static std::mutex mutex;
+  static std::map<std::string, JsonSchema, std::less<>> compiled;
+  std::lock_guard lock(mutex);
+  auto it = compiled.find(name);
+  if (it != compiled.end()) {
+    return it->second;
+  }
+  std::string_view text = embedded_schema(name);
+  if (text.empty()) {
+    throw Error("no built-in schema named '" + std::string(name) + "'");
+  }
+  return compiled.emplace(std::string(name), JsonSchema(nlohmann::json::parse(text))).first->second;
+}
+
+namespace {
+
+// valijson names a node as {"<root>", "[meta]", "[argv]", "[0]"}; we speak JSON pointers.
+std::string to_pointer(const std::vector<std::string>& context)
+{
+  std::string pointer;
+  for (const auto& part : context) {
+    if (part == "<root>") {
+      continue;
+    }
+    std::string token = part;
+    if (token.size() >= 2 && token.front() == '[' && token.back() == ']') {
+      token = token.substr(1, token.size() - 2);
+    }
+    if (token.size() >= 2 && token.front() == '"' && token.back() == '"') {
+      token = token.substr(1, token.size() - 2);
+    }
+    std::string escaped;
+    for (char c : token) {
+      if (c == '~') {
+        escaped += "~0";
+      } else if (c == '/') {
+        escaped += "~1";
+      } else {
+        escaped += c;
+      }
+    }
+    pointer += "/" + escaped;
+  }
+  return pointer;
+}
+
+bool is_strict_prefix(const std::vector<std::string>& a, const std::vector<std::string>& b)
+{
+  return a.size() < b.size() && std::equal(a.begin(), a.end(), b.begin());
+}
+
+// " (got "../x")": the offending value, short, so the user sees what to change.
+std::string describe_value(const nlohmann::json& document, const std::string& pointer)
+{
+  try {
+    const nlohmann::json& value = document.at(nlohmann::json::json_pointer(pointer));
+    if (value.is_object() || value.is_array()) {
+      return "";
+    }
+    std::string text = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    if (text.size() > 80) {
+      text = text.substr(0, 77) + "...";
+    }
+    return " (got " + text + ")";
+  } catch (const nlohmann::json::exception&) {
+    return "";
+  }
+}
+
+} // namespace
+
+std::vector<SchemaViolation> JsonSchema::validate(const nlohmann::json& document) const
+{
+  // One per thread, kept across calls: the validator caches every compiled "pattern" regex
+  // (keyed by the pattern's text), and compiling them again per document made validating
+  // 1,000 manifests take seconds.
+  thread_local valijson::Validator validator;
+  valijson::ValidationResults results;
+  valijson::adapters::NlohmannJsonAdapter adapter(document);
+  if (validator.validate(m_impl->schema, adapter, &results)) {
+    return {};
+  }
+  std::vector<valijson::ValidationResults::Error> errors(results.begin(), results.end());
+  // valijson also reports every enclosing node ("failed to validate against schema associated
+  // with property name 'meta'"); only the innermost errors say what is actually wrong.
+  std::vector<SchemaViolation> violations;
+  for (const auto& error : errors) {
+    bool has_deeper = false;
+    for (const auto& other : errors) {
+      has_deeper = has_deeper || is_strict_prefix(error.context, other.context);
+    }
+    if (!has_deeper) {
+      std::string pointer = to_pointer(error.context);
+      violations.push_back({pointer, error.description + describe_value(document, pointer)});
+    }
+  }
+  return violations;
+}
+
+} // namespace mdivicom

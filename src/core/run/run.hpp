@@ -1,0 +1,43 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/plugins/discovery.hpp"
+#include "core/util/error.hpp"
+#include "core/run/lane.hpp"
+
+namespace mdivicom {
+
+// `mdivicom run` as the user asked for it, before anything is checked.
+struct RunOptions
+{
+  std::string plugin_ref;
+  std::string dataset;
+  std::string out;
+  std::string work;             // empty: a private scratch dir, removed after the run
+  std::string config;           // --config: empty, a JSON file path, or JSON text
+  std::string backend = "auto"; // auto | python | docker | podman
+  bool dry_run = false;
+  std::optional<double> timeout_s;
+  bool overwrite = false;
+  bool plan_only = false;            // print what would run and be sent; run nothing
+  bool echo_output = true;           // show plugin output live on the terminal
+  std::string bundle_policy;         // policy for a plugin-written resultbundle.json; empty: the default
+  std::string dataset_hash = "full"; // --dataset-hash: full | fast | off (see dataset_identity.hpp)
+  nlohmann::json lane_options = nlohmann::json::object(); // engine, pull, python_env, ...
+};
+
+// Gives the lane for a plugin kind ("python" or "container"); supplied by the front end so
+// that core links no lane.
+using LaneFactory = std::function<std::unique_ptr<Lane>(const std::string& kind)>;
+
+// Plan -> execute -> record. Returns 0 when the plugin succeeded, 1 when it failed, crashed or
+// timed out, 130 when cancelled; throws a usage Error (exit 2) for bad input before any run.
+ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const LaneFactory& lanes);
+
+} // namespace mdivicom

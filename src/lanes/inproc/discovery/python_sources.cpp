@@ -1,0 +1,149 @@
+#include "lanes/inproc/inproc.hpp"
+
+#include "lanes/inproc/discovery/entry_points.hpp"
+#include "lanes/inproc/discovery/plugin_cache.hpp"
+#include "lanes/inproc/discovery/plugin_loader.hpp"
+#include "lanes/inproc/discovery/pyproject.hpp"
+#include "lanes/inproc/discovery/python_env.hpp"
+
+#include <cstdlib>
+#include <cstring>
+
+#include <spdlog/spdlog.h>
+
+namespace mdivicom::inproc {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path cache_file()
+{
+  const char* setting = std::getenv("MDIVICOM_PLUGIN_CACHE");
+  if (setting != nullptr && (std::strcmp(setting, "off") == 0 || std::strcmp(setting, "0") == 0)) {
+    return {};
+  }
+  return PluginCache::default_path();
+}
+
+// Entry points declared in the pyproject.toml of MDIVICOM_DEV_PLUGIN_ROOTS trees.
+class DevRootSource : public PluginSource
+{
+public:
+  DevRootSource(PythonEnv env, std::vector<fs::path> roots) : m_env(std::move(env)), m_roots(std::move(roots)) {}
+
+  void visit(const PluginVisitor& found) override
+  {
+    for (auto& plugin : discover_all()) {
+      found(std::move(plugin));
+    }
+  }
+
+private:
+  std::vector<Plugin> discover_all()
+  {
+    std::vector<Plugin> plugins;
+    std::vector<Registration> registrations;
+    for (const auto& root : m_roots) {
+      fs::path pyproject = root / "pyproject.toml";
+      PluginOrigin origin;
+      origin.manifest_path = pyproject.string();
+      std::string id = root.filename().string();
+      std::error_code error;
+      if (!fs::is_regular_file(pyproject, error)) {
+        plugins.push_back(error_plugin(origin, id,
+                                       "MDIVICOM_DEV_PLUGIN_ROOTS names " + root.string() +
+                                           ", which has no pyproject.toml; fix the path or remove it from the list"));
+        continue;
+      }
+      auto info = read_pyproject(pyproject);
+      if (!info) {
+        plugins.push_back(error_plugin(origin, id, info.error()));
+        continue;
+      }
+      if (info->entry_points.empty()) {
+        plugins.push_back(error_plugin(origin, id,
+                                       pyproject.string() + " declares no [project.entry-points.\"" +
+                                           std::string(k_entry_point_group) +
+                                           "\"]; add one per plugin, e.g. "
+                                           "my-plugin = \"my_module:get_plugin\""));
+        continue;
+      }
+      for (const auto& entry_point : info->entry_points) {
+        Registration registration;
+        registration.entry_point = entry_point;
+        registration.stamped_files = {pyproject};
+        registration.extra_sys_path = dev_root_import_dirs(root);
+        registration.watched_dirs = registration.extra_sys_path;
+        registration.origin_fields = {{"dev_root", root.string()}};
+        registrations.push_back(std::move(registration));
+      }
+    }
+    PluginCache cache(cache_file());
+    for (auto& plugin : load_registrations(m_env, registrations, cache)) {
+      plugins.push_back(std::move(plugin));
+    }
+    return plugins;
+  }
+
+private:
+  PythonEnv m_env;
+  std::vector<fs::path> m_roots;
+};
+
+// Entry points of the distributions installed in the env (PYTHONPATH, venv, site dirs).
+class InstalledSource : public PluginSource
+{
+public:
+  explicit InstalledSource(PythonEnv env) : m_env(std::move(env)) {}
+
+  void visit(const PluginVisitor& found) override
+  {
+    for (auto& plugin : discover_all()) {
+      found(std::move(plugin));
+    }
+  }
+
+private:
+  std::vector<Plugin> discover_all()
+  {
+    std::vector<Registration> registrations;
+    for (const auto& distribution : find_distributions(m_env.search_path())) {
+      for (const auto& entry_point : distribution.entry_points) {
+        Registration registration;
+        registration.entry_point = entry_point;
+        const fs::path& dir = distribution.metadata_dir;
+        // The dir's inode changes on reinstall; RECORD lists (and changes with) the files.
+        registration.stamped_files = {dir, dir / "entry_points.txt", dir / "RECORD"};
+        registration.watched_dirs = {dir.parent_path()};
+        registration.origin_fields = {
+            {"distribution", {{"name", distribution.name}, {"version", distribution.version}, {"path", dir.string()}}}};
+        registrations.push_back(std::move(registration));
+      }
+    }
+    PluginCache cache(cache_file());
+    return load_registrations(m_env, registrations, cache);
+  }
+
+private:
+  PythonEnv m_env;
+};
+
+} // namespace
+
+std::vector<std::unique_ptr<PluginSource>> make_python_sources(const std::optional<fs::path>& python_env)
+{
+  PythonEnv env = resolve_python_env(python_env).take_or_throw(ExitCode::usage);
+  for (const auto& warning : env.warnings) {
+    spdlog::warn("{}", warning);
+  }
+  std::vector<std::unique_ptr<PluginSource>> sources;
+  std::vector<fs::path> roots = dev_plugin_roots();
+  if (!roots.empty()) {
+    sources.push_back(std::make_unique<DevRootSource>(env, std::move(roots)));
+  }
+  sources.push_back(std::make_unique<InstalledSource>(std::move(env)));
+  return sources;
+}
+
+} // namespace mdivicom::inproc
