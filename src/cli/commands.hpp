@@ -12,6 +12,7 @@ namespace mdivicom::cli {
 // mdivicom::Error, or asks for a non-zero exit without a message through set_exit_code().
 void add_plugins_commands(CLI::App& app);
 void add_run_command(CLI::App& app);
+void add_batch_command(CLI::App& app);
 void add_resultbundles_commands(CLI::App& app);
 void add_doctor_command(CLI::App& app);
 void add_gc_command(CLI::App& app);
@@ -26,13 +27,10 @@ struct CommandGroup
 
 // The table of command groups, in --help order.
 inline constexpr CommandGroup k_command_groups[] = {
-    {"plugins", add_plugins_commands},
-    {"run", add_run_command},
-    {"resultbundles", add_resultbundles_commands},
-    {"verify", add_verify_command},
-    {"pack", add_pack_command},
-    {"doctor", add_doctor_command},
-    {"gc", add_gc_command},
+    {"plugins", add_plugins_commands}, {"run", add_run_command},
+    {"batch", add_batch_command},      {"resultbundles", add_resultbundles_commands},
+    {"verify", add_verify_command},    {"pack", add_pack_command},
+    {"doctor", add_doctor_command},    {"gc", add_gc_command},
 };
 
 void set_exit_code(int code);

@@ -162,7 +162,7 @@ TEST_CASE("secrets in the config reach the plugin but not the record or the log"
   CHECK(run.record["config_hash_sha256"] == python_config_hash(config));
 }
 
-TEST_CASE("the plugin gets its config's keys in the order of the text, as json.loads keeps them; the hash "
+TEST_CASE("the plugin gets its config's keys in the order of the text, as json.loads keeps them, and the hash "
           "stays the sorted form",
           "[inproc][cli][config]")
 {

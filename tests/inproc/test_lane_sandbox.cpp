@@ -179,7 +179,7 @@ def run(dataset_dir, out_dir, config, **kwargs):
              Catch::Contains("/dev/shm is not writable because " + dataset.string()));
 }
 
-TEST_CASE("without Landlock the read-only mounts still hold; opted out of both, a plugin runs unconfined and the "
+TEST_CASE("without Landlock the read-only mounts still hold, and opted out of both, a plugin runs unconfined and the "
           "record says so",
           "[inproc][sandbox]")
 {

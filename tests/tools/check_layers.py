@@ -15,6 +15,7 @@ CORE_RANKS = {
     'hash': 1, 'archive': 1, 'json': 1,
     'plugins': 2, 'config': 2, 'dataset': 2, 'resultbundle': 2, 'records': 2,
     'run': 3,
+    'batch': 4,
 }
 # Files built into mdivicom-python-worker, which links nothing of core.
 WORKER_DIRS = ('lanes/inproc/python/', 'lanes/inproc/sandbox/')

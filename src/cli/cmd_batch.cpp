@@ -1,0 +1,161 @@
+#include "cli/commands.hpp"
+
+#include "cli/batch_view.hpp"
+#include "core/batch/batch.hpp"
+#include "core/util/install_layout.hpp"
+
+#include <iostream>
+
+#include <unistd.h>
+
+namespace mdivicom::cli {
+
+namespace {
+
+struct BatchArguments
+{
+  BatchRequest request;
+  std::vector<std::string> datasets;
+  std::string datasets_from;
+  std::string out;
+  std::string backend;
+  std::string dataset_hash;
+  std::string bundle_policy;
+  std::string engine;
+  std::string pull;
+  std::string python_env;
+  double timeout_s = 0;
+  bool overwrite = false;
+  bool dry_run = false;
+  bool as_json = false;
+};
+
+// The options every item's `mdivicom run` gets, as the batch was given them.
+std::vector<std::string> shared_run_options(const BatchArguments& args, bool timeout_given)
+{
+  std::vector<std::string> options;
+  auto add = [&options](const char* name, const std::string& value) {
+    if (!value.empty()) {
+      options.insert(options.end(), {name, value});
+    }
+  };
+  add("--backend", args.backend);
+  add("--dataset-hash", args.dataset_hash);
+  add("--bundle-policy", args.bundle_policy);
+  add("--engine", args.engine);
+  add("--pull", args.pull);
+  add("--python-env", args.python_env);
+  if (timeout_given) {
+    add("--timeout", std::to_string(args.timeout_s));
+  }
+  if (args.overwrite) {
+    options.emplace_back("--overwrite");
+  }
+  if (args.dry_run) {
+    options.emplace_back("--dry-run");
+  }
+  options.emplace_back("--quiet"); // the plugin's output is in each run's log
+  return options;
+}
+
+void run_batch_command(BatchArguments& args, bool timeout_given, const nlohmann::json& command)
+{
+  BatchRequest& request = args.request;
+  request.out = args.out;
+  for (const std::string& dataset : args.datasets) {
+    request.datasets.push_back({dataset, "--dataset", std::nullopt});
+  }
+  if (!args.datasets_from.empty()) {
+    for (DatasetSource& source : read_dataset_list(args.datasets_from)) {
+      request.datasets.push_back(std::move(source));
+    }
+  }
+  request.command = command;
+  const std::vector<std::string> shared = shared_run_options(args, timeout_given);
+  const std::string self = (executable_dir() / "mdivicom").string();
+  request.item_argv = [&](const BatchItemState& item, const std::string& config) {
+    std::vector<std::string> run{
+        self, "run", item.plugin, "--dataset", item.dataset, "--out", (request.out / item.item).string()};
+    if (!config.empty()) {
+      run.insert(run.end(), {"--config", config});
+    }
+    run.insert(run.end(), shared.begin(), shared.end());
+    return run;
+  };
+  PluginCatalog catalog = make_catalog(args.python_env);
+  std::unique_ptr<BatchObserver> view = make_batch_view(
+      args.as_json ? BatchViewKind::quiet : (::isatty(STDERR_FILENO) ? BatchViewKind::terminal : BatchViewKind::lines));
+  BatchOutcome outcome = run_batch(catalog, request, *view);
+  if (args.as_json) {
+    std::cout << json_text(outcome.record) << "\n";
+  } else {
+    std::cout << batch_table(outcome.record);
+  }
+  set_exit_code(static_cast<int>(outcome.code));
+}
+
+} // namespace
+
+void add_batch_command(CLI::App& app)
+{
+  auto args = std::make_shared<BatchArguments>();
+  auto* batch = app.add_subcommand(
+      "batch", "Run plugins over many datasets: each dataset x plugin is one run into <out>/<item>/, recorded in "
+               "<out>/_batches/");
+  batch->add_option("plugin_refs", args->request.plugin_refs, "<id> or <publisher>/<id>, one or more");
+  batch->add_option("--out", args->out, "The batch's output root: <out>/<item>/ per dataset, <out>/_batches/");
+  batch->add_option("--dataset", args->datasets,
+                    "A dataset directory or archive; repeatable; globs are expanded by mdivicom ('sessions/*')");
+  batch->add_option("--datasets-from", args->datasets_from,
+                    "A file listing datasets, one per line ('-': standard input; blank lines and # comments "
+                    "ignored), or a TSV with a header naming 'dataset' and 'config' columns, or a JSON array of "
+                    "{\"dataset\": ..., \"config\": {...}}");
+  batch->add_option("--datasets-root", args->request.datasets_root,
+                    "Name each item by its dataset's path below this directory instead of its directory name");
+  batch->add_flag("--keep-going", args->request.keep_going,
+                  "Run the datasets that exist when some are missing (recorded; the batch then exits 1)");
+  batch->add_option("-j,--jobs", args->request.jobs, "Items run at once (default: the CPUs mdivicom may use)");
+  batch->add_flag("--fail-fast", args->request.fail_fast, "Start no further item once one has failed");
+  batch->add_option("--config", args->request.config,
+                    "Plugin config for every item without one of its own: a JSON file or JSON text");
+  batch->add_option("--backend", args->backend, "auto, python, docker or podman")
+      ->check(CLI::IsMember({"auto", "python", "docker", "podman"}));
+  batch->add_option("--dataset-hash", args->dataset_hash, "full (default), fast or off, as for run")
+      ->check(CLI::IsMember({"full", "fast", "off"}));
+  CLI::Option* timeout =
+      batch->add_option("--timeout", args->timeout_s, "Stop each item's plugin after this many seconds");
+  batch->add_flag("--overwrite", args->overwrite, "Replace each item's earlier outputs once its new run succeeds");
+  batch->add_flag("--dry-run", args->dry_run, "Pass dry_run=True to every item's plugin");
+  batch->add_option("--bundle-policy", args->bundle_policy, "As for run");
+  batch->add_option("--engine", args->engine, "Container engine socket, as for run");
+  batch->add_option("--pull", args->pull, "missing (default), never or always, as for run")
+      ->check(CLI::IsMember({"missing", "never", "always"}));
+  batch->add_option("--python-env", args->python_env, "A virtual environment for Python plugins, as for run");
+  batch->add_flag("--json", args->as_json, "Print the batch record as JSON instead of the table");
+
+  auto status_args = std::make_shared<BatchStatusArguments>();
+  auto* status = batch->add_subcommand("status", "Show the latest batch of an --out directory (or --batch ID)");
+  status->add_option("out", status_args->out, "The batch's --out directory")->required();
+  status->add_option("--batch", status_args->batch_id, "A batch id (default: the latest)");
+  status->add_flag("--json", status_args->as_json, "Print the batch record as JSON");
+  status->callback([status_args] { show_batch_status(*status_args); });
+
+  batch->callback([args, timeout, batch] {
+    if (batch->got_subcommand("status")) {
+      return;
+    }
+    if (args->request.plugin_refs.empty() || args->out.empty()) {
+      throw usage_error("batch needs at least one plugin ref and --out (see 'mdivicom batch --help')");
+    }
+    // The command as given, but for --config: inline JSON may hold secrets (its hash is recorded).
+    nlohmann::json command = nlohmann::json::object();
+    for (const CLI::Option* option : batch->get_options()) {
+      if (option->count() > 0 && option->get_name() != "--config" && option->get_name() != "--help") {
+        command[option->get_name()] = option->results();
+      }
+    }
+    run_batch_command(*args, timeout->count() > 0, command);
+  });
+}
+
+} // namespace mdivicom::cli

@@ -1,0 +1,57 @@
+#pragma once
+
+// `mdivicom batch`: every dataset × every plugin, each item one ordinary run into O/<item>/,
+// planned together (datasets, plugins and configs checked before anything runs) and recorded in
+// O/_batches/<batch_id>.json.
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/batch/items.hpp"
+#include "core/batch/local_executor.hpp"
+#include "core/batch/record.hpp"
+#include "core/plugins/discovery.hpp"
+#include "core/util/error.hpp"
+
+namespace mdivicom {
+
+// What the front end shows while a batch runs; called on the batch's thread.
+class BatchObserver
+{
+public:
+  virtual ~BatchObserver() = default;
+  virtual void started(const BatchRecord& record) = 0;
+  virtual void item_started(const BatchRecord& record, size_t item) = 0;
+  virtual void item_finished(const BatchRecord& record, size_t item) = 0;
+  virtual void tick(const BatchRecord& record) = 0;
+};
+
+struct BatchRequest
+{
+  std::vector<std::string> plugin_refs;
+  std::filesystem::path out;
+  std::vector<DatasetSource> datasets;
+  std::string datasets_root;
+  bool keep_going = false; // a missing dataset is skipped (recorded) instead of refusing the batch
+  std::string config;      // --config as given: applies to items without a config of their own
+  unsigned jobs = 0;       // 0: usable_cpus()
+  bool fail_fast = false;
+  nlohmann::json command = nlohmann::json::array(); // as recorded (no config text)
+  // The argv of one item's `mdivicom run`, given the --config argument to pass ("" for none).
+  std::function<std::vector<std::string>(const BatchItemState& item, const std::string& config)> item_argv;
+};
+
+struct BatchOutcome
+{
+  nlohmann::json record;
+  ExitCode code = ExitCode::ok; // ok: every item succeeded or was up to date
+};
+
+// Throws a usage Error, with every problem named, before anything runs.
+BatchOutcome run_batch(PluginCatalog& catalog, const BatchRequest& request, BatchObserver& observer);
+
+} // namespace mdivicom
