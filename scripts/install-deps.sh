@@ -15,6 +15,8 @@ packages=(
   # container lane: engines, runtime, local registry, test image material
   docker.io podman runc conmon catatonit uidmap docker-registry busybox-static zstd
   curl iproute2 util-linux
+  # Slurm tests: a private single-node cluster (tests/slurm/cluster.sh)
+  slurm-wlm munge procps
   # benchmarks
   hyperfine
 )

@@ -19,6 +19,7 @@
 # build trees can run their suites side by side. Keep DIR short (unix socket paths are limited
 # to 107 bytes and containerd nests its sockets below the exec root).
 set -euo pipefail
+source "$(dirname "$0")/../support/daemons.sh"
 
 cmd=${1:-}
 dir=${2:-}
@@ -63,18 +64,6 @@ stop_all() {
   fi
 }
 
-descendants() { # pid: its children, grandchildren, ..., parents before children
-  ps -eo pid=,ppid= | awk -v root="$1" '
-    { parent[$1] = $2 }
-    END {
-      keep[root] = 1; order[0] = root; n = 1
-      for (i = 0; i < n; i++)
-        for (pid in parent)
-          if (parent[pid] == order[i] && !(pid in keep)) { keep[pid] = 1; order[n++] = pid }
-      for (i = 1; i < n; i++) print order[i]
-    }'
-}
-
 stop_shims() { # containerd shims serving DIR's containerd, and the containers below them
   local socket="$dir/dx/containerd/containerd.sock" cmdline pid shims=()
   for cmdline in /proc/[0-9]*/cmdline; do
@@ -116,14 +105,6 @@ wait_for() { # name url-or-socket: polls /_ping (engines) or /v2/ (registry) for
   echo "engines.sh: $name did not become ready in 60 s:" >&2
   tail -n 20 "$dir/$name.log" >&2
   return 1
-}
-
-free_port() { # a loopback port derived from DIR, skipping ones in use
-  local port=$((20000 + $(printf '%s' "$dir" | cksum | cut -d' ' -f1) % 20000))
-  while ss -Hltn "sport = :$port" | grep -q .; do
-    port=$((port + 1))
-  done
-  echo "$port"
 }
 
 start_dockerd() {
@@ -183,7 +164,7 @@ fi
 trap 'echo "engines.sh: start failed; logs in $dir/*.log" >&2; stop_all' ERR
 
 # --- registry ---------------------------------------------------------------------------
-port=$(free_port)
+port=$(free_ports "$dir" 1)
 mkdir -p "$dir/registry-data"
 cat >"$dir/registry.yml" <<EOF
 version: 0.1
