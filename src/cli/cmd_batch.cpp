@@ -71,6 +71,9 @@ void run_batch_command(BatchArguments& args, bool timeout_given, const nlohmann:
     }
   }
   request.command = command;
+  if (timeout_given) {
+    request.timeout_s = args.timeout_s;
+  }
   const std::vector<std::string> shared = shared_run_options(args, timeout_given);
   const std::string self = (executable_dir() / "mdivicom").string();
   request.item_argv = [&](const BatchItemState& item, const std::string& config) {
@@ -131,6 +134,13 @@ void add_batch_command(CLI::App& app)
   batch->add_option("--pull", args->pull, "missing (default), never or always, as for run")
       ->check(CLI::IsMember({"missing", "never", "always"}));
   batch->add_option("--python-env", args->python_env, "A virtual environment for Python plugins, as for run");
+  batch
+      ->add_option("--executor", args->request.executor,
+                   "local (default): items run here, -j at a time; slurm: one job array (sbatch), -j tasks at a time")
+      ->check(CLI::IsMember({"local", "slurm"}));
+  batch->add_option("--slurm-opt", args->request.slurm_options,
+                    "KEY=VALUE given to sbatch as --KEY=VALUE (partition, account, qos, time, mem, ...); repeatable; "
+                    "overrides the cpus, memory and time limit taken from the plugins and --timeout");
   batch->add_flag("--json", args->as_json, "Print the batch record as JSON instead of the table");
 
   auto status_args = std::make_shared<BatchStatusArguments>();

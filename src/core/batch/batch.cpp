@@ -1,12 +1,16 @@
 #include "core/batch/batch.hpp"
 
+#include "core/batch/slurm_executor.hpp"
 #include "core/config/config.hpp"
 #include "core/records/scan.hpp"
 #include "core/util/fs.hpp"
+#include "core/util/host_facts.hpp"
 #include "core/util/interrupt.hpp"
+#include "core/util/memory_size.hpp"
 #include "core/util/text_bytes.hpp"
 #include "core/util/tree_remove.hpp"
 
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <set>
@@ -27,6 +31,7 @@ struct BatchPlugin
   std::string ref;
   std::string id;
   json schema;
+  json resources; // entry.resources: cpus, memory
 };
 
 std::vector<BatchPlugin> resolve_plugins(PluginCatalog& catalog, const std::vector<std::string>& refs)
@@ -41,7 +46,8 @@ std::vector<BatchPlugin> resolve_plugins(PluginCatalog& catalog, const std::vect
     if (!seen.insert(plugin.ref()).second) {
       throw usage_error("plugin " + printable(ref) + " is named twice in the batch");
     }
-    plugins.push_back({plugin.ref(), plugin.id(), plugin.object.value("config_schema", json())});
+    plugins.push_back({plugin.ref(), plugin.id(), plugin.object.value("config_schema", json()),
+                       plugin.entry().value("resources", json::object())});
   }
   return plugins;
 }
@@ -51,12 +57,13 @@ std::vector<BatchPlugin> resolve_plugins(PluginCatalog& catalog, const std::vect
 class ConfigFiles
 {
 public:
-  ConfigFiles() = default;
+  // In `shared_dir` (created 0700, kept) when the items run on other machines; else in $TMPDIR.
+  explicit ConfigFiles(fs::path shared_dir = {}) : m_shared(!shared_dir.empty()), m_dir(std::move(shared_dir)) {}
   ConfigFiles(const ConfigFiles&) = delete;
   ConfigFiles& operator=(const ConfigFiles&) = delete;
   ~ConfigFiles()
   {
-    if (!m_dir.empty()) {
+    if (!m_dir.empty() && !m_shared) {
       std::error_code ignored;
       fs::remove_all(m_dir, ignored);
     }
@@ -64,6 +71,10 @@ public:
 
   std::string write(size_t index, const std::string& text)
   {
+    if (m_shared && !fs::exists(m_dir)) {
+      fs::create_directories(m_dir);
+      ::chmod(m_dir.c_str(), 0700);
+    }
     if (m_dir.empty()) {
       std::string pattern = (fs::temp_directory_path() / "mdivicom-batch-XXXXXX").string();
       if (::mkdtemp(pattern.data()) == nullptr) {
@@ -79,6 +90,7 @@ public:
   }
 
 private:
+  bool m_shared;
   fs::path m_dir;
 };
 
@@ -109,7 +121,9 @@ std::string last_line(const fs::path& file)
 void settle_item(BatchItemState& item, const fs::path& out, const std::set<std::string>& before, const ItemEnd& end)
 {
   item.exit_code = end.exit_code;
-  item.duration_s = end.duration_s;
+  if (end.duration_s > 0) {
+    item.duration_s = end.duration_s;
+  }
   for (const RecordFile& record : scan_run_records(out / item.item)) {
     if (before.contains(record.run_id + ".json") || !record.record.is_object()) {
       continue;
@@ -118,6 +132,10 @@ void settle_item(BatchItemState& item, const fs::path& out, const std::set<std::
     if (plugin.is_object() && plugin.value("id", std::string()) == item.plugin_id) {
       item.run_id = record.run_id;
       item.status = record.record.value("status", std::string());
+      if (const auto duration = record.record.find("duration_s");
+          duration != record.record.end() && duration->is_number()) {
+        item.duration_s = duration->get<double>();
+      }
     }
   }
   if (!item.run_id.empty()) {
@@ -132,6 +150,68 @@ void settle_item(BatchItemState& item, const fs::path& out, const std::set<std::
   item.reason = last_line(out / item.log);
 }
 
+// A task Slurm ended before its run could finalize its record (time limit, memory, node failure,
+// scancel during the start) leaves the record "running": it is finalized here with Slurm's word.
+void settle_slurm_item(BatchItemState& item, const fs::path& out, const std::string& state, const std::string& reason)
+{
+  item.slurm_state = state;
+  item.slurm_reason = reason;
+  if (item.run_id.empty() || item.status != "running") {
+    if (item.run_id.empty() && state != "COMPLETED" && state != "UNKNOWN") {
+      item.decision = ItemDecision::skipped;
+      item.reason = "Slurm ended the task before its run started: " + state + " (" + reason + ")";
+    }
+    return;
+  }
+  const fs::path path = out / item.item / "_runs" / (item.run_id + ".json");
+  json record = json::parse(read_file(path), nullptr, false);
+  if (!record.is_object() || record.value("status", "") != "running") {
+    return;
+  }
+  const std::string status = state == "TIMEOUT" ? "timeout" : (state == "CANCELLED" ? "cancelled" : "failed");
+  record["status"] = status;
+  record["finished_at"] = utc_timestamp_now();
+  record["error"] = {
+      {"type", "SlurmEnded"},
+      {"message", "Slurm ended the task before the run could finalize its record: " + state + " (" + reason + ")"}};
+  write_file_atomic(path, json_file_text(record), Durability::synced);
+  item.status = status;
+}
+
+// --cpus-per-task, --mem and --time from the plugins' resources and --timeout (the largest of
+// each over the batch's plugins), then --slurm-opt KEY=VALUE as --KEY=VALUE, which may override.
+std::vector<std::string> sbatch_options(const BatchRequest& request, const std::vector<BatchPlugin>& plugins)
+{
+  double cpus = 0;
+  int64_t memory = 0;
+  for (const BatchPlugin& plugin : plugins) {
+    if (plugin.resources.contains("cpus") && plugin.resources["cpus"].is_number()) {
+      cpus = std::max(cpus, plugin.resources["cpus"].get<double>());
+    }
+    if (plugin.resources.contains("memory")) {
+      memory = std::max(memory, memory_size_bytes(plugin.resources["memory"]).value_or(0));
+    }
+  }
+  std::vector<std::string> options;
+  if (cpus > 0) {
+    options.push_back("--cpus-per-task=" + std::to_string(static_cast<long>(std::ceil(cpus))));
+  }
+  if (memory > 0) {
+    options.push_back("--mem=" + std::to_string((memory + (int64_t{1} << 20) - 1) >> 20) + "M");
+  }
+  if (request.timeout_s) {
+    options.push_back("--time=" + slurm_time_limit(*request.timeout_s));
+  }
+  for (const std::string& option : request.slurm_options) {
+    const size_t equals = option.find('=');
+    if (equals == 0 || option.starts_with("-")) {
+      throw usage_error("--slurm-opt " + printable(option) + ": expected KEY=VALUE (e.g. partition=gpu)");
+    }
+    options.push_back("--" + option);
+  }
+  return options;
+}
+
 json batch_header(const BatchRequest& request, const std::vector<BatchPlugin>& plugins, const Config& config,
                   unsigned jobs, const DatasetSelection& selection)
 {
@@ -143,7 +223,7 @@ json batch_header(const BatchRequest& request, const std::vector<BatchPlugin>& p
                  {"out_dir", fs::absolute(request.out).lexically_normal().string()},
                  {"plugins", plugin_list},
                  {"config_hash_sha256", config.hash},
-                 {"executor", {{"kind", "local"}, {"jobs", jobs}, {"fail_fast", request.fail_fast}}}};
+                 {"executor", {{"kind", request.executor}, {"jobs", jobs}, {"fail_fast", request.fail_fast}}}};
   if (!selection.missing.empty()) {
     header["missing_datasets"] = selection.missing;
   }
@@ -192,45 +272,91 @@ BatchOutcome run_batch(PluginCatalog& catalog, const BatchRequest& request, Batc
                       "a batch writes each item's runs into <out>/<item>/: give a new or batch --out");
   }
 
-  const unsigned jobs = request.jobs > 0 ? request.jobs : usable_cpus();
+  if (request.executor != "local" && request.executor != "slurm") {
+    throw usage_error("--executor " + printable(request.executor) + ": expected local or slurm");
+  }
+  const bool on_slurm = request.executor == "slurm";
+  const std::vector<std::string> sbatch = on_slurm ? sbatch_options(request, plugins) : std::vector<std::string>{};
+  if (on_slurm) {
+    require_slurm_commands();
+  }
+  const unsigned jobs = request.jobs > 0 ? request.jobs : (on_slurm ? 0 : usable_cpus());
   BatchRecord record(request.out, batch_header(request, plugins, config, jobs, selection), std::move(items));
-  const fs::path logs = request.out / "_batches" / (record.id() + ".logs");
-  fs::create_directories(logs);
-  ConfigFiles config_files;
+  const std::string prefix = "_batches/" + record.id();
+  fs::create_directories(request.out / (prefix + ".logs"));
+  // On Slurm the items run on other machines: their configs must be on the shared file system.
+  ConfigFiles config_files(on_slurm ? request.out / (prefix + ".configs") : fs::path());
   std::map<size_t, std::set<std::string>> records_before;
-  observer.started(record);
-
-  LocalExecution execution;
-  execution.jobs = jobs;
-  execution.command = [&](size_t index) {
+  auto item_command = [&](size_t index) {
     BatchItemState& item = record.items()[index];
-    item.log = "_batches/" + record.id() + ".logs/" + std::to_string(index) + ".log";
+    item.log = prefix + ".logs/" + std::to_string(index) + ".log";
     records_before[index] = record_names(request.out / item.item);
-    std::string config_arg =
+    const std::string config_arg =
         item_configs[index].empty() ? request.config : config_files.write(index, item_configs[index]);
-    return ItemCommand{request.item_argv(item, config_arg), request.out / item.log};
-  };
-  execution.started = [&](size_t index) {
-    record.update();
-    observer.item_started(record, index);
+    return request.item_argv(item, config_arg);
   };
   bool failed = false;
-  execution.finished = [&](size_t index, const ItemEnd& end) {
+  auto item_finished = [&](size_t index, const ItemEnd& end) {
     BatchItemState& item = record.items()[index];
     settle_item(item, request.out, records_before[index], end);
     failed = failed || end.exit_code != 0;
-    record.update();
-    observer.item_finished(record, index);
-    return !(request.fail_fast && end.exit_code != 0);
   };
-  execution.tick = [&] { observer.tick(record); };
-
   std::vector<size_t> order(record.items().size());
   for (size_t i = 0; i < order.size(); ++i) {
     order[i] = i;
   }
+  observer.started(record);
   InterruptScope interrupts;
-  const bool interrupted = run_items_locally(order, execution);
+  bool interrupted = false;
+  try {
+    if (on_slurm) {
+      SlurmExecution execution;
+      execution.script = request.out / (prefix + ".sbatch");
+      execution.job_name = "mdivicom-" + record.id();
+      execution.output_dir = request.out / (prefix + ".logs");
+      execution.throttle = jobs;
+      execution.sbatch_options = sbatch;
+      execution.command = [&](size_t index) { return item_command(index); };
+      execution.submitted = [&](const std::string& job_id) {
+        record.header()["executor"]["job_id"] = job_id;
+        record.header()["executor"]["sbatch_options"] = sbatch;
+        record.update();
+      };
+      execution.started = [&](size_t index) { observer.item_started(record, index); };
+      execution.finished = [&](size_t index, const ItemEnd& end, const std::string& state, const std::string& reason) {
+        item_finished(index, end);
+        settle_slurm_item(record.items()[index], request.out, state, reason);
+        failed = failed || state != "COMPLETED";
+        record.update();
+        observer.item_finished(record, index);
+      };
+      execution.tick = [&] { observer.tick(record); };
+      interrupted = run_items_on_slurm(order, execution);
+    } else {
+      LocalExecution execution;
+      execution.jobs = jobs;
+      execution.command = [&](size_t index) {
+        std::vector<std::string> argv = item_command(index);
+        return ItemCommand{std::move(argv), request.out / record.items()[index].log};
+      };
+      execution.started = [&](size_t index) {
+        record.update();
+        observer.item_started(record, index);
+      };
+      execution.finished = [&](size_t index, const ItemEnd& end) {
+        item_finished(index, end);
+        record.update();
+        observer.item_finished(record, index);
+        return !(request.fail_fast && end.exit_code != 0);
+      };
+      execution.tick = [&] { observer.tick(record); };
+      interrupted = run_items_locally(order, execution);
+    }
+  } catch (const Error& e) {
+    record.header()["error"] = e.what(); // the batch record is final, never left "running"
+    record.finalize("failed");
+    throw;
+  }
   const std::string status =
       interrupted ? "cancelled" : (failed || !selection.missing.empty() ? "failed" : "succeeded");
   record.finalize(status);

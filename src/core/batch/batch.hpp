@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,9 @@ struct BatchRequest
   std::string config;      // --config as given: applies to items without a config of their own
   unsigned jobs = 0;       // 0: usable_cpus()
   bool fail_fast = false;
+  std::string executor = "local";                   // local | slurm
+  std::vector<std::string> slurm_options;           // --slurm-opt KEY=VALUE, passed to sbatch as --KEY=VALUE
+  std::optional<double> timeout_s;                  // --timeout, also the Slurm time limit
   nlohmann::json command = nlohmann::json::array(); // as recorded (no config text)
   // The argv of one item's `mdivicom run`, given the --config argument to pass ("" for none).
   std::function<std::vector<std::string>(const BatchItemState& item, const std::string& config)> item_argv;

@@ -1,5 +1,6 @@
 #include "core/batch/local_executor.hpp"
 
+#include "core/util/command.hpp"
 #include "core/util/error.hpp"
 #include "core/util/interrupt.hpp"
 #include "core/util/text_bytes.hpp"
@@ -13,12 +14,9 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
-#include <spawn.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-extern char** environ;
 
 namespace mdivicom {
 
@@ -34,52 +32,6 @@ struct Running
   Clock::time_point start;
 };
 
-// posix_spawn's attributes and file actions, freed on every path.
-struct SpawnSetup
-{
-  posix_spawnattr_t attr{};
-  posix_spawn_file_actions_t actions{};
-  SpawnSetup()
-  {
-    posix_spawnattr_init(&attr);
-    posix_spawn_file_actions_init(&actions);
-  }
-  ~SpawnSetup()
-  {
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attr);
-  }
-  SpawnSetup(const SpawnSetup&) = delete;
-  SpawnSetup& operator=(const SpawnSetup&) = delete;
-};
-
-pid_t spawn_item(const ItemCommand& command)
-{
-  SpawnSetup setup;
-  sigset_t none;
-  sigemptyset(&none);
-  sigset_t all;
-  sigfillset(&all);
-  posix_spawnattr_setsigmask(&setup.attr, &none);
-  posix_spawnattr_setsigdefault(&setup.attr, &all);
-  posix_spawnattr_setpgroup(&setup.attr, 0);
-  posix_spawnattr_setflags(&setup.attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
-  posix_spawn_file_actions_addopen(&setup.actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&setup.actions, 1, command.output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&setup.actions, 1, 2);
-  std::vector<char*> argv;
-  for (const std::string& arg : command.argv) {
-    argv.push_back(const_cast<char*>(arg.c_str()));
-  }
-  argv.push_back(nullptr);
-  pid_t pid = -1;
-  const int status = posix_spawn(&pid, argv[0], &setup.actions, &setup.attr, argv.data(), environ);
-  if (status != 0) {
-    throw Error("cannot start " + printable(command.argv[0]) + ": " + std::strerror(status));
-  }
-  return pid;
-}
-
 int open_pidfd(pid_t pid)
 {
 #ifdef SYS_pidfd_open
@@ -88,14 +40,6 @@ int open_pidfd(pid_t pid)
   (void)pid;
   return -1;
 #endif
-}
-
-int exit_code_of(int status)
-{
-  if (WIFEXITED(status)) {
-    return WEXITSTATUS(status);
-  }
-  return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 1;
 }
 
 // Reaps `child` when it has ended; the exit code, or -1 while it runs.
@@ -109,7 +53,7 @@ int reap(const Running& child)
   if (got == 0) {
     return -1;
   }
-  return got < 0 ? 1 : exit_code_of(status);
+  return got < 0 ? 1 : exit_code_of_wait_status(status);
 }
 
 } // namespace
@@ -143,7 +87,10 @@ bool run_items_locally(const std::vector<size_t>& items, const LocalExecution& e
     while (starting && next < items.size() && running.size() < jobs) {
       const size_t item = items[next++];
       ItemCommand command = execution.command(item);
-      const pid_t pid = spawn_item(command);
+      SpawnOptions options;
+      options.output_file = command.output.string();
+      options.own_process_group = true;
+      const pid_t pid = spawn_process(command.argv, options);
       running.push_back({item, pid, open_pidfd(pid), Clock::now()});
       execution.started(item);
     }

@@ -41,6 +41,9 @@ json item_json(size_t index, const BatchItemState& item)
   if (!item.log.empty()) {
     out["log"] = item.log;
   }
+  if (!item.slurm_state.empty()) {
+    out["slurm"] = {{"state", item.slurm_state}, {"reason", item.slurm_reason}};
+  }
   return out;
 }
 

@@ -32,8 +32,10 @@ struct BatchItemState
   std::string status; // the run's final status (succeeded, failed, timeout, cancelled, ...)
   std::optional<int> exit_code;
   std::optional<double> duration_s;
-  std::string reason; // why skipped, or the runner's last message for a failure
-  std::string log;    // the runner's own output for this item, relative to O
+  std::string reason;      // why skipped, or the runner's last message for a failure
+  std::string log;         // the runner's own output for this item, relative to O
+  std::string slurm_state; // --executor slurm: the task's final state and reason
+  std::string slurm_reason;
 };
 
 class BatchRecord
@@ -47,6 +49,7 @@ public:
   const std::filesystem::path& path() const { return m_path; }
   std::vector<BatchItemState>& items() { return m_items; }
   const std::vector<BatchItemState>& items() const { return m_items; }
+  nlohmann::json& header() { return m_header; }
 
   // Rewrites the record (atomically, not synced): called as items start and finish.
   void update();
