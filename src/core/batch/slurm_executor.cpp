@@ -162,10 +162,22 @@ bool run_items_on_slurm(const std::vector<size_t>& items, const SlurmExecution& 
   std::set<size_t> pending(items.begin(), items.end());
   std::set<size_t> running;
   bool cancelled = false;
+  bool hard_cancelled = false;
+  Clock::time_point cancelled_at;
   while (!pending.empty()) {
     if (interrupt_requested() && !cancelled) {
-      run_and_capture({"scancel", job_id});
+      // A plain scancel signals every process of a task, the plugin's too, which then dies
+      // unrecorded; SIGINT to each task's batch process (its `mdivicom run`) lets the run stop the
+      // plugin and record "cancelled". Pending tasks are cancelled outright; what still runs after
+      // a grace period is cancelled the plain way.
+      run_and_capture({"scancel", "--state=PENDING", job_id}); // first: none may start meanwhile
+      run_and_capture({"scancel", "--batch", "--signal=INT", job_id});
       cancelled = true;
+      cancelled_at = Clock::now();
+    }
+    if (cancelled && !hard_cancelled && Clock::now() - cancelled_at > std::chrono::seconds(30)) {
+      run_and_capture({"scancel", job_id});
+      hard_cancelled = true;
     }
     std::optional<std::map<size_t, TaskState>> tasks = read_tasks(job_id);
     for (auto it = pending.begin(); it != pending.end();) {
