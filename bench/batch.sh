@@ -42,7 +42,7 @@ export PYTHONPATH="$site" XDG_CACHE_HOME="$dir/cache" XDG_DATA_HOME="$dir/xdg" M
 unset VIRTUAL_ENV MDIVICOM_PYTHON_ENV MDIVICOM_DEV_PLUGIN_ROOTS
 "$mdivicom" plugins list | grep -q '^noop' || { echo "bench: the no-op plugin was not found" >&2; exit 1; }
 
-floor="rm -rf $dir/floor; xargs -P2 -I{} sh -c 'mkdir -p $dir/floor/\$(basename {}) && /usr/bin/python3 -c \"import noop_plugin, sys; noop_plugin.run(sys.argv[1], sys.argv[2], {})\" {} $dir/floor/\$(basename {})' < $dir/sessions.txt"
+floor="rm -rf $dir/floor; xargs -P2 -I{} sh -c 'mkdir -p $dir/floor/\$(basename {}) && /usr/bin/python3 -c \"import noop_plugin, sys; noop_plugin.run(sys.argv[1], sys.argv[2], dict())\" {} $dir/floor/\$(basename {})' < $dir/sessions.txt"
 loop="rm -rf $dir/loop; xargs -P2 -I{} sh -c '$mdivicom run noop --dataset {} --out $dir/loop/\$(basename {}) --quiet' < $dir/sessions.txt"
 batch="rm -rf $dir/batch; $mdivicom batch noop --datasets-from $dir/sessions.txt --out $dir/batch -j2 >/dev/null"
 commands=("xargs -P2 python3 (floor)" "$floor" "xargs -P2 mdivicom run" "$loop" "mdivicom batch -j2" "$batch")
