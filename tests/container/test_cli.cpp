@@ -100,6 +100,7 @@ void failures_are_recorded(const TestEngine& engine)
   result = slow.run(engine, {"--timeout", "1"});
   CHECK(result.exit_code == 1);
   CHECK(slow.record()["status"] == "timeout");
+  CHECK(slow.record()["error"]["type"] == "mdivicom.Timeout");
 
   CliSetup interrupted("sleep 60");
   CommandOptions options;
@@ -112,6 +113,53 @@ void failures_are_recorded(const TestEngine& engine)
 }
 ENGINE_TEST_CASE("mdivicom run records failed, timed-out and interrupted container runs", "[container][cli]",
                  failures_are_recorded)
+
+// The first record in `runs_dir`.
+nlohmann::json only_record(const fs::path& runs_dir)
+{
+  for (const auto& file : fs::directory_iterator(runs_dir)) {
+    if (file.path().extension() == ".json") {
+      return nlohmann::json::parse(read_file(file.path()));
+    }
+  }
+  FAIL("no run record in " << runs_dir);
+  return nullptr;
+}
+
+void timeouts_are_named_alike(const TestEngine& engine)
+{
+  CliSetup container_plugin("sleep 60");
+  CHECK(container_plugin.run(engine, {"--timeout", "1"}).exit_code == 1);
+  const nlohmann::json container_record = container_plugin.record();
+
+  TempDir python_dir;
+  write_file(python_dir / "site" / "sleepy_mod.py", "import time\ndef run(**kwargs):\n    time.sleep(60)\n");
+  nlohmann::json meta = {{"api_version", "mdivicomtools.plugin.v0.1"},
+                         {"id", "sleepy"},
+                         {"kind", "python"},
+                         {"version", "1.0.0"},
+                         {"description", "sleeps past its timeout"}};
+  write_file(python_dir / "manifests" / "sleepy.json",
+             nlohmann::json({{"meta", meta}, {"entry", {{"callable", "sleepy_mod:run"}}}}).dump());
+  fs::create_directories(python_dir / "dataset");
+  CommandOptions options = isolated_options(python_dir);
+  options.env["MDIVICOM_PLUGIN_PATH"] = (python_dir / "manifests").string();
+  options.env["PYTHONPATH"] = (python_dir / "site").string();
+  CommandResult python_run = run_mdivicom({"run", "sleepy", "--dataset", (python_dir / "dataset").string(), "--out",
+                                           (python_dir / "out").string(), "--timeout", "1"},
+                                          options);
+  INFO(python_run.err);
+  CHECK(python_run.exit_code == 1);
+  const nlohmann::json python_record = only_record(python_dir / "out" / "_runs");
+  check_record_schema(python_record);
+
+  CHECK(container_record["status"] == "timeout");
+  CHECK(python_record["status"] == "timeout");
+  CHECK(container_record["error"]["type"] == python_record["error"]["type"]);
+  CHECK(python_record["error"]["type"] == "mdivicom.Timeout");
+}
+ENGINE_TEST_CASE("a timeout is recorded with the same error.type by the container lane and the Python lane",
+                 "[container][cli]", timeouts_are_named_alike)
 
 TEST_CASE("mdivicom run --plan prints the engine requests and runs nothing", "[container][cli]")
 {

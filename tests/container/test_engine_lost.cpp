@@ -165,7 +165,7 @@ TEST_CASE("a dockerd killed mid-run ends mdivicom run with a finalized failed re
   check_record_schema(record);
   CHECK(record["status"] == "failed");
   CHECK(record["finished_at"].is_string());
-  CHECK(record["error"]["type"] == "EngineLost");
+  CHECK(record["error"]["type"] == "mdivicom.EngineLost");
   std::string lost = "lost the connection to docker at " + docker.socket();
   CHECK(record["error"]["message"].get<std::string>().find(lost) != std::string::npos);
   CHECK(record["error"]["message"].get<std::string>().find("check its service and logs") != std::string::npos);
@@ -209,7 +209,7 @@ TEST_CASE("an engine killed mid-run fails the run with a clear error instead of 
   INFO(outcome.error.dump());
   REQUIRE(sink.killed);
   CHECK(outcome.status == RunStatus::failed);
-  CHECK(outcome.error["type"] == "EngineLost");
+  CHECK(outcome.error["type"] == "mdivicom.EngineLost");
   std::string message = outcome.error["message"];
   CHECK(message.find("lost the connection to podman at " + socket) != std::string::npos);
   CHECK(outcome.facts["container"]["removed"] == false);

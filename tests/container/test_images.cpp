@@ -64,7 +64,7 @@ void bad_archives_are_refused(const TestEngine& engine)
     RunOutcome outcome = setup.execute(sink);
     INFO(archive << ": " << outcome.error.dump());
     CHECK(outcome.status == RunStatus::failed);
-    CHECK(outcome.error["type"] == "ImageError");
+    CHECK(outcome.error["type"] == "mdivicom.ImageError");
     std::string message = outcome.error["message"];
     CHECK(message.find("image archive " + (setup.manifest_dir() / "image.tar").string()) != std::string::npos);
     CHECK(message.find("rebuild it") != std::string::npos);
@@ -119,7 +119,7 @@ void missing_image_is_reported(const TestEngine& engine)
   CaptureSink sink;
   RunOutcome never = run_entry(engine, {{"image", "mdivicom-test/absent:1"}, {"argv", {"true"}}}, sink, "never");
   CHECK(never.status == RunStatus::failed);
-  CHECK(never.error["type"] == "ImageError");
+  CHECK(never.error["type"] == "mdivicom.ImageError");
   std::string message = never.error["message"];
   CHECK(message.find("mdivicom-test/absent:1 is not present") != std::string::npos);
   CHECK(message.find("--pull never") != std::string::npos);

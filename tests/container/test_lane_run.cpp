@@ -61,7 +61,7 @@ void nonzero_exit_fails(const TestEngine& engine)
   RunOutcome outcome = setup.execute(sink);
   CHECK(outcome.status == RunStatus::failed);
   CHECK(outcome.exit_code == 3);
-  CHECK(outcome.error["type"] == "ExitCode");
+  CHECK(outcome.error["type"] == "mdivicom.ProcessExit");
   CHECK(sink.out_text == "partial\n");
   CHECK(outcome.facts["container"]["removed"] == true);
 }
@@ -181,11 +181,11 @@ void out_of_memory(const TestEngine& engine)
   CHECK(outcome.facts["container"]["security"]["memory_bytes"] == 16 * 1024 * 1024);
   if (engine.name == "docker" || outcome.facts["container"]["oom_killed"] == true) {
     CHECK(outcome.facts["container"]["oom_killed"] == true);
-    CHECK(outcome.error["type"] == "OOMKilled");
+    CHECK(outcome.error["type"] == "mdivicom.OutOfMemory");
   } else {
     // Podman 4.3 on cgroups v1 reports no OOM kill (neither inspect nor events): only the
     // SIGKILL is known, and the message names the memory limit as the likely cause.
-    CHECK(outcome.error["type"] == "Signal");
+    CHECK(outcome.error["type"] == "mdivicom.Crash");
     std::string message = outcome.error["message"];
     CHECK(message.find("may have been one: the memory limit is 16 MiB") != std::string::npos);
   }

@@ -7,6 +7,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "core/run/outcome_error.hpp"
 #include "lanes/container/container.hpp"
 #include "support/process.hpp"
 
@@ -31,7 +32,9 @@ void timeout_stops_and_removes(const TestEngine& engine)
   RunOutcome outcome = setup.execute(sink);
   INFO(outcome.error.dump());
   CHECK(outcome.status == RunStatus::timeout);
-  CHECK(outcome.error["type"] == "Timeout");
+  // One name from both lanes: the Python lane's timeout test checks the same (test_lane_outcomes.cpp).
+  CHECK(outcome.error["type"] == to_string(RunError::timeout));
+  CHECK(outcome.error["type"] == "mdivicom.Timeout");
   CHECK(sink.out_text == "started\n");
   const auto& facts = outcome.facts["container"];
   CHECK(facts["stop"]["reason"] == "timeout");
@@ -48,7 +51,7 @@ void interrupt_cancels(const TestEngine& engine)
   INFO(result.err << result.outcome.dump());
   REQUIRE(result.exit_code == 0);
   CHECK(result.outcome["status"] == "cancelled");
-  CHECK(result.outcome["error"]["type"] == "Cancelled");
+  CHECK(result.outcome["error"]["type"] == "mdivicom.Cancelled");
   CHECK(result.outcome["facts"]["container"]["removed"] == true);
   CHECK(containers_of_run(engine.connect(), setup.request().run_id).empty());
 }
@@ -159,7 +162,7 @@ TEST_CASE("an engine that is not running is reported with what to start", "[cont
   TempDir dir;
   RunOutcome missing = run_on_socket((dir / "none.sock").string(), "podman");
   CHECK(missing.status == RunStatus::failed);
-  CHECK(missing.error["type"] == "EngineUnavailable");
+  CHECK(missing.error["type"] == "mdivicom.EngineUnavailable");
   std::string message = missing.error["message"];
   CHECK(message.find("cannot connect to " + (dir / "none.sock").string()) != std::string::npos);
   CHECK(message.find("no such file") != std::string::npos);

@@ -87,7 +87,7 @@ TEST_CASE("Ctrl-C while the engine pulls from a registry that stopped answering 
   REQUIRE(record.is_object());
   check_record_schema(record);
   CHECK(record["status"] == "cancelled");
-  CHECK(record["error"]["type"] == "Cancelled");
+  CHECK(record["error"]["type"] == "mdivicom.Cancelled");
   CHECK(record["error"]["message"].get<std::string>().find("interrupted while docker pulled " + image) !=
         std::string::npos);
 }

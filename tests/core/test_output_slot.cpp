@@ -133,7 +133,7 @@ TEST_CASE("a run killed with nothing parked has its running record finalized by 
   }
   auto record = nlohmann::json::parse(read_file(out / "_runs/r1.json"));
   CHECK(record["status"] == "failed");
-  CHECK(record["error"]["type"] == "RunnerKilled");
+  CHECK(record["error"]["type"] == "mdivicom.RunnerKilled");
   CHECK(record["error"]["message"].get<std::string>().find("as it left them") != std::string::npos);
   CHECK_FALSE(record.contains("outputs"));
 

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "core/hash/sha256.hpp"
+#include "core/run/outcome_error.hpp"
 #include "inproc_support.hpp"
 #include "support/process.hpp"
 
@@ -140,6 +141,8 @@ TEST_CASE("a plugin running past the timeout is stopped and recorded as timeout"
   RunOutcome outcome = execute(run.request, sink);
   CHECK(to_string(outcome.status) == "timeout");
   CHECK(outcome.signal == SIGTERM);
+  // One name from both lanes: the container lane's timeout test checks the same (test_lifecycle.cpp).
+  CHECK(outcome.error["type"] == to_string(RunError::timeout));
   CHECK(outcome.error["type"] == "mdivicom.Timeout");
   CHECK(sink.out_text == "working\n");
 }

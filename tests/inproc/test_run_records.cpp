@@ -234,7 +234,7 @@ TEST_CASE("after kill -9 of mdivicom during an --overwrite run, the next run put
     if (item.path().extension() == ".json") {
       auto record = nlohmann::json::parse(read_file(item.path()));
       if (record.contains("recovered_outputs") || record["status"] == "running" ||
-          (record.contains("error") && record["error"]["type"] == "RunnerKilled")) {
+          (record.contains("error") && record["error"]["type"] == "mdivicom.RunnerKilled")) {
         killed_record = record;
       }
     }
@@ -242,7 +242,7 @@ TEST_CASE("after kill -9 of mdivicom during an --overwrite run, the next run put
   CHECK_FALSE(parked_left);
   REQUIRE(killed_record.is_object());
   CHECK(killed_record["status"] == "failed");
-  CHECK(killed_record["error"]["type"] == "RunnerKilled");
+  CHECK(killed_record["error"]["type"] == "mdivicom.RunnerKilled");
   const fs::path failed = killed_record["previous_outputs"]["failed_outputs"].get<std::string>();
   CHECK(read_file(failed / "result.txt") == "2");
   check_record_schema(killed_record);
@@ -263,7 +263,7 @@ TEST_CASE("after kill -9 of mdivicom during an --overwrite run, the next run put
     if (item.path().extension() == ".json") {
       auto record = nlohmann::json::parse(read_file(item.path()));
       CHECK(record["status"] != "running");
-      killed_records += record.contains("error") && record["error"]["type"] == "RunnerKilled" ? 1 : 0;
+      killed_records += record.contains("error") && record["error"]["type"] == "mdivicom.RunnerKilled" ? 1 : 0;
     }
   }
   CHECK(killed_records == 1);

@@ -1,6 +1,7 @@
 // OutputSlot's memory of parked outputs, and giving back those of a run that was killed.
 #include "core/run/output_slot.hpp"
 
+#include "core/run/outcome_error.hpp"
 #include "core/util/error.hpp"
 #include "core/util/fs.hpp"
 #include "core/records/inventory.hpp"
@@ -66,7 +67,7 @@ bool finalize_killed_record(const fs::path& runs_dir, const std::string& killed,
     message += previous_outputs.is_null() ? " found its files in " + record.value("plugin_out_dir", std::string()) +
                                                 " as it left them (not inventoried)"
                                           : " found the earlier outputs still parked and put them back";
-    record["error"] = {{"type", "RunnerKilled"}, {"message", message}};
+    record["error"] = run_error(RunError::runner_killed, message);
     if (!previous_outputs.is_null()) {
       record["previous_outputs"] = previous_outputs;
       record["outputs"] =

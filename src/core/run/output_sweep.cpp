@@ -12,6 +12,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/run/outcome_error.hpp"
 #include "core/util/dir_handle.hpp"
 
 namespace mdivicom {
@@ -194,7 +195,7 @@ void sweep_writable_binds(const RunRequest& request, RunOutcome& outcome, nlohma
     spdlog::error("{}", message);
     if (outcome.status == RunStatus::succeeded) {
       outcome.status = RunStatus::failed;
-      outcome.error = {{"type", "UnsafeOutputs"}, {"message", message}};
+      outcome.error = run_error(RunError::unsafe_outputs, message);
     }
   }
 }

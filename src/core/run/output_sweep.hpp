@@ -34,7 +34,7 @@ nlohmann::json sweep_writable(const std::filesystem::path& root);
 
 // Sweeps the run's output and work directories once the plugin has ended, warns about what
 // was changed, and records both reports as facts["output_sweep"] {"out", "work"}; a sweep that
-// failed turns the outcome into a failed run (UnsafeOutputs).
+// failed turns the outcome into a failed run (RunError::unsafe_outputs).
 void sweep_writable_binds(const RunRequest& request, RunOutcome& outcome, nlohmann::json& facts);
 
 } // namespace mdivicom

@@ -1,6 +1,7 @@
 #include "core/run/record_guard.hpp"
 
 #include "core/util/host_facts.hpp"
+#include "core/run/outcome_error.hpp"
 #include "core/run/record.hpp"
 
 #include <cstdio>
@@ -31,9 +32,9 @@ RecordGuard::~RecordGuard()
     if (!record.contains("finished_at")) {
       record["finished_at"] = utc_timestamp_now();
     }
-    record["error"] = {{"type", "RunnerError"},
-                       {"message", "mdivicom stopped before it finished recording the run (out of memory, or "
-                                   "another failure of the runner that it printed on stderr)"}};
+    record["error"] =
+        run_error(RunError::runner, "mdivicom stopped before it finished recording the run (out of "
+                                    "memory, or another failure of the runner that it printed on stderr)");
     write_record(m_path, record);
   } catch (...) {
     std::fputs("mdivicom: error: the run record could not be finalized; it still says \"running\"\n", stderr);

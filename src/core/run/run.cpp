@@ -14,6 +14,7 @@
 #include "core/resultbundle/policy.hpp"
 #include "core/resultbundle/writer.hpp"
 #include "core/run/log.hpp"
+#include "core/run/outcome_error.hpp"
 #include "core/run/plan.hpp"
 #include "core/run/record_guard.hpp"
 #include "core/run/record.hpp"
@@ -135,7 +136,7 @@ void finish_resultbundle(const RunRequest& request, const std::string& policy, R
     if (message.empty()) {
       message = "resultbundle.json is not valid; see the record's resultbundle.report";
     }
-    outcome.error = {{"type", "ResultBundleError"}, {"message", message}};
+    outcome.error = run_error(RunError::result_bundle, message);
   }
 }
 
@@ -246,7 +247,7 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
     outcome = lane->execute(request, log);
   } catch (const std::exception& e) {
     outcome.status = interrupt_requested() ? RunStatus::cancelled : RunStatus::failed;
-    outcome.error = {{"type", "RunnerError"}, {"message", e.what()}};
+    outcome.error = run_error(RunError::runner, e.what());
   }
   clock.mark("lane executed the plugin");
   // The lane has ended the plugin's processes: their scratch dir goes while the run is recorded.

@@ -6,11 +6,6 @@ namespace mdivicom::container {
 
 namespace {
 
-nlohmann::json error_json(const std::string& type, const std::string& message)
-{
-  return {{"type", type}, {"message", message}};
-}
-
 // Podman on a cgroups v1 host never reports an OOM kill (not in inspect, not as an event): a
 // SIGKILL under a memory limit is then named as a possible one.
 std::string unreported_oom_hint(int code, const nlohmann::json& facts)
@@ -46,17 +41,16 @@ void record_exit_state(const nlohmann::json& inspect, RunOutcome& outcome, nlohm
   }
 }
 
-void decide_status(const std::string& stop_reason, RunOutcome& outcome, const nlohmann::json& facts)
+void decide_status(StopReason stop_reason, RunOutcome& outcome, const nlohmann::json& facts)
 {
-  if (stop_reason == "cancelled") {
-    outcome.status = RunStatus::cancelled;
-    outcome.error = error_json("Cancelled", "interrupted; the container was stopped and removed");
+  switch (stop_reason) {
+  case StopReason::cancelled:
+    set_stopped(outcome, stop_reason, "interrupted; the container was stopped and removed");
     return;
-  }
-  if (stop_reason == "timeout") {
-    outcome.status = RunStatus::timeout;
-    outcome.error = error_json("Timeout", "the container exceeded --timeout; it was stopped and removed");
+  case StopReason::timeout:
+    set_stopped(outcome, stop_reason, "the container exceeded --timeout; it was stopped and removed");
     return;
+  case StopReason::none: break;
   }
   if (!outcome.error.is_null()) {
     outcome.status = RunStatus::failed;
@@ -66,8 +60,8 @@ void decide_status(const std::string& stop_reason, RunOutcome& outcome, const nl
   if (facts.value("oom_killed", false) && code != 0) {
     outcome.status = RunStatus::crashed;
     outcome.signal = code == 137 ? std::optional<int>(9) : std::nullopt;
-    outcome.error = error_json("OOMKilled", "the container ran out of memory and was killed (exit code " +
-                                                std::to_string(code) + "); raise entry.resources.memory");
+    outcome.error = run_error(RunError::out_of_memory, "the container ran out of memory and was killed (exit code " +
+                                                           std::to_string(code) + "); raise entry.resources.memory");
   } else if (code == 0) {
     // A process inside was killed for memory, but the plugin carried on and succeeded.
     if (facts.value("oom_killed", false)) {
@@ -78,11 +72,11 @@ void decide_status(const std::string& stop_reason, RunOutcome& outcome, const nl
     outcome.status = RunStatus::crashed;
     outcome.signal = code - 128;
     outcome.error =
-        error_json("Signal", "the container's process was killed by signal " + std::to_string(code - 128) +
-                                 " (exit code " + std::to_string(code) + ")" + unreported_oom_hint(code, facts));
+        run_error(RunError::crash, "the container's process was killed by signal " + std::to_string(code - 128) +
+                                       " (exit code " + std::to_string(code) + ")" + unreported_oom_hint(code, facts));
   } else {
     outcome.status = RunStatus::failed;
-    outcome.error = error_json("ExitCode", "the container exited with code " + std::to_string(code));
+    outcome.error = run_error(RunError::process_exit, "the container exited with code " + std::to_string(code));
   }
 }
 

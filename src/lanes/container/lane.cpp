@@ -11,6 +11,7 @@
 
 #include "core/util/interrupt.hpp"
 #include "core/util/module.hpp"
+#include "core/run/outcome_error.hpp"
 #include "core/run/output_sweep.hpp"
 #include "lanes/container/engine/engine.hpp"
 #include "lanes/container/engine/http_transport.hpp"
@@ -27,12 +28,12 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-RunOutcome failed(const std::string& backend, const std::string& type, const std::string& message)
+RunOutcome failed(const std::string& backend, RunError kind, const std::string& message)
 {
   RunOutcome outcome;
   outcome.status = RunStatus::failed;
   outcome.backend = backend;
-  outcome.error = {{"type", type}, {"message", message}};
+  outcome.error = run_error(kind, message);
   return outcome;
 }
 
@@ -148,7 +149,7 @@ public:
     try {
       return run(request, output);
     } catch (const std::exception& e) {
-      RunOutcome outcome = failed(request.backend, "InternalError", std::string("container lane: ") + e.what());
+      RunOutcome outcome = failed(request.backend, RunError::runner, std::string("container lane: ") + e.what());
       sweep_writable_binds(request, outcome, outcome.facts["container"]);
       return outcome;
     }
@@ -190,17 +191,17 @@ RunOutcome ContainerLane::run(const RunRequest& request, OutputSink& output)
   auto begin = Clock::now();
   auto entry = ContainerEntry::parse(request.plugin);
   if (!entry) {
-    return failed(request.backend, "ManifestError", entry.error());
+    return failed(request.backend, RunError::manifest, entry.error());
   }
   auto ref = ImageRef::parse(entry->image);
   auto policy = parse_pull_policy(option(request, "pull"));
   if (!ref || !policy) {
-    return failed(request.backend, "ManifestError",
+    return failed(request.backend, RunError::manifest,
                   !ref ? request.plugin.origin() + ": " + ref.error() : policy.error());
   }
   auto engine = open_engine(option(request, "engine"), request.backend.empty() ? "auto" : request.backend);
   if (!engine) {
-    return failed(request.backend, "EngineUnavailable", engine.error());
+    return failed(request.backend, RunError::engine_unavailable, engine.error());
   }
   const EngineInfo& info = engine->info();
   if ((request.backend == "docker" || request.backend == "podman") && request.backend != info.name) {
@@ -208,8 +209,8 @@ RunOutcome ContainerLane::run(const RunRequest& request, OutputSink& output)
                  info.socket, info.name, info.version, info.name);
   }
   nlohmann::json facts = {{"engine", info.to_json()}, {"requested_backend", request.backend}};
-  auto fail = [&](const std::string& type, const std::string& message) {
-    RunOutcome outcome = failed(info.name, type, message);
+  auto fail = [&](RunError kind, const std::string& message) {
+    RunOutcome outcome = failed(info.name, kind, message);
     outcome.facts["container"] = facts;
     return outcome;
   };
@@ -223,18 +224,18 @@ RunOutcome ContainerLane::run(const RunRequest& request, OutputSink& output)
   auto image = resolve_image(*engine, *ref, *policy, entry->image_archive,
                              [](const std::string& line) { spdlog::info("{}", line); });
   if (!image) {
-    RunOutcome outcome = fail(interrupt_requested() ? "Cancelled" : "ImageError", image.error());
-    outcome.status = interrupt_requested() ? RunStatus::cancelled : outcome.status;
+    RunOutcome outcome = fail(RunError::image, image.error());
+    set_stopped(outcome, interrupt_requested() ? StopReason::cancelled : StopReason::none, image.error());
     return outcome;
   }
   facts["image"] = image->to_json();
 
   auto links = m_checked_links ? Result<std::vector<LinkBind>>(*m_checked_links) : checked_link_binds(request, *entry);
   if (!links) {
-    return fail("DatasetLinks", links.error());
+    return fail(RunError::unsafe_bind, links.error());
   }
   if (std::string problem = writable_bind_problem(request.plugin_out_dir, "the output directory"); !problem.empty()) {
-    return fail("UnsafeBind", problem);
+    return fail(RunError::unsafe_bind, problem);
   }
   for (const auto& bind : *links) {
     if (bind.widened) {
@@ -245,7 +246,7 @@ RunOutcome ContainerLane::run(const RunRequest& request, OutputSink& output)
   }
   auto config = write_config(request);
   if (!config) {
-    return fail("InternalError", config.error());
+    return fail(RunError::runner, config.error());
   }
   PlanInput input{.image = image->id,
                   .user = container_user(*entry, info.rootless),
@@ -259,8 +260,9 @@ RunOutcome ContainerLane::run(const RunRequest& request, OutputSink& output)
   facts.update(plan.facts);
   facts["timing"]["prepare_s"] = std::round(std::chrono::duration<double>(Clock::now() - begin).count() * 1000) / 1000;
   if (interrupt_requested()) {
-    RunOutcome outcome = fail("Cancelled", "interrupted before the container was created");
-    outcome.status = RunStatus::cancelled;
+    const std::string message = "interrupted before the container was created";
+    RunOutcome outcome = fail(RunError::cancelled, message);
+    set_stopped(outcome, StopReason::cancelled, message); // the status goes with the error
     return outcome;
   }
 

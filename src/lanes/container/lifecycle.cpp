@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/run/outcome_error.hpp"
 #include "core/util/interrupt.hpp"
 #include "lanes/container/engine/demux.hpp"
 #include "lanes/container/exit_state.hpp"
@@ -21,11 +22,6 @@ using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point start)
 {
   return std::round(std::chrono::duration<double>(Clock::now() - start).count() * 1000) / 1000;
-}
-
-nlohmann::json error_json(const std::string& type, const std::string& message)
-{
-  return {{"type", type}, {"message", message}};
 }
 
 // Removes the container on every path out of run_container, recording whether it worked.
@@ -89,16 +85,16 @@ public:
         if (id == m_attach) {
           m_attach = 0;
           outcome.error =
-              error_json("AttachFailed",
-                         "cannot attach to the container's output: " +
-                             (response.transport_ok() ? "HTTP " + std::to_string(response.status) + " " + response.body
-                                                      : m_engine.lost_message(response.error)));
+              run_error(RunError::start_failed,
+                        "cannot attach to the container's output: " +
+                            (response.transport_ok() ? "HTTP " + std::to_string(response.status) + " " + response.body
+                                                     : m_engine.lost_message(response.error)));
           return false;
         }
       }
     }
     if (!m_attached) {
-      outcome.error = error_json("AttachFailed", "the engine did not attach to the container's output in 30 s");
+      outcome.error = run_error(RunError::start_failed, "the engine did not attach to the container's output in 30 s");
       return false;
     }
     m_facts["timing"]["attach_s"] = seconds_since(attaching);
@@ -107,15 +103,15 @@ public:
     m_started = Clock::now();
     m_facts["timing"]["start_s"] = seconds_since(starting);
     if (!started.ok()) {
-      outcome.error = error_json("StartFailed",
-                                 "the container did not start: " + started.error + start_hint(m_engine, started.error));
+      outcome.error = run_error(RunError::start_failed,
+                                "the container did not start: " + started.error + start_hint(m_engine, started.error));
       return false;
     }
     return true;
   }
 
-  // Runs until the container exits (or the engine goes away); "" or the reason it was stopped.
-  std::string wait(RunOutcome& outcome)
+  // Runs until the container exits (or the engine goes away); why it was stopped, if it was.
+  StopReason wait(RunOutcome& outcome)
   {
     // Podman's compat wait polls every 0.3-0.6 s; its own wait takes an interval.
     std::string target =
@@ -127,10 +123,10 @@ public:
     if (m_options.timeout_s) {
       deadline = m_started + std::chrono::milliseconds(static_cast<long>(*m_options.timeout_s * 1000));
     }
-    std::string stop_reason;
+    StopReason stop_reason = StopReason::none;
     std::optional<Clock::time_point> stop_deadline;
     while (m_wait != 0) {
-      int wake = stop_reason.empty() ? interrupt_fd() : -1;
+      int wake = stop_reason == StopReason::none ? interrupt_fd() : -1;
       for (auto& [id, response] : run_group(wake, m_inspect_until ? 15 : 100)) {
         handle(id, response, outcome);
       }
@@ -140,19 +136,19 @@ public:
       if (m_wait == 0) {
         break;
       }
-      if (stop_reason.empty() && interrupt_requested()) {
-        stop_reason = "cancelled";
-      } else if (stop_reason.empty() && deadline && Clock::now() >= *deadline) {
-        stop_reason = "timeout";
+      if (stop_reason == StopReason::none && interrupt_requested()) {
+        stop_reason = StopReason::cancelled;
+      } else if (stop_reason == StopReason::none && deadline && Clock::now() >= *deadline) {
+        stop_reason = StopReason::timeout;
       } else if (stop_deadline && Clock::now() >= *stop_deadline) {
         m_group.abandon(m_wait);
         m_wait = 0;
-        outcome.error = error_json("StopFailed", "the container did not stop within " +
-                                                     std::to_string(static_cast<int>(m_options.stop_grace_s)) +
-                                                     " s of the stop request and a kill");
+        outcome.error = run_error(RunError::stop_failed, "the container did not stop within " +
+                                                             std::to_string(static_cast<int>(m_options.stop_grace_s)) +
+                                                             " s of the stop request and a kill");
         break;
       }
-      if (!stop_reason.empty() && !stop_deadline) {
+      if (stop_reason != StopReason::none && !stop_deadline) {
         request_stop(stop_reason);
         stop_deadline = Clock::now() + std::chrono::milliseconds(static_cast<long>(m_options.stop_grace_s * 1000)) +
                         std::chrono::seconds(60);
@@ -223,12 +219,12 @@ private:
     }
     m_wait = 0;
     if (!response.transport_ok()) {
-      outcome.error = error_json("EngineLost", m_engine.lost_message(response.error));
+      outcome.error = run_error(RunError::engine_lost, m_engine.lost_message(response.error));
       return;
     }
     if (response.status != 200) {
-      outcome.error = error_json("WaitFailed", "waiting for the container failed: HTTP " +
-                                                   std::to_string(response.status) + " " + response.body);
+      outcome.error = run_error(RunError::wait_failed, "waiting for the container failed: HTTP " +
+                                                           std::to_string(response.status) + " " + response.body);
       return;
     }
     auto body = nlohmann::json::parse(response.body, nullptr, false);
@@ -237,7 +233,8 @@ private:
     } else if (body.is_object() && body.contains("StatusCode")) {
       outcome.exit_code = body["StatusCode"].get<int>();
     } else {
-      outcome.error = error_json("WaitFailed", "the engine's wait answer is not an exit status: " + response.body);
+      outcome.error =
+          run_error(RunError::wait_failed, "the engine's wait answer is not an exit status: " + response.body);
     }
   }
 
@@ -266,9 +263,10 @@ private:
     m_wait = 0;
   }
 
-  void request_stop(const std::string& reason)
+  void request_stop(StopReason reason)
   {
-    m_facts["stop"] = {{"reason", reason}, {"grace_s", m_options.stop_grace_s}, {"after_s", seconds_since(m_started)}};
+    m_facts["stop"] = {
+        {"reason", to_string(reason)}, {"grace_s", m_options.stop_grace_s}, {"after_s", seconds_since(m_started)}};
     long grace = std::lround(std::ceil(m_options.stop_grace_s));
     HttpRequest stop("POST", Engine::api("/containers/" + m_id + "/stop?t=" + std::to_string(grace)));
     stop.timeout_ms = (grace + 30) * 1000;
@@ -329,7 +327,7 @@ RunOutcome run_container(const Engine& engine, const ContainerPlan& plan, const 
   ApiResult created = engine.call("POST", Engine::api("/containers/create?name=" + plan.name), plan.create_body);
   if (!created.ok()) {
     outcome.status = RunStatus::failed;
-    outcome.error = error_json("CreateFailed", "cannot create the container: " + created.error);
+    outcome.error = run_error(RunError::start_failed, "cannot create the container: " + created.error);
     return outcome;
   }
   std::string id = created.body.value("Id", "");
@@ -345,7 +343,7 @@ RunOutcome run_container(const Engine& engine, const ContainerPlan& plan, const 
     }
   }
   facts["timing"]["create_s"] = seconds_since(begin);
-  std::string stop_reason;
+  StopReason stop_reason = StopReason::none;
   {
     RemoveOnExit remove(engine, id, facts);
     ContainerRun run(engine, id, options, sink, facts);

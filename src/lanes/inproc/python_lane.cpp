@@ -1,5 +1,6 @@
 #include "lanes/inproc/inproc.hpp"
 
+#include "core/run/outcome_error.hpp"
 #include "core/run/output_sweep.hpp"
 
 #include "lanes/inproc/python_plan.hpp"
@@ -24,7 +25,7 @@ std::string seconds_text(double seconds)
 RunOutcome start_failure(RunOutcome outcome, const std::string& message)
 {
   outcome.status = RunStatus::failed;
-  outcome.error = {{"type", "mdivicom.StartError"}, {"message", message}};
+  outcome.error = run_error(RunError::start_failed, message);
   return outcome;
 }
 
@@ -89,9 +90,9 @@ bool sandbox_refused(RunOutcome& outcome)
   }
   outcome.status = RunStatus::failed;
   outcome.exit_code.reset(); // the worker's own refusal, not the plugin's
-  outcome.error = {{"type", "mdivicom.SandboxUnavailable"},
-                   {"message", "the plugin was not started: its sandbox could not be set up: " +
-                                   facts.value("mounts", nlohmann::json::object()).value("reason", std::string("?"))}};
+  outcome.error = run_error(RunError::sandbox_unavailable,
+                            "the plugin was not started: its sandbox could not be set up: " +
+                                facts.value("mounts", nlohmann::json::object()).value("reason", std::string("?")));
   return true;
 }
 
@@ -105,25 +106,24 @@ void decide_status(RunOutcome& outcome, const PythonRunPlan& plan, const RunRequ
   if (sandbox_refused(outcome)) {
     return;
   }
-  if (end.cancelled_by != 0) {
-    outcome.status = RunStatus::cancelled;
-    outcome.error = {{"type", "mdivicom.Cancelled"},
-                     {"message", "mdivicom received signal " + describe_signal(end.cancelled_by) +
-                                     "; the plugin was sent SIGINT (KeyboardInterrupt)" + killed}};
+  switch (end.stopped_by) {
+  case StopReason::cancelled:
+    set_stopped(outcome, end.stopped_by,
+                "mdivicom received signal " + describe_signal(end.cancelled_by) +
+                    "; the plugin was sent SIGINT (KeyboardInterrupt)" + killed);
     return;
-  }
-  if (end.timed_out) {
-    outcome.status = RunStatus::timeout;
-    outcome.error = {{"type", "mdivicom.Timeout"},
-                     {"message", "the plugin was still running after the timeout of " +
-                                     seconds_text(request.timeout_s.value_or(0)) + "; it was sent SIGTERM" + killed}};
+  case StopReason::timeout:
+    set_stopped(outcome, end.stopped_by,
+                "the plugin was still running after the timeout of " + seconds_text(request.timeout_s.value_or(0)) +
+                    "; it was sent SIGTERM" + killed);
     return;
+  case StopReason::none: break;
   }
   if (end.exit.signal) {
     outcome.status = RunStatus::crashed;
-    outcome.error = {{"type", "mdivicom.Crash"},
-                     {"message", "the plugin's process was killed by signal " + describe_signal(*end.exit.signal) +
-                                     "; the run log may hold a Python traceback from faulthandler"}};
+    outcome.error =
+        run_error(RunError::crash, "the plugin's process was killed by signal " + describe_signal(*end.exit.signal) +
+                                       "; the run log may hold a Python traceback from faulthandler");
     return;
   }
   if (end.exit.exit_code == 0) {
@@ -136,23 +136,19 @@ void decide_status(RunOutcome& outcome, const PythonRunPlan& plan, const RunRequ
     report = find_event(end.events, "exit");
   }
   if (report != nullptr) {
-    outcome.error = {{"type", report->value("type", "")}, {"message", report->value("message", "")}};
-    if (report->contains("traceback")) {
-      outcome.error["traceback"] = (*report)["traceback"];
-    }
+    outcome.error = plugin_exception_error(report->value("type", ""), report->value("message", ""),
+                                           report->value("traceback", nlohmann::json()));
     if (report->contains("exit_code") && (*report)["exit_code"].is_number_integer()) {
       outcome.exit_code = (*report)["exit_code"].get<int>(); // the real code, even past 255
     }
   } else if (find_event(end.events, "started") == nullptr) {
-    outcome.error = {{"type", "mdivicom.StartError"},
-                     {"message", "the embedded Python did not start (exit code " +
-                                     std::to_string(end.exit.exit_code.value_or(-1)) +
-                                     "); the run log has its messages"}};
+    outcome.error = run_error(RunError::start_failed, "the embedded Python did not start (exit code " +
+                                                          std::to_string(end.exit.exit_code.value_or(-1)) +
+                                                          "); the run log has its messages");
   } else {
-    outcome.error = {{"type", "mdivicom.ProcessExit"},
-                     {"message", "the plugin's process exited with code " +
-                                     std::to_string(end.exit.exit_code.value_or(-1)) +
-                                     " without returning (os._exit?)"}};
+    outcome.error = run_error(RunError::process_exit, "the plugin's process exited with code " +
+                                                          std::to_string(end.exit.exit_code.value_or(-1)) +
+                                                          " without returning (os._exit?)");
   }
 }
 

@@ -133,6 +133,7 @@ SupervisedEnd supervise(ChildProcess& child, WorkerPipes& pipes, OutputSink& out
     if (interrupt >= 0) {
       drain_interrupt_fd(interrupt); // this signal's byte, when poll() has not seen it yet
     }
+    end.stopped_by = StopReason::cancelled;
     end.cancelled_by = interrupt_requested() ? interrupt_signal() : SIGINT;
     pipes.job.reset();          // a worker still waiting for its job ends without running the plugin
     child.signal_group(SIGINT); // Python turns it into KeyboardInterrupt: finally blocks run
@@ -141,7 +142,7 @@ SupervisedEnd supervise(ChildProcess& child, WorkerPipes& pipes, OutputSink& out
 
   size_t job_sent = 0;
   while (!child.has_ended()) {
-    if (end.cancelled_by == 0 && interrupt_requested()) {
+    if (end.stopped_by != StopReason::cancelled && interrupt_requested()) {
       cancel(); // before the job is sent: a Ctrl-C while the run was being set up
     }
     send_job(pipes.job, pipes.job_bytes, job_sent, false);
@@ -169,15 +170,15 @@ SupervisedEnd supervise(ChildProcess& child, WorkerPipes& pipes, OutputSink& out
     reader.read_ready(fds, pipe_count);
 
     bool new_interrupt = interrupt >= 0 && fds[interrupt_index].revents != 0 && drain_interrupt_fd(interrupt);
-    if (end.cancelled_by == 0 && (new_interrupt || interrupt_requested())) {
+    if (end.stopped_by != StopReason::cancelled && (new_interrupt || interrupt_requested())) {
       cancel();
-    } else if (end.cancelled_by != 0 && new_interrupt && !end.killed) {
+    } else if (end.stopped_by == StopReason::cancelled && new_interrupt && !end.killed) {
       child.signal_group(SIGKILL); // a second Ctrl-C: stop waiting
       end.killed = true;
       end.second_interrupt = true;
     }
-    if (deadline && Clock::now() >= *deadline && end.cancelled_by == 0) {
-      end.timed_out = true;
+    if (deadline && Clock::now() >= *deadline && end.stopped_by == StopReason::none) {
+      end.stopped_by = StopReason::timeout;
       pipes.job.reset();
       child.signal_group(SIGTERM);
       kill_at = after(grace_s);

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/run/lane.hpp"
+#include "core/run/outcome_error.hpp"
 #include "lanes/inproc/child_process.hpp"
 
 namespace mdivicom::inproc {
@@ -24,11 +25,11 @@ struct WorkerPipes
 struct SupervisedEnd
 {
   ChildExit exit;
-  bool timed_out = false;
-  int cancelled_by = 0;               // the signal mdivicom caught (SIGINT/SIGTERM), or 0
-  bool killed = false;                // SIGKILL was sent: the grace period ran out, or
-  bool second_interrupt = false;      // a second interrupt asked not to wait
-  std::vector<nlohmann::json> events; // the worker's report, in order
+  StopReason stopped_by = StopReason::none; // a cancel after a timeout wins: the user asked last
+  int cancelled_by = 0;                     // stopped_by cancelled: the signal mdivicom caught (SIGINT/SIGTERM)
+  bool killed = false;                      // SIGKILL was sent: the grace period ran out, or
+  bool second_interrupt = false;            // a second interrupt asked not to wait
+  std::vector<nlohmann::json> events;       // the worker's report, in order
 };
 
 // Sends the worker its job (job_bytes, without blocking: the worker may be writing output
