@@ -2,6 +2,8 @@
 
 #include "core/run/run.hpp"
 
+#include <iostream>
+
 namespace mdivicom::cli {
 
 namespace {
@@ -9,6 +11,7 @@ namespace {
 struct RunArguments
 {
   RunOptions run;
+  bool plan_only = false; // --plan: print what would run and be sent; run nothing
   double timeout_s = 0;
   std::string engine;
   std::string pull = "missing";
@@ -39,12 +42,12 @@ void add_run_command(CLI::App& app)
       ->check(CLI::IsMember({"auto", "python", "docker", "podman"}));
   run->add_flag("--dry-run", args->run.dry_run,
                 "Pass dry_run=True to the plugin: it plans and reports without doing the work");
-  // Checked by run_plugin, with the other settings of a run.
+  // Checked by plan_run, with the other settings of a run.
   CLI::Option* timeout =
       run->add_option("--timeout", args->timeout_s, "Stop the plugin after this many seconds (status timeout)");
   run->add_flag("--overwrite", args->run.overwrite,
                 "Replace earlier outputs in <out>/<plugin id>/, but only once the new run succeeds");
-  run->add_flag("--plan", args->run.plan_only,
+  run->add_flag("--plan", args->plan_only,
                 "Print what would be run (for containers: the exact engine API requests) and exit");
   run->add_flag(
       "--quiet,-q", [args](int64_t) { args->run.echo_output = false; },
@@ -69,8 +72,12 @@ void add_run_command(CLI::App& app)
     }
     RunLanes lanes(options.backend, options.lane_options); // first: it may start a Python worker
     PluginCatalog catalog = make_catalog(args->python_env);
-    ExitCode code = run_plugin(catalog, options, [&lanes](const std::string& kind) { return lanes.make(kind); });
-    set_exit_code(static_cast<int>(code));
+    const LaneFactory lane_for = [&lanes](const std::string& kind) { return lanes.make(kind); };
+    if (args->plan_only) {
+      std::cout << json_file_text(describe_run(catalog, options, lane_for));
+      return;
+    }
+    set_exit_code(static_cast<int>(run_plugin(catalog, options, lane_for)));
   });
 }
 

@@ -25,7 +25,6 @@ struct RunOptions
   bool dry_run = false;
   std::optional<double> timeout_s;
   bool overwrite = false;
-  bool plan_only = false;            // print what would run and be sent; run nothing
   bool echo_output = true;           // show plugin output live on the terminal
   std::string bundle_policy;         // policy for a plugin-written resultbundle.json; empty: the default
   std::string dataset_hash = "full"; // --dataset-hash: full | fast | off (see dataset_identity.hpp)
@@ -36,8 +35,14 @@ struct RunOptions
 // that core links no lane.
 using LaneFactory = std::function<std::unique_ptr<Lane>(const std::string& kind)>;
 
-// Plan -> execute -> record. Returns 0 when the plugin succeeded, 1 when it failed, crashed or
-// timed out, 130 when cancelled; throws a usage Error (exit 2) for bad input before any run.
+// Plan -> execute -> record, the steps of PluginRun (plugin_run.hpp). Returns 0 when the plugin
+// succeeded, 1 when it failed, crashed or timed out, 130 when cancelled; throws a usage Error
+// (exit 2) for bad input before any run.
 ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const LaneFactory& lanes);
+
+// `run --plan`: the plan alone, as the data the front end prints (the plugin, its directories,
+// the config redacted and its hash, the lane's exact requests). Throws as run_plugin does for
+// bad input; writes nothing in --out and removes the scratch dir it planned with.
+nlohmann::json describe_run(PluginCatalog& catalog, const RunOptions& options, const LaneFactory& lanes);
 
 } // namespace mdivicom
