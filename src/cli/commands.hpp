@@ -4,6 +4,7 @@
 
 #include "core/plugins/discovery.hpp"
 #include "core/run/lane.hpp"
+#include "core/run/run.hpp"
 #include "core/util/text_bytes.hpp" // json_text, for what commands print
 
 namespace mdivicom::cli {
@@ -33,6 +34,10 @@ inline constexpr CommandGroup k_command_groups[] = {
     {"doctor", add_doctor_command},    {"gc", add_gc_command},
 };
 
+// The options of mdivicom itself, before the command (--version, -v): for the app and for the
+// early parse, which must skip them alike.
+void add_global_options(CLI::App& app, bool& verbose);
+
 void set_exit_code(int code);
 int requested_exit_code();
 
@@ -58,20 +63,24 @@ public:
   // before the run creates anything.
   std::unique_ptr<Lane> make(const std::string& kind);
 
+  // Whether a run with this --backend warms up the Python lane (auto or python).
+  static bool warms_python(const std::string& backend);
+
 private:
   std::string m_backend;
   std::string m_engine; // --engine
   std::unique_ptr<Lane> m_warm_python;
 };
 
-// Earlier still: for `mdivicom [-v] run ...` without --backend, --python-env or --help (the
-// common case), run_app warms up the Python lane before CLI11 builds and parses the command
-// line, ~1 ms sooner on the path of every Python run. The lane waits here for RunLanes; when
-// the command turns out not to use it (a parse error), it is dropped with this object.
+// Earlier still: for a `run` that warms up the Python lane (early_parse: no --help, a --backend
+// of auto or python), run_app warms it up with the lane options of the early parse before CLI11
+// builds and parses the whole command line, ~1 ms sooner on the path of every Python run. The
+// lane waits here for RunLanes; when the command turns out not to use it (a parse error), it
+// is dropped with this object.
 class EarlyPythonWorker
 {
 public:
-  EarlyPythonWorker(int argc, char** argv);
+  explicit EarlyPythonWorker(const std::optional<RunOptions>& run);
   ~EarlyPythonWorker();
   EarlyPythonWorker(const EarlyPythonWorker&) = delete;
   EarlyPythonWorker& operator=(const EarlyPythonWorker&) = delete;

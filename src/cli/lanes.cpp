@@ -4,8 +4,6 @@
 #include "lanes/container/container.hpp"
 #include "lanes/inproc/inproc.hpp"
 
-#include <string_view>
-
 namespace mdivicom::cli {
 
 namespace {
@@ -13,36 +11,13 @@ namespace {
 // Held from EarlyPythonWorker until RunLanes takes it (or the EarlyPythonWorker ends).
 std::unique_ptr<Lane> g_early_python;
 
-// Only the plain form: anything that could change the choice of lane or interpreter, or show
-// help, is left to the parsed command line.
-bool is_plain_run(int argc, char** argv)
-{
-  int first = 1;
-  while (first < argc && (std::string_view(argv[first]) == "-v" || std::string_view(argv[first]) == "--verbose")) {
-    ++first;
-  }
-  if (first >= argc || std::string_view(argv[first]) != "run") {
-    return false;
-  }
-  for (int i = first + 1; i < argc; ++i) {
-    std::string_view arg = argv[i];
-    if (arg == "--") {
-      break;
-    }
-    if (arg.starts_with("--backend") || arg.starts_with("--python-env") || arg == "-h" || arg == "--help") {
-      return false;
-    }
-  }
-  return true;
-}
-
 } // namespace
 
-EarlyPythonWorker::EarlyPythonWorker(int argc, char** argv)
+EarlyPythonWorker::EarlyPythonWorker(const std::optional<RunOptions>& run)
 {
-  if (is_plain_run(argc, argv)) {
+  if (run && RunLanes::warms_python(run->backend)) {
     g_early_python = make_lane("python");
-    g_early_python->warm_up(nlohmann::json::object());
+    g_early_python->warm_up(run->lane_options);
   }
 }
 
@@ -68,10 +43,15 @@ RunLanes::RunLanes(const std::string& backend, const nlohmann::json& lane_option
     m_engine = engine->get<std::string>();
   }
   std::unique_ptr<Lane> early = std::move(g_early_python);
-  if (backend == "auto" || backend == "python") {
+  if (warms_python(backend)) {
     m_warm_python = early ? std::move(early) : make_lane("python");
     m_warm_python->warm_up(lane_options);
   }
+}
+
+bool RunLanes::warms_python(const std::string& backend)
+{
+  return backend == "auto" || backend == "python";
 }
 
 std::unique_ptr<Lane> RunLanes::make(const std::string& kind)
