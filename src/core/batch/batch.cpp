@@ -3,6 +3,7 @@
 #include "core/batch/slurm_executor.hpp"
 #include "core/config/config.hpp"
 #include "core/records/scan.hpp"
+#include "core/run/outcome_error.hpp"
 #include "core/util/fs.hpp"
 #include "core/util/host_facts.hpp"
 #include "core/util/interrupt.hpp"
@@ -171,9 +172,9 @@ void settle_slurm_item(BatchItemState& item, const fs::path& out, const std::str
   const std::string status = state == "TIMEOUT" ? "timeout" : (state == "CANCELLED" ? "cancelled" : "failed");
   record["status"] = status;
   record["finished_at"] = utc_timestamp_now();
-  record["error"] = {
-      {"type", "SlurmEnded"},
-      {"message", "Slurm ended the task before the run could finalize its record: " + state + " (" + reason + ")"}};
+  record["error"] =
+      run_error(RunError::slurm_ended,
+                "Slurm ended the task before the run could finalize its record: " + state + " (" + reason + ")");
   write_file_atomic(path, json_file_text(record), Durability::synced);
   item.status = status;
 }

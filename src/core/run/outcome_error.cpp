@@ -23,6 +23,7 @@ std::string_view to_string(RunError kind)
   case RunError::process_exit: return "mdivicom.ProcessExit";
   case RunError::unsafe_outputs: return "mdivicom.UnsafeOutputs";
   case RunError::result_bundle: return "mdivicom.ResultBundleError";
+  case RunError::slurm_ended: return "mdivicom.SlurmEnded";
   }
   return "mdivicom.RunnerError";
 }

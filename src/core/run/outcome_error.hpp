@@ -35,6 +35,7 @@ enum class RunError {
   process_exit,        // the plugin's process exited non-zero without reporting an exception
   unsafe_outputs,      // the outputs could not all be swept of setuid programs and special files
   result_bundle,       // the plugin's resultbundle.json is invalid, or one it declared cannot be written
+  slurm_ended,         // Slurm ended a batch task before its run could finalize the record (core/batch)
 };
 
 // Every kind, in the order above: for tests and documentation that must name them all.
@@ -48,6 +49,7 @@ inline constexpr std::array k_run_errors = {
     RunError::cancelled,      RunError::crash,
     RunError::out_of_memory,  RunError::process_exit,
     RunError::unsafe_outputs, RunError::result_bundle,
+    RunError::slurm_ended,
 };
 
 // The record's error.type of a kind: "mdivicom.Timeout", ...
