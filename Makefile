@@ -30,7 +30,7 @@ demo: build
 
 # The suite, then a short pass of every fuzz target (a fuzz build from scratch takes ~14 min of
 # CPU, ~8 min on 2 cores; the pass 11 x TEST_FUZZ_SECONDS), then clang-tidy on the files changed
-# since main, one file per changed header (scripts/tidy.sh --quick: ~1 min a file; none on main).
+# since main, one file per changed header (scripts/tidy.sh --quick: 3-17 s of CPU a file; none on main).
 test: build fuzz-build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 600
 	scripts/fuzz.sh $(FUZZ_BUILD) $(TEST_FUZZ_SECONDS)
@@ -52,7 +52,7 @@ test-sanitize: deps
 	cd build-sanitize && ctest --output-on-failure -j$(JOBS) --timeout 900
 
 # Every source a change affects: a changed header brings in all that include it, up to the whole
-# of src/ (~1 min of clang-tidy per file on these machines). make test runs the --quick form.
+# of src/ (~16 min of CPU). make test runs the --quick form.
 tidy: build
 	BUILD=$(BUILD) JOBS=$(JOBS) scripts/tidy.sh $(TIDY_BASE)
 

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # clang-tidy (.clang-tidy) on what changed since BASE: the changed .cpp files of src/ and every
-# .cpp of src/ that includes a changed header, directly or through other headers. Exits 1 on
-# any finding, 2 when it cannot run. The whole of src/: `cmake --build build --target tidy`.
+# .cpp of src/ that includes a changed header, directly or through other headers (all of them
+# when .clang-tidy itself changed). Exits 1 on any finding, 2 when it cannot run. The whole of
+# src/ at once: `cmake --build build --target tidy`.
 #   scripts/tidy.sh [--quick] [--list] [BASE]
 #     BASE     a commit (default: the merge-base of HEAD and main, else of HEAD and origin/main)
 #     --quick  instead of every includer of a changed header, one .cpp that includes it (its
-#              namesake when compiled): the header's own findings, at the cost of one file
+#              namesake when compiled): the header's own findings, at the cost of one file;
+#              a changed .clang-tidy is only mentioned
 #     --list   print the files that would be checked, check none
 # Environment: BUILD (default build; its compile_commands.json is used), JOBS (default nproc),
 # CLANG_TIDY (default clang-tidy-14). Changes not committed yet count too, as do new files.
@@ -84,7 +86,16 @@ declare -A selected=()
 for file in "${changed[@]}"; do
   [[ "$file" == *.cpp ]] && selected["$file"]=1
 done
-if [[ $quick -eq 0 ]]; then
+config_changed=0
+[[ -z "$(git diff --name-only "$base" -- .clang-tidy)" ]] || config_changed=1
+if [[ $config_changed -eq 1 && $quick -eq 1 ]]; then
+  echo "tidy.sh: .clang-tidy changed since $(git rev-parse --short "$base"); check all of src/ without --quick" >&2
+fi
+if [[ $config_changed -eq 1 && $quick -eq 0 ]]; then
+  for source in "${all_sources[@]}"; do
+    [[ -f "$source" ]] && selected["$source"]=1
+  done
+elif [[ $quick -eq 0 ]]; then
   for file in "${changed[@]}"; do
     [[ "$file" == *.hpp ]] && headers["${file#src/}"]=1
   done

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/tidy.sh in a small git repository of its own: which files it checks (changed sources,
 # sources that include a changed header through other headers, new files, not what is
-# unchanged or not compiled; with --quick one includer per changed header, its namesake first)
+# unchanged or not compiled; all after a change of .clang-tidy; with --quick one includer per
+# changed header, its namesake first)
 # and its exit status (1 on a finding, 0 when clean). clang-tidy is
 # replaced by a stand-in that reports a finding for files containing FINDING.
 #   test_tidy_select.sh SCRIPTS_TIDY_SH
@@ -39,6 +40,7 @@ printf '#include "util/base.hpp"\n#include "core/b.hpp"\nint b;\n' >src/core/b.c
 printf 'int c;\n' >src/core/c.cpp                                  # nothing
 printf '#include "util/middle.hpp"\nint d;\n' >src/core/other_config.cpp # not compiled here
 echo 'build/' >.gitignore
+echo 'Checks: -*' >.clang-tidy
 {
   echo '['
   for f in a b c new; do
@@ -66,6 +68,10 @@ echo '// edited' >>src/core/b.hpp
 expect_list HEAD src/core/a.cpp src/core/b.cpp src/core/new.cpp
 expect_list --quick HEAD src/core/b.cpp src/core/new.cpp # b.hpp's namesake
 git checkout -q src/core/b.hpp
+echo '# edited' >>.clang-tidy
+expect_list HEAD src/core/a.cpp src/core/b.cpp src/core/c.cpp src/core/new.cpp # all compiled sources
+expect_list --quick HEAD src/core/new.cpp
+git checkout -q .clang-tidy
 git add -A && git commit -qm new && git checkout -q main && git merge -q --ff-only topic && git checkout -q topic
 echo '// edited' >>src/util/middle.hpp
 # Without BASE: the merge-base with main, which is HEAD here.
