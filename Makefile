@@ -1,8 +1,10 @@
 # The two commands of the README. Both install what is missing, then build.
 #   make demo   set up, build, and run mdivicom's main job on examples/
-#   make test   set up, build, and run the whole test suite and a short fuzz pass (what CI runs)
+#   make test   set up, build, run the whole test suite, a short fuzz pass and clang-tidy on the
+#               files changed since main (what CI runs)
 #   make fuzz   build the libFuzzer targets in build-fuzz/ (clang-14) and run each FUZZ_SECONDS
 #   make test-sanitize   the whole suite under ASan and UBSan in build-sanitize/ (not run by CI)
+#   make tidy   clang-tidy on the sources changed since the merge-base with main (TIDY_BASE=commit)
 
 BUILD ?= build
 BUILD_TYPE ?= RelWithDebInfo
@@ -12,7 +14,7 @@ FUZZ_SECONDS ?= 60
 # make test's fuzz pass: each target over its seed corpus, then this many seconds of fuzzing.
 TEST_FUZZ_SECONDS ?= 15
 
-.PHONY: all deps build demo test bench clean format-check fuzz-build fuzz test-sanitize
+.PHONY: all deps build demo test bench clean format-check fuzz-build fuzz test-sanitize tidy
 
 all: build
 
@@ -27,10 +29,12 @@ demo: build
 	scripts/demo.sh $(BUILD)
 
 # The suite, then a short pass of every fuzz target (a fuzz build from scratch takes ~14 min of
-# CPU, ~8 min on 2 cores; the pass 11 x TEST_FUZZ_SECONDS).
+# CPU, ~8 min on 2 cores; the pass 11 x TEST_FUZZ_SECONDS), then clang-tidy on the files changed
+# since main, one file per changed header (scripts/tidy.sh --quick: 3-17 s of CPU a file; none on main).
 test: build fuzz-build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 600
 	scripts/fuzz.sh $(FUZZ_BUILD) $(TEST_FUZZ_SECONDS)
+	BUILD=$(BUILD) JOBS=$(JOBS) scripts/tidy.sh --quick $(TIDY_BASE)
 
 # Debug: _GLIBCXX_ASSERTIONS on; the fuzz settings compile at -O1 (cmake/Settings.cmake).
 fuzz-build: deps
@@ -46,6 +50,11 @@ test-sanitize: deps
 	cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMDIVICOM_SANITIZE=ON -DMDIVICOM_WERROR=ON
 	cmake --build build-sanitize -j$(JOBS)
 	cd build-sanitize && ctest --output-on-failure -j$(JOBS) --timeout 900
+
+# Every source a change affects: a changed header brings in all that include it, up to the whole
+# of src/ (~16 min of CPU). make test runs the --quick form.
+tidy: build
+	BUILD=$(BUILD) JOBS=$(JOBS) scripts/tidy.sh $(TIDY_BASE)
 
 bench: build
 	for b in bench/*.sh; do echo "== $$b"; "$$b" $(BUILD) || exit 1; done

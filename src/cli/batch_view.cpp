@@ -5,6 +5,7 @@
 #include "core/util/text_bytes.hpp"
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 
@@ -17,7 +18,7 @@ using nlohmann::json;
 
 std::string minutes_seconds(double seconds)
 {
-  const long total = static_cast<long>(seconds + 0.5);
+  const long total = std::lround(seconds);
   char text[32];
   std::snprintf(text, sizeof text, "%ld:%02ld", total / 60, total % 60);
   return text;

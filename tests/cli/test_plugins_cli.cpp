@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "support/builtin_manifests.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -10,9 +11,11 @@
 
 #include <nlohmann/json.hpp>
 
+namespace fs = std::filesystem;
 using mdivicom::test::CommandOptions;
 using mdivicom::test::run_mdivicom;
 using mdivicom::test::TempDir;
+using mdivicom::test::without_builtin_manifests;
 using mdivicom::test::write_file;
 
 namespace {
@@ -78,15 +81,17 @@ TEST_CASE("plugins list --json prints normalized objects with sorted keys and in
   CHECK_THAT(result.out, Catch::Contains("Cafe\u0301")); // non-ASCII written as itself
 }
 
-TEST_CASE("plugins list says so when nothing is found", "[cli][plugins]")
+TEST_CASE("with an empty search path, plugins list shows the built-in manifests only", "[cli][plugins]")
 {
+  // "(no plugins found)" without them: tests/cli/test_install_cli.cpp, on an installed copy.
   TempDir dir, home;
-  auto options = isolated(dir, home);
-  auto result = run_mdivicom({"plugins", "list"}, options);
-  CHECK(result.exit_code == 0);
-  // The built-in manifests may list plugins; an empty search path proper says "(no plugins found)".
-  if (result.out.find('\t') == std::string::npos) {
-    CHECK(result.out == "(no plugins found)\n");
+  auto result = run_mdivicom({"plugins", "list", "--json"}, isolated(dir, home));
+  REQUIRE(result.exit_code == 0);
+  auto list = nlohmann::json::parse(result.out);
+  CHECK_FALSE(list.empty());
+  for (const auto& plugin : list) {
+    CHECK(fs::path(plugin["manifest_path"].get<std::string>()).parent_path() ==
+          fs::path(MDIVICOM_SOURCE_DIR) / "manifests");
   }
 }
 
@@ -205,19 +210,19 @@ TEST_CASE("plugins list answers unchanged manifests from its cache and follows e
   REQUIRE(first.exit_code == 0);
   const std::string expected =
       "lab/alpha\tpython\t1.2.3\nlab/beta\tpython\t1.2.3\nbroken\terror\t\ngamma\tpython\t1.2.3\n";
-  CHECK(first.out == expected);
+  CHECK(without_builtin_manifests(first.out) == expected);
   const auto cache = manifest_cache_file(home, dir);
   REQUIRE_FALSE(cache.empty());
 
   // Served from the cache: a doctored entry shows (the manifest itself is not read).
   const std::string original = read_text(cache);
   write_file(cache, replaced(original, "\tlab\talpha\tpython\t1.2.3\n", "\tlab\talpha\tpython\t9.9.9\n"));
-  CHECK(run_mdivicom({"plugins", "list"}, options).out ==
+  CHECK(without_builtin_manifests(run_mdivicom({"plugins", "list"}, options).out) ==
         replaced(expected, "lab/alpha\tpython\t1.2.3", "lab/alpha\tpython\t9.9.9"));
   write_file(cache, original);
   // The error entry is not cached: its reason is still reported every time.
   auto again = run_mdivicom({"plugins", "list"}, options);
-  CHECK(again.out == expected);
+  CHECK(without_builtin_manifests(again.out) == expected);
   CHECK_THAT(again.err, Catch::Contains((dir / "broken.json").string() + ": malformed JSON"));
 
   // Edited in place with the same size, replaced by rename, removed, added, repaired.
@@ -230,12 +235,12 @@ TEST_CASE("plugins list answers unchanged manifests from its cache and follows e
   write_file(dir / "broken.json", manifest("fixed", ""));
   const std::string changed =
       "lab/alpha\tpython\t3.2.1\nother/beta\tpython\t1.2.3\nfixed\tpython\t1.2.3\ndelta\tpython\t1.2.3\n";
-  CHECK(run_mdivicom({"plugins", "list"}, options).out == changed);
-  CHECK(run_mdivicom({"plugins", "list"}, options).out == changed);
+  CHECK(without_builtin_manifests(run_mdivicom({"plugins", "list"}, options).out) == changed);
+  CHECK(without_builtin_manifests(run_mdivicom({"plugins", "list"}, options).out) == changed);
 
   // A damaged cache is ignored and rewritten; --json never depends on the cache.
   write_file(cache, "garbage");
-  CHECK(run_mdivicom({"plugins", "list"}, options).out == changed);
+  CHECK(without_builtin_manifests(run_mdivicom({"plugins", "list"}, options).out) == changed);
   auto listed = nlohmann::json::parse(run_mdivicom({"plugins", "list", "--json"}, options).out);
-  CHECK(listed.size() == 4);
+  CHECK(without_builtin_manifests(listed).size() == 4);
 }

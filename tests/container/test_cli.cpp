@@ -4,6 +4,7 @@
 #include <csignal>
 
 #include "lanes/container/engine/engine.hpp"
+#include "lanes/container/image/image.hpp"
 #include "support/process.hpp"
 #include "support/record_schema.hpp"
 
@@ -272,5 +273,44 @@ void example_plugin_runs(const TestEngine& engine)
 }
 ENGINE_TEST_CASE("the example container plugin builds its image and summarizes the example dataset",
                  "[container][cli][example]", example_plugin_runs)
+
+// The built-in manifests/stream-summary.json names an image built on this machine: listed
+// without it, refused at run time with how to get it (never pulled), run once it is loaded.
+void builtin_example_needs_its_image(const TestEngine& engine)
+{
+  TempDir temp;
+  const std::string image = "mdivicom-examples/stream-summary:0.1.0";
+  auto handle = engine.connect();
+  handle.call("DELETE", container::Engine::api("/images/" + image + "?force=1"));
+  CommandOptions options = isolated_options(temp); // the built-in manifests only
+  CHECK_THAT(run_mdivicom({"plugins", "list"}, options).out,
+             Catch::Contains("mdivicom-examples/stream-summary\tcontainer\t0.1.0\n"));
+
+  const std::vector<std::string> run = {
+      "run",        "stream-summary",        "--dataset", std::string(MDIVICOM_SOURCE_DIR) + "/examples/dataset",
+      "--out",      (temp / "out").string(), "--engine",  engine.engine_option(),
+      "--overwrite"};
+  auto missing = run_mdivicom(run, options);
+  INFO(missing.out << missing.err);
+  CHECK(missing.exit_code == 1);
+  fs::path archive = fs::path(MDIVICOM_SOURCE_DIR) / "manifests" / "stream-summary.tar";
+  CHECK_THAT(missing.err, Catch::Contains("image " + image + " is not present in " + engine.name + " at " +
+                                          engine.socket + ", and its image_archive " + archive.string() +
+                                          " does not exist; load the image ('" + engine.name + " load -i <archive>')"));
+  CHECK_THAT(missing.err, !Catch::Contains("pull"));
+
+  auto built = run_command({(fs::path(MDIVICOM_SOURCE_DIR) / "examples/container/stream-summary/build.sh").string(),
+                            (temp / "stream-summary.tar").string()});
+  REQUIRE(built.exit_code == 0);
+  REQUIRE(container::load_archive(handle, temp / "stream-summary.tar").ok());
+  auto loaded = run_mdivicom(run, options);
+  INFO(loaded.out << loaded.err);
+  CHECK(loaded.exit_code == 0);
+  CHECK(fs::is_regular_file(temp / "out" / "stream-summary" / "summary.tsv"));
+}
+// [serial]: the example test above removes and loads the same image.
+ENGINE_TEST_CASE("the built-in stream-summary manifest lists without its image, says how to get it and runs once it "
+                 "is loaded",
+                 "[container][cli][example][serial]", builtin_example_needs_its_image)
 
 } // namespace

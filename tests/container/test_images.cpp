@@ -82,6 +82,27 @@ void bad_archives_are_refused(const TestEngine& engine)
 ENGINE_TEST_CASE("a truncated, layerless or non-tar image archive is refused with a clear error", "[container]",
                  bad_archives_are_refused)
 
+void absent_archive_is_not_pulled_instead(const TestEngine& engine)
+{
+  auto handle = engine.connect();
+  container::remove_image(handle, "mdivicom-test/unbuilt:1");
+  RunSetup setup(engine, {});
+  setup.request().plugin.object["entry"] = {
+      {"image", "mdivicom-test/unbuilt:1"}, {"argv", {"true"}}, {"image_archive", "image.tar"}};
+  CaptureSink sink;
+  RunOutcome outcome = setup.execute(sink);
+  CHECK(outcome.status == RunStatus::failed);
+  CHECK(outcome.error["type"] == "ImageError");
+  std::string message = outcome.error["message"];
+  INFO(message);
+  CHECK_THAT(message, Catch::Contains("image mdivicom-test/unbuilt:1 is not present in " + engine.name));
+  CHECK_THAT(message, Catch::Contains("its image_archive " + (setup.manifest_dir() / "image.tar").string() +
+                                      " does not exist; load the image ('" + engine.name + " load -i <archive>')"));
+  CHECK_THAT(message, !Catch::Contains("pull"));
+}
+ENGINE_TEST_CASE("an image_archive that does not exist is an error saying how to get the image, never a pull",
+                 "[container]", absent_archive_is_not_pulled_instead)
+
 void pinned_digests_are_checked(const TestEngine& engine)
 {
   auto handle = engine.connect();

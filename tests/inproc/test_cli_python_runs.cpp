@@ -4,6 +4,7 @@
 
 #include "cli_workspace.hpp"
 #include "inproc_support.hpp"
+#include "support/builtin_manifests.hpp"
 #include "support/process.hpp"
 #include "support/record_schema.hpp"
 
@@ -196,7 +197,7 @@ TEST_CASE("a plugin printing at import time does not corrupt plugins list --json
   auto result = run_mdivicom({"plugins", "list", "--json"}, ws.options);
   INFO(result.err);
   REQUIRE(result.exit_code == 0);
-  auto listing = nlohmann::json::parse(result.out);
+  auto listing = without_builtin_manifests(nlohmann::json::parse(result.out));
   REQUIRE(listing.size() == 1);
   CHECK(listing[0]["id"] == "cli-test");
   CHECK(result.err.find("import-time noise") != std::string::npos);

@@ -103,7 +103,7 @@ TEST_CASE("the stream-inventory example runs when installed in a site dir", "[in
   CommandOptions options = isolated_options(dir);
   options.env["PYTHONPATH"] = site.string();
   auto listing = run_mdivicom({"plugins", "list"}, options);
-  CHECK(listing.out == "mdivicom-examples/stream-inventory\tpython\t0.1.0\n");
+  CHECK_THAT(listing.out, Catch::Contains("mdivicom-examples/stream-inventory\tpython\t0.1.0\n"));
   auto result = run_mdivicom(
       {"run", "stream-inventory", "--dataset", (k_examples / "dataset").string(), "--out", (dir / "out").string()},
       options);

@@ -75,7 +75,7 @@ std::string submit(const std::vector<size_t>& items, const SlurmExecution& execu
     throw Error("sbatch refused the batch's job array: " + printable(result.err.empty() ? result.out : result.err) +
                 "(the options given were: " + printable(json_text(nlohmann::json(sbatch))) + ")");
   }
-  const std::string job_id = result.out.substr(0, result.out.find_first_of(";\n"));
+  std::string job_id = result.out.substr(0, result.out.find_first_of(";\n"));
   if (job_id.empty()) {
     throw Error("sbatch printed no job id: " + printable(result.out));
   }

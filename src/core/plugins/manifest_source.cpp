@@ -196,7 +196,7 @@ std::string join(const std::vector<std::string>& parts, const std::string& separ
 fs::path builtin_manifest_dir()
 {
   fs::path exe_dir = executable_dir();
-  fs::path installed = exe_dir.parent_path() / "share" / "mdivicom" / "manifests";
+  fs::path installed = exe_dir.parent_path() / build_info::k_install_datadir_relative / "mdivicom" / "manifests";
   std::error_code error;
   if (!exe_dir.empty() && fs::is_directory(installed, error)) {
     return installed;

@@ -70,7 +70,7 @@ std::optional<int64_t> timestamp_micros(std::string_view text)
     if (offset_hours < 0 || offset_minutes < 0) {
       return std::nullopt;
     }
-    offset_s = (text[at] == '+' ? 1 : -1) * (offset_hours * 3600 + offset_minutes * 60);
+    offset_s = (text[at] == '+' ? 1 : -1) * (int64_t{offset_hours} * 3600 + int64_t{offset_minutes} * 60);
   } else {
     return std::nullopt;
   }

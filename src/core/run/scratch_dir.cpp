@@ -145,11 +145,11 @@ ScratchGcReport gc_scratch_dirs(const fs::path& parent, bool dry_run)
         report.removed_bytes += dry_run ? 0 : remove_tree_at(parent_fd.get(), name, parent / name);
         report.removed.push_back(name);
       } catch (const Error& e) {
-        report.errors.push_back(e.what());
+        report.errors.emplace_back(e.what());
       }
     }
   } catch (const Error& e) {
-    report.errors.push_back(e.what());
+    report.errors.emplace_back(e.what());
   }
   return report;
 }

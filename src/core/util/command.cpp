@@ -87,6 +87,7 @@ pid_t spawn_process(const std::vector<std::string>& argv, const SpawnOptions& op
     }
   }
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const std::string& arg : argv) {
     args.push_back(const_cast<char*>(arg.c_str()));
   }

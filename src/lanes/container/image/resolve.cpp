@@ -150,10 +150,18 @@ Result<ResolvedImage> resolve_image(const Engine& engine, const ImageRef& ref, P
   if (!found) {
     return Failure{found.error()};
   }
+  std::error_code error;
+  bool archive_missing = archive && !std::filesystem::exists(*archive, error);
   if (!found->is_null()) {
     image = resolved(ref, *found, policy == PullPolicy::always ? "pulled" : "present");
   } else if (policy == PullPolicy::always) {
     return Failure{"image " + ref.text + " was pulled, but " + engine.info().name + " cannot find it by that name"};
+  } else if (archive_missing) {
+    // A manifest that names an archive is never pulled instead (the name may be no registry's):
+    // shipped manifests name images built on this machine.
+    return Failure{"image " + ref.text + " is not present in " + engine.info().name + " at " + engine.socket() +
+                   ", and its image_archive " + archive->string() + " does not exist; load the image ('" +
+                   engine.info().name + " load -i <archive>') or create the archive there"};
   } else if (archive) {
     auto loaded = load(engine, ref, *archive, progress);
     if (!loaded) {

@@ -20,6 +20,7 @@ std::size_t populate_pages(std::uintptr_t start, std::uintptr_t end)
 {
   const auto page = static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
   start = (start + page - 1) & ~(page - 1);
+  // NOLINTNEXTLINE(performance-no-int-to-ptr): the loader gives addresses as integers
   return end > start && populate_for_write(reinterpret_cast<void*>(start), end - start) ? end - start : 0;
 }
 

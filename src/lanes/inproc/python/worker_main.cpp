@@ -42,7 +42,7 @@ constexpr int k_sandbox_refused = 78; // EX_CONFIG: no namespaces, and the user 
 constexpr int k_report_fd = 3;
 constexpr int k_job_fd = 4;
 // What the interpreter's start allocates from malloc, about (startup_memory.hpp).
-constexpr std::size_t k_startup_heap = 1024 * 1024;
+constexpr std::size_t k_startup_heap = std::size_t{1024} * 1024;
 
 // Everything until end of file; empty when the parent went away without sending a job.
 std::vector<std::uint8_t> read_all(int fd)
@@ -129,8 +129,9 @@ std::vector<std::filesystem::path> visible_paths(const nlohmann::json& params, c
 
 // The layers, outermost first: a read-only view of the file system in the worker's own
 // namespaces, no capabilities, then Landlock. Refuses (exits) when the namespaces could not be
-// made and the user did not opt out with MDIVICOM_SANDBOX=off.
-nlohmann::json apply_sandbox(const nlohmann::json& params, const SandboxRules& rules)
+// made and the user did not opt out with MDIVICOM_SANDBOX=off. What was applied goes to mdivicom
+// as the "sandbox" event on the report fd.
+void apply_sandbox(const nlohmann::json& params, const SandboxRules& rules)
 {
   MountViewResult view;
   if (g_namespaces.entered) {
@@ -163,7 +164,6 @@ nlohmann::json apply_sandbox(const nlohmann::json& params, const SandboxRules& r
   if (refused) {
     _exit(k_sandbox_refused); // nothing of the environment or the plugin has run
   }
-  return facts;
 }
 
 // Before any code of the environment or the plugin: the sandbox, then the bootstrap's params.
