@@ -6,6 +6,8 @@
 
 #include "support/process.hpp"
 
+#include <algorithm>
+
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
