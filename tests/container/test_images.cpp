@@ -92,7 +92,7 @@ void absent_archive_is_not_pulled_instead(const TestEngine& engine)
   CaptureSink sink;
   RunOutcome outcome = setup.execute(sink);
   CHECK(outcome.status == RunStatus::failed);
-  CHECK(outcome.error["type"] == "ImageError");
+  CHECK(outcome.error["type"] == "mdivicom.ImageError");
   std::string message = outcome.error["message"];
   INFO(message);
   CHECK_THAT(message, Catch::Contains("image mdivicom-test/unbuilt:1 is not present in " + engine.name));
