@@ -7,7 +7,7 @@ packages=(
   # build
   build-essential cmake pkg-config ccache clang-format-14 clang-tidy
   libcurl4-openssl-dev nlohmann-json3-dev libssl-dev libcli11-dev libarchive-dev
-  libspdlog-dev libfmt-dev catch2 libvalijson-dev libtomlplusplus-dev libpython3.11-dev python3 python3-venv
+  libspdlog-dev libfmt-dev catch2 libvalijson-dev libre2-dev libtomlplusplus-dev libpython3.11-dev python3 python3-venv
   # tests: a C++ extension module (apt_pkg) run inside the Python worker
   python3-apt
   # fuzzing (make fuzz): clang with libFuzzer and the sanitizers' runtimes

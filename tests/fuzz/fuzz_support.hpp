@@ -91,16 +91,4 @@ private:
   std::filesystem::path m_path;
 };
 
-// Known crashes not fixed yet (valijson's std::regex on "pattern") are skipped by the targets
-// that reach them, so that fuzzing gets past them to everything else; MDIVICOM_FUZZ_DEEP=1
-// feeds them anyway (to reproduce or to check the fix).
-inline bool feed_known_crashes()
-{
-  static const bool deep = [] {
-    const char* value = std::getenv("MDIVICOM_FUZZ_DEEP");
-    return value != nullptr && std::string_view(value) == "1";
-  }();
-  return deep;
-}
-
 } // namespace mdivicom::fuzz

@@ -27,9 +27,13 @@ C_HEADERS = {
     r'openssl/': ('core/hash/openssl_sha256.cpp',),
     r'Python\.h': ('lanes/inproc/python/embedded_python.cpp',),
     r'toml\+\+/': ('lanes/inproc/discovery/toml_strings.cpp',),
-    r'valijson/': ('core/json/schema.cpp',),
+    r'valijson/': ('core/json/schema.cpp', 'core/json/valijson_seams.hpp'),
+    r're2/': ('core/json/pattern.cpp',),
     r'CLI/': tuple(),  # checked by prefix below: cli/ only
 }
+# Headers for one file only: valijson's explicit specializations must be seen by the one file
+# that uses valijson, before it does.
+PRIVATE_HEADERS = {'core/json/valijson_seams.hpp': 'core/json/schema.cpp'}
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')
 
 
@@ -43,6 +47,8 @@ def layer_errors(rel, target, quoted):
                 if rel not in owners:
                     return f'<{target}> belongs to {" ".join(owners)} only (one C library, one wrapper file)'
         return None
+    if target in PRIVATE_HEADERS and rel != PRIVATE_HEADERS[target]:
+        return f'{target} is included by {PRIVATE_HEADERS[target]} only'
     if '/' not in target:
         return None  # generated headers (build_info.hpp, embedded schemas)
     if rel.startswith(WORKER_DIRS):
@@ -107,10 +113,11 @@ def self_test():
         'lanes/inproc/sandbox/h.cpp': '#include "core/util/error.hpp"\n#include "lanes/inproc/fd_util.hpp"\n',
         'core/run/i.cpp': '#include <curl/curl.h>\n#include <nlohmann/json.hpp>\n',
         'main.cpp': '#include "core/run/run.hpp"\n',
+        'core/json/j.cpp': '#include "core/json/valijson_seams.hpp"\n',
     }
     expected = ['core/util/a.hpp:1', 'core/json/b.cpp:2', 'core/records/c.cpp:1', 'core/run/d.cpp:1',
                 'core/stray.cpp:', 'core/newfolder/e.cpp:1', 'lanes/container/f.cpp:1', 'lanes/inproc/g.cpp:1',
-                'lanes/inproc/sandbox/h.cpp:1', 'core/run/i.cpp:1', 'main.cpp:1']
+                'lanes/inproc/sandbox/h.cpp:1', 'core/run/i.cpp:1', 'main.cpp:1', 'core/json/j.cpp:1']
     with tempfile.TemporaryDirectory() as src:
         for rel, text in broken.items():
             os.makedirs(os.path.dirname(os.path.join(src, rel)), exist_ok=True)

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <new>
 #include <optional>
 
 namespace mdivicom {
@@ -255,17 +256,22 @@ void check_config_against_schema(const Config& config, const nlohmann::json& con
   std::optional<JsonSchema> schema;
   try {
     schema.emplace(config_schema);
+  } catch (const std::bad_alloc&) {
+    throw;
   } catch (const std::exception& e) {
     std::string reason = e.what();
     const std::string prefix = "invalid JSON Schema: "; // JsonSchema's own wording; we say it already
-    reason = reason.starts_with(prefix) ? reason.substr(prefix.size()) : reason;
-    throw usage_error(
-        plugin_schema_problem(plugin_ref, "meta.config_schema is not a valid JSON Schema (" + reason + ")"));
+    throw usage_error(plugin_schema_problem(
+        plugin_ref, reason.starts_with(prefix)
+                        ? "meta.config_schema is not a valid JSON Schema (" + reason.substr(prefix.size()) + ")"
+                        : "meta.config_schema: " + reason)); // valid, but a pattern mdivicom cannot match
   }
   std::vector<SchemaViolation> violations;
   try {
     violations = schema->validate(config.value);
-  } catch (const std::exception& e) { // valijson compiles some rules (pattern) only when used
+  } catch (const std::bad_alloc&) {
+    throw;
+  } catch (const std::exception& e) { // valijson's own, on a schema it parsed but cannot apply
     throw usage_error(plugin_schema_problem(plugin_ref, std::string("meta.config_schema is not a valid JSON Schema (") +
                                                             e.what() + ")"));
   }

@@ -1,10 +1,13 @@
 #include "core/json/schema.hpp"
 
 #include "core/json/embedded_schemas.hpp"
+#include "core/json/pattern.hpp"
+#include "core/json/valijson_seams.hpp" // before anything here uses valijson
 #include "core/util/error.hpp"
 
 #include <map>
 #include <mutex>
+#include <new>
 
 #include <valijson/adapters/nlohmann_json_adapter.hpp>
 #include <valijson/schema.hpp>
@@ -14,17 +17,28 @@
 
 namespace mdivicom {
 
+using valijson_seams::ScopedPointer;
+using valijson_seams::t_compiling;
+using valijson_seams::t_matching;
+using valijson_seams::to_pointer;
+
 struct JsonSchema::Impl
 {
   valijson::Schema schema; // only read while validating, so threads may share it
+  SchemaPatterns patterns; // the same
 };
 
 JsonSchema::JsonSchema(const nlohmann::json& schema) : m_impl(std::make_unique<Impl>())
 {
+  ScopedPointer compiling(t_compiling, &m_impl->patterns);
   try {
     valijson::SchemaParser parser;
     valijson::adapters::NlohmannJsonAdapter adapter(schema);
     parser.populateSchema(adapter, m_impl->schema);
+  } catch (const std::bad_alloc&) {
+    throw;
+  } catch (const Error&) { // a pattern mdivicom cannot match: a valid schema, but refused
+    throw;
   } catch (const std::exception& e) {
     throw Error(std::string("invalid JSON Schema: ") + e.what());
   }
@@ -51,36 +65,6 @@ const JsonSchema& JsonSchema::builtin(std::string_view name)
 }
 
 namespace {
-
-// valijson names a node as {"<root>", "[meta]", "[argv]", "[0]"}; we speak JSON pointers.
-std::string to_pointer(const std::vector<std::string>& context)
-{
-  std::string pointer;
-  for (const auto& part : context) {
-    if (part == "<root>") {
-      continue;
-    }
-    std::string token = part;
-    if (token.size() >= 2 && token.front() == '[' && token.back() == ']') {
-      token = token.substr(1, token.size() - 2);
-    }
-    if (token.size() >= 2 && token.front() == '"' && token.back() == '"') {
-      token = token.substr(1, token.size() - 2);
-    }
-    std::string escaped;
-    for (char c : token) {
-      if (c == '~') {
-        escaped += "~0";
-      } else if (c == '/') {
-        escaped += "~1";
-      } else {
-        escaped += c;
-      }
-    }
-    pointer += "/" + escaped;
-  }
-  return pointer;
-}
 
 bool is_strict_prefix(const std::vector<std::string>& a, const std::vector<std::string>& b)
 {
@@ -109,13 +93,21 @@ std::string describe_value(const nlohmann::json& document, const std::string& po
 
 std::vector<SchemaViolation> JsonSchema::validate(const nlohmann::json& document) const
 {
-  // One per thread, kept across calls: the validator caches every compiled "pattern" regex
-  // (keyed by the pattern's text), and compiling them again per document made validating
-  // 1,000 manifests take seconds.
-  thread_local valijson::Validator validator;
+  // The patterns were compiled with the schema (compile_pattern); valijson's own cache of
+  // std::regex stays empty.
+  valijson::Validator validator;
   valijson::ValidationResults results;
   valijson::adapters::NlohmannJsonAdapter adapter(document);
-  if (validator.validate(m_impl->schema, adapter, &results)) {
+  PatternMatching matching(m_impl->patterns);
+  bool valid = false;
+  {
+    ScopedPointer scope(t_matching, &matching);
+    valid = validator.validate(m_impl->schema, adapter, &results);
+  }
+  if (const auto& refusal = matching.refusal()) { // valijson's answer rests on an unchecked pattern
+    return {SchemaViolation{refusal->first, refusal->second}};
+  }
+  if (valid) {
     return {};
   }
   std::vector<valijson::ValidationResults::Error> errors(results.begin(), results.end());
@@ -131,6 +123,9 @@ std::vector<SchemaViolation> JsonSchema::validate(const nlohmann::json& document
       std::string pointer = to_pointer(error.context);
       violations.push_back({pointer, error.description + describe_value(document, pointer)});
     }
+  }
+  if (violations.empty()) { // a rule of valijson's that fails without a word must not pass the document
+    violations.push_back({"", "Failed to validate against the schema."});
   }
   return violations;
 }

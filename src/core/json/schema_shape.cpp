@@ -99,6 +99,13 @@ private:
       if (m_nodes.size() == k_max_schema_subschemas) {
         return "more than " + std::to_string(k_max_schema_subschemas) + " subschemas, the most mdivicom accepts";
       }
+      // valijson matches an "id" against its URN regex with std::regex, which recurses once per
+      // character: a long one overflowed the stack.
+      if (auto id = value->find("id");
+          id != value->end() && id->is_string() && id->get_ref<const std::string&>().size() > k_max_schema_id_bytes) {
+        return "the id at #" + pointer + " is longer than " + std::to_string(k_max_schema_id_bytes) +
+               " bytes, the most mdivicom accepts";
+      }
       Node node{value, {}, {}};
       auto add = [&](std::vector<std::string>& edges, const std::string& to, const json* target) {
         if (!target->is_object()) {

@@ -22,13 +22,14 @@ struct SchemaShape
 // sizes valijson's recursion still fits a thread's 8 MiB stack with room to spare.
 inline constexpr size_t k_max_schema_subschemas = 2000;
 inline constexpr size_t k_max_schema_recursion = 2048; // (config depth + 1) * (longest chain + 1)
+// The longest "id" of a subschema (valijson reads "id", not "$id", and matches it with std::regex).
+inline constexpr size_t k_max_schema_id_bytes = 1024;
 
 // The shape, or why valijson must not see the schema: a cycle of subschemas applied to the
-// same value ("... (# -> #/definitions/a -> #)"), or too many subschemas (which also bounds
-// valijson's parser, and the longest chain). A caller that validates a value also checks
-// (its depth + 1) * (longest_chain + 1) against k_max_schema_recursion.
-// A $ref that leads back only through a keyword that steps into a property or item (a
-// recursive schema of a tree) is fine: the value's depth ends it.
+// same value ("... (# -> #/definitions/a -> #)"), an id longer than k_max_schema_id_bytes, or
+// too many subschemas (which also bounds valijson's parser, and the longest chain). A caller that validates a value
+// also checks (its depth + 1) * (longest_chain + 1) against k_max_schema_recursion. A $ref that leads back only through
+// a keyword that steps into a property or item (a recursive schema of a tree) is fine: the value's depth ends it.
 Result<SchemaShape> schema_shape(const nlohmann::json& schema);
 
 // Depth of nested arrays and objects (a scalar: 0), without recursing.
