@@ -109,6 +109,13 @@ TEST_CASE("batch runs every dataset of a glob as its own run into <out>/<item> a
     CHECK(run_mdivicom({"verify", (ws.out / name).string()}, ws.options).exit_code == 0);
   }
   CHECK(result.out.find("3 items: 3 succeeded") != std::string::npos);
+  // The inline config reached every item through a private file, not argv; the batch keeps
+  // neither the file nor its text.
+  for (const auto& entry : fs::recursive_directory_iterator(ws.out / "_batches")) {
+    if (entry.is_regular_file()) {
+      CHECK(read_file(entry.path()).find(R"("k")") == std::string::npos);
+    }
+  }
 
   CommandResult status = run_mdivicom({"batch", "status", ws.out.string(), "--json"}, ws.options);
   REQUIRE(status.exit_code == 0);

@@ -88,7 +88,8 @@ TEST_CASE("batch --executor slurm runs each item as a task of one job array and 
     batch.session(name);
   }
   batch.session("ses-05", "FAIL");
-  CommandResult result = batch.batch({"-j", "2", "--slurm-opt", "job-name=mdv-test"});
+  CommandResult result =
+      batch.batch({"-j", "2", "--slurm-opt", "job-name=mdv-test", "--config", R"({"api_token": "s3cret-value"})"});
   INFO(result.out << result.err);
   CHECK(result.exit_code == 1);
   json record = batch.record();
@@ -107,6 +108,15 @@ TEST_CASE("batch --executor slurm runs each item as a task of one job array and 
   CHECK(failed["exit_code"] == 1);
   const std::string script = read_file(batch.out / "_batches" / (record["batch_id"].get<std::string>() + ".sbatch"));
   CHECK(record["executor"]["jobs"] == 2); // the throttle: --array=0,1,2,3,4%2
+  // An inline config reaches the tasks as a private file, removed once the batch ended: neither
+  // the script nor anything else the batch keeps holds its text.
+  CHECK(script.find("s3cret-value") == std::string::npos);
+  for (const auto& entry : fs::recursive_directory_iterator(batch.out / "_batches")) {
+    if (entry.is_regular_file()) {
+      CHECK(read_file(entry.path()).find("s3cret-value") == std::string::npos);
+    }
+  }
+  CHECK_FALSE(fs::exists(batch.out / "_batches" / (record["batch_id"].get<std::string>() + ".configs")));
   for (int item = 0; item < 5; ++item) {
     CHECK(script.find("\n" + std::to_string(item) + ") exec ") != std::string::npos);
   }

@@ -53,24 +53,25 @@ std::vector<BatchPlugin> resolve_plugins(PluginCatalog& catalog, const std::vect
   return plugins;
 }
 
-// Per-item configs are handed to each run as a file in a directory only this user can read,
-// removed with the batch: a config may hold secrets, which argv would show to every user.
+// Configs given as JSON text (inline --config, per-item configs) are handed to each run as a file
+// in a directory only this user can read, removed when the batch ends (every item has ended by
+// then): a config may hold secrets, which argv and the Slurm script would show.
 class ConfigFiles
 {
 public:
-  // In `shared_dir` (created 0700, kept) when the items run on other machines; else in $TMPDIR.
+  // In `shared_dir` (created 0700) when the items run on other machines; else in $TMPDIR.
   explicit ConfigFiles(fs::path shared_dir = {}) : m_shared(!shared_dir.empty()), m_dir(std::move(shared_dir)) {}
   ConfigFiles(const ConfigFiles&) = delete;
   ConfigFiles& operator=(const ConfigFiles&) = delete;
   ~ConfigFiles()
   {
-    if (!m_dir.empty() && !m_shared) {
+    if (!m_dir.empty()) {
       std::error_code ignored;
       fs::remove_all(m_dir, ignored);
     }
   }
 
-  std::string write(size_t index, const std::string& text)
+  std::string write(const std::string& name, const std::string& text)
   {
     if (m_shared && !fs::exists(m_dir)) {
       fs::create_directories(m_dir);
@@ -84,7 +85,7 @@ public:
       }
       m_dir = pattern;
     }
-    const fs::path file = m_dir / ("item-" + std::to_string(index) + ".json");
+    const fs::path file = m_dir / (name + ".json");
     write_file_atomic(file, text, Durability::atomic);
     ::chmod(file.c_str(), 0600);
     return file.string();
@@ -287,13 +288,16 @@ BatchOutcome run_batch(PluginCatalog& catalog, const BatchRequest& request, Batc
   fs::create_directories(request.out / (prefix + ".logs"));
   // On Slurm the items run on other machines: their configs must be on the shared file system.
   ConfigFiles config_files(on_slurm ? request.out / (prefix + ".configs") : fs::path());
+  const std::string shared_config =
+      config.source == "inline" ? config_files.write("batch", config.text) : request.config;
   std::map<size_t, std::set<std::string>> records_before;
   auto item_command = [&](size_t index) {
     BatchItemState& item = record.items()[index];
     item.log = prefix + ".logs/" + std::to_string(index) + ".log";
     records_before[index] = record_names(request.out / item.item);
-    const std::string config_arg =
-        item_configs[index].empty() ? request.config : config_files.write(index, item_configs[index]);
+    const std::string config_arg = item_configs[index].empty()
+                                       ? shared_config
+                                       : config_files.write("item-" + std::to_string(index), item_configs[index]);
     return request.item_argv(item, config_arg);
   };
   bool failed = false;
