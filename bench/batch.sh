@@ -17,21 +17,7 @@ mdivicom=$(cd "$build" && pwd)/mdivicom
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 site="$dir/site"
-info="$site/noop_plugin-1.0.0.dist-info"
-mkdir -p "$info"
-cat > "$site/noop_plugin.py" <<'PY'
-def get_plugin():
-    return {"meta": {"api_version": "mdivicomtools.plugin.v0.1", "id": "noop", "kind": "python",
-                     "version": "1.0.0", "description": "does nothing"},
-            "entry": {"callable": "noop_plugin:run"}}
-
-
-def run(dataset_dir, out_dir, config, *, work_dir=None, dry_run=False):
-    pass
-PY
-printf 'Metadata-Version: 2.1\nName: noop_plugin\nVersion: 1.0.0\n' > "$info/METADATA"
-printf '[mdivicomtools.plugins]\nnoop = noop_plugin:get_plugin\n' > "$info/entry_points.txt"
-printf 'noop_plugin.py,,\n' > "$info/RECORD"
+write_noop_plugin "$site"
 for i in $(seq -w 1 "$sessions"); do
   mkdir -p "$dir/study/ses-$i/raw"
   echo "t,x" > "$dir/study/ses-$i/raw/gaze.csv"

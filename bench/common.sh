@@ -84,3 +84,24 @@ for name, wall, cpu in zip(names, walls, cpus):
           f"CPU {statistics.median(cpu) * 1000:7.2f} ms, {statistics.median(cpu) / base_cpu:.2f}x)")
 PYTHON
 }
+
+# write_noop_plugin SITE: an installed distribution in SITE whose entry point "noop" is a
+# Python plugin that does nothing (what the run and batch benchmarks time mdivicom around).
+write_noop_plugin() {
+  local site=$1
+  local info="$site/noop_plugin-1.0.0.dist-info"
+  mkdir -p "$info"
+  cat > "$site/noop_plugin.py" <<'PY'
+def get_plugin():
+    return {"meta": {"api_version": "mdivicomtools.plugin.v0.1", "id": "noop", "kind": "python",
+                     "version": "1.0.0", "description": "does nothing"},
+            "entry": {"callable": "noop_plugin:run"}}
+
+
+def run(dataset_dir, out_dir, config, *, work_dir=None, dry_run=False):
+    pass
+PY
+  printf 'Metadata-Version: 2.1\nName: noop_plugin\nVersion: 1.0.0\n' > "$info/METADATA"
+  printf '[mdivicomtools.plugins]\nnoop = noop_plugin:get_plugin\n' > "$info/entry_points.txt"
+  printf 'noop_plugin.py,,\n' > "$info/RECORD"
+}

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include "support/batch_items.hpp"
+
 #include "cli_workspace.hpp"
 #include "core/json/schema.hpp"
 
@@ -64,17 +66,6 @@ struct BatchWorkspace : CliWorkspace
     return record;
   }
 };
-
-const json& item_named(const json& record, const std::string& name)
-{
-  for (const json& item : record["items"]) {
-    if (item["item"] == name) {
-      return item;
-    }
-  }
-  FAIL("no item " << name << " in " << record.dump(2));
-  return record;
-}
 
 } // namespace
 

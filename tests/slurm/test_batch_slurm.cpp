@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include "support/batch_items.hpp"
+
 #include "slurm_support.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
@@ -66,17 +68,6 @@ struct SlurmBatch
     return json::parse(status.out);
   }
 };
-
-const json& item_named(const json& record, const std::string& name)
-{
-  for (const json& item : record["items"]) {
-    if (item["item"] == name) {
-      return item;
-    }
-  }
-  FAIL("no item " << name << " in " << record.dump(2));
-  return record;
-}
 
 } // namespace
 
