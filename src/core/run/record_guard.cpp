@@ -1,6 +1,6 @@
 #include "core/run/record_guard.hpp"
 
-#include "core/util/host_facts.hpp"
+#include "core/util/utc_time.hpp"
 #include "core/run/record.hpp"
 
 #include <cstdio>
