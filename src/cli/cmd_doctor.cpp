@@ -3,7 +3,7 @@
 
 #include <iostream>
 
-#include "core/plugins/discovery.hpp"
+#include "core/plugins/manifest_source.hpp"
 #include "lanes/container/container.hpp"
 #include "lanes/inproc/inproc.hpp"
 

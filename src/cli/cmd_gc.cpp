@@ -4,10 +4,10 @@
 
 #include <iostream>
 
-#include "core/dataset/cache.hpp"
+#include "core/dataset/cache_gc.hpp"
 #include "core/util/error.hpp"
-#include "core/hash/file_hasher.hpp"
-#include "core/hash/cache.hpp"
+#include "core/util/format_bytes.hpp"
+#include "core/util/cache_dir.hpp"
 #include "core/run/scratch_dir.hpp"
 #include "core/util/text_bytes.hpp"
 #include "lanes/container/container.hpp"

@@ -1,7 +1,7 @@
 #include "cli/commands.hpp"
 
 #include "core/util/error.hpp"
-#include "core/hash/file_hasher.hpp"
+#include "core/util/format_bytes.hpp"
 #include "core/records/pack.hpp"
 
 #include <spdlog/spdlog.h>

@@ -1,5 +1,6 @@
 #include "cli/commands.hpp"
 
+#include "core/plugins/manifest_source.hpp"
 #include "core/util/error.hpp"
 
 #include <iostream>

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "core/records/rocrate.hpp"
+#include "core/records/rocrate_update.hpp"
 #include "core/hash/sha256.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"

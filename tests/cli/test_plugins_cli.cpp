@@ -4,15 +4,14 @@
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
-#include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <thread>
 
 #include <nlohmann/json.hpp>
 
 namespace fs = std::filesystem;
 using mdivicom::test::CommandOptions;
+using mdivicom::test::let_files_settle;
 using mdivicom::test::run_mdivicom;
 using mdivicom::test::TempDir;
 using mdivicom::test::without_builtin_manifests;
@@ -203,9 +202,7 @@ TEST_CASE("plugins list answers unchanged manifests from its cache and follows e
   write_file(dir / "b.json", manifest("beta", "lab"));
   write_file(dir / "c.json", manifest("gamma", ""));
   write_file(dir / "broken.json", "{\"meta\": ");
-  // Files changed in the last two seconds are never cached (they could change again unseen
-  // within one timestamp tick), so let these settle.
-  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  let_files_settle();
   auto first = run_mdivicom({"plugins", "list"}, options);
   REQUIRE(first.exit_code == 0);
   const std::string expected =

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/plugins/plugin.hpp"
+#include "core/util/text_bytes.hpp"
 #include "lanes/container/container.hpp"
 #include "lanes/container/image/image.hpp"
 #include "support/process.hpp"
@@ -167,8 +168,8 @@ ListeningSocket::~ListeningSocket()
 std::vector<std::string> containers_of_run(const container::Engine& engine, const std::string& run_id)
 {
   nlohmann::json filters = {{"label", {"mdivicom.run_id=" + run_id}}};
-  auto answer = engine.call(
-      "GET", container::Engine::api("/containers/json?all=1&filters=" + container::url_encode(filters.dump())));
+  auto answer =
+      engine.call("GET", container::Engine::api("/containers/json?all=1&filters=" + percent_encode(filters.dump())));
   REQUIRE(answer.ok());
   std::vector<std::string> ids;
   for (const auto& item : answer.body) {

@@ -204,6 +204,15 @@ TEST_CASE("canonical JSON syntax errors name the line and column", "[core][canon
   CHECK_THAT(error_of("\xef\xbb\xbf{}"), Catch::Contains("byte order mark"));
 }
 
+// One scanner serves canonical JSON and sidecars (json/python_scanner.hpp): where the config
+// reader used to stop elsewhere than Python, it now stops where Python does.
+TEST_CASE("canonical JSON reports an unfinished string where Python does", "[core][canonical]")
+{
+  CHECK_THAT(error_of("\"abc\\"), Catch::StartsWith("line 1 column 1: unterminated string"));
+  CHECK_THAT(error_of(R"("a\u1234)"), Catch::StartsWith("line 1 column 3: invalid \\uXXXX escape"));
+  CHECK_THAT(error_of(R"("\ud800\u12)"), Catch::StartsWith("line 1 column 8: invalid \\uXXXX escape"));
+}
+
 TEST_CASE("canonical JSON refuses a lone surrogate that Python could not encode", "[core][canonical]")
 {
   CHECK_THAT(error_of(R"({"k": "ok \ud800 not"})"),

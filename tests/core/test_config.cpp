@@ -1,4 +1,5 @@
 #include "core/config/config.hpp"
+#include "core/config/schema.hpp"
 
 #include "core/util/error.hpp"
 #include "core/hash/sha256.hpp"
@@ -205,6 +206,18 @@ TEST_CASE("a recursive config schema whose $ref steps into a property still chec
                check_config_against_schema(load_config(R"({"child": {"child": {"size": "big"}}})"), schema, "lab/x");
              }),
              Catch::Contains("/child/child/size"));
+}
+
+// The rule behind a $ref is not found by following the config's path, so the bound comes from
+// valijson's report. It used to be the rest of valijson's text, "5.000000 (got 7)"; now it is
+// the number valijson names, without its trailing zeros.
+TEST_CASE("a bound broken behind a $ref is shown as a plain number", "[core][config][schema]")
+{
+  auto schema = nlohmann::json::parse(R"({
+    "definitions": {"small": {"type": "integer", "maximum": 5}},
+    "properties": {"n": {"$ref": "#/definitions/small"}}})");
+  CHECK(usage_error_of([&] { check_config_against_schema(load_config(R"({"n": 7})"), schema, "lab/x"); }) ==
+        "plugin lab/x: config /n: value 7 is greater than maximum 5");
 }
 
 TEST_CASE("a config schema $ref that is not a pointer into the schema itself is refused", "[core][config][schema]")

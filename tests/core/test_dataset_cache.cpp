@@ -3,6 +3,7 @@
 #include "core/archive/archive.hpp"
 #include "core/dataset/archive.hpp"
 #include "core/dataset/cache.hpp"
+#include "core/dataset/cache_gc.hpp"
 #include "support/child.hpp"
 #include "support/temp_dir.hpp"
 

@@ -4,11 +4,11 @@
 #include "core/util/error.hpp"
 #include "support/temp_dir.hpp"
 
-#include <chrono>
 #include <thread>
 
 namespace fs = std::filesystem;
 using mdivicom::DatasetHashMode;
+using mdivicom::test::let_files_settle;
 using mdivicom::test::TempDir;
 using mdivicom::test::write_file;
 
@@ -27,13 +27,6 @@ void make_session(const fs::path& root)
   write_file(root / "dataset_manifest.yaml", "name: demo\n");
   write_file(root / "sessions/ses-1/raw/video/str-1/frames.bin", std::string(200000, 'v'));
   write_file(root / "sessions/ses-1/raw/imu/str-2/imu.csv", "t,ax\n0,1\n");
-}
-
-// Files written in the last two seconds are not cached (their mtime may not tell a later
-// change apart); wait until they are settled.
-void let_files_settle()
-{
-  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
 }
 
 } // namespace

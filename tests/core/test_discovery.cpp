@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "core/plugins/discovery.hpp"
+#include "core/plugins/manifest_source.hpp"
 #include "core/util/error.hpp"
 #include "support/temp_dir.hpp"
 

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "core/records/inventory.hpp"
+#include "core/records/inventory_parse.hpp"
 #include "core/hash/sha256.hpp"
 #include "core/util/fs.hpp"
 #include "support/temp_dir.hpp"

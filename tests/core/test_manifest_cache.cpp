@@ -143,16 +143,3 @@ TEST_CASE("a cache that cannot be written only costs time", "[core][discovery][c
   CHECK_NOTHROW(none.save({"a.json"}));
   CHECK_FALSE(none.find("a.json", identity(10, 300, k_old)));
 }
-
-TEST_CASE("file_identity_at follows links and fails on missing files", "[core][discovery][cache]")
-{
-  TempDir dir;
-  write_file(dir / "a.json", "{}");
-  fs::create_symlink("a.json", dir / "link.json");
-  auto file = file_identity_at(AT_FDCWD, (dir / "a.json").c_str());
-  auto link = file_identity_at(AT_FDCWD, (dir / "link.json").c_str());
-  REQUIRE(file);
-  REQUIRE(link);
-  CHECK(*file == *link);
-  CHECK_FALSE(file_identity_at(AT_FDCWD, (dir / "missing.json").c_str()));
-}

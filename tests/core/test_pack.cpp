@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "core/archive/archive.hpp"
-#include "core/dataset/archive.hpp"
+#include "core/dataset/archive_extract.hpp"
 #include "core/util/error.hpp"
 #include "core/records/pack.hpp"
 #include "core/util/tree_walk.hpp"

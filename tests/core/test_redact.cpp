@@ -1,4 +1,5 @@
 #include "core/config/redact.hpp"
+#include "core/config/redact_scrub.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,6 +1,7 @@
 #include "core/resultbundle/bundle.hpp"
 #include "core/resultbundle/glob.hpp"
 #include "core/resultbundle/writer.hpp"
+#include "core/resultbundle/writer_spec.hpp"
 #include "core/hash/sha256.hpp"
 #include "support/temp_dir.hpp"
 

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "core/records/rocrate.hpp"
+#include "core/records/rocrate_update.hpp"
 #include "core/hash/sha256.hpp"
 #include "support/outputs_fixture.hpp"
 

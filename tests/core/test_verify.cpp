@@ -4,6 +4,7 @@
 #include "core/util/error.hpp"
 #include "core/records/pack.hpp"
 #include "core/records/rocrate.hpp"
+#include "core/records/rocrate_update.hpp"
 #include "core/hash/sha256.hpp"
 #include "core/records/verify.hpp"
 #include "support/outputs_fixture.hpp"

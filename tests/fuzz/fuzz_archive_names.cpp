@@ -4,7 +4,7 @@
 // --dataset archive is. Whatever the names, nothing may appear outside the destination and no
 // link extracted may lead out of it.
 #include "core/archive/archive.hpp"
-#include "core/dataset/archive.hpp"
+#include "core/dataset/archive_extract.hpp"
 #include "core/util/error.hpp"
 
 #include "fuzz/fuzz_support.hpp"

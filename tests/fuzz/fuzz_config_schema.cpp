@@ -2,6 +2,7 @@
 // the schema's JSON, a NUL byte, then the config's JSON.
 #include "core/json/canonical.hpp"
 #include "core/config/config.hpp"
+#include "core/config/schema.hpp"
 #include "core/util/error.hpp"
 #include "core/json/schema.hpp"
 

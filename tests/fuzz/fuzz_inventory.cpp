@@ -1,6 +1,7 @@
 // One line of an .inventory.jsonl file (verify reads them line by line) and the same entry as a
 // JSON value of a run record: what parses must write back to the same entry.
 #include "core/records/inventory.hpp"
+#include "core/records/inventory_parse.hpp"
 
 #include "fuzz/fuzz_support.hpp"
 

@@ -1,6 +1,6 @@
 // A plugin manifest file: read, parsed, checked against the manifest schema and normalized,
 // then printed as `plugins info` and `plugins list --json` do.
-#include "core/plugins/discovery.hpp"
+#include "core/plugins/manifest_source.hpp"
 #include "core/util/error.hpp"
 
 #include "fuzz/fuzz_support.hpp"

@@ -5,6 +5,9 @@
 #include <sstream>
 #include <stdexcept>
 #include <system_error>
+#include <thread>
+
+#include "core/util/file_identity.hpp"
 
 namespace mdivicom::test {
 
@@ -52,6 +55,11 @@ std::string read_file(const std::filesystem::path& path)
   std::ostringstream buffer;
   buffer << in.rdbuf();
   return buffer.str();
+}
+
+void let_files_settle()
+{
+  std::this_thread::sleep_for(std::chrono::nanoseconds(k_racy_window_ns) + std::chrono::milliseconds(100));
 }
 
 } // namespace mdivicom::test

@@ -24,4 +24,9 @@ private:
 void write_file(const std::filesystem::path& path, const std::string& content);
 std::string read_file(const std::filesystem::path& path);
 
+// Waits until files written so far are past the racy window of the caches (k_racy_window_ns,
+// core/util/file_identity.hpp): a cache never trusts a file changed in the last two seconds,
+// since a second change within one timestamp tick would keep its identity.
+void let_files_settle();
+
 } // namespace mdivicom::test

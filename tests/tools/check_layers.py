@@ -19,7 +19,10 @@ CORE_RANKS = {
 }
 # Files built into mdivicom-python-worker, which links nothing of core.
 WORKER_DIRS = ('lanes/inproc/python/', 'lanes/inproc/sandbox/')
-WORKER_MAY_INCLUDE = ('lanes/inproc/python/', 'lanes/inproc/sandbox/', 'lanes/inproc/fd_util.hpp', 'build_info.hpp')
+# The few helpers of core/util/ that the worker shares instead of keeping a copy of its own:
+# standalone files (system headers only, or each other), compiled into the worker as well.
+WORKER_SHARED = ('core/util/unique_fd.hpp', 'core/util/fd_write.hpp', 'core/util/fd_write.cpp')
+WORKER_MAY_INCLUDE = ('lanes/inproc/python/', 'lanes/inproc/sandbox/', 'build_info.hpp') + WORKER_SHARED
 # One C library, one wrapper file (or the few a library's seam needs).
 C_HEADERS = {
     r'curl/': ('lanes/container/engine/curl_transport.cpp',),
@@ -51,6 +54,11 @@ def layer_errors(rel, target, quoted):
         return f'{target} is included by {PRIVATE_HEADERS[target]} only'
     if '/' not in target:
         return None  # generated headers (build_info.hpp, embedded schemas)
+    if rel in WORKER_SHARED:
+        if target not in WORKER_SHARED:
+            return 'shared with the Python worker program, which links nothing of core: it may include only ' + \
+                   'system headers and ' + ' '.join(WORKER_SHARED)
+        return None
     if rel.startswith(WORKER_DIRS):
         if not target.startswith(WORKER_MAY_INCLUDE):
             return 'the Python worker program links nothing of core or the lane: it may include only ' + \
@@ -110,14 +118,16 @@ def self_test():
         'core/newfolder/e.cpp': '#include "core/util/error.hpp"\n',
         'lanes/container/f.cpp': '#include "lanes/inproc/inproc.hpp"\n#include "core/run/run.hpp"\n',
         'lanes/inproc/g.cpp': '#include "cli/app.hpp"\n',
-        'lanes/inproc/sandbox/h.cpp': '#include "core/util/error.hpp"\n#include "lanes/inproc/fd_util.hpp"\n',
+        'lanes/inproc/sandbox/h.cpp': '#include "core/util/error.hpp"\n#include "core/util/fd_write.hpp"\n',
+        'core/util/unique_fd.hpp': '#include <unistd.h>\n#include "core/util/error.hpp"\n',
         'core/run/i.cpp': '#include <curl/curl.h>\n#include <nlohmann/json.hpp>\n',
         'main.cpp': '#include "core/run/run.hpp"\n',
         'core/json/j.cpp': '#include "core/json/valijson_seams.hpp"\n',
     }
     expected = ['core/util/a.hpp:1', 'core/json/b.cpp:2', 'core/records/c.cpp:1', 'core/run/d.cpp:1',
                 'core/stray.cpp:', 'core/newfolder/e.cpp:1', 'lanes/container/f.cpp:1', 'lanes/inproc/g.cpp:1',
-                'lanes/inproc/sandbox/h.cpp:1', 'core/run/i.cpp:1', 'main.cpp:1', 'core/json/j.cpp:1']
+                'lanes/inproc/sandbox/h.cpp:1', 'core/util/unique_fd.hpp:2', 'core/run/i.cpp:1', 'main.cpp:1',
+                'core/json/j.cpp:1']
     with tempfile.TemporaryDirectory() as src:
         for rel, text in broken.items():
             os.makedirs(os.path.dirname(os.path.join(src, rel)), exist_ok=True)

@@ -21,9 +21,4 @@ struct Config
 // The config must be a JSON object.
 Config load_config(std::string_view argument);
 
-// Refuses (usage Error naming plugin, key and rule) a config that violates the plugin's
-// meta.config_schema; does nothing when the plugin declares none.
-void check_config_against_schema(const Config& config, const nlohmann::json& config_schema,
-                                 const std::string& plugin_ref);
-
 } // namespace mdivicom

@@ -1,3 +1,5 @@
+#include "core/config/redact_scrub.hpp"
+
 #include "core/config/redact.hpp"
 
 #include <algorithm>

@@ -1,6 +1,6 @@
-// check_config_against_schema (declared in config.hpp): valijson does the checking; this file
-// turns its terse messages into ones that name the key, the offending value and the rule.
-#include "core/config/config.hpp"
+// valijson does the checking; this file turns its violations into messages that name the key,
+// the offending value and the rule.
+#include "core/config/schema.hpp"
 
 #include "core/util/error.hpp"
 #include "core/json/schema.hpp"
@@ -123,30 +123,28 @@ std::string bound(const json* schema, std::initializer_list<const char*> keyword
   return text;
 }
 
-std::string after(const std::string& text, const std::string& prefix)
-{
-  std::string rest = text.substr(prefix.size());
-  while (!rest.empty() && (rest.back() == '.' || rest.back() == ' ')) {
-    rest.pop_back();
-  }
-  return rest;
-}
-
-std::string quoted_name(const std::string& text, const std::string& prefix)
-{
-  std::string rest = after(text, prefix); // 'name'
-  return rest.size() >= 2 ? rest.substr(1, rest.size() - 2) : rest;
-}
-
 struct Readable
 {
   std::string pointer;
   std::string message;
 };
 
+// valijson's own message without its final period, first letter lowercased: for the rules
+// mdivicom has no words of its own for.
+std::string valijson_words(const std::string& message)
+{
+  std::string text = message;
+  while (!text.empty() && (text.back() == '.' || text.back() == ' ')) {
+    text.pop_back();
+  }
+  if (!text.empty()) {
+    text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+  }
+  return text;
+}
+
 Readable readable(const SchemaViolation& violation, const json& config, const json& schema)
 {
-  const std::string& m = violation.message;
   auto tokens = pointer_tokens(violation.pointer);
   const json* rule = subschema_at(schema, tokens);
   const json* value = &config;
@@ -155,73 +153,77 @@ Readable readable(const SchemaViolation& violation, const json& config, const js
   }
   bool secret = std::any_of(tokens.begin(), tokens.end(), [](const auto& t) { return is_secret_key(t); });
   std::string v = !value ? "" : secret ? std::string("\"").append(k_redacted).append("\"") : shown(redact(*value));
-  auto starts = [&](const char* prefix) { return m.rfind(prefix, 0) == 0; };
+  const std::string& limit = violation.argument;
+  auto has = [&](const char* keyword) { return rule && rule->contains(keyword); };
 
-  if (starts("Missing required property ")) {
-    return {violation.pointer + "/" + escape_token(quoted_name(m, "Missing required property ")),
-            "required key is missing"};
-  }
-  const std::string unknown = "Object contains a property that could not be validated using 'properties' or "
-                              "'additionalProperties' constraints: ";
-  if (starts(unknown.c_str())) {
+  switch (violation.keyword) {
+  case SchemaKeyword::required: return {violation.pointer + "/" + escape_token(limit), "required key is missing"};
+  case SchemaKeyword::additional_properties: {
     std::string known;
-    if (rule && rule->contains("properties") && (*rule)["properties"].is_object()) {
+    if (has("properties") && (*rule)["properties"].is_object()) {
       for (const auto& [key, ignored] : (*rule)["properties"].items()) {
         known += (known.empty() ? "" : ", ") + key;
       }
     }
-    return {violation.pointer + "/" + escape_token(quoted_name(m, unknown)),
+    return {violation.pointer + "/" + escape_token(limit),
             "unknown key (additionalProperties is false" + (known.empty() ? "" : "; known keys: " + known) + ")"};
   }
-  std::string message;
-  if (starts("Expected number less than or equal to ")) {
-    message = "value " + v + " is greater than maximum " +
-              bound(rule, {"maximum"}, after(m, "Expected number less than or equal to "));
-  } else if (starts("Expected number less than ")) {
-    message = "value " + v + " is not less than exclusiveMaximum " +
-              bound(rule, {"exclusiveMaximum", "maximum"}, after(m, "Expected number less than "));
-  } else if (starts("Expected number greater than or equal to ")) {
-    message = "value " + v + " is less than minimum " +
-              bound(rule, {"minimum"}, after(m, "Expected number greater than or equal to "));
-  } else if (starts("Expected number greater than ")) {
-    message = "value " + v + " is not greater than exclusiveMinimum " +
-              bound(rule, {"exclusiveMinimum", "minimum"}, after(m, "Expected number greater than "));
-  } else if (starts("Value type not permitted") && value) {
-    std::string expected;
-    if (rule && rule->contains("type")) {
-      for (const auto& t : (*rule)["type"].is_array() ? (*rule)["type"] : json::array({(*rule)["type"]})) {
-        expected += (expected.empty() ? "" : " or ") + (t.is_string() ? t.get<std::string>() : t.dump());
+  case SchemaKeyword::maximum:
+    return {violation.pointer, "value " + v + " is greater than maximum " + bound(rule, {"maximum"}, limit)};
+  case SchemaKeyword::exclusive_maximum:
+    return {violation.pointer,
+            "value " + v + " is not less than exclusiveMaximum " + bound(rule, {"exclusiveMaximum", "maximum"}, limit)};
+  case SchemaKeyword::minimum:
+    return {violation.pointer, "value " + v + " is less than minimum " + bound(rule, {"minimum"}, limit)};
+  case SchemaKeyword::exclusive_minimum:
+    return {violation.pointer, "value " + v + " is not greater than exclusiveMinimum " +
+                                   bound(rule, {"exclusiveMinimum", "minimum"}, limit)};
+  case SchemaKeyword::max_length:
+    return {violation.pointer, "string " + v + " is longer than maxLength " + bound(rule, {"maxLength"}, limit)};
+  case SchemaKeyword::min_length:
+    return {violation.pointer, "string " + v + " is shorter than minLength " + bound(rule, {"minLength"}, limit)};
+  case SchemaKeyword::multiple_of:
+    return {violation.pointer, "value " + v + " is not a multiple of " + bound(rule, {"multipleOf"}, limit)};
+  case SchemaKeyword::type:
+    if (value) {
+      std::string expected;
+      if (has("type")) {
+        for (const auto& t : (*rule)["type"].is_array() ? (*rule)["type"] : json::array({(*rule)["type"]})) {
+          expected += (expected.empty() ? "" : " or ") + (t.is_string() ? t.get<std::string>() : t.dump());
+        }
       }
+      return {violation.pointer,
+              "value " + v + " is " + type_name(*value) +
+                  (expected.empty() ? ", a type the schema does not allow" : ", expected " + expected)};
     }
-    message = "value " + v + " is " + type_name(*value) +
-              (expected.empty() ? ", a type the schema does not allow" : ", expected " + expected);
-  } else if (starts("Failed to match against any enum values") && rule && rule->contains("enum")) {
-    message = "value " + v + " is not one of " + shown((*rule)["enum"]);
-  } else if (starts("Failed to match expected value set by 'const'") && rule && rule->contains("const")) {
-    message = "value " + v + " is not the required value " + shown((*rule)["const"]);
-  } else if (starts("String should be no more than ")) {
-    message = "string " + v + " is longer than maxLength " +
-              bound(rule, {"maxLength"}, after(m, "String should be no more than "));
-  } else if (starts("String should be no fewer than ")) {
-    message = "string " + v + " is shorter than minLength " +
-              bound(rule, {"minLength"}, after(m, "String should be no fewer than "));
-  } else if (starts("Failed to match regex specified by 'pattern'") && rule && rule->contains("pattern")) {
-    message = "string " + v + " does not match pattern " + shown((*rule)["pattern"]);
-  } else if ((starts("Array should contain no") || starts("Object should have no")) && value) {
-    message = (value->is_array() ? "array has " : "object has ") + std::to_string(value->size()) +
-              (value->is_array() ? " items" : " keys") + "; " + after(m, "");
-    message[message.find(';') + 2] = static_cast<char>(std::tolower(message[message.find(';') + 2]));
-  } else if (starts("Value should be a multiple of ")) {
-    message = "value " + v + " is not a multiple of " +
-              bound(rule, {"multipleOf"}, after(m, "Value should be a multiple of "));
-  } else {
-    std::string text = after(m, "");
-    if (!text.empty()) {
-      text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+    break;
+  case SchemaKeyword::enum_values:
+    if (has("enum")) {
+      return {violation.pointer, "value " + v + " is not one of " + shown((*rule)["enum"])};
     }
-    message = (v.empty() ? "" : "value " + v + ": ") + text;
+    break;
+  case SchemaKeyword::const_value:
+    if (has("const")) {
+      return {violation.pointer, "value " + v + " is not the required value " + shown((*rule)["const"])};
+    }
+    break;
+  case SchemaKeyword::pattern:
+    if (has("pattern")) {
+      return {violation.pointer, "string " + v + " does not match pattern " + shown((*rule)["pattern"])};
+    }
+    break;
+  case SchemaKeyword::max_items:
+  case SchemaKeyword::min_items:
+  case SchemaKeyword::max_properties:
+  case SchemaKeyword::min_properties:
+    if (value) {
+      return {violation.pointer, (value->is_array() ? "array has " : "object has ") + std::to_string(value->size()) +
+                                     (value->is_array() ? " items; " : " keys; ") + valijson_words(violation.message)};
+    }
+    break;
+  case SchemaKeyword::other: break;
   }
-  return {violation.pointer, message};
+  return {violation.pointer, (v.empty() ? "" : "value " + v + ": ") + valijson_words(violation.message)};
 }
 
 std::string plugin_schema_problem(const std::string& plugin_ref, const std::string& what)

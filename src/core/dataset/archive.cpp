@@ -5,6 +5,7 @@
 #include "core/util/error.hpp"
 #include "core/hash/file_hasher.hpp"
 #include "core/hash/cache.hpp"
+#include "core/util/cache_dir.hpp"
 #include "core/util/tree_remove.hpp"
 #include "core/util/tree_walk.hpp"
 

@@ -4,16 +4,9 @@
 #include <filesystem>
 #include <string>
 
-namespace mdivicom {
+#include "core/dataset/archive_extract.hpp" // ExtractLimits
 
-// What an archive may expand to before it is refused as a zip bomb.
-struct ExtractLimits
-{
-  uint64_t max_total_bytes = 64ull << 30; // all entries together
-  uint64_t max_entries = 1'000'000;
-  double max_ratio = 200;                    // expanded bytes / archive file bytes ...
-  uint64_t ratio_floor_bytes = 100ull << 20; // ... checked once this much was expanded
-};
+namespace mdivicom {
 
 // True for a regular file named .zip, .tar, .tar.gz, .tgz, .tar.zst or .tzst.
 bool is_dataset_archive(const std::filesystem::path& path);
@@ -39,11 +32,6 @@ std::filesystem::path prepare_dataset(const std::filesystem::path& archive, cons
 // The SHA-256 of the archive a prepare_dataset() result came from (it names the cache
 // directory), or "" for any other directory.
 std::string prepared_archive_sha256(const std::filesystem::path& prepared);
-
-// The extraction itself, into `destination` (which must exist and be empty), with the same
-// refusals. Leaves whatever was extracted when it throws; callers remove the directory.
-void extract_archive_safely(const std::filesystem::path& archive, const std::filesystem::path& destination,
-                            const ExtractLimits& limits = {});
 
 // Removes a directory tree that prepare_dataset made read-only (cache cleanup, tests), never
 // following a symbolic link (remove_tree_at). A missing `dir` is not an error.

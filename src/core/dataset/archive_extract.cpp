@@ -1,11 +1,11 @@
-#include "core/dataset/archive.hpp"
+#include "core/dataset/archive_extract.hpp"
 
 #include "core/archive/archive.hpp"
 #include "core/util/error.hpp"
-#include "core/hash/file_hasher.hpp"
+#include "core/util/format_bytes.hpp"
 #include "core/util/interrupt.hpp"
 #include "core/util/fs.hpp"
-#include "core/util/text_bytes.hpp"
+#include "core/util/utf8.hpp"
 #include "core/util/tree_walk.hpp"
 
 #include <cerrno>

@@ -2,7 +2,7 @@
 
 #include "core/dataset/cache_names.hpp"
 #include "core/util/error.hpp"
-#include "core/util/tree_walk.hpp"
+#include "core/util/unique_fd.hpp"
 
 #include <cerrno>
 #include <cstring>

@@ -1,10 +1,11 @@
 // `mdivicom gc` for the dataset cache: what may go is decided under the stamp's lock.
-#include "core/dataset/cache.hpp"
+#include "core/dataset/cache_gc.hpp"
 
 #include "core/dataset/cache_names.hpp"
 #include "core/util/error.hpp"
 #include "core/util/tree_remove.hpp"
 #include "core/util/tree_walk.hpp"
+#include "core/util/utc_time.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -45,16 +46,6 @@ std::string random_suffix()
 int64_t now_seconds()
 {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-std::string utc_text(int64_t seconds)
-{
-  std::time_t time = static_cast<std::time_t>(seconds);
-  std::tm parts = {};
-  ::gmtime_r(&time, &parts);
-  char text[32];
-  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &parts);
-  return text;
 }
 
 std::string age_text(int64_t seconds)
@@ -217,11 +208,13 @@ nlohmann::json DatasetCacheGcReport::to_json() const
   auto items = [](const std::vector<DatasetCacheItem>& list) {
     nlohmann::json result = nlohmann::json::array();
     for (const auto& item : list) {
-      result.push_back({{"kind", item.kind},
-                        {"name", item.name},
-                        {"bytes", item.bytes},
-                        {"last_used", item.last_used > 0 ? nlohmann::json(utc_text(item.last_used)) : nlohmann::json()},
-                        {"reason", item.reason}});
+      result.push_back(
+          {{"kind", item.kind},
+           {"name", item.name},
+           {"bytes", item.bytes},
+           {"last_used", item.last_used > 0 ? nlohmann::json(format_utc(item.last_used * 1'000'000, UtcFormat::seconds))
+                                            : nlohmann::json()},
+           {"reason", item.reason}});
     }
     return result;
   };

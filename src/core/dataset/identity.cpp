@@ -5,6 +5,7 @@
 #include "core/hash/cache.hpp"
 #include "core/hash/sha256.hpp"
 #include "core/util/text_bytes.hpp"
+#include "core/util/utf8.hpp"
 #include "core/util/tree_walk.hpp"
 
 #include <chrono>

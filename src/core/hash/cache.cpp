@@ -1,5 +1,6 @@
 #include "core/hash/cache.hpp"
 
+#include "core/util/cache_dir.hpp"
 #include "core/util/error.hpp"
 #include "core/util/fs.hpp"
 
@@ -24,38 +25,6 @@ bool is_hex_digest(const std::string& text)
 }
 
 } // namespace
-
-fs::path mdivicom_cache_dir()
-{
-  const char* xdg = std::getenv("XDG_CACHE_HOME");
-  if (xdg != nullptr && *xdg == '/') {
-    return fs::path(xdg) / "mdivicom";
-  }
-  const char* home = std::getenv("HOME");
-  if (home != nullptr && *home == '/') {
-    return fs::path(home) / ".cache" / "mdivicom";
-  }
-  throw usage_error("cannot find a cache directory: neither XDG_CACHE_HOME nor HOME is set to an absolute path; "
-                    "set one of them");
-}
-
-FileIdentity file_identity(const struct stat& info)
-{
-  return {info.st_dev, info.st_ino, static_cast<uint64_t>(info.st_size),
-          info.st_mtim.tv_sec * 1'000'000'000LL + info.st_mtim.tv_nsec,
-          info.st_ctim.tv_sec * 1'000'000'000LL + info.st_ctim.tv_nsec};
-}
-
-int64_t wall_clock_ns()
-{
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-bool is_settled(const FileIdentity& identity, int64_t now_ns)
-{
-  return identity.mtime_ns < now_ns - k_racy_window_ns && identity.ctime_ns < now_ns - k_racy_window_ns;
-}
 
 FileHashCache::FileHashCache(fs::path dir) : m_dir(std::move(dir)) {}
 

@@ -25,8 +25,6 @@ namespace mdivicom {
 namespace {
 
 constexpr size_t k_buffer_size = k_hash_buffer_size;
-constexpr uint64_t k_progress_bytes = 256ull << 20;
-constexpr auto k_progress_delay = std::chrono::seconds(1);
 
 void hash_one(int root_fd, HashJob& job, bool follow_symlinks, unsigned char* buffer, Sha256& hash,
               ProgressLine& progress)
@@ -45,46 +43,6 @@ void hash_one(int root_fd, HashJob& job, bool follow_symlinks, unsigned char* bu
 }
 
 } // namespace
-
-ProgressLine::ProgressLine(std::string what, size_t total_files, uint64_t total_bytes, bool allowed)
-  : m_what(std::move(what)), m_total_files(total_files), m_total_bytes(total_bytes),
-    m_enabled(allowed && ::isatty(STDERR_FILENO) == 1), m_start(std::chrono::steady_clock::now())
-{}
-
-ProgressLine::~ProgressLine()
-{
-  if (m_shown) {
-    print();
-    std::fputc('\n', stderr);
-  }
-}
-
-void ProgressLine::tick()
-{
-  if (!m_enabled) {
-    return;
-  }
-  bool long_work = std::max(m_total_bytes, bytes.load()) > k_progress_bytes ||
-                   std::chrono::steady_clock::now() - m_start > k_progress_delay;
-  if (long_work) {
-    print();
-  }
-}
-
-void ProgressLine::print()
-{
-  m_shown = true;
-  const uint64_t done = bytes.load();
-  if (m_total_bytes == 0) {
-    std::fprintf(stderr, "\rmdivicom: hashing %s: %zu files, %s\033[K", m_what.c_str(), files.load(),
-                 format_bytes(done).c_str());
-  } else {
-    int percent = static_cast<int>(std::min<uint64_t>(100, done * 100 / m_total_bytes));
-    std::fprintf(stderr, "\rmdivicom: hashing %s: %zu/%zu files, %s of %s (%d%%)\033[K", m_what.c_str(), files.load(),
-                 m_total_files, format_bytes(done).c_str(), format_bytes(m_total_bytes).c_str(), percent);
-  }
-  std::fflush(stderr);
-}
 
 void hash_open_file(int fd, uint64_t size_at_open, unsigned char* buffer, Sha256& hash, ProgressLine& progress,
                     HashJob& job)
@@ -122,23 +80,6 @@ void hash_open_file(int fd, uint64_t size_at_open, unsigned char* buffer, Sha256
   }
   job.sha256 = hash.hex_digest();
   job.size = total;
-}
-
-std::string format_bytes(uint64_t bytes)
-{
-  static const char* k_units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-  if (bytes < 1024) {
-    return std::to_string(bytes) + " B";
-  }
-  double value = static_cast<double>(bytes);
-  size_t unit = 0;
-  while (value >= 1024 && unit + 1 < std::size(k_units)) {
-    value /= 1024;
-    ++unit;
-  }
-  char text[32];
-  std::snprintf(text, sizeof(text), "%.1f %s", value, k_units[unit]);
-  return text;
 }
 
 void hash_files(const std::filesystem::path& root, std::vector<HashJob>& jobs, const HashOptions& options)

@@ -1,15 +1,13 @@
 #pragma once
 
-#include <atomic>
-#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
 
-#include "core/util/interrupt.hpp"
 #include "core/hash/sha256.hpp"
+#include "core/util/progress_line.hpp"
 
 namespace mdivicom {
 
@@ -40,43 +38,10 @@ void hash_files(const std::filesystem::path& root, std::vector<HashJob>& jobs, c
 // Each hashing worker streams through one buffer of this size.
 inline constexpr size_t k_hash_buffer_size = 1 << 20;
 
-// A single self-overwriting progress line on stderr, shown only on a terminal and only for
-// long work (past 1 s or 256 MiB); logs and pipes get nothing. Totals of 0 mean unknown.
-// Workers add to `files` and `bytes`; one thread calls tick().
-class ProgressLine
-{
-public:
-  ProgressLine(std::string what, size_t total_files, uint64_t total_bytes, bool allowed);
-  ~ProgressLine(); // ends the line, also when the work was interrupted
-  ProgressLine(const ProgressLine&) = delete;
-  ProgressLine& operator=(const ProgressLine&) = delete;
-
-  std::atomic<size_t> files{0};
-  std::atomic<uint64_t> bytes{0};
-  void tick();
-  // A signal arrived since this work began (not one that came before: see interrupt_count).
-  bool interrupted() const { return interrupt_count() != m_interrupts_at_start; }
-  const std::string& what() const { return m_what; }
-
-private:
-  void print();
-
-  std::string m_what;
-  size_t m_total_files;
-  uint64_t m_total_bytes;
-  bool m_enabled;
-  bool m_shown = false;
-  std::chrono::steady_clock::time_point m_start;
-  int m_interrupts_at_start = interrupt_count();
-};
-
 // Hashes the open regular file `fd` (of size_at_open bytes per fstat) into job.sha256 and
 // job.size, or sets job.error, with the worker's own buffer and hash context (reset here).
 // Throws Error (exit 130) when interrupted.
 void hash_open_file(int fd, uint64_t size_at_open, unsigned char* buffer, Sha256& hash, ProgressLine& progress,
                     HashJob& job);
-
-// Human-readable byte count: "512 B", "1.5 MiB".
-std::string format_bytes(uint64_t bytes);
 
 } // namespace mdivicom

@@ -1,12 +1,17 @@
+// canonical_json: the events of the one CPython-compatible scanner (python_scanner.hpp)
+// written back as Python's json.dumps(sort_keys=True, ensure_ascii=False) writes them.
 #include "core/json/canonical.hpp"
 
-#include "core/json/text.hpp"
 #include "core/json/python_float.hpp"
+#include "core/json/python_scanner.hpp"
+#include "core/json/text.hpp"
+#include "core/util/utf8.hpp"
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -20,89 +25,150 @@ constexpr size_t k_python_int_max_digits = 4300;
 
 constexpr char k_lone_surrogate_marker = '\xFF';
 
-struct ParseError
-{
-  size_t position;
-  std::string message;
-};
-
-class Parser
+// The canonical text (and, when asked, the value) built from the scanner's events.
+class CanonicalWriter : public JsonScanEvents
 {
 public:
-  explicit Parser(std::string_view text) : m_text(text) {}
+  CanonicalWriter(std::string& out, nlohmann::json* value) : m_out(out), m_root(value) {}
 
-  void parse_document(std::string& out, nlohmann::json* value)
+  void begin_object() override
   {
-    skip_whitespace();
-    parse_value(out, value, 0);
-    skip_whitespace();
-    if (m_pos != m_text.size()) {
-      fail("extra data after the JSON value");
+    open_value(nlohmann::json::object());
+    m_frames.push_back({true, m_out.size(), {}});
+  }
+
+  void key(std::string& decoded) override
+  {
+    Frame& frame = m_frames.back();
+    close_member(frame);
+    frame.members.push_back({std::move(decoded), m_out.size() - frame.start, 0});
+  }
+
+  // Member values were written to `out` as they came; the object's text is laid out again in
+  // key order: one copy per nesting level, no allocation per member.
+  void end_object() override
+  {
+    Frame& frame = m_frames.back();
+    close_member(frame);
+    std::vector<Member>& members = frame.members;
+    // Byte order of UTF-8 is code point order, which is how Python sorts str keys. Stable,
+    // so that of duplicate keys the last one (the one Python's dict keeps) comes last.
+    std::stable_sort(members.begin(), members.end(), [](const Member& a, const Member& b) { return a.key < b.key; });
+    const std::string values = m_out.substr(frame.start);
+    m_out.resize(frame.start);
+    m_out += '{';
+    bool first = true;
+    for (size_t i = 0; i < members.size(); ++i) {
+      if (i + 1 < members.size() && members[i + 1].key == members[i].key) {
+        continue;
+      }
+      m_out += first ? "" : ",";
+      first = false;
+      append_escaped_string(m_out, members[i].key);
+      m_out += ':';
+      m_out.append(values, members[i].begin, members[i].end - members[i].begin);
+    }
+    m_out += '}';
+    close_value();
+  }
+
+  void begin_array() override
+  {
+    open_value(nlohmann::json::array());
+    m_out += '[';
+    m_frames.push_back({false, m_out.size(), {}});
+  }
+
+  void end_array() override
+  {
+    m_out += ']';
+    close_value();
+  }
+
+  void string(std::string& decoded) override
+  {
+    nlohmann::json* slot = open_value(nullptr);
+    append_escaped_string(m_out, decoded);
+    if (slot) {
+      *slot = std::move(decoded);
     }
   }
+
+  void number(std::string_view lexeme, bool is_float, size_t position) override
+  {
+    nlohmann::json* slot = open_value(nullptr);
+    if (is_float) {
+      const double d = parse_python_float(lexeme);
+      m_out += python_float_repr(d);
+      if (slot) {
+        *slot = d;
+      }
+      return;
+    }
+    const size_t digits = lexeme.size() - (lexeme.front() == '-' ? 1 : 0);
+    if (digits > k_python_int_max_digits) {
+      throw Refusal{position, "integer with " + std::to_string(digits) +
+                                  " digits: Python refuses integers of more than " +
+                                  std::to_string(k_python_int_max_digits) + " digits"};
+    }
+    m_out += lexeme == "-0" ? "0" : lexeme;
+    if (slot) {
+      int64_t i = 0;
+      uint64_t u = 0;
+      const char* end = lexeme.data() + lexeme.size();
+      if (std::from_chars(lexeme.data(), end, i).ec == std::errc()) {
+        *slot = i;
+      } else if (std::from_chars(lexeme.data(), end, u).ec == std::errc()) {
+        *slot = u;
+      } else {
+        *slot = parse_python_float(lexeme); // as nlohmann would; `canonical` keeps every digit
+      }
+    }
+  }
+
+  void literal(std::string_view word, size_t) override
+  {
+    nlohmann::json* slot = open_value(nullptr);
+    m_out += word;
+    if (slot) {
+      *slot = word == "true"       ? nlohmann::json(true)
+              : word == "false"    ? nlohmann::json(false)
+              : word == "null"     ? nlohmann::json()
+              : word == "NaN"      ? nlohmann::json(std::nan(""))
+              : word == "Infinity" ? nlohmann::json(HUGE_VAL)
+                                   : nlohmann::json(-HUGE_VAL);
+    }
+  }
+
+  // Python fails only when encoding, so a value that a later duplicate key replaces does not
+  // fail: leave a marker (0xFF never occurs in UTF-8) and look for survivors at the end.
+  void lone_surrogate(size_t escape_position, std::string& decoded) override
+  {
+    decoded += k_lone_surrogate_marker + std::to_string(m_lone_surrogates.size()) + k_lone_surrogate_marker;
+    m_lone_surrogates.push_back(escape_position);
+  }
+
+  // Where the first lone surrogate that made it into the output was escaped, as Python's
+  // encode fails on it; nullopt when none did.
+  std::optional<size_t> surviving_lone_surrogate() const
+  {
+    const size_t marker = m_out.find(k_lone_surrogate_marker);
+    if (marker == std::string::npos) {
+      return std::nullopt;
+    }
+    size_t index = 0;
+    std::from_chars(m_out.data() + marker + 1, m_out.data() + m_out.size(), index);
+    return m_lone_surrogates.at(index);
+  }
+
+  // A number that Python would refuse to load, though the scanner accepts it.
+  struct Refusal
+  {
+    size_t position;
+    std::string message;
+  };
 
 private:
-  [[noreturn]] void fail(std::string message) const { fail_at(m_pos, std::move(message)); }
-  [[noreturn]] static void fail_at(size_t position, std::string message)
-  {
-    throw ParseError{position, std::move(message)};
-  }
-
-  char peek() const { return m_pos < m_text.size() ? m_text[m_pos] : '\0'; }
-  bool consume_word(std::string_view word)
-  {
-    if (m_text.substr(m_pos, word.size()) != word) {
-      return false;
-    }
-    m_pos += word.size();
-    return true;
-  }
-
-  void skip_whitespace()
-  {
-    while (m_pos < m_text.size() && (peek() == ' ' || peek() == '\t' || peek() == '\n' || peek() == '\r')) {
-      ++m_pos;
-    }
-  }
-
-  void parse_value(std::string& out, nlohmann::json* value, int depth)
-  {
-    char c = m_pos < m_text.size() ? peek() : 'x';
-    if (c == '{' || c == '[') {
-      if (depth >= k_max_json_depth) {
-        fail("nesting deeper than " + std::to_string(k_max_json_depth) + " levels is not supported");
-      }
-      c == '{' ? parse_object(out, value, depth + 1) : parse_array(out, value, depth + 1);
-    } else if (c == '"') {
-      parse_string(m_scratch);
-      append_escaped_string(out, m_scratch);
-      if (value) {
-        *value = m_scratch;
-      }
-    } else if (c == '-' || (c >= '0' && c <= '9')) {
-      parse_number(out, value);
-    } else {
-      parse_literal(out, value);
-    }
-  }
-
-  void parse_literal(std::string& out, nlohmann::json* value)
-  {
-    static const std::pair<std::string_view, nlohmann::json> k_literals[] = {
-        {"true", true}, {"false", false}, {"null", nullptr}, {"NaN", std::nan("")}, {"Infinity", HUGE_VAL},
-    };
-    for (const auto& [word, literal] : k_literals) {
-      if (consume_word(word)) {
-        out += word;
-        if (value) {
-          *value = literal;
-        }
-        return;
-      }
-    }
-    fail("expected a value (an object, array, string, number, true, false or null)");
-  }
-
   struct Member
   {
     std::string key;
@@ -110,288 +176,112 @@ private:
     size_t end;
   };
 
-  // Member values are written to `out` as they are parsed, then the object's text is laid out
-  // again in key order: one copy per nesting level, no allocation per member.
-  void parse_object(std::string& out, nlohmann::json* value, int depth)
+  struct Frame
   {
-    ++m_pos;
-    if (value) {
-      *value = nlohmann::json::object();
-    }
+    bool object;
+    size_t start; // in `out`: where an object's member values begin, after an array's '['
     std::vector<Member> members;
-    size_t start = out.size();
-    skip_whitespace();
-    if (peek() == '}') {
-      ++m_pos;
-      out += "{}";
-      return;
-    }
-    while (true) {
-      if (peek() != '"') {
-        fail("expected a property name in double quotes");
-      }
-      Member member;
-      parse_string(member.key);
-      skip_whitespace();
-      if (peek() != ':') {
-        fail("expected ':' after the property name");
-      }
-      ++m_pos;
-      skip_whitespace();
-      member.begin = out.size() - start;
-      nlohmann::json item;
-      parse_value(out, value ? &item : nullptr, depth);
-      member.end = out.size() - start;
-      if (value) {
-        (*value)[member.key] = std::move(item);
-      }
-      members.push_back(std::move(member));
-      skip_whitespace();
-      if (peek() == ',') {
-        ++m_pos;
-        skip_whitespace();
-      } else if (peek() == '}') {
-        ++m_pos;
-        break;
-      } else {
-        fail("expected ',' or '}' after an object member");
-      }
-    }
-    // Byte order of UTF-8 is code point order, which is how Python sorts str keys. Stable,
-    // so that of duplicate keys the last one (the one Python's dict keeps) comes last.
-    std::stable_sort(members.begin(), members.end(), [](const Member& a, const Member& b) { return a.key < b.key; });
-    std::string values = out.substr(start);
-    out.resize(start);
-    out += '{';
-    bool first = true;
-    for (size_t i = 0; i < members.size(); ++i) {
-      if (i + 1 < members.size() && members[i + 1].key == members[i].key) {
-        continue;
-      }
-      out += first ? "" : ",";
-      first = false;
-      append_escaped_string(out, members[i].key);
-      out += ':';
-      out.append(values, members[i].begin, members[i].end - members[i].begin);
-    }
-    out += '}';
-  }
+  };
 
-  void parse_array(std::string& out, nlohmann::json* value, int depth)
+  void close_member(Frame& frame) const
   {
-    ++m_pos;
-    if (value) {
-      *value = nlohmann::json::array();
+    if (!frame.members.empty()) {
+      frame.members.back().end = m_out.size() - frame.start;
     }
-    out += '[';
-    skip_whitespace();
-    if (peek() == ']') {
-      ++m_pos;
-      out += ']';
-      return;
-    }
-    while (true) {
-      nlohmann::json item;
-      parse_value(out, value ? &item : nullptr, depth);
-      if (value) {
-        value->push_back(std::move(item));
-      }
-      skip_whitespace();
-      if (peek() == ',') {
-        ++m_pos;
-        out += ',';
-        skip_whitespace();
-      } else if (peek() == ']') {
-        ++m_pos;
-        break;
-      } else {
-        fail("expected ',' or ']' after an array item");
-      }
-    }
-    out += ']';
   }
 
-  uint32_t parse_hex4(size_t at) const
+  // Starts a value: the comma before an array item, and its slot in the parsed tree (nullptr
+  // when no tree is built). A container stays open until close_value().
+  nlohmann::json* open_value(nlohmann::json initial)
   {
-    uint32_t cp = 0;
-    for (size_t i = at; i < at + 4; ++i) {
-      char c = i < m_text.size() ? m_text[i] : 'x';
-      int digit = c >= '0' && c <= '9'   ? c - '0'
-                  : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                  : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                         : -1;
-      if (digit < 0) {
-        fail_at(at - 2, "invalid \\uXXXX escape (expected four hex digits)");
-      }
-      cp = cp * 16 + static_cast<uint32_t>(digit);
+    if (!m_frames.empty() && !m_frames.back().object && m_out.size() != m_frames.back().start) {
+      m_out += ',';
     }
-    return cp;
+    if (m_root == nullptr) {
+      return nullptr;
+    }
+    nlohmann::json* slot = m_root;
+    if (!m_open.empty()) {
+      nlohmann::json& parent = *m_open.back();
+      slot = parent.is_array() ? &parent.emplace_back() : &parent[m_frames.back().members.back().key];
+    }
+    *slot = std::move(initial);
+    if (slot->is_structured()) {
+      m_open.push_back(slot);
+    }
+    return slot;
   }
 
-  // Decodes the string at m_pos into `s`.
-  void parse_string(std::string& s)
+  void close_value()
   {
-    size_t start = m_pos++;
-    s.clear();
-    while (true) {
-      size_t run = m_pos;
-      while (m_pos < m_text.size() && peek() != '"' && peek() != '\\' && static_cast<unsigned char>(peek()) >= 0x20) {
-        ++m_pos;
-      }
-      s.append(m_text, run, m_pos - run);
-      if (m_pos >= m_text.size()) {
-        fail_at(start, "unterminated string");
-      }
-      char c = peek();
-      if (c == '"') {
-        ++m_pos;
-        return;
-      }
-      if (c != '\\') {
-        static constexpr char k_hex[] = "0123456789ABCDEF";
-        auto byte = static_cast<unsigned char>(c);
-        fail(std::string("invalid control character U+00") + k_hex[byte >> 4] + k_hex[byte & 0xF] +
-             " in a string (write it as an escape such as \\n or \\u00XX)");
-      }
-      char e = m_pos + 1 < m_text.size() ? m_text[m_pos + 1] : '\0';
-      static constexpr std::string_view k_simple = "\"\\/bfnrt";
-      static constexpr std::string_view k_decoded = "\"\\/\b\f\n\r\t";
-      if (size_t k = k_simple.find(e); e != '\0' && k != std::string_view::npos) {
-        s += k_decoded[k];
-        m_pos += 2;
-        continue;
-      }
-      if (e != 'u') {
-        fail("invalid escape (valid ones: \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)");
-      }
-      uint32_t cp = parse_hex4(m_pos + 2);
-      size_t escape_at = m_pos;
-      m_pos += 6;
-      if (cp >= 0xD800 && cp <= 0xDBFF && m_text.substr(m_pos, 2) == "\\u") {
-        uint32_t low = parse_hex4(m_pos + 2);
-        if (low >= 0xDC00 && low <= 0xDFFF) {
-          cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-          m_pos += 6;
-        }
-      }
-      if (cp >= 0xD800 && cp <= 0xDFFF) {
-        // Python fails only when encoding, so a value that a later duplicate key replaces does
-        // not fail: leave a marker (0xFF never occurs in UTF-8) and look for survivors at the end.
-        s += k_lone_surrogate_marker + std::to_string(m_lone_surrogates.size()) + k_lone_surrogate_marker;
-        m_lone_surrogates.push_back(escape_at);
-        continue;
-      }
-      append_utf8(s, cp);
+    m_frames.pop_back();
+    if (!m_open.empty()) {
+      m_open.pop_back();
     }
   }
 
-  void parse_number(std::string& out, nlohmann::json* value)
-  {
-    size_t start = m_pos;
-    bool negative = peek() == '-';
-    m_pos += negative ? 1 : 0;
-    if (negative && consume_word("Infinity")) {
-      out += "-Infinity";
-      if (value) {
-        *value = -HUGE_VAL;
-      }
-      return;
-    }
-    auto is_digit = [&](size_t at) { return at < m_text.size() && m_text[at] >= '0' && m_text[at] <= '9'; };
-    auto skip_digits = [&] {
-      while (is_digit(m_pos)) {
-        ++m_pos;
-      }
-    };
-    size_t digits_start = m_pos;
-    if (peek() == '0') {
-      ++m_pos;
-    } else if (is_digit(m_pos)) {
-      skip_digits();
-    } else {
-      fail_at(start, "expected a value (an object, array, string, number, true, false or null)");
-    }
-    size_t digit_count = m_pos - digits_start;
-    bool is_float = false;
-    // Like Python's scanner: "1." and "1e" end the number at "1" (and then fail as extra data).
-    if (peek() == '.' && is_digit(m_pos + 1)) {
-      m_pos += 1;
-      skip_digits();
-      is_float = true;
-    }
-    if (peek() == 'e' || peek() == 'E') {
-      size_t exponent_digits =
-          m_pos + 1 + (m_pos + 1 < m_text.size() && (m_text[m_pos + 1] == '+' || m_text[m_pos + 1] == '-'));
-      if (is_digit(exponent_digits)) {
-        m_pos = exponent_digits;
-        skip_digits();
-        is_float = true;
-      }
-    }
-    std::string_view lexeme = m_text.substr(start, m_pos - start);
-    if (is_float) {
-      double d = parse_python_float(lexeme);
-      out += python_float_repr(d);
-      if (value) {
-        *value = d;
-      }
-      return;
-    }
-    if (digit_count > k_python_int_max_digits) {
-      fail_at(start, "integer with " + std::to_string(digit_count) + " digits: Python refuses integers of more than " +
-                         std::to_string(k_python_int_max_digits) + " digits");
-    }
-    out += (negative && lexeme == "-0") ? "0" : lexeme;
-    if (value) {
-      int64_t i = 0;
-      uint64_t u = 0;
-      const char* end = lexeme.data() + lexeme.size();
-      if (std::from_chars(lexeme.data(), end, i).ec == std::errc()) {
-        *value = i;
-      } else if (std::from_chars(lexeme.data(), end, u).ec == std::errc()) {
-        *value = u;
-      } else {
-        *value = parse_python_float(lexeme); // as nlohmann would; `canonical` keeps every digit
-      }
-    }
-  }
-
-  std::string_view m_text;
-  size_t m_pos = 0;
-  std::vector<size_t> m_lone_surrogates; // input offsets, indexed by the number in a marker
-  std::string m_scratch;                 // the string value being decoded, reused
-
-public:
-  // Fails on the first lone surrogate that made it into the output, as Python's encode does.
-  void check_no_lone_surrogate(std::string_view canonical) const
-  {
-    size_t marker = canonical.find(k_lone_surrogate_marker);
-    if (marker == std::string_view::npos) {
-      return;
-    }
-    size_t index = 0;
-    std::from_chars(canonical.data() + marker + 1, canonical.data() + canonical.size(), index);
-    size_t at = m_lone_surrogates.at(index);
-    fail_at(at, "lone surrogate escape \\u" + std::string(m_text.substr(at + 2, 4)) +
-                    " (Python loads it but cannot encode it as UTF-8, so it has no config hash)");
-  }
+  std::string& m_out;
+  nlohmann::json* m_root;
+  std::vector<Frame> m_frames;
+  std::vector<nlohmann::json*> m_open;   // containers of the tree being filled, innermost last
+  std::vector<size_t> m_lone_surrogates; // escape offsets, indexed by the number in a marker
 };
+
+// Our words for where the text stops being JSON; the positions are CPython's.
+std::string problem_text(const JsonScanError& error, std::string_view text)
+{
+  switch (error.problem) {
+  case JsonScanProblem::byte_order_mark: return "unexpected UTF-8 byte order mark (save the file without a BOM)";
+  case JsonScanProblem::expecting_value:
+    return "expected a value (an object, array, string, number, true, false or null)";
+  case JsonScanProblem::extra_data: return "extra data after the JSON value";
+  case JsonScanProblem::expecting_property_name: return "expected a property name in double quotes";
+  case JsonScanProblem::expecting_colon: return "expected ':' after the property name";
+  case JsonScanProblem::expecting_comma_in_object: return "expected ',' or '}' after an object member";
+  case JsonScanProblem::expecting_comma_in_array: return "expected ',' or ']' after an array item";
+  case JsonScanProblem::unterminated_string: return "unterminated string";
+  case JsonScanProblem::invalid_control_character: {
+    static constexpr char k_hex[] = "0123456789ABCDEF";
+    const auto byte = static_cast<unsigned char>(text[error.position]);
+    return std::string("invalid control character U+00") + k_hex[byte >> 4] + k_hex[byte & 0xF] +
+           " in a string (write it as an escape such as \\n or \\u00XX)";
+  }
+  case JsonScanProblem::invalid_escape: return "invalid escape (valid ones: \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)";
+  case JsonScanProblem::invalid_unicode_escape: return "invalid \\uXXXX escape (expected four hex digits)";
+  case JsonScanProblem::too_deep:
+    return "nesting deeper than " + std::to_string(k_max_json_depth) + " levels is not supported";
+  }
+  return "not JSON";
+}
+
+Failure at(std::string_view text, size_t position, const std::string& message)
+{
+  const TextPosition where = text_position(text, position);
+  return Failure{"line " + std::to_string(where.line) + " column " + std::to_string(where.column) + ": " + message};
+}
 
 Result<ParsedJson> parse(std::string_view text, bool with_value)
 {
   if (size_t bad = find_invalid_utf8(text); bad != std::string_view::npos) {
-    return Failure{describe_position(text, bad) + " (byte " + std::to_string(bad) + "): invalid UTF-8"};
-  }
-  if (text.substr(0, 3) == "\xEF\xBB\xBF") {
-    return Failure{"line 1 column 1: unexpected UTF-8 byte order mark (save the file without a BOM)"};
+    const TextPosition where = text_position(text, bad);
+    return Failure{"line " + std::to_string(where.line) + " column " + std::to_string(where.column) + " (byte " +
+                   std::to_string(bad) + "): invalid UTF-8"};
   }
   ParsedJson parsed;
+  CanonicalWriter writer(parsed.canonical, with_value ? &parsed.value : nullptr);
   try {
-    Parser parser(text);
-    parser.parse_document(parsed.canonical, with_value ? &parsed.value : nullptr);
-    parser.check_no_lone_surrogate(parsed.canonical);
-  } catch (const ParseError& e) {
-    return Failure{describe_position(text, e.position) + ": " + e.message};
+    if (auto error = scan_python_json(text, writer)) {
+      // Our message points at an invalid \u escape's backslash, CPython's at its 'u'.
+      const bool at_backslash = error->problem == JsonScanProblem::invalid_unicode_escape;
+      return at(text, error->position - (at_backslash ? 1 : 0), problem_text(*error, text));
+    }
+  } catch (const CanonicalWriter::Refusal& refusal) {
+    return at(text, refusal.position, refusal.message);
+  }
+  if (auto escape = writer.surviving_lone_surrogate()) {
+    return at(text, *escape,
+              "lone surrogate escape \\u" + std::string(text.substr(*escape + 2, 4)) +
+                  " (Python loads it but cannot encode it as UTF-8, so it has no config hash)");
   }
   return parsed;
 }

@@ -89,6 +89,63 @@ std::string describe_value(const nlohmann::json& document, const std::string& po
   }
 }
 
+struct Classified
+{
+  SchemaKeyword keyword = SchemaKeyword::other;
+  std::string argument;
+};
+
+// valijson 1.0 (Debian's libvalijson-dev 1.0+repack) reports a violation only as its context
+// and an English description: ValidationResults::Error has no field for the keyword or the
+// constraint, and its ValidationVisitor pushes errors itself (pushError is not virtual), so the
+// keyword is known only from the wording. This is the one place that reads that wording;
+// tests/core/test_json_schema.cpp fails for every keyword whose message valijson rewords.
+Classified classify_valijson_description(const std::string& description)
+{
+  static const struct
+  {
+    const char* prefix;
+    SchemaKeyword keyword;
+    const char* argument_end; // the argument runs from the prefix to this; nullptr: no argument
+  } k_wordings[] = {
+      {"Missing required property '", SchemaKeyword::required, "'."},
+      {"Object contains a property that could not be validated using 'properties' or 'additionalProperties' "
+       "constraints: '",
+       SchemaKeyword::additional_properties, "'."},
+      {"Expected number less than or equal to ", SchemaKeyword::maximum, ""},
+      {"Expected number less than ", SchemaKeyword::exclusive_maximum, ""},
+      {"Expected number greater than or equal to ", SchemaKeyword::minimum, ""},
+      {"Expected number greater than ", SchemaKeyword::exclusive_minimum, ""},
+      {"Value type not permitted by 'type' constraint.", SchemaKeyword::type, nullptr},
+      {"Failed to match against any enum values.", SchemaKeyword::enum_values, nullptr},
+      {"Failed to match expected value set by 'const' constraint.", SchemaKeyword::const_value, nullptr},
+      {"String should be no more than ", SchemaKeyword::max_length, " characters in length."},
+      {"String should be no fewer than ", SchemaKeyword::min_length, " characters in length."},
+      {"Failed to match regex specified by 'pattern' constraint.", SchemaKeyword::pattern, nullptr},
+      {"Array should contain no more than ", SchemaKeyword::max_items, " elements."},
+      {"Array should contain no fewer than ", SchemaKeyword::min_items, " elements."},
+      {"Object should have no more than ", SchemaKeyword::max_properties, " properties."},
+      {"Object should have no fewer than ", SchemaKeyword::min_properties, " properties."},
+      {"Value should be a multiple of ", SchemaKeyword::multiple_of, ""},
+  };
+  for (const auto& wording : k_wordings) {
+    const std::string_view prefix = wording.prefix;
+    if (!description.starts_with(prefix)) {
+      continue;
+    }
+    if (wording.argument_end == nullptr) {
+      return {wording.keyword, ""};
+    }
+    const std::string_view end = wording.argument_end;
+    const std::string_view rest = std::string_view(description).substr(prefix.size());
+    if (!end.empty() && !rest.ends_with(end)) {
+      return {};
+    }
+    return {wording.keyword, std::string(rest.substr(0, rest.size() - end.size()))};
+  }
+  return {};
+}
+
 } // namespace
 
 std::vector<SchemaViolation> JsonSchema::validate(const nlohmann::json& document) const
@@ -121,7 +178,9 @@ std::vector<SchemaViolation> JsonSchema::validate(const nlohmann::json& document
     }
     if (!has_deeper) {
       std::string pointer = to_pointer(error.context);
-      violations.push_back({pointer, error.description + describe_value(document, pointer)});
+      Classified classified = classify_valijson_description(error.description);
+      violations.push_back({pointer, error.description + describe_value(document, pointer), classified.keyword,
+                            std::move(classified.argument)});
     }
   }
   if (violations.empty()) { // a rule of valijson's that fails without a word must not pass the document

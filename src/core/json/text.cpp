@@ -4,58 +4,23 @@
 
 namespace mdivicom {
 
-size_t find_invalid_utf8(std::string_view text)
+TextPosition text_position(std::string_view text, size_t byte_offset)
 {
-  size_t i = 0;
-  auto byte = [&](size_t k) { return k < text.size() ? static_cast<unsigned char>(text[k]) : 0u; };
-  auto continuation = [&](size_t k) { return (byte(k) & 0xC0u) == 0x80u; };
-  while (i < text.size()) {
-    unsigned c = byte(i);
-    if (c < 0x80) {
-      ++i;
-      continue;
+  byte_offset = std::min(byte_offset, text.size());
+  TextPosition position{1, 1, 0};
+  for (size_t i = 0; i < byte_offset; ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0u) == 0x80u) {
+      continue; // a continuation byte: part of the character before
     }
-    size_t length = 0;
-    unsigned low = 0x80, high = 0xBF; // allowed range of the second byte
-    if (c >= 0xC2 && c <= 0xDF) {
-      length = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      length = 3;
-      low = c == 0xE0 ? 0xA0 : 0x80;
-      high = c == 0xED ? 0x9F : 0xBF;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      length = 4;
-      low = c == 0xF0 ? 0x90 : 0x80;
-      high = c == 0xF4 ? 0x8F : 0xBF;
-    } else {
-      return i;
-    }
-    if (byte(i + 1) < low || byte(i + 1) > high) {
-      return i;
-    }
-    for (size_t k = 2; k < length; ++k) {
-      if (!continuation(i + k)) {
-        return i;
-      }
-    }
-    i += length;
-  }
-  return std::string_view::npos;
-}
-
-std::string describe_position(std::string_view text, size_t position)
-{
-  position = std::min(position, text.size());
-  size_t line = 1, column = 1;
-  for (size_t i = 0; i < position; ++i) {
+    ++position.character;
     if (text[i] == '\n') {
-      ++line;
-      column = 1;
-    } else if ((static_cast<unsigned char>(text[i]) & 0xC0u) != 0x80u) {
-      ++column;
+      ++position.line;
+      position.column = 1;
+    } else {
+      ++position.column;
     }
   }
-  return "line " + std::to_string(line) + " column " + std::to_string(column);
+  return position;
 }
 
 namespace {
@@ -97,26 +62,6 @@ void append_escaped_string(std::string& out, std::string_view s)
     }
   }
   out += '"';
-}
-
-void append_utf8(std::string& out, uint32_t code_point)
-{
-  uint32_t cp = code_point;
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
 }
 
 } // namespace mdivicom

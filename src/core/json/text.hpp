@@ -1,26 +1,25 @@
 #pragma once
 
 #include <cstddef>
-#include <cstdint>
 #include <string>
 #include <string_view>
 
 namespace mdivicom {
 
-// Text-level pieces of canonical JSON (canonical_json.hpp), kept apart from the parser.
+// Text-level pieces of JSON shared by its readers and writers.
 
-// Offset of the first byte that is not well-formed UTF-8 (no overlongs, no surrogates, nothing
-// past U+10FFFF: what Python's strict utf-8 decoder accepts), or npos.
-size_t find_invalid_utf8(std::string_view text);
+// Where a byte offset of UTF-8 text is, counted as Python's json counts it in its messages.
+struct TextPosition
+{
+  size_t line;      // 1-based
+  size_t column;    // 1-based, in characters
+  size_t character; // 0-based offset in characters ("char N" in Python's messages)
+};
+TextPosition text_position(std::string_view text, size_t byte_offset);
 
-// "line L column C" for a byte offset, counting columns in characters as Python's json does.
-std::string describe_position(std::string_view text, size_t position);
-
-// `s` as a JSON string the way Python's json.dumps(ensure_ascii=False) writes it: \" \\ \n \r
-// \t \b \f, other control characters as \u00xx (lowercase hex), everything else as is.
+// `s` (UTF-8) as a JSON string, the way both Python's json.dumps(ensure_ascii=False) and
+// nlohmann's dump() write it: \" \\ \n \r \t \b \f, other control characters as \u00xx
+// (lowercase hex), everything else as is.
 void append_escaped_string(std::string& out, std::string_view s);
-
-// One code point (not a surrogate) as UTF-8.
-void append_utf8(std::string& out, uint32_t code_point);
 
 } // namespace mdivicom

@@ -1,6 +1,7 @@
 #include "core/plugins/discovery.hpp"
 
 #include "core/util/error.hpp"
+#include "core/util/join.hpp"
 
 #include <algorithm>
 #include <set>
@@ -8,15 +9,6 @@
 namespace mdivicom {
 
 namespace {
-
-std::string join(const std::vector<std::string>& parts, const std::string& separator)
-{
-  std::string result;
-  for (const auto& part : parts) {
-    result += (result.empty() ? "" : separator) + part;
-  }
-  return result;
-}
 
 size_t edit_distance(const std::string& a, const std::string& b)
 {

@@ -32,37 +32,6 @@ public:
   std::vector<Plugin> discover();
 };
 
-// The manifest directories, in search order: $MDIVICOM_PLUGIN_PATH (colon-separated),
-// ${XDG_DATA_HOME:-~/.local/share}/mdivicom/plugins, then the built-in manifests.
-std::vector<std::filesystem::path> manifest_search_path();
-
-// The built-in manifests/ directory: <prefix>/share/mdivicom/manifests next to the installed
-// binary, or the source tree's manifests/ when running from the build tree.
-std::filesystem::path builtin_manifest_dir();
-
-// *.json entry manifests in a list of directories (missing directories are skipped).
-class ManifestDirSource : public PluginSource
-{
-public:
-  explicit ManifestDirSource(std::vector<std::filesystem::path> dirs);
-  void visit(const PluginVisitor& found) override;
-  // Unchanged manifests come from the listing cache (manifest_cache.hpp).
-  void visit_summaries(const SummaryVisitor& found) override;
-
-private:
-  // Each directory that can be opened, with its *.json names in order.
-  void for_each_dir(const std::function<void(const std::filesystem::path& dir, int dir_fd,
-                                             const std::vector<std::string>& names)>& visit_dir);
-
-  std::vector<std::filesystem::path> m_dirs;
-};
-
-// Loads and validates one manifest file; the error plugin carries every problem found.
-Plugin load_manifest(const std::filesystem::path& path);
-
-// Every problem of one manifest as "file: /pointer: message" lines; empty when valid.
-std::vector<std::string> check_manifest(const std::filesystem::path& path);
-
 // All plugins of all sources, in source order; the first of two with the same
 // publisher/id wins, as in a PATH search.
 class PluginCatalog

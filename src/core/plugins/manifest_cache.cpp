@@ -1,5 +1,7 @@
 #include "core/plugins/manifest_cache.hpp"
 
+#include "core/hash/fnv1a.hpp"
+#include "core/util/cache_dir.hpp"
 #include "core/util/error.hpp"
 #include "core/util/fs.hpp"
 
@@ -87,25 +89,7 @@ std::optional<FileIdentity> parse_identity(std::string_view text)
   return id;
 }
 
-uint64_t fnv1a(std::string_view text)
-{
-  uint64_t hash = 0xcbf29ce484222325ull;
-  for (char c : text) {
-    hash = (hash ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
-  }
-  return hash;
-}
-
 } // namespace
-
-std::optional<FileIdentity> file_identity_at(int dir_fd, const char* name)
-{
-  struct stat info = {};
-  if (::fstatat(dir_fd, name, &info, 0) != 0) {
-    return std::nullopt;
-  }
-  return file_identity(info);
-}
 
 ManifestDirCache::ManifestDirCache(const fs::path& dir, const fs::path& cache_dir, int64_t now_ns)
   : m_dir(dir), m_now_ns(now_ns)
@@ -116,20 +100,15 @@ ManifestDirCache::ManifestDirCache(const fs::path& dir, const fs::path& cache_di
   if (!exe || cache_dir.empty()) {
     return;
   }
-  char name[32];
-  std::snprintf(name, sizeof name, "%016llx", static_cast<unsigned long long>(fnv1a(dir.native())));
-  m_file = cache_dir / name;
+  m_file = cache_dir / fnv1a_hex(dir.native());
   m_header = std::string(k_format) + "\t" + identity_text(*exe) + "\t" + encode(dir.native());
   load();
 }
 
 fs::path ManifestDirCache::default_dir()
 {
-  try {
-    return mdivicom_cache_dir() / "manifests";
-  } catch (const Error&) {
-    return {}; // no cache directory: every listing reads every manifest
-  }
+  auto cache_dir = find_mdivicom_cache_dir();
+  return cache_dir ? *cache_dir / "manifests" : fs::path(); // none: every listing reads every manifest
 }
 
 void ManifestDirCache::load()

@@ -7,17 +7,14 @@
 #include <unordered_map>
 #include <vector>
 
-#include "core/hash/cache.hpp"
+#include "core/util/file_identity.hpp"
 #include "core/plugins/plugin.hpp"
 
 namespace mdivicom {
 
-// fstatat(dir_fd, name) following links; nullopt when the file cannot be stat'ed.
-std::optional<FileIdentity> file_identity_at(int dir_fd, const char* name);
-
 // What earlier listings learned about one directory of entry manifests: the summary of each
 // valid manifest (PluginSummary, what a plain listing prints), keyed by its FileIdentity
-// (hash_cache.hpp), so that an unchanged manifest costs one fstatat instead of open, read,
+// (util/file_identity.hpp), so that an unchanged manifest costs one fstatat instead of open, read,
 // close, a parse and a schema check. One file per directory, written by one mdivicom binary (a rebuilt or upgraded one
 // starts afresh); a damaged or foreign file is ignored and replaced. Not thread-safe: find() may run on several threads
 // only while nothing is remembered.

@@ -1,13 +1,16 @@
-#include "core/plugins/discovery.hpp"
+#include "core/plugins/manifest_source.hpp"
+
 #include "core/json/bounded.hpp"
 #include "core/util/memory_size.hpp"
 #include "core/json/schema_shape.hpp"
 #include "core/util/dir_handle.hpp"
+#include "core/util/fs.hpp"
 
 #include "build_info.hpp"
 #include "core/util/install_layout.hpp"
 #include "core/json/schema.hpp"
 #include "core/plugins/manifest_cache.hpp"
+#include "core/util/join.hpp"
 
 #include <algorithm>
 #include <array>
@@ -18,7 +21,6 @@
 #include <cstring>
 #include <mutex>
 #include <optional>
-#include <sstream>
 #include <system_error>
 #include <thread>
 
@@ -27,8 +29,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-// Entry manifests: where they are looked for, how one is read and checked, and the source that
-// lists a directory of them.
 namespace mdivicom {
 
 namespace fs = std::filesystem;
@@ -37,22 +37,6 @@ namespace {
 
 // Manifests larger than this are refused unread: no real manifest comes near it.
 constexpr std::uintmax_t k_max_manifest_bytes = std::uintmax_t{4} << 20;
-
-std::vector<std::string> split_path_list(const char* value)
-{
-  std::vector<std::string> parts;
-  if (value == nullptr) {
-    return parts;
-  }
-  std::stringstream stream(value);
-  std::string part;
-  while (std::getline(stream, part, ':')) {
-    if (!part.empty()) {
-      parts.push_back(part);
-    }
-  }
-  return parts;
-}
 
 struct LoadedJson
 {
@@ -119,20 +103,20 @@ LoadedJson read_json_file(const fs::path& path, int dir_fd = AT_FDCWD)
   }
 }
 
-// valijson's wording, made specific where a user most often trips.
+// valijson's message, made specific where a user most often trips.
 std::string friendly(const SchemaViolation& violation)
 {
   const std::string& message = violation.message;
   auto got = message.find(" (got ");
   std::string value = got == std::string::npos ? "" : message.substr(got);
-  bool pattern = message.find("'pattern'") != std::string::npos;
+  bool pattern = violation.keyword == SchemaKeyword::pattern;
   if (pattern && (violation.pointer == "/meta/id" || violation.pointer == "/meta/publisher")) {
     return "must be a slug: lowercase letters, digits, '.', '_' or '-', starting with a letter or digit" + value;
   }
   if (pattern && violation.pointer == "/entry/callable") {
     return "must be 'module:function', e.g. 'my_package.run:run'" + value;
   }
-  if (violation.pointer.empty() && message.find("'type'") != std::string::npos) {
+  if (violation.pointer.empty() && violation.keyword == SchemaKeyword::type) {
     return "a manifest must be a JSON object {\"meta\": {...}, \"entry\": {...}}";
   }
   return message;
@@ -180,15 +164,6 @@ std::vector<std::string> manifest_problems(const nlohmann::json& manifest)
     }
   }
   return problems;
-}
-
-std::string join(const std::vector<std::string>& parts, const std::string& separator)
-{
-  std::string result;
-  for (const auto& part : parts) {
-    result += (result.empty() ? "" : separator) + part;
-  }
-  return result;
 }
 
 } // namespace

@@ -3,7 +3,9 @@
 #include "core/util/fs.hpp"
 #include "core/records/inventory_scan.hpp"
 #include "core/hash/sha256.hpp"
+#include "core/json/text.hpp"
 #include "core/util/text_bytes.hpp"
+#include "core/util/utf8.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -90,41 +92,13 @@ json entry_to_json(const InventoryEntry& entry)
 
 namespace {
 
-// A JSON string as nlohmann's dump() writes it (UTF-8 kept, control characters escaped, hex
-// in lower case); `text` must be valid UTF-8.
-void append_json_string(std::string& out, std::string_view text)
-{
-  static const char* k_hex = "0123456789abcdef";
-  out += '"';
-  for (char c : text) {
-    switch (c) {
-    case '"': out += "\\\""; break;
-    case '\\': out += "\\\\"; break;
-    case '\b': out += "\\b"; break;
-    case '\f': out += "\\f"; break;
-    case '\n': out += "\\n"; break;
-    case '\r': out += "\\r"; break;
-    case '\t': out += "\\t"; break;
-    default:
-      if (static_cast<unsigned char>(c) < 0x20) {
-        out += "\\u00";
-        out += k_hex[static_cast<unsigned char>(c) >> 4];
-        out += k_hex[static_cast<unsigned char>(c) & 0xF];
-      } else {
-        out += c;
-      }
-    }
-  }
-  out += '"';
-}
-
 // Adds ,"key":"value" (or the first member without the comma) for text that may not be UTF-8.
 void append_member(std::string& out, std::string_view key, std::string_view value)
 {
   out += out.size() == 1 ? "\"" : ",\"";
   out += key;
   out += "\":";
-  append_json_string(out, value);
+  append_escaped_string(out, value); // as nlohmann's dump() writes it: `value` is UTF-8 here
 }
 
 } // namespace

@@ -59,11 +59,6 @@ Inventory take_inventory(const std::filesystem::path& dir, const InventoryOption
 // A path or target that is not valid UTF-8 is written with U+FFFD replacements and its exact
 // bytes in "path_hex" / "target_hex".
 nlohmann::json entry_to_json(const InventoryEntry& entry);
-Result<InventoryEntry> entry_from_json(const nlohmann::json& value);
-// The same from one line of an .inventory.jsonl file, without building a JSON document (an
-// inventory of a million files is read line by line in bounded memory per entry).
-Result<InventoryEntry> parse_inventory_line(std::string_view line);
-
 // entry_to_json(entry) as compact JSON with sorted keys, plus "\n": a line of the tree hash
 // and of an .inventory.jsonl file.
 std::string inventory_line(const InventoryEntry& entry);

@@ -1,9 +1,10 @@
 // Reading inventory entries back (verify, RO-Crate): from a JSON value of a run record, or
 // straight from a line of an .inventory.jsonl file through nlohmann's SAX interface.
 
-#include "core/records/inventory.hpp"
+#include "core/records/inventory_parse.hpp"
 
 #include "core/util/text_bytes.hpp"
+#include "core/util/utf8.hpp"
 
 #include <optional>
 

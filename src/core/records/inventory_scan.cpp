@@ -6,6 +6,7 @@
 #include "core/util/interrupt.hpp"
 #include "core/hash/sha256.hpp"
 #include "core/util/thread_pool.hpp"
+#include "core/util/sorted_by_path.hpp"
 #include "core/util/tree_walk.hpp"
 
 #include <algorithm>
@@ -15,7 +16,6 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
-#include <numeric>
 #include <optional>
 
 #include <dirent.h>
@@ -241,24 +241,6 @@ private:
   TaskQueue m_queue;
   ProgressLine& m_progress;
 };
-
-std::vector<InventoryEntry> sorted_by_path(std::deque<InventoryEntry>& found)
-{
-  std::vector<size_t> order(found.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return found[a].path < found[b].path; });
-  std::vector<InventoryEntry> sorted;
-  sorted.reserve(found.size());
-  for (size_t index : order) {
-    sorted.push_back(std::move(found[index]));
-  }
-  found.clear();
-  return sorted;
-}
-
-} // namespace
-
-namespace {
 
 // A directory of a few small files and no subdirectories (a no-op plugin's outputs) is hashed
 // on the calling thread: starting threads would cost more than the hashing. Two big files

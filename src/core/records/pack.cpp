@@ -14,7 +14,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
-#include <random>
 #include <set>
 
 #include <spdlog/spdlog.h>
@@ -259,8 +258,7 @@ PackSummary pack_outputs(const fs::path& out_root, const fs::path& file)
     spdlog::warn("not packed: {}", item);
   }
 
-  fs::path temp = file;
-  temp += ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(std::random_device()());
+  const fs::path temp = temp_path_beside(file);
   TempFileGuard guard(temp);
   {
     UniqueFd root_fd = open_root_dir(out_root);

@@ -1,15 +1,17 @@
+#include "core/records/rocrate_update.hpp"
+
 #include "core/records/rocrate.hpp"
 #include "core/json/bounded.hpp"
 #include "core/records/rocrate_builder.hpp"
 
 #include "core/util/error.hpp"
 #include "core/util/fs.hpp"
-#include "core/hash/cache.hpp"
+#include "core/util/file_identity.hpp"
 #include "core/records/scan.hpp"
 #include "core/records/run_order.hpp"
 #include "core/util/text_bytes.hpp"
 #include "core/util/thread_pool.hpp"
-#include "core/util/tree_walk.hpp"
+#include "core/util/unique_fd.hpp"
 
 #include <algorithm>
 #include <functional>

@@ -1,13 +1,15 @@
 #include "core/records/verify.hpp"
 
 #include "core/records/verify_runs.hpp"
+#include "core/records/verify_pack.hpp"
 
 #include "core/archive/archive.hpp"
 #include "core/util/error.hpp"
 #include "core/records/inventory.hpp"
 #include "core/records/scan.hpp"
 #include "core/util/text_bytes.hpp"
-#include "core/util/tree_walk.hpp"
+#include "core/util/utf8.hpp"
+#include "core/util/unique_fd.hpp"
 
 #include <cerrno>
 #include <cstring>

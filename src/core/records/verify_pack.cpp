@@ -1,10 +1,12 @@
+#include "core/records/verify_pack.hpp"
+
 #include "core/records/verify_runs.hpp"
 
 #include "core/archive/archive.hpp"
 #include "core/util/error.hpp"
 #include "core/util/fs.hpp"
 #include "core/hash/sha256.hpp"
-#include "core/util/text_bytes.hpp"
+#include "core/util/utf8.hpp"
 
 #include <algorithm>
 #include <map>

@@ -1,11 +1,12 @@
 #include "core/records/verify_runs.hpp"
+#include "core/records/inventory_parse.hpp"
 
 #include "core/json/bounded.hpp"
 #include "core/util/fs.hpp"
 #include "core/util/error.hpp"
 #include "core/records/run_order.hpp"
 #include "core/hash/sha256.hpp"
-#include "core/util/text_bytes.hpp"
+#include "core/util/utf8.hpp"
 
 #include <algorithm>
 #include <future>

@@ -28,7 +28,4 @@ VerifyReport check_runs(const std::string& source, const std::vector<RecordFile>
                         const MemberReader& read_member, const ActualReader& read_actual,
                         const std::set<size_t>& killed_parked = {});
 
-// Streams a pack once: hashes every file, keeps records and inventories in memory.
-VerifyReport verify_pack(const std::filesystem::path& pack);
-
 } // namespace mdivicom

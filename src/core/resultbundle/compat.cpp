@@ -1,6 +1,7 @@
 #include "core/resultbundle/compat.hpp"
 
 #include "core/resultbundle/pytext.hpp"
+#include "core/util/utf8.hpp"
 
 #include <string_view>
 

@@ -1,5 +1,9 @@
 #include "core/resultbundle/load.hpp"
 
+#include "core/resultbundle/pyjson.hpp"
+#include "core/util/unique_fd.hpp"
+#include "core/util/utf8.hpp"
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -12,24 +16,6 @@ namespace mdivicom::resultbundle {
 
 namespace {
 
-class FileDescriptor
-{
-public:
-  explicit FileDescriptor(int fd) : m_fd(fd) {}
-  ~FileDescriptor()
-  {
-    if (m_fd >= 0) {
-      ::close(m_fd);
-    }
-  }
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  int get() const { return m_fd; }
-
-private:
-  int m_fd;
-};
-
 std::string errno_text(int error)
 {
   return std::strerror(error);
@@ -38,7 +24,7 @@ std::string errno_text(int error)
 Result<std::string> read_regular_file(const std::string& path)
 {
   // O_NONBLOCK: a FIFO swapped in after the checks must not hang us.
-  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
   if (fd.get() < 0) {
     return Failure{"Could not read sidecar: " + path + ": " + errno_text(errno)};
   }
@@ -72,42 +58,26 @@ Result<std::string> read_regular_file(const std::string& path)
   return content;
 }
 
-// Strict UTF-8 (no overlongs, surrogates or values past U+10FFFF), with Python's
-// universal-newline translation of read_text() applied.
-Result<std::u32string> decode_text(std::string_view bytes)
+// The text Python's read_text() gives: strict UTF-8 (utf8.hpp), universal newlines.
+Result<std::string> decode_text(std::string_view bytes)
 {
-  std::u32string text;
+  if (const size_t bad = find_invalid_utf8(bytes); bad != std::string_view::npos) {
+    char detail[96];
+    std::snprintf(detail, sizeof(detail), "byte 0x%02x at offset %zu", static_cast<unsigned char>(bytes[bad]), bad);
+    return Failure{std::string("Could not parse sidecar JSON: the file is not valid UTF-8 (") + detail +
+                   "); save it as UTF-8"};
+  }
+  std::string text;
   text.reserve(bytes.size());
-  for (size_t pos = 0; pos < bytes.size();) {
-    const auto lead = static_cast<unsigned char>(bytes[pos]);
-    size_t length = lead < 0x80                    ? 1
-                    : lead >= 0xC2 && lead <= 0xDF ? 2
-                    : lead >= 0xE0 && lead <= 0xEF ? 3
-                    : lead >= 0xF0 && lead <= 0xF4 ? 4
-                                                   : 0;
-    char32_t c = length == 1 ? lead : lead & (0x7F >> length);
-    bool valid = length != 0 && pos + length <= bytes.size();
-    for (size_t i = 1; valid && i < length; ++i) {
-      const auto byte = static_cast<unsigned char>(bytes[pos + i]);
-      valid = (byte & 0xC0) == 0x80;
-      c = (c << 6) | (byte & 0x3F);
+  for (size_t pos = 0; pos < bytes.size(); ++pos) {
+    if (bytes[pos] != '\r') {
+      text += bytes[pos];
+      continue;
     }
-    valid = valid && !(length == 3 && (c < 0x800 || (c >= 0xD800 && c <= 0xDFFF))) &&
-            !(length == 4 && (c < 0x10000 || c > 0x10FFFF));
-    if (!valid) {
-      char detail[96];
-      std::snprintf(detail, sizeof(detail), "byte 0x%02x at offset %zu", lead, pos);
-      return Failure{std::string("Could not parse sidecar JSON: the file is not valid UTF-8 (") + detail +
-                     "); save it as UTF-8"};
+    text += '\n';
+    if (pos + 1 < bytes.size() && bytes[pos + 1] == '\n') {
+      ++pos;
     }
-    pos += length;
-    if (c == '\r') {
-      c = '\n';
-      if (pos < bytes.size() && bytes[pos] == '\n') {
-        ++pos;
-      }
-    }
-    text.push_back(c);
   }
   return text;
 }

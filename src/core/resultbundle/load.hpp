@@ -23,9 +23,4 @@ inline constexpr uintmax_t k_max_sidecar_bytes = uintmax_t{16} << 20;
 // surrogates with a clear message instead of crashing. `path` must already be resolved.
 Result<nlohmann::json> load_sidecar_json(const std::filesystem::path& path);
 
-// The message Python's json.loads would raise for `text` ("Expecting ',' delimiter: line 3
-// column 5 (char 20)"), or nullopt when Python would accept it. Positions count code points.
-// Also reports what nlohmann cannot hold (NaN, Infinity, lone surrogates, deep nesting).
-std::optional<std::string> python_json_error(std::u32string_view text);
-
 } // namespace mdivicom::resultbundle

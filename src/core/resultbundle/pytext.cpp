@@ -1,33 +1,16 @@
+// How Python spells and tests values, hand-written to match the reference byte for byte (its
+// messages are built with str() and its emptiness tests use str.strip()).
 #include "core/resultbundle/pytext.hpp"
 
-#include <algorithm>
-#include <charconv>
-#include <cstdlib>
-#include <limits>
+#include "core/json/python_float.hpp"
+#include "core/util/utf8.hpp"
+
+#include <cmath>
 #include <cstdio>
 
 namespace mdivicom::resultbundle {
 
 namespace {
-
-void append_utf8(std::string& out, char32_t c)
-{
-  if (c < 0x80) {
-    out += static_cast<char>(c);
-  } else if (c < 0x800) {
-    out += static_cast<char>(0xC0 | (c >> 6));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else if (c < 0x10000) {
-    out += static_cast<char>(0xE0 | (c >> 12));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (c >> 18));
-    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  }
-}
 
 // Characters str.isprintable() rejects, approximately: controls, separators other than the
 // space, format characters and private use. repr() escapes them.
@@ -97,27 +80,6 @@ std::string python_repr(const nlohmann::json& value)
 
 } // namespace
 
-char32_t next_code_point(std::string_view text, size_t& pos)
-{
-  const auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
-  const unsigned char lead = byte(pos);
-  size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 0;
-  if (length == 0 || pos + length > text.size()) {
-    ++pos;
-    return lead < 0x80 ? lead : 0xFFFD;
-  }
-  char32_t c = length == 1 ? lead : lead & (0x7F >> length);
-  for (size_t i = 1; i < length; ++i) {
-    if ((byte(pos + i) & 0xC0) != 0x80) {
-      ++pos;
-      return 0xFFFD;
-    }
-    c = (c << 6) | (byte(pos + i) & 0x3F);
-  }
-  pos += length;
-  return c;
-}
-
 bool python_isspace(char32_t c)
 {
   return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 || c == 0x1680 ||
@@ -182,45 +144,15 @@ std::string python_bool(bool value)
   return value ? "True" : "False";
 }
 
-std::string python_float_repr(double value)
+std::string python_float_str(double value)
 {
-  if (value != value) {
+  if (std::isnan(value)) {
     return "nan";
   }
-  if (value == std::numeric_limits<double>::infinity() || value == -std::numeric_limits<double>::infinity()) {
+  if (std::isinf(value)) {
     return value > 0 ? "inf" : "-inf";
   }
-  char buffer[64];
-  const auto result = std::to_chars(buffer, buffer + sizeof(buffer), value, std::chars_format::scientific);
-  std::string scientific(buffer, result.ptr);
-  std::string sign;
-  if (scientific[0] == '-') {
-    sign = "-";
-    scientific.erase(0, 1);
-  }
-  const size_t e = scientific.find('e');
-  std::string digits = scientific.substr(0, e);
-  digits.erase(std::remove(digits.begin(), digits.end(), '.'), digits.end());
-  const int exponent = std::stoi(scientific.substr(e + 1));
-  const int decimal_point = exponent + 1; // value = 0.<digits> * 10^decimal_point
-  const int count = static_cast<int>(digits.size());
-  if (decimal_point > -4 && decimal_point <= 16) {
-    if (decimal_point <= 0) {
-      return sign + "0." + std::string(static_cast<size_t>(-decimal_point), '0') + digits;
-    }
-    if (decimal_point >= count) {
-      return sign + digits + std::string(static_cast<size_t>(decimal_point - count), '0') + ".0";
-    }
-    return sign + digits.substr(0, static_cast<size_t>(decimal_point)) + "." +
-           digits.substr(static_cast<size_t>(decimal_point));
-  }
-  std::string mantissa = digits.substr(0, 1);
-  if (count > 1) {
-    mantissa += "." + digits.substr(1);
-  }
-  char exponent_text[16];
-  std::snprintf(exponent_text, sizeof(exponent_text), "e%c%02d", exponent < 0 ? '-' : '+', std::abs(exponent));
-  return sign + mantissa + exponent_text;
+  return python_float_repr(value); // json's spelling differs only for the non-finite ones
 }
 
 std::string python_str(const nlohmann::json& value)
@@ -230,7 +162,7 @@ std::string python_str(const nlohmann::json& value)
   case nlohmann::json::value_t::discarded: return "None";
   case nlohmann::json::value_t::boolean: return python_bool(value.get<bool>());
   case nlohmann::json::value_t::string: return value.get<std::string>();
-  case nlohmann::json::value_t::number_float: return python_float_repr(value.get<double>());
+  case nlohmann::json::value_t::number_float: return python_float_str(value.get<double>());
   case nlohmann::json::value_t::array:
   case nlohmann::json::value_t::object: return python_container_repr(value);
   default: return value.dump(); // integers

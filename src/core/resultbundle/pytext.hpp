@@ -9,10 +9,6 @@
 // decides emptiness with str.strip(); matching those keeps our output byte-compatible.
 namespace mdivicom::resultbundle {
 
-// Decodes the UTF-8 code point at `pos` and advances it; malformed bytes come back one by
-// one as U+FFFD so callers never loop forever on bad input.
-char32_t next_code_point(std::string_view text, size_t& pos);
-
 bool python_isspace(char32_t c);                      // str.isspace() for one character
 std::string python_strip(std::string_view text);      // str.strip()
 bool python_is_blank(std::string_view text);          // `not text.strip()`
@@ -21,7 +17,7 @@ std::string ascii_lower(std::string_view text);
 
 bool python_truthy(const nlohmann::json& value);     // bool(value)
 std::string python_bool(bool value);                 // "True" / "False"
-std::string python_float_repr(double value);         // repr(float): 1.0, 1e-05, 1e+16
+std::string python_float_str(double value);          // str(float): 1.0, 1e-05, 1e+16, nan, inf
 std::string python_str(const nlohmann::json& value); // str(value) of the decoded JSON value
 
 } // namespace mdivicom::resultbundle

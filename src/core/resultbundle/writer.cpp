@@ -1,6 +1,8 @@
 #include "core/resultbundle/writer.hpp"
 
 #include "core/resultbundle/bundle.hpp"
+#include "core/resultbundle/writer_spec.hpp"
+#include "core/util/fd_write.hpp"
 #include "core/util/text_bytes.hpp"
 
 #include <cerrno>
@@ -42,19 +44,6 @@ json failed(const std::string& error)
   return {{"action", "failed"}, {"ok", false}, {"fail_run", true}, {"error", error}};
 }
 
-bool write_all(int fd, const std::string& content)
-{
-  for (size_t done = 0; done < content.size();) {
-    const ssize_t count = ::write(fd, content.data() + done, content.size() - done);
-    if (count < 0 && errno == EINTR)
-      continue;
-    if (count <= 0)
-      return false;
-    done += static_cast<size_t>(count);
-  }
-  return ::fsync(fd) == 0;
-}
-
 // Writes `content` as `target` unless something is already there (then false, errno EEXIST).
 // Through a temporary file and link(2), so a reader never sees half a sidecar.
 Result<bool> write_new_file(const fs::path& target, const std::string& content)
@@ -64,7 +53,7 @@ Result<bool> write_new_file(const fs::path& target, const std::string& content)
   if (fd < 0) {
     return Failure{"cannot write " + target.string() + ": " + std::strerror(errno)};
   }
-  const bool written = ::fchmod(fd, 0644) == 0 && write_all(fd, content);
+  const bool written = ::fchmod(fd, 0644) == 0 && write_all(fd, content) && ::fsync(fd) == 0;
   const int write_errno = errno;
   ::close(fd);
   if (!written) {
@@ -87,7 +76,7 @@ Result<bool> write_new_file(const fs::path& target, const std::string& content)
       return false;
     return Failure{"cannot write " + target.string() + ": " + std::strerror(errno)};
   }
-  const bool ok = write_all(direct, content);
+  const bool ok = write_all(direct, content) && ::fsync(direct) == 0;
   ::close(direct);
   if (!ok) {
     return Failure{"cannot write " + target.string() + ": " + std::strerror(errno)};

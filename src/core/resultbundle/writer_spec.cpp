@@ -1,14 +1,15 @@
-// meta.resultbundle rules, and the sidecar they describe over a plugin's outputs.
+#include "core/resultbundle/writer_spec.hpp"
+
 #include "core/resultbundle/glob.hpp"
 #include "core/resultbundle/pytext.hpp"
-#include "core/resultbundle/writer.hpp"
+#include "core/resultbundle/writer.hpp" // k_sidecar_name
 
 #include "core/hash/file_hasher.hpp"
-#include "core/util/text_bytes.hpp"
+#include "core/util/utf8.hpp"
 #include "core/util/tree_walk.hpp"
+#include "core/util/utc_time.hpp"
 
 #include <cerrno>
-#include <ctime>
 
 namespace mdivicom::resultbundle {
 
@@ -56,16 +57,6 @@ Result<BundleRule> parse_rule(const json& item, const std::string& where)
     return Failure{where + ".time must be an object"};
   }
   return rule;
-}
-
-std::string utc_now()
-{
-  const std::time_t now = std::time(nullptr);
-  std::tm parts{};
-  ::gmtime_r(&now, &parts);
-  char text[32];
-  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &parts);
-  return text;
 }
 
 bool is_own_file(const std::string& path)
@@ -189,7 +180,7 @@ Result<json> build_sidecar(const BundleSpec& spec, const std::filesystem::path& 
       {"resultbundle_type", spec.type},
       {"schema_version", spec.schema_version},
       {"time_reference", spec.time_reference},
-      {"created_at", utc_now()},
+      {"created_at", format_utc(utc_now_micros(), UtcFormat::seconds)},
       {"producer", producer},
       {"files", std::move(files)},
   };

@@ -1,6 +1,7 @@
 #include "core/run/log.hpp"
 
 #include "core/util/error.hpp"
+#include "core/util/fd_write.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -12,20 +13,6 @@
 namespace mdivicom {
 
 namespace {
-
-void write_all(int fd, std::string_view text)
-{
-  while (!text.empty()) {
-    ssize_t written = ::write(fd, text.data(), text.size());
-    if (written < 0 && errno == EINTR) {
-      continue;
-    }
-    if (written <= 0) {
-      return; // a closed terminal must not fail the run; the log file still has everything
-    }
-    text.remove_prefix(static_cast<size_t>(written));
-  }
-}
 
 std::string describe_bytes(uint64_t bytes)
 {
@@ -103,7 +90,8 @@ void RunLog::emit(Stream& stream, std::string_view text)
     const std::string_view head =
         text.substr(0, static_cast<size_t>(std::min<uint64_t>(text.size(), m_head_limit - before)));
     if (m_echo) {
-      write_all(stream.terminal_fd, head);
+      // A closed terminal must not fail the run: the log file still has everything.
+      (void)write_all(stream.terminal_fd, head);
     }
     m_file.write(head.data(), static_cast<std::streamsize>(head.size()));
     m_file.flush();
@@ -112,9 +100,9 @@ void RunLog::emit(Stream& stream, std::string_view text)
       return;
     }
     if (m_echo) {
-      write_all(2, "\n[mdivicom] the plugin's output passed " + describe_bytes(m_head_limit) +
-                       ": the rest is not shown; the log keeps its last " + describe_bytes(m_limit - m_head_limit) +
-                       " (MDIVICOM_LOG_LIMIT)\n");
+      (void)write_all(2, "\n[mdivicom] the plugin's output passed " + describe_bytes(m_head_limit) +
+                             ": the rest is not shown; the log keeps its last " +
+                             describe_bytes(m_limit - m_head_limit) + " (MDIVICOM_LOG_LIMIT)\n");
     }
   }
   keep_tail(text);

@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/run/lane.hpp"
-#include "core/config/redact.hpp"
+#include "core/config/redact_scrub.hpp"
 
 namespace mdivicom {
 

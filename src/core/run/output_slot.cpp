@@ -1,5 +1,6 @@
 #include "core/run/output_slot.hpp"
 
+#include "core/run/output_slot_recover.hpp"
 #include "core/util/error.hpp"
 #include "core/util/fs.hpp"
 
@@ -29,6 +30,11 @@ void rename_or_throw(const fs::path& from, const fs::path& to)
 
 } // namespace
 
+void OutputSlot::mark(const std::string& run_id, const std::string& state)
+{
+  mark_slot_lock(m_lock.get(), m_dir, run_id, state);
+}
+
 OutputSlot::OutputSlot(fs::path plugin_out_dir, const fs::path& runs_dir, const std::string& run_id, bool overwrite)
   : m_dir(std::move(plugin_out_dir)), m_failed_dir(runs_dir / (run_id + ".failed-outputs"))
 {
@@ -44,7 +50,7 @@ OutputSlot::OutputSlot(fs::path plugin_out_dir, const fs::path& runs_dir, const 
     throw usage_error("another mdivicom run is writing " + m_dir.string() +
                       " now; wait for it to end, or choose another --out");
   }
-  recover_killed_run(runs_dir, run_id);
+  m_recovered = recover_killed_run(m_lock.get(), m_dir, runs_dir, run_id);
   if (fs::exists(fs::symlink_status(m_dir, error)) && !fs::is_directory(fs::symlink_status(m_dir, error))) {
     throw usage_error(m_dir.string() + " exists and is not a directory; move it away or choose another --out");
   }

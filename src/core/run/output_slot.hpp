@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/util/tree_walk.hpp"
+#include "core/util/unique_fd.hpp"
 
 namespace mdivicom {
 
@@ -21,7 +21,7 @@ namespace mdivicom {
 // outputs back as a failed run does. Until it settles, the lock file names the run and whether
 // it parked outputs: a run killed before it settled (SIGKILL, power loss) leaves that behind,
 // and the next slot of the directory, holding the lock and so sure that run is gone, gives its
-// parked outputs back and finalizes its record (recover_killed_run).
+// parked outputs back and finalizes its record (output_slot_recover.hpp).
 class OutputSlot
 {
 public:
@@ -44,9 +44,7 @@ public:
   const nlohmann::json& recovered() const { return m_recovered; }
 
 private:
-  void recover_killed_run(const std::filesystem::path& runs_dir, const std::string& run_id);
-  // Writes "<run_id> <state>" (running, parked) into the lock file; empty run_id: settled.
-  void mark(const std::string& run_id, const std::string& state);
+  void mark(const std::string& run_id, const std::string& state); // mark_slot_lock, output_slot_recover.hpp
 
   nlohmann::json m_recovered;
   std::filesystem::path m_dir;

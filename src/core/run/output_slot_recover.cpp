@@ -1,5 +1,4 @@
-// OutputSlot's memory of parked outputs, and giving back those of a run that was killed.
-#include "core/run/output_slot.hpp"
+#include "core/run/output_slot_recover.hpp"
 
 #include "core/run/outcome_error.hpp"
 #include "core/util/error.hpp"
@@ -82,31 +81,31 @@ bool finalize_killed_record(const fs::path& runs_dir, const std::string& killed,
 
 } // namespace
 
-void OutputSlot::mark(const std::string& run_id, const std::string& state)
+void mark_slot_lock(int lock_fd, const fs::path& dir, const std::string& run_id, const std::string& state)
 {
   const std::string text = run_id.empty() ? std::string() : run_id + " " + state + "\n";
-  if (::ftruncate(m_lock.get(), 0) != 0 ||
-      (!text.empty() && ::pwrite(m_lock.get(), text.data(), text.size(), 0) != static_cast<ssize_t>(text.size()))) {
-    throw Error("cannot write the lock file of " + m_dir.string() + ": " + std::strerror(errno) +
+  if (::ftruncate(lock_fd, 0) != 0 ||
+      (!text.empty() && ::pwrite(lock_fd, text.data(), text.size(), 0) != static_cast<ssize_t>(text.size()))) {
+    throw Error("cannot write the lock file of " + dir.string() + ": " + std::strerror(errno) +
                 "; check that --out is writable and not full");
   }
 }
 
-void OutputSlot::recover_killed_run(const fs::path& runs_dir, const std::string& run_id)
+nlohmann::json recover_killed_run(int lock_fd, const fs::path& dir, const fs::path& runs_dir, const std::string& run_id)
 {
-  const auto [killed, state] = read_marker(m_lock.get());
+  const auto [killed, state] = read_marker(lock_fd);
   if (!is_plain_name(killed)) {
-    return;
+    return nullptr;
   }
   const fs::path parked = runs_dir / (killed + ".previous");
   std::error_code error;
   if (state != "parked" || !fs::is_directory(fs::symlink_status(parked, error))) {
     // Killed with nothing parked (or before it parked them): its files, if any, are in O/<id>.
     if (finalize_killed_record(runs_dir, killed, run_id, nullptr)) {
-      spdlog::warn("run {} of {} was killed before it ended: its record now says so", killed, m_dir.string());
+      spdlog::warn("run {} of {} was killed before it ended: its record now says so", killed, dir.string());
     }
-    mark({}, {});
-    return;
+    mark_slot_lock(lock_fd, dir, {}, {});
+    return nullptr;
   }
   // This slot holds the lock, so the run that parked them is gone: the earlier outputs go back,
   // and whatever the killed run wrote moves aside, as for a failed run.
@@ -114,36 +113,36 @@ void OutputSlot::recover_killed_run(const fs::path& runs_dir, const std::string&
   if (fs::exists(fs::symlink_status(failed_dir, error))) {
     failed_dir = runs_dir / (killed + ".failed-outputs-" + run_id);
   }
-  if (fs::exists(fs::symlink_status(m_dir, error))) {
-    if (fs::is_symlink(fs::symlink_status(m_dir, error)) || !fs::is_directory(fs::symlink_status(m_dir, error))) {
-      throw usage_error("run " + killed + " was killed while the earlier outputs of " + m_dir.string() +
-                        " were parked in " + parked.string() + ", and " + m_dir.string() +
+  if (fs::exists(fs::symlink_status(dir, error))) {
+    if (fs::is_symlink(fs::symlink_status(dir, error)) || !fs::is_directory(fs::symlink_status(dir, error))) {
+      throw usage_error("run " + killed + " was killed while the earlier outputs of " + dir.string() +
+                        " were parked in " + parked.string() + ", and " + dir.string() +
                         " is now not a directory; move it away so that they can be put back");
     }
-    fs::rename(m_dir, failed_dir, error);
+    fs::rename(dir, failed_dir, error);
   } else {
     fs::create_directory(failed_dir, error);
   }
   if (!error) {
-    fs::rename(parked, m_dir, error);
+    fs::rename(parked, dir, error);
   }
   if (error) {
-    throw Error("run " + killed + " was killed while the earlier outputs of " + m_dir.string() + " were parked in " +
+    throw Error("run " + killed + " was killed while the earlier outputs of " + dir.string() + " were parked in " +
                 parked.string() + ", and they cannot be put back: " + error.message() + "; move them back by hand");
   }
-  mark({}, {});
-  m_recovered = {{"killed_run", killed},
-                 {"restored_from", parked.string()},
-                 {"failed_outputs", failed_dir.string()},
-                 {"restored_by", run_id}};
+  mark_slot_lock(lock_fd, dir, {}, {});
   spdlog::warn("run {} was killed while the earlier outputs of {} were parked: they are back in place; what it "
                "wrote is in {}",
-               killed, m_dir.string(), failed_dir.string());
+               killed, dir.string(), failed_dir.string());
   finalize_killed_record(runs_dir, killed, run_id,
                          {{"parked_at", parked.string()},
                           {"outcome", "restored"},
                           {"failed_outputs", failed_dir.string()},
                           {"restored_by", run_id}});
+  return {{"killed_run", killed},
+          {"restored_from", parked.string()},
+          {"failed_outputs", failed_dir.string()},
+          {"restored_by", run_id}};
 }
 
 } // namespace mdivicom

@@ -1,5 +1,6 @@
 #include "core/run/plan.hpp"
 
+#include "core/config/schema.hpp"
 #include "core/dataset/archive.hpp"
 #include "core/util/fs.hpp"
 #include "core/util/host_facts.hpp"

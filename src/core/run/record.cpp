@@ -4,9 +4,10 @@
 #include "core/util/error.hpp"
 #include "core/util/fs.hpp"
 #include "core/util/host_facts.hpp"
+#include "core/util/utc_time.hpp"
 #include "core/config/redact.hpp"
 #include "core/util/text_bytes.hpp"
-#include "core/util/tree_walk.hpp"
+#include "core/util/unique_fd.hpp"
 
 #include <cerrno>
 #include <cstring>

@@ -1,7 +1,8 @@
 #include "core/run/record_guard.hpp"
 
-#include "core/util/host_facts.hpp"
 #include "core/run/outcome_error.hpp"
+#include "core/util/host_facts.hpp"
+#include "core/util/utc_time.hpp"
 #include "core/run/record.hpp"
 
 #include <cstdio>

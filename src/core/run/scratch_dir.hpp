@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/util/tree_walk.hpp"
+#include "core/util/unique_fd.hpp"
 
 namespace mdivicom {
 

@@ -1,8 +1,10 @@
 #include "core/util/fs.hpp"
 
 #include "core/util/error.hpp"
-#include "core/util/tree_walk.hpp"
+#include "core/util/fd_write.hpp"
+#include "core/util/unique_fd.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <random>
@@ -15,30 +17,26 @@ namespace mdivicom {
 
 namespace fs = std::filesystem;
 
-void write_file_atomic(const fs::path& path, std::string_view content, Durability durability)
+fs::path temp_path_beside(const fs::path& path)
 {
   std::random_device random;
   fs::path temp = path;
   temp += ".tmp-" + std::to_string(getpid()) + "-" + std::to_string(random());
+  return temp;
+}
+
+void write_file_atomic(const fs::path& path, std::string_view content, Durability durability)
+{
+  const fs::path temp = temp_path_beside(path);
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) {
     throw Error("cannot write " + path.string() + ": " + std::strerror(errno));
   }
-  const char* data = content.data();
-  size_t left = content.size();
-  while (left > 0) {
-    ssize_t written = ::write(fd, data, left);
-    if (written < 0 && errno == EINTR) {
-      continue;
-    }
-    if (written < 0) {
-      int saved = errno;
-      ::close(fd);
-      ::unlink(temp.c_str());
-      throw Error("cannot write " + path.string() + ": " + std::strerror(saved));
-    }
-    data += written;
-    left -= static_cast<size_t>(written);
+  if (!write_all(fd, content)) {
+    int saved = errno;
+    ::close(fd);
+    ::unlink(temp.c_str());
+    throw Error("cannot write " + path.string() + ": " + std::strerror(saved));
   }
   if ((durability == Durability::synced && ::fsync(fd) != 0) || ::close(fd) != 0 ||
       std::rename(temp.c_str(), path.c_str()) != 0) {
@@ -124,6 +122,19 @@ fs::path resolved_path(const fs::path& path)
   }
   fs::path canonical = fs::weakly_canonical(absolute, error);
   return (error ? absolute : canonical).lexically_normal();
+}
+
+std::vector<std::string> split_path_list(const char* value)
+{
+  std::vector<std::string> parts;
+  for (std::string_view rest = value != nullptr ? value : ""; !rest.empty();) {
+    const size_t colon = std::min(rest.find(':'), rest.size());
+    if (colon > 0) {
+      parts.emplace_back(rest.substr(0, colon));
+    }
+    rest.remove_prefix(std::min(colon + 1, rest.size()));
+  }
+  return parts;
 }
 
 bool is_same_or_within(const fs::path& path, const fs::path& dir)

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace mdivicom {
 
@@ -12,6 +13,10 @@ namespace mdivicom {
 // what is rewritten or rebuilt anyway (a running record, caches, the RO-Crate). Each fsync
 // costs milliseconds, more on a busy disk.
 enum class Durability { synced, atomic };
+
+// A name for a temporary file beside `path` (in its directory, so that a rename replaces `path`
+// atomically), unique to this process and call: <path>.tmp-<pid>-<random>.
+std::filesystem::path temp_path_beside(const std::filesystem::path& path);
 
 // Writes via a temporary file in the same directory and rename(). Throws Error naming the path.
 void write_file_atomic(const std::filesystem::path& path, std::string_view content,
@@ -34,6 +39,10 @@ std::filesystem::path resolved_path(const std::filesystem::path& path);
 
 // True when the directory does not exist or holds no entries.
 bool is_missing_or_empty_dir(const std::filesystem::path& dir);
+
+// The items of a colon-separated list of paths, as $PATH is ($MDIVICOM_PLUGIN_PATH,
+// $MDIVICOM_DEV_PLUGIN_ROOTS); empty items are dropped, and so is everything for nullptr.
+std::vector<std::string> split_path_list(const char* value);
 
 // A relative '/'-separated path with no "..", "." or empty components and no NUL.
 bool is_clean_relative_path(const std::string& path);

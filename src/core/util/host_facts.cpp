@@ -1,8 +1,8 @@
 #include "core/util/host_facts.hpp"
 
-#include <chrono>
+#include "core/util/utc_time.hpp"
+
 #include <cstdio>
-#include <ctime>
 #include <fstream>
 #include <random>
 #include <thread>
@@ -54,30 +54,12 @@ nlohmann::json host_facts()
   };
 }
 
-std::string utc_timestamp_now()
-{
-  auto now = std::chrono::system_clock::now();
-  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
-  std::time_t seconds = static_cast<std::time_t>(micros / 1000000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[64];
-  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", utc.tm_year + 1900, utc.tm_mon + 1,
-                utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<long long>(micros % 1000000));
-  return text;
-}
-
 std::string new_run_id()
 {
-  std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &utc);
   std::random_device random;
   char suffix[16];
   std::snprintf(suffix, sizeof suffix, "%08x", static_cast<unsigned>(random()));
-  return std::string(stamp) + "_" + suffix;
+  return format_utc(utc_now_micros(), UtcFormat::compact) + "_" + suffix;
 }
 
 } // namespace mdivicom

@@ -1,80 +1,12 @@
 #include "core/util/text_bytes.hpp"
 
+#include "core/util/utf8.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
 
 namespace mdivicom {
-
-namespace {
-
-// Length of the valid UTF-8 sequence starting at text[at], or 0 when it is invalid.
-size_t utf8_sequence_length(std::string_view text, size_t at)
-{
-  auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
-  unsigned char lead = byte(at);
-  if (lead < 0x80) {
-    return 1;
-  }
-  size_t length = 0;
-  uint32_t code = 0;
-  if ((lead & 0xE0) == 0xC0) {
-    length = 2;
-    code = lead & 0x1F;
-  } else if ((lead & 0xF0) == 0xE0) {
-    length = 3;
-    code = lead & 0x0F;
-  } else if ((lead & 0xF8) == 0xF0) {
-    length = 4;
-    code = lead & 0x07;
-  } else {
-    return 0;
-  }
-  if (at + length > text.size()) {
-    return 0;
-  }
-  for (size_t i = 1; i < length; ++i) {
-    if ((byte(at + i) & 0xC0) != 0x80) {
-      return 0;
-    }
-    code = (code << 6) | (byte(at + i) & 0x3F);
-  }
-  static const uint32_t k_minimum[] = {0, 0, 0x80, 0x800, 0x10000};
-  bool overlong = code < k_minimum[length];
-  bool surrogate = code >= 0xD800 && code <= 0xDFFF;
-  return overlong || surrogate || code > 0x10FFFF ? 0 : length;
-}
-
-} // namespace
-
-bool is_valid_utf8(std::string_view text)
-{
-  for (size_t at = 0; at < text.size();) {
-    size_t length = utf8_sequence_length(text, at);
-    if (length == 0) {
-      return false;
-    }
-    at += length;
-  }
-  return true;
-}
-
-std::string to_valid_utf8(std::string_view text)
-{
-  std::string result;
-  result.reserve(text.size());
-  for (size_t at = 0; at < text.size();) {
-    size_t length = utf8_sequence_length(text, at);
-    if (length == 0) {
-      result += "\xEF\xBF\xBD";
-      ++at;
-    } else {
-      result.append(text.substr(at, length));
-      at += length;
-    }
-  }
-  return result;
-}
 
 namespace {
 
@@ -84,16 +16,6 @@ bool is_hidden_code_point(uint32_t code)
 {
   return (code >= 0x80 && code <= 0x9F) || code == 0x200E || code == 0x200F || code == 0x2028 || code == 0x2029 ||
          (code >= 0x202A && code <= 0x202E) || (code >= 0x2066 && code <= 0x2069);
-}
-
-uint32_t decode_code_point(std::string_view sequence)
-{
-  const auto lead = static_cast<unsigned char>(sequence[0]);
-  uint32_t code = sequence.size() == 2 ? lead & 0x1Fu : sequence.size() == 3 ? lead & 0x0Fu : lead & 0x07u;
-  for (size_t i = 1; i < sequence.size(); ++i) {
-    code = (code << 6) | (static_cast<unsigned char>(sequence[i]) & 0x3Fu);
-  }
-  return code;
 }
 
 void append_escaped(std::string& out, char kind, uint32_t value, int digits)
@@ -113,32 +35,34 @@ std::string printable(std::string_view text)
   std::string result;
   result.reserve(text.size());
   for (size_t at = 0; at < text.size();) {
-    const size_t length = utf8_sequence_length(text, at);
     const auto byte = static_cast<unsigned char>(text[at]);
-    if (length == 0) {
+    if (utf8_sequence_length(text, at) == 0) {
       append_escaped(result, 'x', byte, 2);
       ++at;
       continue;
     }
-    if (length == 1) {
-      switch (byte) {
-      case '\n': result += "\\n"; break;
-      case '\r': result += "\\r"; break;
-      case '\t': result += "\\t"; break;
-      case '\\': result += "\\\\"; break;
-      default:
-        if (byte < 0x20 || byte == 0x7F) {
-          append_escaped(result, 'x', byte, 2);
-        } else {
-          result += static_cast<char>(byte);
-        }
+    const size_t start = at;
+    const char32_t code = next_code_point(text, at);
+    if (code >= 0x80) {
+      if (is_hidden_code_point(code)) {
+        append_escaped(result, 'u', code, 4);
+      } else {
+        result.append(text.substr(start, at - start));
       }
-    } else if (const uint32_t code = decode_code_point(text.substr(at, length)); is_hidden_code_point(code)) {
-      append_escaped(result, 'u', code, 4);
-    } else {
-      result.append(text.substr(at, length));
+      continue;
     }
-    at += length;
+    switch (byte) {
+    case '\n': result += "\\n"; break;
+    case '\r': result += "\\r"; break;
+    case '\t': result += "\\t"; break;
+    case '\\': result += "\\\\"; break;
+    default:
+      if (byte < 0x20 || byte == 0x7F) {
+        append_escaped(result, 'x', byte, 2);
+      } else {
+        result += static_cast<char>(byte);
+      }
+    }
   }
   return result;
 }
@@ -195,13 +119,13 @@ std::optional<std::string> from_hex(std::string_view hex)
   return bytes;
 }
 
-std::string percent_encode_path(std::string_view path)
+std::string percent_encode(std::string_view text, std::string_view keep)
 {
   static const char* k_digits = "0123456789ABCDEF";
   std::string encoded;
-  for (unsigned char c : path) {
+  for (unsigned char c : text) {
     bool plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-                 c == '_' || c == '~' || c == '/';
+                 c == '_' || c == '~' || keep.find(static_cast<char>(c)) != std::string_view::npos;
     if (plain) {
       encoded += static_cast<char>(c);
     } else {
@@ -211,6 +135,11 @@ std::string percent_encode_path(std::string_view path)
     }
   }
   return encoded;
+}
+
+std::string percent_encode_path(std::string_view path)
+{
+  return percent_encode(path, "/");
 }
 
 } // namespace mdivicom

@@ -8,11 +8,8 @@
 
 namespace mdivicom {
 
-// File names are bytes; JSON is UTF-8. These keep the two apart without losing either.
-
-bool is_valid_utf8(std::string_view text);
-// Replaces every invalid UTF-8 sequence with U+FFFD.
-std::string to_valid_utf8(std::string_view text);
+// File names are bytes; JSON is UTF-8. These keep the two apart without losing either (the
+// UTF-8 rules themselves: utf8.hpp).
 
 // Text for a terminal, from bytes that may come from a hostile file name or message: control
 // characters (C0, DEL, C1), line and paragraph separators and bidirectional overrides become
@@ -30,8 +27,11 @@ std::string json_file_text(const nlohmann::json& value);
 std::string to_hex(std::string_view bytes);
 std::optional<std::string> from_hex(std::string_view hex);
 
-// A relative path as a URI path: bytes outside RFC 3986 unreserved characters and '/' are
-// %-encoded (RO-Crate data entity ids).
+// `text` with every byte outside RFC 3986's unreserved characters (A-Z a-z 0-9 - . _ ~) and
+// `keep` %-encoded in uppercase hex: a URL's query value (engine requests).
+std::string percent_encode(std::string_view text, std::string_view keep = {});
+
+// percent_encode(path, "/"): a relative path as a URI path (RO-Crate data entity ids).
 std::string percent_encode_path(std::string_view path);
 
 } // namespace mdivicom

@@ -2,13 +2,14 @@
 #include "core/util/dir_handle.hpp"
 
 #include "core/util/error.hpp"
+#include "core/util/file_identity.hpp"
+#include "core/util/sorted_by_path.hpp"
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <memory>
-#include <numeric>
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -20,22 +21,6 @@
 namespace mdivicom {
 
 namespace fs = std::filesystem;
-
-UniqueFd& UniqueFd::operator=(UniqueFd&& other) noexcept
-{
-  if (this != &other) {
-    reset(std::exchange(other.m_fd, -1));
-  }
-  return *this;
-}
-
-void UniqueFd::reset(int fd)
-{
-  if (m_fd >= 0) {
-    ::close(m_fd);
-  }
-  m_fd = fd;
-}
 
 std::string_view to_string(EntryType type)
 {
@@ -68,19 +53,14 @@ EntryType entry_type_from_mode(uint32_t mode)
 
 namespace {
 
-int64_t to_ns(const struct timespec& time)
-{
-  return static_cast<int64_t>(time.tv_sec) * 1'000'000'000 + time.tv_nsec;
-}
-
 void fill_from_stat(TreeEntry& entry, const struct stat& info)
 {
   entry.type = entry_type_from_mode(info.st_mode);
   entry.size =
       entry.type == EntryType::file || entry.type == EntryType::symlink ? static_cast<uint64_t>(info.st_size) : 0;
   entry.mode = info.st_mode & 07777;
-  entry.mtime_ns = to_ns(info.st_mtim);
-  entry.ctime_ns = to_ns(info.st_ctim);
+  entry.mtime_ns = timestamp_ns(info.st_mtim);
+  entry.ctime_ns = timestamp_ns(info.st_ctim);
   entry.device = info.st_dev;
   entry.inode = info.st_ino;
 }
@@ -323,16 +303,7 @@ std::vector<TreeEntry> walk_tree(const fs::path& root, const WalkOptions& option
       entries.push_back(std::move(entry));
     }
   }
-  // Sort indices, then move each entry once: cheaper than swapping whole entries around.
-  std::vector<size_t> order(entries.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return entries[a].path < entries[b].path; });
-  std::vector<TreeEntry> sorted;
-  sorted.reserve(entries.size());
-  for (size_t index : order) {
-    sorted.push_back(std::move(entries[index]));
-  }
-  return sorted;
+  return sorted_by_path(entries);
 }
 
 } // namespace mdivicom

@@ -4,30 +4,11 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
+#include "core/util/unique_fd.hpp"
+
 namespace mdivicom {
-
-// Owns a POSIX file descriptor.
-class UniqueFd
-{
-public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : m_fd(fd) {}
-  ~UniqueFd() { reset(); }
-  UniqueFd(UniqueFd&& other) noexcept : m_fd(std::exchange(other.m_fd, -1)) {}
-  UniqueFd& operator=(UniqueFd&& other) noexcept;
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-
-  int get() const { return m_fd; }
-  explicit operator bool() const { return m_fd >= 0; }
-  void reset(int fd = -1);
-
-private:
-  int m_fd = -1;
-};
 
 enum class EntryType { file, directory, symlink, fifo, socket, char_device, block_device, unknown };
 std::string_view to_string(EntryType type);

@@ -21,6 +21,7 @@
 #include "lanes/container/runner.hpp"
 #include "lanes/container/exposure/special_files.hpp"
 #include "lanes/container/exposure/submounts.hpp"
+#include "core/util/text_bytes.hpp"
 
 namespace mdivicom::container {
 
@@ -307,9 +308,9 @@ nlohmann::json ContainerLane::describe(const RunRequest& request)
       {{"method", "GET"}, {"path", Engine::api("/info")}},
       {{"method", "GET"},
        {"path",
-        Engine::api(
-            "/containers/json?all=1&filters=" +
-            url_encode(nlohmann::json({{"label", {"mdivicom.runner.host=" + RunnerIdentity::self().host}}}).dump()))}},
+        Engine::api("/containers/json?all=1&filters=" +
+                    percent_encode(
+                        nlohmann::json({{"label", {"mdivicom.runner.host=" + RunnerIdentity::self().host}}}).dump()))}},
       {{"method", "GET"}, {"path", Engine::api("/images/" + entry->image + "/json")}},
       {{"method", "POST"}, {"path", Engine::api("/containers/create?name=" + plan.name)}, {"body", plan.create_body}},
       {{"method", "POST"}, {"path", Engine::api(container + "/attach?stream=1&stdout=1&stderr=1")}},

@@ -9,7 +9,7 @@
 
 #include <unistd.h>
 
-#include "lanes/container/image/image.hpp"
+#include "core/util/text_bytes.hpp"
 
 namespace mdivicom::container {
 
@@ -109,7 +109,8 @@ nlohmann::json run_labels(const RunRequest& request)
 Result<std::vector<Leftover>> find_leftovers(const Engine& engine)
 {
   nlohmann::json filters = {{"label", {"mdivicom.runner.host=" + hostname()}}};
-  ApiResult answer = engine.call("GET", Engine::api("/containers/json?all=1&filters=" + url_encode(filters.dump())));
+  ApiResult answer =
+      engine.call("GET", Engine::api("/containers/json?all=1&filters=" + percent_encode(filters.dump())));
   if (!answer.ok()) {
     return Failure{"cannot list containers: " + answer.error};
   }

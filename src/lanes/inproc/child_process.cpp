@@ -1,7 +1,6 @@
 #include "lanes/inproc/child_process.hpp"
 
 #include "core/util/error.hpp"
-#include "lanes/inproc/fd_util.hpp"
 
 #include <cerrno>
 #include <csignal>
@@ -15,29 +14,6 @@
 #include <unistd.h>
 
 namespace mdivicom::inproc {
-
-UniqueFd& UniqueFd::operator=(UniqueFd&& other) noexcept
-{
-  if (this != &other) {
-    reset(other.release());
-  }
-  return *this;
-}
-
-int UniqueFd::release()
-{
-  int fd = m_fd;
-  m_fd = -1;
-  return fd;
-}
-
-void UniqueFd::reset(int fd)
-{
-  if (m_fd >= 0) {
-    close(m_fd);
-  }
-  m_fd = fd;
-}
 
 Pipe make_pipe()
 {
@@ -88,6 +64,13 @@ void keep_exit_statuses()
     sigemptyset(&default_action.sa_mask);
     sigaction(SIGCHLD, &default_action, nullptr);
   }
+}
+
+// Duplicates fd (close-on-exec) to a number >= 10, so that moving pipes onto 0..4 never
+// clobbers one of them.
+int move_fd_high(int fd)
+{
+  return fcntl(fd, F_DUPFD_CLOEXEC, 10);
 }
 
 } // namespace

@@ -7,28 +7,9 @@
 
 #include <sys/types.h>
 
+#include "core/util/unique_fd.hpp"
+
 namespace mdivicom::inproc {
-
-// An owned file descriptor; closed when destroyed.
-class UniqueFd
-{
-public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : m_fd(fd) {}
-  ~UniqueFd() { reset(); }
-  UniqueFd(UniqueFd&& other) noexcept : m_fd(other.release()) {}
-  UniqueFd& operator=(UniqueFd&& other) noexcept;
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-
-  int get() const { return m_fd; }
-  bool valid() const { return m_fd >= 0; }
-  int release();
-  void reset(int fd = -1);
-
-private:
-  int m_fd = -1;
-};
 
 struct Pipe
 {

@@ -44,7 +44,7 @@ std::vector<std::uint8_t> encode_job(nlohmann::json params, nlohmann::json sandb
 void send_job(UniqueFd& job, const std::vector<std::uint8_t>& bytes, size_t& sent, bool wait)
 {
   const int flags = MSG_NOSIGNAL | (wait ? 0 : MSG_DONTWAIT);
-  while (job.valid() && sent < bytes.size()) {
+  while (job && sent < bytes.size()) {
     ssize_t n = send(job.get(), bytes.data() + sent, bytes.size() - sent, flags);
     if (n < 0 && errno == EINTR) {
       continue;

@@ -42,14 +42,14 @@ public:
     : m_pipes(pipes), m_output(output), m_events(events)
   {}
 
-  bool any_open() const { return m_pipes.out.valid() || m_pipes.err.valid() || m_pipes.report.valid(); }
+  bool any_open() const { return m_pipes.out || m_pipes.err || m_pipes.report; }
 
   // Adds the open pipes to `fds`; returns how many.
   size_t add_to(std::vector<pollfd>& fds) const
   {
     size_t count = 0;
     for (const UniqueFd* fd : {&m_pipes.out, &m_pipes.err, &m_pipes.report}) {
-      if (fd->valid()) {
+      if (*fd) {
         fds.push_back({fd->get(), POLLIN, 0});
         ++count;
       }
@@ -148,7 +148,7 @@ SupervisedEnd supervise(ChildProcess& child, WorkerPipes& pipes, OutputSink& out
     send_job(pipes.job, pipes.job_bytes, job_sent, false);
     std::vector<pollfd> fds;
     size_t pipe_count = reader.add_to(fds);
-    if (pipes.job.valid()) {
+    if (pipes.job) {
       fds.push_back({pipes.job.get(), POLLOUT, 0});
     }
     if (child.exit_fd() >= 0) {

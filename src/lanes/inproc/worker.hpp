@@ -7,7 +7,6 @@
 #include <nlohmann/json.hpp>
 
 #include "lanes/inproc/child_process.hpp"
-#include "lanes/inproc/fd_util.hpp"
 #include "lanes/inproc/discovery/python_env.hpp"
 
 namespace mdivicom::inproc {

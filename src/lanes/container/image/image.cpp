@@ -1,6 +1,7 @@
 #include "lanes/container/image/image.hpp"
 
 #include "core/util/interrupt.hpp"
+#include "core/util/text_bytes.hpp"
 
 #include <cctype>
 
@@ -101,22 +102,6 @@ nlohmann::json ResolvedImage::to_json() const
   return result;
 }
 
-std::string url_encode(std::string_view text)
-{
-  static const char* hex = "0123456789ABCDEF";
-  std::string result;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      result += static_cast<char>(c);
-    } else {
-      result += '%';
-      result += hex[c >> 4];
-      result += hex[c & 15];
-    }
-  }
-  return result;
-}
-
 Result<nlohmann::json> inspect_image(const Engine& engine, const std::string& ref)
 {
   ApiResult answer = engine.call("GET", Engine::api("/images/" + ref + "/json"));
@@ -154,8 +139,8 @@ Result<std::string> import_rootfs(const Engine& engine, const std::filesystem::p
   // tag is set explicitly below and a :latest that the import invented is taken away again.
   std::string latest = repo + ":latest";
   auto latest_before = inspect_image(engine, latest);
-  HttpRequest request("POST",
-                      Engine::api("/images/create?fromSrc=-&repo=" + url_encode(repo) + "&tag=" + url_encode(tag)));
+  HttpRequest request(
+      "POST", Engine::api("/images/create?fromSrc=-&repo=" + percent_encode(repo) + "&tag=" + percent_encode(tag)));
   request.content_type = "application/x-tar";
   request.upload = tarball;
   HttpResponse response = engine.send(request);
@@ -189,7 +174,7 @@ Result<std::string> import_rootfs(const Engine& engine, const std::filesystem::p
 Result<bool> tag_image(const Engine& engine, const std::string& image, const std::string& repo, const std::string& tag)
 {
   ApiResult answer = engine.call(
-      "POST", Engine::api("/images/" + image + "/tag?repo=" + url_encode(repo) + "&tag=" + url_encode(tag)));
+      "POST", Engine::api("/images/" + image + "/tag?repo=" + percent_encode(repo) + "&tag=" + percent_encode(tag)));
   if (!answer.ok()) {
     return Failure{"cannot tag " + image + " as " + repo + ":" + tag + ": " + answer.error};
   }
@@ -199,7 +184,7 @@ Result<bool> tag_image(const Engine& engine, const std::string& image, const std
 Result<bool> push_image(const Engine& engine, const std::string& name, const std::string& tag)
 {
   // The engine wants credentials even for an open registry: an empty JSON object, base64.
-  HttpRequest request("POST", Engine::api("/images/" + name + "/push?tag=" + url_encode(tag)));
+  HttpRequest request("POST", Engine::api("/images/" + name + "/push?tag=" + percent_encode(tag)));
   request.headers = {"X-Registry-Auth: e30="};
   std::string failure = progress_failure(engine.send(request), engine);
   if (!failure.empty()) {

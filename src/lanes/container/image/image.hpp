@@ -58,7 +58,4 @@ Result<bool> push_image(const Engine& engine, const std::string& name, const std
 Result<bool> remove_image(const Engine& engine, const std::string& ref);            // untags when others remain
 Result<nlohmann::json> inspect_image(const Engine& engine, const std::string& ref); // null when absent
 
-// Percent-encodes a query parameter value.
-std::string url_encode(std::string_view text);
-
 } // namespace mdivicom::container

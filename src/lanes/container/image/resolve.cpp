@@ -3,6 +3,7 @@
 
 #include "core/util/interrupt.hpp"
 #include "lanes/container/image/archive.hpp"
+#include "core/util/text_bytes.hpp"
 
 namespace mdivicom::container {
 
@@ -62,8 +63,8 @@ Result<bool> pull(const Engine& engine, const ImageRef& ref, const ProgressFn& p
   if (progress) {
     progress("pulling " + ref.text + " with " + engine.info().name);
   }
-  HttpRequest request("POST",
-                      Engine::api("/images/create?fromImage=" + url_encode(ref.name) + "&tag=" + url_encode(tag)));
+  HttpRequest request(
+      "POST", Engine::api("/images/create?fromImage=" + percent_encode(ref.name) + "&tag=" + percent_encode(tag)));
   request.headers = {"X-Registry-Auth: e30="};
   request.cancelled = interrupt_requested; // a registry that stopped answering must not hold Ctrl-C
   HttpResponse response = engine.send(request);

@@ -1,15 +1,13 @@
 #include "lanes/inproc/discovery/plugin_cache.hpp"
 
 #include "core/json/bounded.hpp"
+#include "core/util/cache_dir.hpp"
+#include "core/util/error.hpp"
+#include "core/util/file_identity.hpp"
+#include "core/util/fs.hpp"
 
-#include <cstdlib>
-#include <fstream>
-#include <random>
-#include <sstream>
-
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace mdivicom::inproc {
 
@@ -17,29 +15,41 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Bump when the entry layout or the meaning of a cached result changes.
-constexpr const char* k_cache_format = "mdivicom-python-plugins-1";
+// Bump when the entry layout or the meaning of a cached result changes (2: stamps are whole
+// FileIdentities, no longer [path, mtime_ns, size, inode]).
+constexpr const char* k_cache_format = "mdivicom-python-plugins-2";
 
 nlohmann::json stamp_one(const fs::path& path)
 {
-  struct stat info = {};
-  if (stat(path.c_str(), &info) != 0) {
+  auto identity = file_identity_at(AT_FDCWD, path.c_str());
+  if (!identity) {
     return {path.string(), nullptr};
   }
-  long long mtime_ns = static_cast<long long>(info.st_mtim.tv_sec) * 1'000'000'000LL + info.st_mtim.tv_nsec;
-  return {path.string(), mtime_ns, static_cast<unsigned long long>(info.st_size),
-          static_cast<unsigned long long>(info.st_ino)};
+  return {path.string(), identity->device, identity->inode, identity->size, identity->mtime_ns, identity->ctime_ns};
+}
+
+// True when no stamped file changed within the racy window before now_ns.
+bool stamps_settled(const nlohmann::json& stamps, int64_t now_ns)
+{
+  for (const auto& stamp : stamps) {
+    if (stamp.size() == 6 && !is_settled({stamp[1].get<uint64_t>(), stamp[2].get<uint64_t>(), stamp[3].get<uint64_t>(),
+                                          stamp[4].get<int64_t>(), stamp[5].get<int64_t>()},
+                                         now_ns)) {
+      return false;
+    }
+  }
+  return true;
 }
 
 nlohmann::json read_entries(const fs::path& file)
 {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    return nlohmann::json::object();
+  std::string text;
+  try {
+    text = read_file(file);
+  } catch (const Error&) {
+    return nlohmann::json::object(); // none yet, or unreadable: an empty cache
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  auto document = parse_json_bounded(text.str(), false);
+  auto document = parse_json_bounded(text, false);
   if (document.is_discarded() || !document.is_object() || document.value("format", "") != k_cache_format) {
     return nlohmann::json::object();
   }
@@ -85,20 +95,11 @@ bool stamps_current(const nlohmann::json& stamps)
 
 fs::path PluginCache::default_path()
 {
-  const char* xdg = std::getenv("XDG_CACHE_HOME");
-  const char* home = std::getenv("HOME");
-  fs::path base;
-  if (xdg != nullptr && *xdg == '/') {
-    base = xdg;
-  } else if (home != nullptr && *home == '/') {
-    base = fs::path(home) / ".cache";
-  } else {
-    return {};
-  }
-  return base / "mdivicom" / "python-plugins.json";
+  auto cache_dir = find_mdivicom_cache_dir();
+  return cache_dir ? *cache_dir / "python-plugins.json" : fs::path();
 }
 
-PluginCache::PluginCache(fs::path file) : m_file(std::move(file))
+PluginCache::PluginCache(fs::path file, int64_t now_ns) : m_file(std::move(file)), m_now_ns(now_ns)
 {
   if (!m_file.empty()) {
     m_entries = read_entries(m_file);
@@ -117,6 +118,9 @@ std::optional<nlohmann::json> PluginCache::lookup(const std::string& key) const
 
 void PluginCache::store(const std::string& key, nlohmann::json stamps, nlohmann::json value)
 {
+  if (!stamps_settled(stamps, m_now_ns)) {
+    return; // the next listing asks get_plugin() again, once the files have settled
+  }
   nlohmann::json entry = {{"stamps", std::move(stamps)}, {"value", std::move(value)}};
   m_entries[key] = entry;
   m_updates[key] = std::move(entry);
@@ -140,23 +144,10 @@ void PluginCache::save()
     }
   }
   nlohmann::json document = {{"format", k_cache_format}, {"entries", std::move(kept)}};
-  std::random_device random;
-  fs::path temp = m_file;
-  temp += ".tmp." + std::to_string(getpid()) + "." + std::to_string(random());
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    out << document.dump() << '\n';
-    out.flush();
-    if (!out) {
-      spdlog::warn("cannot write the plugin cache {}; listings will be slower", temp.string());
-      fs::remove(temp, error);
-      return;
-    }
-  }
-  fs::rename(temp, m_file, error);
-  if (error) {
-    spdlog::warn("cannot update the plugin cache {}: {}", m_file.string(), error.message());
-    fs::remove(temp, error);
+  try {
+    write_file_atomic(m_file, document.dump() + "\n", Durability::atomic);
+  } catch (const Error& e) {
+    spdlog::warn("{}; listings of Python plugins will be slower", e.what());
     return;
   }
   m_updates.clear();

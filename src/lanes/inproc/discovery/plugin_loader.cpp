@@ -3,6 +3,8 @@
 #include "lanes/inproc/child_process.hpp"
 #include "lanes/inproc/worker.hpp"
 
+#include "core/hash/fnv1a.hpp"
+
 #include <cstdint>
 #include <cstdlib>
 #include <map>
@@ -16,17 +18,6 @@ namespace {
 
 constexpr double k_default_get_plugin_timeout_s = 10;
 
-std::string hex_fnv1a(const std::string& text)
-{
-  std::uint64_t hash = 14695981039346656037ULL;
-  for (unsigned char c : text) {
-    hash = (hash ^ c) * 1099511628211ULL;
-  }
-  char buffer[17];
-  std::snprintf(buffer, sizeof buffer, "%016llx", static_cast<unsigned long long>(hash));
-  return buffer;
-}
-
 // Results depend on the interpreter and on what else is importable, not only on the entry point.
 std::string env_fingerprint(const PythonEnv& env)
 {
@@ -34,7 +25,7 @@ std::string env_fingerprint(const PythonEnv& env)
   for (const auto& dir : env.search_path()) {
     text.append("\n").append(dir.string()); // append, not "\n" + s: GCC 12 -Wrestrict false positive
   }
-  return hex_fnv1a(text);
+  return fnv1a_hex(text);
 }
 
 std::string cache_key(const std::string& env_hash, const Registration& registration)

@@ -2,9 +2,9 @@
 
 #include "lanes/inproc/discovery/toml_strings.hpp"
 
+#include "core/util/fs.hpp"
+
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 namespace mdivicom::inproc {
 
@@ -30,13 +30,13 @@ Result<PyprojectInfo> parse_pyproject(std::string_view text, std::string_view gr
 
 Result<PyprojectInfo> read_pyproject(const std::filesystem::path& file, std::string_view group)
 {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    return Failure{file.string() + ": cannot open for reading"};
+  std::string text;
+  try {
+    text = read_file(file);
+  } catch (const Error& e) {
+    return Failure{e.what()}; // "cannot read <file>: <why>"
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  auto info = parse_pyproject(text.str(), group);
+  auto info = parse_pyproject(text, group);
   if (!info) {
     return Failure{file.string() + ": " + info.error() + " (not valid TOML)"};
   }
@@ -46,21 +46,13 @@ Result<PyprojectInfo> read_pyproject(const std::filesystem::path& file, std::str
 std::vector<std::filesystem::path> dev_plugin_roots()
 {
   std::vector<std::filesystem::path> roots;
-  const char* value = std::getenv("MDIVICOM_DEV_PLUGIN_ROOTS");
-  if (value == nullptr) {
-    return roots;
-  }
-  std::stringstream stream(value);
-  std::string part;
-  while (std::getline(stream, part, ':')) {
-    if (!part.empty()) {
-      std::error_code error;
-      auto root = std::filesystem::absolute(part, error).lexically_normal();
-      if (!root.has_filename() && root != root.root_path()) {
-        root = root.parent_path(); // "tree/" names the same root as "tree"
-      }
-      roots.push_back(root);
+  for (const auto& part : split_path_list(std::getenv("MDIVICOM_DEV_PLUGIN_ROOTS"))) {
+    std::error_code error;
+    auto root = std::filesystem::absolute(part, error).lexically_normal();
+    if (!root.has_filename() && root != root.root_path()) {
+      root = root.parent_path(); // "tree/" names the same root as "tree"
     }
+    roots.push_back(root);
   }
   return roots;
 }

@@ -6,6 +6,8 @@
 #include "lanes/inproc/discovery/pyproject.hpp"
 #include "lanes/inproc/discovery/python_env.hpp"
 
+#include "core/util/file_identity.hpp"
+
 #include <cstdlib>
 #include <cstring>
 
@@ -26,21 +28,32 @@ fs::path cache_file()
   return PluginCache::default_path();
 }
 
-// Entry points declared in the pyproject.toml of MDIVICOM_DEV_PLUGIN_ROOTS trees.
-class DevRootSource : public PluginSource
+// A source whose plugins are found all at once: the registrations that miss the cache share
+// one interpreter's get_plugin() calls.
+class PythonSource : public PluginSource
 {
 public:
-  DevRootSource(PythonEnv env, std::vector<fs::path> roots) : m_env(std::move(env)), m_roots(std::move(roots)) {}
-
-  void visit(const PluginVisitor& found) override
+  void visit(const PluginVisitor& found) final
   {
-    for (auto& plugin : discover_all()) {
+    for (auto& plugin : discover_all(wall_clock_ns())) {
       found(std::move(plugin));
     }
   }
 
 private:
-  std::vector<Plugin> discover_all()
+  // started_ns: taken before any registration is read, the clock of the cache's racy rule
+  // (plugin_cache.hpp).
+  virtual std::vector<Plugin> discover_all(int64_t started_ns) = 0;
+};
+
+// Entry points declared in the pyproject.toml of MDIVICOM_DEV_PLUGIN_ROOTS trees.
+class DevRootSource : public PythonSource
+{
+public:
+  DevRootSource(PythonEnv env, std::vector<fs::path> roots) : m_env(std::move(env)), m_roots(std::move(roots)) {}
+
+private:
+  std::vector<Plugin> discover_all(int64_t started_ns) override
   {
     std::vector<Plugin> plugins;
     std::vector<Registration> registrations;
@@ -79,33 +92,25 @@ private:
         registrations.push_back(std::move(registration));
       }
     }
-    PluginCache cache(cache_file());
+    PluginCache cache(cache_file(), started_ns);
     for (auto& plugin : load_registrations(m_env, registrations, cache)) {
       plugins.push_back(std::move(plugin));
     }
     return plugins;
   }
 
-private:
   PythonEnv m_env;
   std::vector<fs::path> m_roots;
 };
 
 // Entry points of the distributions installed in the env (PYTHONPATH, venv, site dirs).
-class InstalledSource : public PluginSource
+class InstalledSource : public PythonSource
 {
 public:
   explicit InstalledSource(PythonEnv env) : m_env(std::move(env)) {}
 
-  void visit(const PluginVisitor& found) override
-  {
-    for (auto& plugin : discover_all()) {
-      found(std::move(plugin));
-    }
-  }
-
 private:
-  std::vector<Plugin> discover_all()
+  std::vector<Plugin> discover_all(int64_t started_ns) override
   {
     std::vector<Registration> registrations;
     for (const auto& distribution : find_distributions(m_env.search_path())) {
@@ -121,11 +126,10 @@ private:
         registrations.push_back(std::move(registration));
       }
     }
-    PluginCache cache(cache_file());
+    PluginCache cache(cache_file(), started_ns);
     return load_registrations(m_env, registrations, cache);
   }
 
-private:
   PythonEnv m_env;
 };
 

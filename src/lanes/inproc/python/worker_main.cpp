@@ -8,7 +8,7 @@
 // (CBOR, until end of file) is {"params": {...}, "sandbox"?: {writable_dirs, writable_files,
 // note?}}; it is read once the interpreter's core has started, and the sandbox is applied
 // before anything from site-packages or the plugin runs.
-#include "lanes/inproc/fd_util.hpp"
+#include "core/util/fd_write.hpp"
 #include "lanes/inproc/sandbox/landlock.hpp"
 #include "lanes/inproc/sandbox/mount_view.hpp"
 #include "lanes/inproc/sandbox/namespaces.hpp"
@@ -160,7 +160,8 @@ void apply_sandbox(const nlohmann::json& params, const SandboxRules& rules)
     facts["refused"] = true;
   }
   nlohmann::json event = {{"event", "sandbox"}, {"facts", std::move(facts)}};
-  write_all(k_report_fd, event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+  // A lane that is gone has nobody left to tell; the worker carries on to its end.
+  (void)mdivicom::write_all(k_report_fd, event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   if (refused) {
     _exit(k_sandbox_refused); // nothing of the environment or the plugin has run
   }
@@ -215,7 +216,8 @@ int main(int argc, char** argv)
   InterpreterOptions options{argv[2], std::string_view(argv[4]) == "unbuffered"};
   int code = run_embedded_python(options, argv[3], receive_job);
   if (int count = end_leftover_processes(); count > 0) {
-    write_all(k_report_fd, nlohmann::json({{"event", "leftover_processes"}, {"count", count}}).dump() + "\n");
+    (void)mdivicom::write_all(k_report_fd,
+                              nlohmann::json({{"event", "leftover_processes"}, {"count", count}}).dump() + "\n");
   }
   return code;
 }

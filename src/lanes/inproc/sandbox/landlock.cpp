@@ -1,4 +1,5 @@
 #include "lanes/inproc/sandbox/landlock.hpp"
+#include "lanes/inproc/sandbox/opt_out.hpp"
 
 #include <cerrno>
 #include <cstdint>
@@ -62,16 +63,6 @@ std::uint64_t file_write_rights(int abi)
   return LANDLOCK_ACCESS_FS_WRITE_FILE | (abi >= 3 ? k_access_truncate : 0);
 }
 
-bool landlock_disabled_by_user()
-{
-  const char* value = std::getenv("MDIVICOM_LANDLOCK");
-  if (value == nullptr) {
-    return false;
-  }
-  std::string text(value);
-  return text == "off" || text == "0" || text == "false" || text == "no";
-}
-
 std::string errno_text(const char* what)
 {
   return std::string(what) + ": " + std::strerror(errno);
@@ -133,7 +124,7 @@ SandboxRules rules_from_json(const nlohmann::json& json)
 
 LandlockSupport landlock_support()
 {
-  if (landlock_disabled_by_user()) {
+  if (opted_out("MDIVICOM_LANDLOCK")) {
     return {0, "disabled by MDIVICOM_LANDLOCK=off; unset MDIVICOM_LANDLOCK to enforce the sandbox"};
   }
   long abi = syscall(SYS_landlock_create_ruleset, nullptr, 0, LANDLOCK_CREATE_RULESET_VERSION);

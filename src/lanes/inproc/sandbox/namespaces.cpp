@@ -1,4 +1,5 @@
 #include "lanes/inproc/sandbox/namespaces.hpp"
+#include "lanes/inproc/sandbox/opt_out.hpp"
 
 #include <cerrno>
 #include <csignal>
@@ -118,12 +119,7 @@ std::string errno_text(const char* what)
 
 bool sandbox_disabled_by_user()
 {
-  const char* value = std::getenv("MDIVICOM_SANDBOX");
-  if (value == nullptr) {
-    return false;
-  }
-  std::string text(value);
-  return text == "off" || text == "0" || text == "false" || text == "no";
+  return opted_out("MDIVICOM_SANDBOX");
 }
 
 Namespaces enter_namespaces()
