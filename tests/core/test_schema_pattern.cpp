@@ -1,6 +1,7 @@
 // JSON Schema patterns matched with RE2 (core/json/pattern.*), the formats checked without
 // std::regex (core/json/formats.*), and both as config schemas meet them (issue 15, class 5).
 #include "core/config/config.hpp"
+#include "core/config/schema.hpp"
 #include "core/json/formats.hpp"
 #include "core/json/pattern.hpp"
 #include "core/json/schema.hpp"

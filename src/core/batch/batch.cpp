@@ -1,7 +1,9 @@
+#include "core/util/utc_time.hpp"
 #include "core/batch/batch.hpp"
 
 #include "core/batch/slurm_executor.hpp"
 #include "core/config/config.hpp"
+#include "core/config/schema.hpp"
 #include "core/records/scan.hpp"
 #include "core/run/outcome_error.hpp"
 #include "core/util/fs.hpp"

@@ -1,3 +1,4 @@
+#include "core/util/utc_time.hpp"
 #include "core/batch/record.hpp"
 
 #include "core/json/bounded.hpp"

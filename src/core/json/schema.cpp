@@ -162,7 +162,7 @@ std::vector<SchemaViolation> JsonSchema::validate(const nlohmann::json& document
     valid = validator.validate(m_impl->schema, adapter, &results);
   }
   if (const auto& refusal = matching.refusal()) { // valijson's answer rests on an unchecked pattern
-    return {SchemaViolation{refusal->first, refusal->second}};
+    return {SchemaViolation{refusal->first, refusal->second, SchemaKeyword::other, ""}};
   }
   if (valid) {
     return {};
@@ -184,7 +184,7 @@ std::vector<SchemaViolation> JsonSchema::validate(const nlohmann::json& document
     }
   }
   if (violations.empty()) { // a rule of valijson's that fails without a word must not pass the document
-    violations.push_back({"", "Failed to validate against the schema."});
+    violations.push_back({"", "Failed to validate against the schema.", SchemaKeyword::other, ""});
   }
   return violations;
 }

@@ -1,3 +1,4 @@
+#include "core/util/utc_time.hpp"
 #include "core/run/plugin_run.hpp"
 
 #include "core/config/redact.hpp"

@@ -13,6 +13,7 @@
 
 #include "core/dataset/identity.hpp"
 #include "core/records/rocrate.hpp"
+#include "core/records/rocrate_update.hpp"
 #include "core/run/log.hpp"
 #include "core/run/output_slot.hpp"
 #include "core/run/plan.hpp"

@@ -1,4 +1,5 @@
 // Step 5 of the flow, Record (end): PluginRun::record_outcome and its parts.
+#include "core/util/utc_time.hpp"
 #include "core/run/plugin_run.hpp"
 
 #include "core/config/redact.hpp"
