@@ -3,7 +3,8 @@
 #   make test   set up, build, run the whole test suite, a short fuzz pass and clang-tidy on the
 #               files changed since main (what CI runs)
 #   make fuzz   build the libFuzzer targets in build-fuzz/ (clang-14) and run each FUZZ_SECONDS
-#   make test-sanitize   the whole suite under ASan and UBSan in build-sanitize/ (not run by CI)
+#   make test-sanitize   the suite under ASan, UBSan and LSan in build-sanitize/ (not run by CI: ~3x
+#                        the build's CPU, see README's Options)
 #   make tidy   clang-tidy on the sources changed since the merge-base with main (TIDY_BASE=commit)
 
 BUILD ?= build
@@ -45,7 +46,8 @@ fuzz-build: deps
 fuzz: fuzz-build
 	scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
-# The whole suite under ASan and UBSan (GCC), in its own build tree.
+# The suite under ASan, UBSan and LSan (GCC), in its own build tree; test cases tagged
+# [no-sanitizer] are left out (tests/CMakeLists.txt).
 test-sanitize: deps
 	cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMDIVICOM_SANITIZE=ON -DMDIVICOM_WERROR=ON
 	cmake --build build-sanitize -j$(JOBS)

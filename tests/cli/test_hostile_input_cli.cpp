@@ -262,8 +262,9 @@ TEST_CASE("a hostile pyproject.toml in a dev root hides neither the listing nor 
   CHECK(run.exit_code == 0);
 }
 
+// [no-sanitizer]: under ASan no limit of address space fits its shadow memory, so nothing starts.
 TEST_CASE("under any memory limit mdivicom exits with a message, never aborts, and leaves no running record",
-          "[cli][hostile][memory]")
+          "[cli][hostile][memory][no-sanitizer]")
 {
   Workspace ws;
   ws.options.env["MDIVICOM_DEV_PLUGIN_ROOTS"] = k_example_root.string();
