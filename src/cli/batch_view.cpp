@@ -58,13 +58,23 @@ std::string summary_line(const json& summary)
 class BatchView : public BatchObserver
 {
 public:
-  explicit BatchView(BatchViewKind kind) : m_kind(kind) {}
+  BatchView(BatchViewKind kind, bool explain) : m_kind(kind), m_explain(explain) {}
 
   void started(const BatchRecord& record) override
   {
     m_start = Clock::now();
+    size_t to_run = 0;
+    for (const BatchItemState& item : record.items()) {
+      to_run += item.decision == ItemDecision::queued;
+      if (m_explain) {
+        const char* verdict = item.decision == ItemDecision::queued ? "runs: " : "";
+        std::cerr << printable(item.item) << " " << printable(item.plugin) << ": " << verdict << printable(item.reason)
+                  << "\n";
+      }
+    }
     if (m_kind != BatchViewKind::quiet) {
-      std::cerr << "mdivicom: batch " << record.id() << ": " << record.items().size() << " items\n";
+      std::cerr << "mdivicom: batch " << record.id() << ": " << record.items().size() << " items, " << to_run
+                << " to run\n";
     }
   }
   void item_started(const BatchRecord& record, size_t) override { draw(record); }
@@ -117,6 +127,7 @@ private:
   }
 
   BatchViewKind m_kind;
+  bool m_explain;
   Clock::time_point m_start = Clock::now();
   size_t m_finished = 0;
   bool m_drawn = false;
@@ -124,9 +135,9 @@ private:
 
 } // namespace
 
-std::unique_ptr<BatchObserver> make_batch_view(BatchViewKind kind)
+std::unique_ptr<BatchObserver> make_batch_view(BatchViewKind kind, bool explain)
 {
-  return std::make_unique<BatchView>(kind);
+  return std::make_unique<BatchView>(kind, explain);
 }
 
 std::string batch_table(const json& record)

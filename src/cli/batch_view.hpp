@@ -14,7 +14,8 @@ namespace mdivicom::cli {
 
 enum class BatchViewKind { terminal, lines, quiet };
 
-std::unique_ptr<BatchObserver> make_batch_view(BatchViewKind kind);
+// explain: each item's decision and its reason, before anything runs (batch --explain).
+std::unique_ptr<BatchObserver> make_batch_view(BatchViewKind kind, bool explain = false);
 
 // The items of a batch record as a table, then its summary line.
 std::string batch_table(const nlohmann::json& record);

@@ -26,6 +26,8 @@ struct BatchArguments
   std::string python_env;
   double timeout_s = 0;
   bool overwrite = false;
+  bool force = false;
+  bool explain = false;
   bool dry_run = false;
   bool as_json = false;
 };
@@ -50,6 +52,9 @@ std::vector<std::string> shared_run_options(const BatchArguments& args, bool tim
   }
   if (args.overwrite) {
     options.emplace_back("--overwrite");
+  }
+  if (args.force) {
+    options.emplace_back("--force");
   }
   if (args.dry_run) {
     options.emplace_back("--dry-run");
@@ -85,9 +90,21 @@ void run_batch_command(BatchArguments& args, bool timeout_given, const nlohmann:
     run.insert(run.end(), shared.begin(), shared.end());
     return run;
   };
+  RunOptions& options = request.item_options;
+  options.dry_run = args.dry_run;
+  options.overwrite = args.overwrite;
+  options.force = args.force;
+  options.backend = args.backend.empty() ? "auto" : args.backend;
+  options.dataset_hash = args.dataset_hash.empty() ? "full" : args.dataset_hash;
+  options.lane_options = {{"engine", args.engine}, {"pull", args.pull}};
+  if (!args.python_env.empty()) {
+    options.lane_options["python_env"] = args.python_env;
+  }
+  request.lanes = [](const std::string& kind) { return make_lane(kind); };
   PluginCatalog catalog = make_catalog(args.python_env);
   std::unique_ptr<BatchObserver> view = make_batch_view(
-      args.as_json ? BatchViewKind::quiet : (::isatty(STDERR_FILENO) ? BatchViewKind::terminal : BatchViewKind::lines));
+      args.as_json ? BatchViewKind::quiet : (::isatty(STDERR_FILENO) ? BatchViewKind::terminal : BatchViewKind::lines),
+      args.explain);
   BatchOutcome outcome = run_batch(catalog, request, *view);
   if (args.as_json) {
     std::cout << json_text(outcome.record) << "\n";
@@ -127,7 +144,11 @@ void add_batch_command(CLI::App& app)
       ->check(CLI::IsMember({"full", "fast", "off"}));
   CLI::Option* timeout =
       batch->add_option("--timeout", args->timeout_s, "Stop each item's plugin after this many seconds");
-  batch->add_flag("--overwrite", args->overwrite, "Replace each item's earlier outputs once its new run succeeds");
+  batch->add_flag("--overwrite", args->overwrite,
+                  "Run the items whose outputs differ from what they would be now (plugin, code, config, dataset, "
+                  "options), replacing them once the new run succeeds; up-to-date items are still skipped");
+  batch->add_flag("--force", args->force, "Run every item, also those that are up to date");
+  batch->add_flag("--explain", args->explain, "Say for every item why it runs or not, before any runs");
   batch->add_flag("--dry-run", args->dry_run, "Pass dry_run=True to every item's plugin");
   batch->add_option("--bundle-policy", args->bundle_policy, "As for run");
   batch->add_option("--engine", args->engine, "Container engine socket, as for run");

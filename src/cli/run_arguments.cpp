@@ -39,7 +39,14 @@ void add_run_options(CLI::App& command, RunArguments& args)
       "--timeout", [&args](double seconds) { args.run.timeout_s = seconds; },
       "Stop the plugin after this many seconds (status timeout)");
   command.add_flag("--overwrite", args.run.overwrite,
-                   "Replace earlier outputs in <out>/<plugin id>/, but only once the new run succeeds");
+                   "Replace earlier outputs in <out>/<plugin id>/ of a run that differs, but only once the new run "
+                   "succeeds (an up-to-date run is still skipped)");
+  command.add_flag("--force", args.run.force,
+                   "Run even when <out>/<plugin id>/ is up to date (same plugin, code, config, dataset and options "
+                   "as its latest run, outputs intact), replacing its outputs once the new run succeeds");
+  command.add_flag("--explain", args.run.explain,
+                   "Say why the run runs or not: which part of its key changed since the latest run of "
+                   "<out>/<plugin id>/ (plugin, code, config, dataset, options, outputs)");
   command.add_flag("--plan", args.plan_only,
                    "Print what would be run (for containers: the exact engine API requests) and exit");
   command.add_flag(

@@ -35,7 +35,7 @@ TEST_CASE("earlier outputs are refused without --overwrite and left untouched", 
     OutputSlot slot(out / "tool", out / "_runs", "r1", false);
     FAIL("no error");
   } catch (const mdivicom::Error& e) {
-    CHECK(e.code() == mdivicom::ExitCode::usage);
+    CHECK(e.code() == mdivicom::ExitCode::out_of_date);
     CHECK_THAT(std::string(e.what()), Catch::Contains("--overwrite"));
   }
   CHECK(read_file(out / "tool" / "result.csv") == "old");

@@ -2,6 +2,7 @@
 // checked against the record schema, its output directory and order taken, its inventory
 // entries read, and a crate built from it.
 #include "core/records/inventory.hpp"
+#include "core/records/inventory_parse.hpp"
 #include "core/util/fs.hpp"
 #include "core/json/schema.hpp"
 #include "core/records/scan.hpp"

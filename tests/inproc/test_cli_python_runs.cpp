@@ -321,15 +321,20 @@ TEST_CASE("earlier outputs come back when a re-run stops with an error after par
   CliWorkspace ws("import os\ndef run(dataset_dir, out_dir, config, **kw):\n"
                   "    open(os.path.join(out_dir, 'result.txt'), 'w').write('first')\n");
   check_record(ws.run(), "succeeded", 0);
-  // The dataset's identity needs a cache directory, which this environment does not give: the
-  // run stops after the earlier outputs were parked.
-  ws.options.env["HOME"] = k_unset;
-  ws.options.env["XDG_CACHE_HOME"] = k_unset;
-  auto result = run_mdivicom(
-      {"run", "cli-test", "--dataset", ws.dataset.string(), "--out", ws.out.string(), "--overwrite"}, ws.options);
+  // The record's reserve cannot be made where a directory stands: the run stops right after
+  // the earlier outputs were parked (a changed config makes it out of date, so it gets there).
+  fs::remove(ws.out / "_runs" / ".cli-test.reserve");
+  fs::create_directories(ws.out / "_runs" / ".cli-test.reserve");
+  auto result = run_mdivicom({"run", "cli-test", "--dataset", ws.dataset.string(), "--out", ws.out.string(),
+                              "--overwrite", "--config", R"({"changed": true})"},
+                             ws.options);
   INFO(result.err);
-  CHECK(result.exit_code != 0);
+  CHECK(result.exit_code == 2);
+  CHECK_THAT(result.err, Catch::Contains("cannot reserve"));
   CHECK(read_file(ws.out / "cli-test" / "result.txt") == "first");
+  for (const auto& entry : fs::directory_iterator(ws.out / "_runs")) {
+    CHECK_FALSE(entry.path().extension() == ".previous"); // parked, then given back
+  }
 }
 
 TEST_CASE("SIGTERM while a succeeded run's outputs are inventoried exits 130, and the record says so",

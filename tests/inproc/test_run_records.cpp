@@ -220,10 +220,12 @@ TEST_CASE("after kill -9 of mdivicom during an --overwrite run, the next run put
   CHECK(verified.out.find("ok          ") != std::string::npos);
   CHECK(verified.out.find(".previous, where the killed run") != std::string::npos);
 
-  // The next run (here one that only plans to run: without --overwrite it is refused) restores them.
+  // The next run restores them before anything else, even one that is then refused (another
+  // config, without --overwrite: out of date, exit 3).
   CommandResult next = ws.run();
   INFO(next.err);
-  CHECK(next.exit_code == 2);
+  CHECK(next.exit_code == 3);
+  CHECK(next.err.find("config changed") != std::string::npos);
   CHECK(next.err.find("was killed while the earlier outputs") != std::string::npos);
   CHECK(read_file(ws.out / "rec-test" / "result.txt") == "1");
   bool parked_left = false;

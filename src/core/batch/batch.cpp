@@ -2,6 +2,7 @@
 #include "core/batch/batch.hpp"
 
 #include "core/batch/slurm_executor.hpp"
+#include "core/batch/up_to_date.hpp"
 #include "core/config/config.hpp"
 #include "core/config/schema.hpp"
 #include "core/records/scan.hpp"
@@ -31,6 +32,7 @@ namespace {
 
 struct BatchPlugin
 {
+  Plugin plugin;
   std::string ref;
   std::string id;
   json schema;
@@ -49,7 +51,7 @@ std::vector<BatchPlugin> resolve_plugins(PluginCatalog& catalog, const std::vect
     if (!seen.insert(plugin.ref()).second) {
       throw usage_error("plugin " + printable(ref) + " is named twice in the batch");
     }
-    plugins.push_back({plugin.ref(), plugin.id(), plugin.object.value("config_schema", json()),
+    plugins.push_back({plugin, plugin.ref(), plugin.id(), plugin.object.value("config_schema", json()),
                        plugin.entry().value("resources", json::object())});
   }
   return plugins;
@@ -216,6 +218,44 @@ std::vector<std::string> sbatch_options(const BatchRequest& request, const std::
   return options;
 }
 
+// Sets each item's decision from the up-to-date check: up to date (not run, unless --force),
+// queued, or skipped when its outputs differ and --overwrite was not given. Returns true when
+// an item was skipped so.
+bool decide_items(const BatchRequest& request, std::vector<BatchItemState>& items,
+                  const std::vector<ItemToCheck>& to_check)
+{
+  if (!request.lanes) {
+    return false;
+  }
+  const RunOptions& options = request.item_options;
+  std::vector<FreshnessCheck> checks = check_items(request.out, items, to_check, options, request.lanes);
+  bool refused = false;
+  for (size_t index = 0; index < items.size(); ++index) {
+    BatchItemState& item = items[index];
+    const FreshnessCheck& check = checks[index];
+    item.reason = check.explanation();
+    switch (check.state) {
+    case Freshness::no_outputs: break;
+    case Freshness::up_to_date:
+      if (!options.force) {
+        item.decision = ItemDecision::up_to_date;
+        item.run_id = check.run_id;
+        item.status = "succeeded";
+      }
+      break;
+    case Freshness::out_of_date:
+    case Freshness::unrecorded_outputs:
+      if (!options.overwrite) {
+        item.decision = ItemDecision::skipped;
+        item.reason = "out of date, not run without --overwrite: " + item.reason;
+        refused = true;
+      }
+      break;
+    }
+  }
+  return refused;
+}
+
 json batch_header(const BatchRequest& request, const std::vector<BatchPlugin>& plugins, const Config& config,
                   unsigned jobs, const DatasetSelection& selection)
 {
@@ -243,13 +283,17 @@ BatchOutcome run_batch(PluginCatalog& catalog, const BatchRequest& request, Batc
   const Config config = load_config(request.config);
   std::vector<BatchItemState> items;
   std::vector<std::string> item_configs; // the config text of items that have their own
-  for (const BatchDataset& dataset : selection.datasets) {
-    std::optional<Config> own;
+  std::vector<std::optional<Config>> own_configs(selection.datasets.size());
+  std::vector<ItemToCheck> to_check;
+  for (size_t dataset_index = 0; dataset_index < selection.datasets.size(); ++dataset_index) {
+    const BatchDataset& dataset = selection.datasets[dataset_index];
+    std::optional<Config>& own = own_configs[dataset_index];
     if (dataset.config) {
       own = load_config(dataset.config->dump());
     }
     for (const BatchPlugin& plugin : plugins) {
       const Config& used = own ? *own : config;
+      to_check.push_back({plugin.plugin, used});
       check_config_against_schema(used, plugin.schema, plugin.ref + " (item " + dataset.item + ")");
       BatchItemState item;
       item.item = dataset.item;
@@ -263,6 +307,9 @@ BatchOutcome run_batch(PluginCatalog& catalog, const BatchRequest& request, Batc
       item_configs.push_back(own ? own->text : std::string());
     }
   }
+
+  // Up to date? Checked here for all items at once: an up-to-date item costs no run.
+  const bool refused_some = decide_items(request, items, to_check);
 
   std::error_code error;
   fs::create_directories(request.out, error);
@@ -308,9 +355,11 @@ BatchOutcome run_batch(PluginCatalog& catalog, const BatchRequest& request, Batc
     settle_item(item, request.out, records_before[index], end);
     failed = failed || end.exit_code != 0;
   };
-  std::vector<size_t> order(record.items().size());
-  for (size_t i = 0; i < order.size(); ++i) {
-    order[i] = i;
+  std::vector<size_t> order;
+  for (size_t i = 0; i < record.items().size(); ++i) {
+    if (record.items()[i].decision == ItemDecision::queued) {
+      order.push_back(i);
+    }
   }
   observer.started(record);
   InterruptScope interrupts;
@@ -368,7 +417,10 @@ BatchOutcome run_batch(PluginCatalog& catalog, const BatchRequest& request, Batc
       interrupted ? "cancelled" : (failed || !selection.missing.empty() ? "failed" : "succeeded");
   record.finalize(status);
   BatchOutcome outcome{record.to_json(), ExitCode::ok};
-  outcome.code = interrupted ? ExitCode::interrupted : (status == "failed" ? ExitCode::failed : ExitCode::ok);
+  outcome.code = interrupted          ? ExitCode::interrupted
+                 : status == "failed" ? ExitCode::failed
+                 : refused_some       ? ExitCode::out_of_date
+                                      : ExitCode::ok;
   return outcome;
 }
 

@@ -16,6 +16,7 @@
 #include "core/batch/local_executor.hpp"
 #include "core/batch/record.hpp"
 #include "core/plugins/discovery.hpp"
+#include "core/run/run.hpp"
 #include "core/util/error.hpp"
 
 namespace mdivicom {
@@ -45,6 +46,10 @@ struct BatchRequest
   std::vector<std::string> slurm_options;           // --slurm-opt KEY=VALUE, passed to sbatch as --KEY=VALUE
   std::optional<double> timeout_s;                  // --timeout, also the Slurm time limit
   nlohmann::json command = nlohmann::json::array(); // as recorded (no config text)
+  // The items' run options as the batch was given them (dry run, dataset hash mode, backend,
+  // overwrite, force, lane options), for the up-to-date check made here before any item runs.
+  RunOptions item_options;
+  LaneFactory lanes;
   // The argv of one item's `mdivicom run`, given the --config argument to pass ("" for none).
   std::function<std::vector<std::string>(const BatchItemState& item, const std::string& config)> item_argv;
 };
@@ -52,7 +57,10 @@ struct BatchRequest
 struct BatchOutcome
 {
   nlohmann::json record;
-  ExitCode code = ExitCode::ok; // ok: every item succeeded or was up to date
+  // ok: every item succeeded or was up to date; failed: an item did not succeed (or a dataset
+  // was missing); out_of_date: none failed, but items whose outputs differ were left alone
+  // (no --overwrite).
+  ExitCode code = ExitCode::ok;
 };
 
 // Throws a usage Error, with every problem named, before anything runs.

@@ -9,6 +9,7 @@
 #include "core/util/tree_walk.hpp"
 
 #include <chrono>
+#include <optional>
 
 namespace mdivicom {
 
@@ -63,12 +64,16 @@ json dataset_identity(const fs::path& dataset_dir, DatasetHashMode mode, const D
     return identity;
   }
   const int64_t started_ns = wall_clock_ns();
-  std::vector<TreeEntry> entries = walk_tree(dataset_dir, {true, {".git"}});
+  std::vector<TreeEntry> entries = walk_tree(dataset_dir, {true, options.excluded_dir_names});
 
   // Files to hash: everything not answered by the cache.
-  FileHashCache cache(!options.use_cache          ? fs::path()
+  std::optional<FileHashCache> own_cache;
+  if (options.cache == nullptr) {
+    own_cache.emplace(!options.use_cache          ? fs::path()
                       : options.cache_dir.empty() ? FileHashCache::default_dir()
                                                   : options.cache_dir);
+  }
+  FileHashCache& cache = options.cache != nullptr ? *options.cache : *own_cache;
   std::vector<std::string> hashes(entries.size());
   std::vector<HashJob> jobs;
   std::vector<size_t> job_entry;
@@ -100,7 +105,9 @@ json dataset_identity(const fs::path& dataset_dir, DatasetHashMode mode, const D
         cache.store(identity_of(entry), jobs[job].sha256);
       }
     }
-    cache.save();
+    if (own_cache) {
+      cache.save(); // a shared cache is saved by its owner
+    }
   }
 
   Sha256 fingerprint;
@@ -134,7 +141,11 @@ json dataset_identity(const fs::path& dataset_dir, DatasetHashMode mode, const D
     } else {
       continue; // directories carry no content of their own
     }
-    fingerprint.update(line.dump() + "\n");
+    std::string text = line.dump();
+    fingerprint.update(text + "\n");
+    if (options.lines != nullptr) {
+      options.lines->push_back(std::move(text));
+    }
   }
   if (problem_count > k_max_problems) {
     problems.push_back("... and " + std::to_string(problem_count - k_max_problems) + " more");
@@ -145,7 +156,7 @@ json dataset_identity(const fs::path& dataset_dir, DatasetHashMode mode, const D
   identity["total_bytes"] = total_bytes;
   identity["symlinks"] = links;
   identity["symlinks_outside"] = links_outside;
-  identity["excluded"] = json::array({".git"});
+  identity["excluded"] = options.excluded_dir_names;
   if (mode == DatasetHashMode::full) {
     identity["cache"] = {{"hits", hits}, {"hashed", jobs.size()}};
   } else {

@@ -27,6 +27,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -40,12 +41,20 @@ inline constexpr DatasetHashMode k_default_dataset_hash_mode = DatasetHashMode::
 DatasetHashMode parse_dataset_hash_mode(std::string_view text);
 std::string_view to_string(DatasetHashMode mode);
 
+class FileHashCache;
+
 struct DatasetIdentityOptions
 {
   std::filesystem::path cache_dir; // empty: FileHashCache::default_dir()
   bool use_cache = true;
-  unsigned workers = 0; // 0: one per usable core
-  bool progress = true; // progress line on a terminal for long work
+  FileHashCache* cache = nullptr; // a cache shared across calls (a batch); overrides the two above
+  unsigned workers = 0;           // 0: one per usable core
+  bool progress = true;           // progress line on a terminal for long work
+  // Directory names never walked; also a plugin's source tree (its code identity) uses this.
+  std::vector<std::string> excluded_dir_names = {".git"};
+  // When set, receives the fingerprint's lines (without "\n"), in order: the per-file
+  // inventory an up-to-date check compares with (core/run/run_key.hpp).
+  std::vector<std::string>* lines = nullptr;
 };
 
 // The record fragment stored as record["dataset"]:

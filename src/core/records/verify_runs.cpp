@@ -101,7 +101,9 @@ Result<std::vector<InventoryEntry>> load_jsonl(const std::string& text, const st
   return entries;
 }
 
-Result<std::vector<InventoryEntry>> load_expected(const json& outputs, const MemberReader& read_member)
+} // namespace
+
+Result<std::vector<InventoryEntry>> recorded_inventory(const json& outputs, const MemberReader& read_member)
 {
   if (!outputs.is_object() || !outputs.contains("tree_sha256") || !outputs["tree_sha256"].is_string()) {
     return Failure{"\"outputs\" has no tree_sha256"};
@@ -128,6 +130,8 @@ Result<std::vector<InventoryEntry>> load_expected(const json& outputs, const Mem
   return load_jsonl(*text, tree_sha256, path);
 }
 
+namespace {
+
 std::string describe_difference(const InventoryEntry& want, const InventoryEntry& have)
 {
   if (want.type != have.type) {
@@ -153,7 +157,10 @@ std::string describe_difference(const InventoryEntry& want, const InventoryEntry
   return {};
 }
 
-std::vector<Mismatch> compare(const std::vector<InventoryEntry>& expected, const std::vector<InventoryEntry>& actual)
+} // namespace
+
+std::vector<Mismatch> compare_inventories(const std::vector<InventoryEntry>& expected,
+                                          const std::vector<InventoryEntry>& actual)
 {
   std::vector<Mismatch> mismatches;
   auto want = expected.begin();
@@ -187,6 +194,8 @@ std::vector<Mismatch> compare(const std::vector<InventoryEntry>& expected, const
   }
   return mismatches;
 }
+
+namespace {
 
 // For an inventory in its own file, the common case needs no parsing at all: the file is
 // intact (inventory_sha256), its lines are the recorded tree (tree_sha256), and the outputs
@@ -314,7 +323,7 @@ VerifyReport check_runs(const std::string& source, const std::vector<RecordFile>
     if (outputs.contains("files")) {
       // Hashing the files (all cores) and reading the recorded list overlap.
       auto pending_actual = std::async(std::launch::async, read_actual, check.root);
-      expected = load_expected(outputs, read_member);
+      expected = recorded_inventory(outputs, read_member);
       actual = without_unrecorded_dirs(pending_actual.get(), outputs);
     } else {
       auto pending_actual = std::async(std::launch::async, read_actual, check.root);
@@ -325,7 +334,7 @@ VerifyReport check_runs(const std::string& source, const std::vector<RecordFile>
         check.state = "ok";
         continue;
       }
-      expected = load_expected(outputs, read_member); // to say what differs, or what is damaged
+      expected = recorded_inventory(outputs, read_member); // to say what differs, or what is damaged
     }
     if (!expected) {
       check.state = "bad_record";
@@ -336,7 +345,7 @@ VerifyReport check_runs(const std::string& source, const std::vector<RecordFile>
       check.message = "the output directory " + check.root + " is missing";
       actual.emplace();
     }
-    check.mismatches = compare(*expected, *actual);
+    check.mismatches = compare_inventories(*expected, *actual);
     check.entries_checked = expected->size();
     check.state = check.mismatches.empty() ? "ok" : "mismatch";
   }

@@ -20,6 +20,14 @@ using MemberReader = std::function<std::optional<std::string>(const std::string&
 // The current inventory of an output root (relative to the out root), or nullopt if absent.
 using ActualReader = std::function<std::optional<std::vector<InventoryEntry>>(const std::string&)>;
 
+// The inventory a record's "outputs" holds (embedded, or in its .inventory.jsonl), checked
+// against the record's tree_sha256 and inventory_sha256; a Failure says how it is damaged.
+Result<std::vector<InventoryEntry>> recorded_inventory(const nlohmann::json& outputs, const MemberReader& read_member);
+
+// What differs between a recorded inventory and today's, both sorted by path.
+std::vector<Mismatch> compare_inventories(const std::vector<InventoryEntry>& expected,
+                                          const std::vector<InventoryEntry>& actual);
+
 // Checks each record's recorded inventory (made tamper-evident by tree_sha256 and
 // inventory_sha256) against read_actual(root), for the latest run of each root.
 // `killed_parked`: indexes of records of killed runs whose parked outputs are still in place;

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -32,6 +33,24 @@ struct RunRequest
   std::optional<double> timeout_s;
   std::string backend;                               // "python", "docker", "podman" or "auto"
   nlohmann::json options = nlohmann::json::object(); // lane options from the command line
+};
+
+// One file of a plugin's code and its hash, as the lane found it (a distribution's RECORD, a
+// source tree walked): what --explain names when the code changed.
+struct CodeFile
+{
+  std::string path;
+  std::string hash;
+  bool operator==(const CodeFile&) const = default;
+};
+
+// What identifies the code a run would execute, part of the run's key (core/run/run_key.hpp).
+struct CodeIdentity
+{
+  // e.g. {"source": "distribution", "name", "version", "files_sha256", "interpreter"} or
+  // {"source": "image", "image": "<ref>", "image_id": "sha256:..."}; null: the lane cannot tell.
+  nlohmann::json summary;
+  std::vector<CodeFile> files; // sorted by path; empty when the lane has no file list
 };
 
 // Where plugin output goes: live to the terminal and into the run log (secrets redacted).
@@ -83,6 +102,11 @@ public:
   // Runs the plugin to the end. Must return an outcome for every ending (a failure to start
   // included) and must honour the request's timeout and interrupt_requested().
   virtual RunOutcome execute(const RunRequest& request, OutputSink& output) = 0;
+
+  // The identity of the code the request would run, without running anything (no pull): the
+  // Python plugin's installed or source files and the interpreter's version, a container's
+  // image ID. Called before refusal(); must not throw for a plugin execute() would refuse.
+  virtual CodeIdentity code_identity(const RunRequest& /*request*/) { return {}; }
 
   // What would be done (e.g. the exact engine API requests), without doing it.
   virtual nlohmann::json describe(const RunRequest& request) = 0;

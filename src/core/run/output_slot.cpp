@@ -36,7 +36,14 @@ void OutputSlot::mark(const std::string& run_id, const std::string& state)
 }
 
 OutputSlot::OutputSlot(fs::path plugin_out_dir, const fs::path& runs_dir, const std::string& run_id, bool overwrite)
-  : m_dir(std::move(plugin_out_dir)), m_failed_dir(runs_dir / (run_id + ".failed-outputs"))
+  : OutputSlot(std::move(plugin_out_dir), runs_dir, run_id)
+{
+  claim(overwrite);
+}
+
+OutputSlot::OutputSlot(fs::path plugin_out_dir, const fs::path& runs_dir, const std::string& run_id)
+  : m_dir(std::move(plugin_out_dir)), m_run_id(run_id), m_runs_dir(runs_dir),
+    m_failed_dir(runs_dir / (run_id + ".failed-outputs"))
 {
   std::error_code error;
   fs::create_directories(runs_dir, error); // where the lock lives and the outputs are parked
@@ -54,15 +61,22 @@ OutputSlot::OutputSlot(fs::path plugin_out_dir, const fs::path& runs_dir, const 
   if (fs::exists(fs::symlink_status(m_dir, error)) && !fs::is_directory(fs::symlink_status(m_dir, error))) {
     throw usage_error(m_dir.string() + " exists and is not a directory; move it away or choose another --out");
   }
+}
+
+void OutputSlot::claim(bool overwrite)
+{
+  const std::string& run_id = m_run_id;
   if (!is_missing_or_empty_dir(m_dir)) {
     if (!overwrite) {
-      throw usage_error(m_dir.string() + " already holds outputs of an earlier run; pass --overwrite to replace them "
-                                         "once the new run succeeds, or choose another --out");
+      throw Error(m_dir.string() + " already holds outputs of an earlier run; pass --overwrite to replace them "
+                                   "once the new run succeeds, or choose another --out",
+                  ExitCode::out_of_date);
     }
-    m_parked = runs_dir / (run_id + ".previous");
+    m_parked = m_runs_dir / (run_id + ".previous");
     mark(run_id, "parked"); // before the rename: a kill between the two leaves nothing parked to miss
     rename_or_throw(m_dir, m_parked);
   }
+  std::error_code error;
   fs::create_directories(m_dir, error);
   if (error) {
     throw Error("cannot create the plugin output directory " + m_dir.string() + ": " + error.message());

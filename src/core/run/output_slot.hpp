@@ -25,10 +25,16 @@ namespace mdivicom {
 class OutputSlot
 {
 public:
-  // Throws a usage Error when O/<id> holds outputs and overwrite is false, or when another run
-  // holds the slot.
+  // Takes the slot's lock and gives back what a killed run left parked. Throws a usage Error
+  // when another run holds the slot. The outputs are not touched until claim().
+  OutputSlot(std::filesystem::path plugin_out_dir, const std::filesystem::path& runs_dir, const std::string& run_id);
+  // Both steps at once.
   OutputSlot(std::filesystem::path plugin_out_dir, const std::filesystem::path& runs_dir, const std::string& run_id,
              bool overwrite);
+
+  // The rule above: parks earlier outputs (overwrite), or throws an Error with exit 3 when
+  // O/<id> holds outputs and overwrite is false. A slot never claimed changes nothing.
+  void claim(bool overwrite);
   ~OutputSlot();
   OutputSlot(const OutputSlot&) = delete;
   OutputSlot& operator=(const OutputSlot&) = delete;
@@ -48,6 +54,8 @@ private:
 
   nlohmann::json m_recovered;
   std::filesystem::path m_dir;
+  std::string m_run_id;
+  std::filesystem::path m_runs_dir;
   std::filesystem::path m_parked; // empty when there was nothing to park
   std::filesystem::path m_failed_dir;
   UniqueFd m_lock;

@@ -3,15 +3,20 @@
 
 #include "core/config/redact.hpp"
 #include "core/dataset/archive.hpp"
+#include "core/hash/cache.hpp"
 #include "core/hash/sha256_engine.hpp"
 #include "core/resultbundle/policy.hpp"
 #include "core/resultbundle/writer.hpp"
+#include "core/run/freshness.hpp"
 #include "core/run/outcome_error.hpp"
 #include "core/run/write_roots.hpp"
 #include "core/util/fs.hpp"
 #include "core/util/host_facts.hpp"
 #include "core/util/module.hpp"
+#include "core/util/text_bytes.hpp"
 #include "core/util/thread_pool.hpp"
+
+#include <cstdio>
 
 #include <spdlog/spdlog.h>
 
@@ -97,6 +102,53 @@ nlohmann::json PluginRun::plan_summary()
   };
 }
 
+std::optional<ExitCode> PluginRun::check_up_to_date()
+{
+  const RunRequest& request = m_plan.request;
+  FileHashCache cache(FileHashCache::default_dir()); // the dataset's hashes, then the outputs'
+  std::vector<std::string> lines;
+  DatasetIdentityOptions identity_options;
+  identity_options.cache = &cache;
+  identity_options.lines = &lines;
+  m_dataset = dataset_identity(request.dataset_dir, m_dataset_hash, identity_options);
+  m_clock.mark("dataset identity");
+  m_key = make_run_key(request, m_plan.config.hash, m_dataset, std::move(lines), m_lane->code_identity(request));
+  m_clock.mark("code identity and run key");
+  const FreshnessCheck check =
+      check_freshness(request.out_root, request.plugin.id(), {*m_key, redact(m_plan.config.value)}, cache);
+  cache.save();
+  m_clock.mark("up-to-date check");
+  const std::string what = request.plugin.ref() + " on " + printable(request.dataset_dir.string());
+  if (m_options.explain) {
+    std::fputs((what + ": " +
+                (check.state == Freshness::up_to_date ? check.explanation() : "runs: " + check.explanation()) + "\n")
+                   .c_str(),
+               stdout);
+    std::fflush(stdout);
+  }
+  switch (check.state) {
+  case Freshness::no_outputs: return std::nullopt;
+  case Freshness::up_to_date:
+    if (!m_options.force) {
+      spdlog::info("{} is up to date (run {}): nothing to do; --force runs it again", what, check.run_id);
+      return ExitCode::ok;
+    }
+    m_replace_outputs = true;
+    return std::nullopt;
+  case Freshness::out_of_date:
+  case Freshness::unrecorded_outputs:
+    if (m_options.overwrite) {
+      return std::nullopt;
+    }
+    throw Error(printable(request.plugin_out_dir.string()) + " holds " +
+                    (check.run_id.empty() ? std::string("outputs") : "the outputs of run " + check.run_id) +
+                    ", and this run would differ: " + check.explanation() +
+                    ". Pass --overwrite to replace them once the new run succeeds, or choose another --out",
+                ExitCode::out_of_date);
+  }
+  return std::nullopt;
+}
+
 void PluginRun::prepare_directories()
 {
   RunRequest& request = m_plan.request;
@@ -111,9 +163,14 @@ void PluginRun::prepare_directories()
   create_dir(request.work_dir, "work directory");
   check_write_roots(request, m_plan.work_dir_given, scratch_parent());
   m_interrupts.emplace();
-  m_slot.emplace(request.plugin_out_dir, m_runs_dir, request.run_id, m_options.overwrite);
-  m_reserve.emplace(m_runs_dir, request.plugin.id()); // before the plugin can fill the disk
+  m_slot.emplace(request.plugin_out_dir, m_runs_dir, request.run_id); // a killed run's parked outputs back first
   m_clock.mark("directories and output slot");
+}
+
+void PluginRun::claim_outputs()
+{
+  m_slot->claim(m_options.overwrite || m_replace_outputs);
+  m_reserve.emplace(m_runs_dir, m_plan.request.plugin.id()); // before the plugin can fill the disk
 }
 
 void PluginRun::start_record()
@@ -127,12 +184,13 @@ void PluginRun::start_record()
   if (!m_slot->recovered().is_null()) {
     m_record["recovered_outputs"] = m_slot->recovered();
   }
-  m_record["dataset"] = dataset_identity(request.dataset_dir, m_dataset_hash);
+  m_record["dataset"] = m_dataset;
   if (is_dataset_archive(m_options.dataset)) {
     m_record["dataset"]["archive"] = {{"path", resolved_path(m_options.dataset).string()},
                                       {"sha256", prepared_archive_sha256(request.dataset_dir)}};
   }
-  m_clock.mark("dataset identity");
+  m_record["key"] = m_key->to_json();
+  write_inputs_file(inputs_file_path(m_runs_dir, request.run_id), request.run_id, *m_key);
   m_record_guard.emplace(m_record_path, m_record); // a runner failure after the next line still ends the record
   write_record(m_record_path, m_record, Durability::atomic); // the final record replaces it
   m_record_guard->arm();

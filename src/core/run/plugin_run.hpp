@@ -19,6 +19,7 @@
 #include "core/run/plan.hpp"
 #include "core/run/record.hpp"
 #include "core/run/record_guard.hpp"
+#include "core/run/run_key.hpp"
 #include "core/run/run.hpp"
 #include "core/run/scratch_dir.hpp"
 #include "core/util/interrupt.hpp"
@@ -46,17 +47,25 @@ public:
   nlohmann::json plan_summary();
 
   // 2. Prepare: the lane's last refusal, O/_runs/ and the work dir made and checked, the
-  // interrupt handlers, the output slot claimed, the record's reserve.
+  // interrupt handlers, the output slot's lock taken (a killed run's parked outputs given back).
   void prepare_directories();
 
-  // 3. Record (start): the dataset's identity and the "running" record, atomically.
+  // 3. Up to date? The dataset's identity, the plugin's code identity and the run's key, against
+  // the latest run of O/<id> (core/run/freshness.hpp). Returns 0 when nothing needs to run (the
+  // run is up to date and not forced); throws an Error with exit 3 when O/<id> holds outputs
+  // of a run that differs and --overwrite is not given; nullopt when the run goes on, after
+  // claim_outputs: the earlier outputs parked, the record's reserve made.
+  std::optional<ExitCode> check_up_to_date();
+  void claim_outputs();
+
+  // 4. Record (start): the inputs file and the "running" record, atomically.
   void start_record();
 
-  // 4. Execute: the lane runs the plugin into the run log, while the crate is read on a thread.
+  // 5. Execute: the lane runs the plugin into the run log, while the crate is read on a thread.
   // A lane that throws is a failed run (RunError::runner), never an escaped exception.
   RunOutcome execute();
 
-  // 5. Record (end): the outcome, outputs and final record (synced), then the crate. Returns
+  // 6. Record (end): the outcome, outputs and final record (synced), then the crate. Returns
   // the exit code: 0, 1, or 130 (cancelled, or an inventory cut short by a signal).
   ExitCode record_outcome(RunOutcome outcome);
 
@@ -85,6 +94,11 @@ private:
   // hashed still gives the parked outputs back).
   std::filesystem::path m_runs_dir;
   std::optional<InterruptScope> m_interrupts;
+
+  // Made by check_up_to_date.
+  nlohmann::json m_dataset;
+  std::optional<RunKey> m_key;
+  bool m_replace_outputs = false; // --force of an up-to-date run: its outputs are parked as --overwrite does
   std::optional<OutputSlot> m_slot;
   std::optional<RecordReserve> m_reserve;
 

@@ -14,6 +14,10 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
 {
   PluginRun run(catalog, options, lanes);
   run.prepare_directories();
+  if (std::optional<ExitCode> done = run.check_up_to_date()) {
+    return *done;
+  }
+  run.claim_outputs();
   run.start_record();
   RunOutcome outcome = run.execute();
   return run.record_outcome(std::move(outcome));

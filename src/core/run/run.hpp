@@ -25,6 +25,8 @@ struct RunOptions
   bool dry_run = false;
   std::optional<double> timeout_s;
   bool overwrite = false;
+  bool force = false;                // run even when up to date (core/run/freshness.hpp)
+  bool explain = false;              // say why the run runs or not
   bool echo_output = true;           // show plugin output live on the terminal
   std::string bundle_policy;         // policy for a plugin-written resultbundle.json; empty: the default
   std::string dataset_hash = "full"; // --dataset-hash: full | fast | off (see dataset_identity.hpp)
@@ -36,8 +38,9 @@ struct RunOptions
 using LaneFactory = std::function<std::unique_ptr<Lane>(const std::string& kind)>;
 
 // Plan -> execute -> record, the steps of PluginRun (plugin_run.hpp). Returns 0 when the plugin
-// succeeded, 1 when it failed, crashed or timed out, 130 when cancelled; throws a usage Error
-// (exit 2) for bad input before any run.
+// succeeded or the run is up to date, 1 when it failed, crashed or timed out, 130 when
+// cancelled; throws a usage Error (exit 2) for bad input before any run, and an Error with exit
+// 3 when O/<id> holds outputs of a run that differs and overwrite is not set.
 ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const LaneFactory& lanes);
 
 // `run --plan`: the plan alone, as the data the front end prints (the plugin, its directories,

@@ -10,8 +10,9 @@ namespace mdivicom {
 // Process exit codes; documented in the README. Never renumber.
 enum class ExitCode : int {
   ok = 0,
-  failed = 1, // the run failed, or a validation found problems
-  usage = 2,  // bad command line or bad input (missing dirs, malformed JSON, unknown plugin)
+  failed = 1,      // the run failed, or a validation found problems
+  usage = 2,       // bad command line or bad input (missing dirs, malformed JSON, unknown plugin)
+  out_of_date = 3, // O/<id> holds outputs of a run that differs (or of no run); nothing ran
   interrupted = 130,
 };
 

@@ -170,6 +170,28 @@ public:
     return {};
   }
 
+  // The local image's ID, found without pulling or loading (an absent image: no ID, so the
+  // run is not up to date), and the engine that has it.
+  CodeIdentity code_identity(const RunRequest& request) override
+  {
+    loaded();
+    CodeIdentity identity;
+    auto entry = ContainerEntry::parse(request.plugin);
+    if (!entry) {
+      return identity;
+    }
+    identity.summary = {{"source", "image"}, {"image", entry->image}, {"image_id", nullptr}};
+    auto ref = ImageRef::parse(entry->image);
+    auto engine = open_engine(option(request, "engine"), request.backend.empty() ? "auto" : request.backend);
+    if (!ref || !engine) {
+      return identity;
+    }
+    if (auto image = resolve_image(*engine, *ref, PullPolicy::never, std::nullopt, {})) {
+      identity.summary["image_id"] = image->id;
+    }
+    return identity;
+  }
+
   nlohmann::json describe(const RunRequest& request) override;
 
 private:

@@ -3,6 +3,7 @@
 #include "core/run/outcome_error.hpp"
 #include "core/run/output_sweep.hpp"
 
+#include "lanes/inproc/discovery/code_identity.hpp"
 #include "lanes/inproc/python_plan.hpp"
 #include "lanes/inproc/run_worker.hpp"
 
@@ -157,6 +158,8 @@ class PythonLane : public Lane
 public:
   // The worker needs no plugin, only the env: it starts the interpreter's core and waits.
   void warm_up(const nlohmann::json& options) override { start_worker(options); }
+
+  CodeIdentity code_identity(const RunRequest& request) override { return python_code_identity(request.plugin); }
 
   void prepare(const Plugin& /*plugin*/, const nlohmann::json& options) override { start_worker(options); }
 
