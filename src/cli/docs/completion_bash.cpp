@@ -34,6 +34,7 @@ _mdivicom_plugin_refs()
 std::string patterns(const CommandDoc& command, const std::vector<std::string>& words)
 {
   std::vector<std::string> quoted;
+  quoted.reserve(words.size());
   for (const auto& word : words) {
     quoted.push_back("'" + command.joined() + "|" + word + "'");
   }
@@ -70,9 +71,9 @@ std::string words_at(const CommandDoc& command)
     expansions.push_back(compgen_words(subcommands));
   }
   if (refs) {
-    expansions.push_back(k_plugin_ref_words);
+    expansions.emplace_back(k_plugin_ref_words);
   } else if (files) {
-    expansions.push_back(k_file_names);
+    expansions.emplace_back(k_file_names);
   }
   return reply(expansions, files);
 }

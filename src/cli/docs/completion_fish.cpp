@@ -52,6 +52,7 @@ std::string complete_at(const CommandDoc& command)
 std::string patterns(const CommandDoc& command, const std::vector<std::string>& words)
 {
   std::vector<std::string> quoted_words;
+  quoted_words.reserve(words.size());
   for (const auto& word : words) {
     quoted_words.push_back(quoted(command.joined() + "|" + word));
   }

@@ -2,6 +2,7 @@
 
 #include "core/util/join.hpp"
 
+#include <algorithm>
 #include <sstream>
 
 namespace mdivicom::cli::docs {
@@ -134,8 +135,9 @@ std::string zsh_completion(const CommandDoc& root)
       << "# Do not edit. Installed in share/zsh/vendor-completions/, which Debian's zsh has in $fpath.\n\n"
       << k_plugin_refs;
   auto commands = all_commands(root);
-  for (auto it = commands.rbegin(); it != commands.rend(); ++it) { // the root last, the entry point
-    write_function(out, **it);
+  std::reverse(commands.begin(), commands.end()); // the root last: it is the entry point
+  for (const CommandDoc* command : commands) {
+    write_function(out, *command);
   }
   out << "_mdivicom \"$@\"\n";
   return out.str();
