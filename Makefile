@@ -6,6 +6,7 @@
 #   make test-sanitize   the suite under ASan, UBSan and LSan in build-sanitize/ (not run by CI: ~3x
 #                        the build's CPU, see README's Options)
 #   make tidy   clang-tidy on the sources changed since the merge-base with main (TIDY_BASE=commit)
+#   make deb    build, then the Debian package $(BUILD)/mdivicom_<version>_<arch>.deb (cmake/Package.cmake)
 
 BUILD ?= build
 BUILD_TYPE ?= RelWithDebInfo
@@ -15,7 +16,7 @@ FUZZ_SECONDS ?= 60
 # make test's fuzz pass: each target over its seed corpus, then this many seconds of fuzzing.
 TEST_FUZZ_SECONDS ?= 15
 
-.PHONY: all deps build demo test bench clean format-check fuzz-build fuzz test-sanitize tidy
+.PHONY: all deps build demo test bench clean format-check fuzz-build fuzz test-sanitize tidy deb
 
 all: build
 
@@ -28,6 +29,11 @@ build: deps
 
 demo: build
 	scripts/demo.sh $(BUILD)
+
+# What cmake --install installs (stripped), in /usr, with its Depends read from what the programs
+# link (dpkg-shlibdeps). Install it with: apt install ./$(BUILD)/mdivicom_*.deb
+deb: build
+	cd $(BUILD) && cpack -G DEB
 
 # The suite, then a short pass of every fuzz target (a fuzz build from scratch takes ~14 min of
 # CPU, ~8 min on 2 cores; the pass 11 x TEST_FUZZ_SECONDS), then clang-tidy on the files changed

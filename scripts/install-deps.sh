@@ -10,6 +10,9 @@ packages=(
   libspdlog-dev libfmt-dev catch2 libvalijson-dev libre2-dev libtomlplusplus-dev libpython3.11-dev python3 python3-venv
   # tests: a C++ extension module (apt_pkg) run inside the Python worker
   python3-apt
+  # tests and make deb: the .deb's Depends (dpkg-shlibdeps), its man pages formatted (groff), its
+  # zsh and fish completions tried in those shells
+  dpkg-dev groff-base zsh fish
   # fuzzing (make fuzz): clang with libFuzzer and the sanitizers' runtimes
   clang-14 libclang-rt-14-dev
   # container lane: engines, runtime, local registry, test image material

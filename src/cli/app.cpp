@@ -79,7 +79,7 @@ void setup_logging(bool verbose, int argc, char** argv)
   }
   spdlog::set_pattern("[%Y-%m-%dT%H:%M:%S.%e] mdivicom: %^%l%$: %v");
   spdlog::set_level(spdlog::level::debug);
-  spdlog::debug("mdivicom {}", build_info::k_version);
+  spdlog::debug("{}", version_text());
   std::string args;
   for (int i = 0; i < argc; ++i) {
     args += (i ? " " : "") + shown_argument(argv[i]);
@@ -92,9 +92,14 @@ void setup_logging(bool verbose, int argc, char** argv)
 
 } // namespace
 
+std::string version_text()
+{
+  return std::string("mdivicom ") + build_info::k_version + " (commit " + build_info::k_commit + ")";
+}
+
 void add_global_options(CLI::App& app, bool& verbose)
 {
-  app.set_version_flag("--version", std::string("mdivicom ") + build_info::k_version);
+  app.set_version_flag("--version", version_text());
   app.add_flag("-v,--verbose", verbose, "Log debug details (version, argv, environment) to stderr");
 }
 
@@ -108,21 +113,28 @@ int requested_exit_code()
   return g_exit_code;
 }
 
+void define_app(CLI::App& app, bool& verbose, const CommandGroup* group)
+{
+  app.name("mdivicom");
+  app.description("mdivicom: run lab data-processing plugins reproducibly");
+  app.require_subcommand(1);
+  add_global_options(app, verbose);
+  for (const auto& each : k_command_groups) {
+    if (group == nullptr || group == &each) {
+      each.add(app);
+    }
+  }
+}
+
 int run_app(int argc, char** argv)
 {
   g_default_terminate = std::set_terminate(on_terminate);
   const EarlyParse early = early_parse(argc, argv);
   EarlyPythonWorker early_worker(early.run); // before the command line is built and parsed
-  CLI::App app{"mdivicom: run lab data-processing plugins reproducibly", "mdivicom"};
-  app.require_subcommand(1);
+  CLI::App app;
   bool verbose = false;
-  add_global_options(app, verbose);
   // Only the group the command line names: CLI11 makes every option of every group it is given.
-  for (const auto& group : k_command_groups) {
-    if (early.group == nullptr || early.group == &group) {
-      group.add(app);
-    }
-  }
+  define_app(app, verbose, early.group);
   app.parse_complete_callback([&] { setup_logging(verbose, argc, argv); });
 
   try {

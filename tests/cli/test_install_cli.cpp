@@ -4,13 +4,11 @@
 
 #include <catch2/catch.hpp>
 
+#include "cli/commands.hpp"
+#include "install_lock.hpp"
 #include "support/process.hpp"
 
 #include <algorithm>
-
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -26,18 +24,14 @@ const fs::path k_examples = fs::path(MDIVICOM_SOURCE_DIR) / "examples";
 // install script with them). One install at a time: each rewrites the build's install_manifest.txt.
 CommandResult install(const fs::path& prefix, const std::vector<std::string>& defines = {})
 {
-  int lock = ::open((k_build / ".install-test.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  REQUIRE(lock >= 0);
-  ::flock(lock, LOCK_EX);
+  InstallLock lock(k_build);
   std::vector<std::string> argv = {MDIVICOM_CMAKE_COMMAND, "--install", k_build.string(), "--prefix", prefix.string()};
   if (!defines.empty()) {
     argv = {MDIVICOM_CMAKE_COMMAND, "-DCMAKE_INSTALL_PREFIX=" + prefix.string()};
     argv.insert(argv.end(), defines.begin(), defines.end());
     argv.insert(argv.end(), {"-P", (k_build / "cmake_install.cmake").string()});
   }
-  CommandResult result = run_command(argv);
-  ::close(lock);
-  return result;
+  return run_command(argv);
 }
 
 // The installed programs: the binary, then every module and the worker the build made.
@@ -94,6 +88,16 @@ TEST_CASE("an installed mdivicom lists its shipped manifests and runs, verifies 
   CHECK(fs::is_regular_file(data / "schemas" / "plugin-manifest.schema.json"));
   CHECK(fs::is_regular_file(data / "schemas" / "run-record.schema.json"));
   CHECK(fs::is_regular_file(data / "manifests" / "stream-summary.json"));
+  // The generated man pages and completions (their content: test_docs_cli.cpp).
+  fs::path share = prefix / MDIVICOM_INSTALL_DATADIR;
+  CHECK(fs::is_regular_file(prefix / MDIVICOM_INSTALL_MANDIR / "man1" / "mdivicom.1"));
+  for (const auto& group : mdivicom::cli::k_command_groups) {
+    CHECK(fs::is_regular_file(prefix / MDIVICOM_INSTALL_MANDIR / "man1" /
+                              ("mdivicom-" + std::string(group.name) + ".1")));
+  }
+  CHECK(fs::is_regular_file(share / "bash-completion" / "completions" / "mdivicom"));
+  CHECK(fs::is_regular_file(share / "zsh" / "vendor-completions" / "_mdivicom"));
+  CHECK(fs::is_regular_file(share / "fish" / "vendor_completions.d" / "mdivicom.fish"));
 
   CommandOptions options = installed_options(dir);
   const std::string mdivicom = (prefix / MDIVICOM_INSTALL_BINDIR / "mdivicom").string();

@@ -64,7 +64,7 @@ nlohmann::json initial_record(const RunPlan& plan)
       {"config", redact(plan.config.value)},
       {"dry_run", request.dry_run},
       {"timeout_s", request.timeout_s ? nlohmann::json(*request.timeout_s) : nlohmann::json(nullptr)},
-      {"runner", {{"name", "mdivicom"}, {"version", build_info::k_version}}},
+      {"runner", {{"name", "mdivicom"}, {"version", build_info::k_version}, {"commit", build_info::k_commit}}},
       {"host", host_facts()},
   };
 }
