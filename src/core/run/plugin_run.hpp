@@ -60,6 +60,9 @@ public:
   // the exit code: 0, 1, or 130 (cancelled, or an inventory cut short by a signal).
   ExitCode record_outcome(RunOutcome outcome);
 
+  // After record_outcome: the run as the final record has it.
+  RunSummary summary() const;
+
 private:
   // The callback of plan_run, on the main thread: the lane's slow parts start while the rest
   // of the run is planned (with the shared libcrypto, its module loads on a thread too).

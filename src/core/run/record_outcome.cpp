@@ -250,6 +250,13 @@ void PluginRun::write_final_record()
   }
 }
 
+RunSummary PluginRun::summary() const
+{
+  const RunRequest& request = m_plan.request;
+  return {request.run_id, m_record.value("status", std::string()), m_record_path, request.log_path,
+          request.plugin_out_dir};
+}
+
 ExitCode PluginRun::report(const RunOutcome& outcome) const
 {
   const RunRequest& request = m_plan.request;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -35,10 +36,21 @@ struct RunOptions
 // that core links no lane.
 using LaneFactory = std::function<std::unique_ptr<Lane>(const std::string& kind)>;
 
+// A run that ran, as `run --json` prints it: its final record's status and where things are.
+struct RunSummary
+{
+  std::string run_id;
+  std::string status; // the record's: succeeded, failed, ...
+  std::filesystem::path record;
+  std::filesystem::path log;
+  std::filesystem::path outputs; // O/<id>
+};
+
 // Plan -> execute -> record, the steps of PluginRun (plugin_run.hpp). Returns 0 when the plugin
 // succeeded, 1 when it failed, crashed or timed out, 130 when cancelled; throws a usage Error
-// (exit 2) for bad input before any run.
-ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const LaneFactory& lanes);
+// (exit 2) for bad input before any run. `summary`, when given, is filled once the record is final.
+ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const LaneFactory& lanes,
+                    RunSummary* summary = nullptr);
 
 // `run --plan`: the plan alone, as the data the front end prints (the plugin, its directories,
 // the config redacted and its hash, the lane's exact requests). Throws as run_plugin does for
