@@ -3,10 +3,14 @@
 #include "build_info.hpp"
 #include "cli/commands.hpp"
 #include "cli/early_parse.hpp"
+#include "cli/help.hpp"
+#include "cli/usage_hint.hpp"
 #include "core/util/error.hpp"
 #include "core/json/bounded.hpp"
 #include "core/config/redact.hpp"
+#include "core/config/redact_scrub.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -25,6 +29,7 @@ namespace mdivicom::cli {
 namespace {
 
 int g_exit_code = 0;
+GlobalOptions g_global_options;
 
 // An argument as --verbose shows it: JSON text (an inline --config, also as --config=...) with
 // the values of its secret keys redacted, URLs without their passwords.
@@ -68,25 +73,30 @@ std::terminate_handler g_default_terminate = nullptr;
   std::abort();
 }
 
-void setup_logging(bool verbose, int argc, char** argv)
+void setup_logging(const GlobalOptions& options, int argc, char** argv)
 {
   auto logger = spdlog::stderr_logger_st("mdivicom");
   spdlog::set_default_logger(logger);
-  if (!verbose) {
+  if (!options.verbose) {
     spdlog::set_pattern("mdivicom: %^%l%$: %v");
-    spdlog::set_level(spdlog::level::info);
+    spdlog::set_level(options.quiet ? spdlog::level::warn : spdlog::level::info);
     return;
   }
   spdlog::set_pattern("[%Y-%m-%dT%H:%M:%S.%e] mdivicom: %^%l%$: %v");
   spdlog::set_level(spdlog::level::debug);
   spdlog::debug("{}", version_text());
+  // The values of secret variables (the run log's list) are scrubbed wherever else they show:
+  // in argv, or inside another variable (GIT_ASKPASS=echo <token>). People paste -v output
+  // into bug reports.
+  std::vector<std::string> secrets = secret_env_values(environ);
+  std::stable_sort(secrets.begin(), secrets.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
   std::string args;
   for (int i = 0; i < argc; ++i) {
     args += (i ? " " : "") + shown_argument(argv[i]);
   }
-  spdlog::debug("argv: {}", args);
+  spdlog::debug("argv: {}", scrub(args, secrets));
   for (char** entry = environ; *entry != nullptr; ++entry) {
-    spdlog::debug("env: {}", redact_env_entry(*entry)); // GITHUB_TOKEN=***REDACTED***
+    spdlog::debug("env: {}", scrub(redact_env_entry(*entry), secrets)); // GITHUB_TOKEN=***REDACTED***
   }
 }
 
@@ -97,10 +107,19 @@ std::string version_text()
   return std::string("mdivicom ") + build_info::k_version + " (commit " + build_info::k_commit + ")";
 }
 
-void add_global_options(CLI::App& app, bool& verbose)
+void add_global_options(CLI::App& app, GlobalOptions& options)
 {
   app.set_version_flag("--version", version_text());
-  app.add_flag("-v,--verbose", verbose, "Log debug details (version, argv, environment) to stderr");
+  app.add_flag("-v,--verbose", options.verbose,
+               "Log debug details (version, argv, environment with secrets redacted) to stderr; wins over -q");
+  app.add_flag("-q,--quiet", options.quiet,
+               "Only warnings and errors on stderr; for run, also no plugin output on the terminal (it is still in "
+               "the run log)");
+}
+
+const GlobalOptions& global_options()
+{
+  return g_global_options;
 }
 
 void set_exit_code(int code)
@@ -113,16 +132,21 @@ int requested_exit_code()
   return g_exit_code;
 }
 
-void define_app(CLI::App& app, bool& verbose, const CommandGroup* group)
+void define_app(CLI::App& app, GlobalOptions& options, const CommandGroup* group)
 {
   app.name("mdivicom");
   app.description("mdivicom: run lab data-processing plugins reproducibly");
   app.require_subcommand(1);
-  add_global_options(app, verbose);
+  app.fallthrough(); // inherited by every command: an option none of them knows is the app's (-v, -q)
+  app.footer(top_level_footer());
+  add_global_options(app, options);
   for (const auto& each : k_command_groups) {
     if (group == nullptr || group == &each) {
       each.add(app);
     }
+  }
+  if (group == nullptr) {
+    add_help_command(app);
   }
 }
 
@@ -132,10 +156,9 @@ int run_app(int argc, char** argv)
   const EarlyParse early = early_parse(argc, argv);
   EarlyPythonWorker early_worker(early.run); // before the command line is built and parsed
   CLI::App app;
-  bool verbose = false;
   // Only the group the command line names: CLI11 makes every option of every group it is given.
-  define_app(app, verbose, early.group);
-  app.parse_complete_callback([&] { setup_logging(verbose, argc, argv); });
+  define_app(app, g_global_options, early.group);
+  app.parse_complete_callback([&] { setup_logging(g_global_options, argc, argv); });
 
   try {
     app.parse(argc, argv);
@@ -146,9 +169,7 @@ int run_app(int argc, char** argv)
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "mdivicom: error: " << e.what()
-              << "\nRun 'mdivicom --help' or 'mdivicom <command> --help' for usage.\n";
-    return static_cast<int>(ExitCode::usage);
+    return report_usage_error(app, std::vector<std::string>(argv + 1, argv + argc), e);
   } catch (const Error& e) {
     std::cout.flush();
     std::cerr << "mdivicom: error: " << e.what() << "\n";

@@ -122,6 +122,11 @@ void add_batch_command(CLI::App& app)
   auto* batch = app.add_subcommand(
       "batch", "Run plugins over many datasets: each dataset x plugin is one run into <out>/<item>/, recorded in "
                "<out>/_batches/");
+  batch->footer("Examples:\n  mdivicom batch stream-inventory --out /tmp/study --dataset 'sessions/*'\n"
+                "  mdivicom batch a b --out /tmp/study --datasets-from sessions.tsv -j 4 --fail-fast\n"
+                "  mdivicom batch stream-inventory --out /tmp/study --dataset 'sessions/*' --executor slurm "
+                "--slurm-opt partition=short\n"
+                "  mdivicom batch status /tmp/study");
   batch->add_option("plugin_refs", args->request.plugin_refs, "<id> or <publisher>/<id>, one or more");
   batch->add_option("--out", args->out, "The batch's output root: <out>/<item>/ per dataset, <out>/_batches/");
   batch->add_option("--dataset", args->datasets,
@@ -166,6 +171,7 @@ void add_batch_command(CLI::App& app)
 
   auto status_args = std::make_shared<BatchStatusArguments>();
   auto* status = batch->add_subcommand("status", "Show the latest batch of an --out directory (or --batch ID)");
+  status->footer("Examples:\n  mdivicom batch status /tmp/study\n  mdivicom batch status /tmp/study --batch ID --json");
   status->add_option("out", status_args->out, "The batch's --out directory")->required();
   status->add_option("--batch", status_args->batch_id, "A batch id (default: the latest)");
   status->add_flag("--json", status_args->as_json, "Print the batch record as JSON");

@@ -110,6 +110,8 @@ void add_gc_command(CLI::App& app)
             "extracted dataset archives unused for "
             "--older-than days. Never touches what a running mdivicom uses. Exit 1 when something could not be "
             "removed");
+  gc->footer("Examples:\n  mdivicom gc --dry-run\n  mdivicom gc --older-than 7\n"
+             "  mdivicom gc --backend podman --json");
   gc->add_option("--engine", args->options.engine, "Only this engine socket, e.g. unix:///var/run/docker.sock");
   gc->add_option("--backend", args->options.backend, "docker, podman or auto (every engine found)")
       ->check(CLI::IsMember({"auto", "docker", "podman"}));

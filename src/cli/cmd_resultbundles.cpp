@@ -217,14 +217,22 @@ void add_resultbundles_commands(CLI::App& app)
 {
   auto* group = app.add_subcommand("resultbundles", "Inspect and validate resultbundle.json sidecars");
   group->require_subcommand(1);
+  group->footer("Examples:\n  mdivicom resultbundles inspect --sidecar /tmp/out/x/resultbundle.json\n"
+                "  mdivicom resultbundles validate --sidecar /tmp/out/x/resultbundle.json --policy plugin_strict\n"
+                "  mdivicom resultbundles policies --json");
 
   auto* inspect_command = group->add_subcommand("inspect", "Resolve a sidecar and list its files (never strict)");
+  inspect_command->footer("Examples:\n  mdivicom resultbundles inspect --sidecar /tmp/out/x/resultbundle.json\n"
+                          "  mdivicom resultbundles inspect --sidecar x/resultbundle.json --dataset-dir D --json");
   auto inspect_args = std::make_shared<SidecarArgs>();
   add_sidecar_options(*inspect_command, *inspect_args);
   inspect_command->callback([inspect_args] { inspect(*inspect_args); });
 
   auto* validate_command =
       group->add_subcommand("validate", "Validate a sidecar's envelope and compatibility; exits 1 when invalid");
+  validate_command->footer("Examples:\n  mdivicom resultbundles validate --sidecar /tmp/out/x/resultbundle.json\n"
+                           "  mdivicom resultbundles validate --sidecar x/resultbundle.json --mode warn "
+                           "--expect-type lab.events");
   auto args = std::make_shared<ValidateArgs>();
   add_sidecar_options(*validate_command, args->common);
   args->mode_option = validate_command->add_option("--mode", args->mode, "strict, warn or off (default: strict)")
@@ -241,6 +249,7 @@ void add_resultbundles_commands(CLI::App& app)
   validate_command->callback([args] { validate(*args); });
 
   auto* policies_command = group->add_subcommand("policies", "List the validation policy profiles");
+  policies_command->footer("Examples:\n  mdivicom resultbundles policies\n  mdivicom resultbundles policies --json");
   auto policies_json = std::make_shared<bool>(false);
   policies_command->add_flag("--json", *policies_json, "Print machine-readable JSON");
   policies_command->callback([policies_json] { list_policies(*policies_json); });

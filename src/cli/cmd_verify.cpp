@@ -41,6 +41,8 @@ void add_verify_command(CLI::App& app)
       "verify", "Recompute the outputs of every run under an --out directory (or in a pack) and compare them with "
                 "the run records: reports modified, missing and unexpected files and directories; exit 1 on any "
                 "difference, and on a latest run that cannot be checked unless --allow-unchecked");
+  command->footer("Examples:\n  mdivicom verify /tmp/out\n  mdivicom verify study.tar.zst --json\n"
+                  "  mdivicom verify /tmp/out --allow-unchecked");
   command->add_option("out", args->path, "The --out directory of earlier runs, or a pack made by 'mdivicom pack'")
       ->required();
   command->add_flag("--json", args->as_json, "Print the report as JSON");

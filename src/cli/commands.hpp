@@ -34,9 +34,17 @@ inline constexpr CommandGroup k_command_groups[] = {
     {"doctor", add_doctor_command},    {"gc", add_gc_command},
 };
 
-// The options of mdivicom itself, before the command (--version, -v): for the app and for the
-// early parse, which must skip them alike.
-void add_global_options(CLI::App& app, bool& verbose);
+// The options of mdivicom itself (--version, -v, -q), before the command or after it: for the
+// app and for the early parse, which must skip them alike.
+struct GlobalOptions
+{
+  bool verbose = false;
+  bool quiet = false; // -q: spdlog at warn; `run` shows no plugin output either
+};
+void add_global_options(CLI::App& app, GlobalOptions& options);
+
+// The global options as parsed; read by the commands' callbacks (run's -q).
+const GlobalOptions& global_options();
 
 void set_exit_code(int code);
 int requested_exit_code();

@@ -9,8 +9,8 @@ EarlyParse early_parse(int argc, const char* const* argv)
   CLI::App app{"", "mdivicom"};
   app.set_help_flag();       // --help at the top is the full parse's
   app.require_subcommand(1); // as on the full app: a plugin named like a group (`run gc`) stays run's
-  bool verbose = false;
-  add_global_options(app, verbose);
+  GlobalOptions skipped;     // the full parse reads them
+  add_global_options(app, skipped);
   RunArguments run_arguments;
   bool run_help = false;
   const CommandGroup* run_group = nullptr;

@@ -49,9 +49,9 @@ void add_run_options(CLI::App& command, RunArguments& args)
                    "<out>/<plugin id>/ (plugin, code, config, dataset, options, outputs)");
   command.add_flag("--plan", args.plan_only,
                    "Print what would be run (for containers: the exact engine API requests) and exit");
-  command.add_flag(
-      "--quiet,-q", [&args](int64_t) { args.run.echo_output = false; },
-      "Do not show plugin output on the terminal (it is still in the run log)");
+  command.add_flag("--json", args.json,
+                   "Print the run id, status, record path and outputs dir as one JSON object on stdout; the "
+                   "plugin's output then goes to stderr");
   command.add_option("--bundle-policy", args.run.bundle_policy,
                      "How to validate a resultbundle.json the plugin wrote: plugin_strict, pipeline_auto (default), "
                      "local_default, legacy_off");

@@ -11,6 +11,7 @@ struct RunArguments
 {
   RunOptions run;
   bool plan_only = false; // --plan: print what would run and be sent; run nothing
+  bool json = false;      // --json: the run's summary as JSON on stdout, nothing else there
   std::string engine;
   std::string pull = "missing";
   std::string python_env;

@@ -65,6 +65,16 @@ TEST_CASE("a run whose key and outputs are unchanged is up to date: nothing runs
   CHECK_THAT(again.cli.out, Catch::Contains("up to date (run " + run_id + ")"));
   CHECK(record_count(ws.out) == 1);
 
+  SECTION("run --json names the run it is up to date with")
+  {
+    CliRun quiet = ws.run({"--config", R"({"threshold": 0.5})", "--json"});
+    INFO(quiet.cli.out << quiet.cli.err);
+    CHECK(quiet.cli.exit_code == 0);
+    json summary = json::parse(quiet.cli.out);
+    CHECK(summary["status"] == "up-to-date");
+    CHECK(summary["run_id"] == run_id);
+    CHECK(summary["record"] == (ws.out / "_runs" / (run_id + ".json")).string());
+  }
   SECTION("--force runs it again and replaces its outputs")
   {
     CliRun forced = ws.run({"--config", R"({"threshold": 0.5})", "--force"});

@@ -5,6 +5,7 @@
 
 #include "build_info.hpp"
 #include "cli/app.hpp"
+#include "cli/commands.hpp"
 #include "cli/docs/completion.hpp"
 #include "cli/docs/manpage.hpp"
 #include "core/util/fs.hpp"
@@ -33,13 +34,16 @@ int main(int argc, char** argv)
   }
   try {
     CLI::App app;
-    bool verbose = false;
-    mdivicom::cli::define_app(app, verbose); // every group, as `mdivicom --help` builds them
+    mdivicom::cli::GlobalOptions options;
+    mdivicom::cli::define_app(app, options); // every group, as `mdivicom --help` builds them
     const CommandDoc root = command_tree(app);
     const fs::path out = argv[1];
     const std::string version = std::string("mdivicom ") + mdivicom::build_info::k_version;
     write(out / "man" / "man1" / (man_page_name(root) + ".1"), man_page(root, root, version));
     for (const auto& group : root.subcommands) {
+      if (group.path.back() == "help") {
+        continue; // `mdivicom help X` is `man mdivicom-X`; it needs no page of its own
+      }
       write(out / "man" / "man1" / (man_page_name(group) + ".1"), man_page(group, root, version));
     }
     write(out / "bash-completion" / "completions" / "mdivicom", bash_completion(root));

@@ -5,6 +5,7 @@
 #include "core/json/valijson_seams.hpp" // before anything here uses valijson
 #include "core/util/error.hpp"
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <new>
@@ -66,9 +67,45 @@ const JsonSchema& JsonSchema::builtin(std::string_view name)
 
 namespace {
 
-bool is_strict_prefix(const std::vector<std::string>& a, const std::vector<std::string>& b)
+bool is_prefix(const std::vector<std::string>& a, const std::vector<std::string>& b)
 {
-  return a.size() < b.size() && std::equal(a.begin(), a.end(), b.begin());
+  return a.size() <= b.size() && std::equal(a.begin(), a.end(), b.begin());
+}
+
+// valijson's summaries of a subschema's failure ("Failed to validate against schema associated
+// with property name 'meta'"): it pushes them after the errors of the subschema itself, at the
+// node where the subschema applies, and they say nothing those errors do not. Read from the
+// wording, as classify_valijson_description below does (valijson 1.0 has no other way).
+bool is_summary_of_nested_errors(const std::string& description)
+{
+  static constexpr std::string_view k_summaries[] = {
+      "Failed to validate against schema associated with property name '",
+      "Failed to validate against schema associated with pattern '",
+      "Failed to validate against additional properties schema",
+      "Failed to validate item #",
+      "Failed to validate against child schema #",
+      "Failed to validate against dependent schema.",
+      "Failed to validate against a conditional schema set by if-then-else constraints.",
+  };
+  return std::any_of(std::begin(k_summaries), std::end(k_summaries),
+                     [&](std::string_view summary) { return description.starts_with(summary); });
+}
+
+// Whether `error` only summarizes others: a summary with an error of its own at its node or
+// below (or another summary strictly below). A summary with nothing below it stays: it is all
+// valijson said.
+bool only_summarizes(const valijson::ValidationResults::Error& error,
+                     const std::vector<valijson::ValidationResults::Error>& errors)
+{
+  if (!is_summary_of_nested_errors(error.description)) {
+    return false;
+  }
+  return std::any_of(errors.begin(), errors.end(), [&](const valijson::ValidationResults::Error& other) {
+    if (&other == &error || !is_prefix(error.context, other.context)) {
+      return false;
+    }
+    return !is_summary_of_nested_errors(other.description) || other.context.size() > error.context.size();
+  });
 }
 
 // " (got "../x")": the offending value, short, so the user sees what to change.
@@ -168,15 +205,11 @@ std::vector<SchemaViolation> JsonSchema::validate(const nlohmann::json& document
     return {};
   }
   std::vector<valijson::ValidationResults::Error> errors(results.begin(), results.end());
-  // valijson also reports every enclosing node ("failed to validate against schema associated
-  // with property name 'meta'"); only the innermost errors say what is actually wrong.
+  // Every error valijson found, at every depth (a parent's missing property as well as its
+  // child's wrong type), but not its summaries of them: each problem once, all in one pass.
   std::vector<SchemaViolation> violations;
   for (const auto& error : errors) {
-    bool has_deeper = false;
-    for (const auto& other : errors) {
-      has_deeper = has_deeper || is_strict_prefix(error.context, other.context);
-    }
-    if (!has_deeper) {
+    if (!only_summarizes(error, errors)) {
       std::string pointer = to_pointer(error.context);
       Classified classified = classify_valijson_description(error.description);
       violations.push_back({pointer, error.description + describe_value(document, pointer), classified.keyword,

@@ -55,7 +55,8 @@ public:
   // One of the schemas compiled into the binary from schemas/ (e.g. "plugin-manifest").
   static const JsonSchema& builtin(std::string_view name);
 
-  // Every violation, most specific first; empty when the document is valid.
+  // Every violation at every depth, each once (valijson's summaries of nested failures left
+  // out), in valijson's order; empty when the document is valid.
   std::vector<SchemaViolation> validate(const nlohmann::json& document) const;
 
 private:

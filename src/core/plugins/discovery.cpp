@@ -2,6 +2,7 @@
 
 #include "core/util/error.hpp"
 #include "core/util/join.hpp"
+#include "core/util/near_name.hpp"
 
 #include <algorithm>
 #include <set>
@@ -9,24 +10,6 @@
 namespace mdivicom {
 
 namespace {
-
-size_t edit_distance(const std::string& a, const std::string& b)
-{
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) {
-    row[j] = j;
-  }
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
 
 // The catalog's rule for duplicates: the first of a publisher/id wins. Error entries are always
 // listed: hiding one would hide the reason a plugin is missing.
@@ -43,6 +26,43 @@ std::vector<Plugin> PluginSource::discover()
   std::vector<Plugin> plugins;
   visit([&](Plugin&& plugin) { plugins.push_back(std::move(plugin)); });
   return plugins;
+}
+
+void PluginSource::describe_search(PluginSearch& /*search*/) const {}
+
+std::string describe_search(const PluginSearch& search)
+{
+  std::string text = "looked in:";
+  for (const auto& place : search.places) {
+    text += "\n  " + place;
+  }
+  if (search.places.empty()) {
+    text += " no plugin source";
+  }
+  if (!search.tries.empty()) {
+    text += "\ntry:";
+    for (const auto& hint : search.tries) {
+      text += "\n  " + hint;
+    }
+  }
+  return text;
+}
+
+PluginSearch PluginCatalog::searched() const
+{
+  PluginSearch search;
+  for (const auto& source : m_sources) {
+    source->describe_search(search);
+  }
+  search.tries.insert(search.tries.begin(), "'mdivicom plugins list' to see the plugins found");
+  std::vector<std::string> unique;
+  for (auto& hint : search.tries) {
+    if (std::find(unique.begin(), unique.end(), hint) == unique.end()) {
+      unique.push_back(std::move(hint));
+    }
+  }
+  search.tries = std::move(unique);
+  return search;
 }
 
 void PluginSource::visit_summaries(const SummaryVisitor& found)
@@ -128,7 +148,7 @@ Plugin PluginCatalog::resolve(std::string_view ref_view)
   if (!best.empty()) {
     message += " (did you mean '" + best + "'?)";
   }
-  throw usage_error(message + "; 'mdivicom plugins list' shows the plugins found");
+  throw usage_error(message + "\n" + describe_search(searched()));
 }
 
 } // namespace mdivicom

@@ -14,6 +14,18 @@ namespace mdivicom {
 using PluginVisitor = std::function<void(Plugin&&)>;
 using SummaryVisitor = std::function<void(PluginSummary&&)>;
 
+// Where a catalog looked for plugins and what the user can try, for the messages of a plugin
+// not found and of an empty listing: a user who cannot see where mdivicom looked cannot tell a
+// typo from a plugin installed in another environment.
+struct PluginSearch
+{
+  std::vector<std::string> places; // "manifest directory /x: 3 manifest files", one a place, in search order
+  std::vector<std::string> tries;  // "--python-env VENV for ...", no duplicates
+};
+
+// The search as indented lines under "looked in:" and "try:", for an error message or a log.
+std::string describe_search(const PluginSearch& search);
+
 // One place plugins come from (entry manifests, Python entry points, ...).
 class PluginSource
 {
@@ -30,6 +42,10 @@ public:
 
   // All of them at once.
   std::vector<Plugin> discover();
+
+  // Where the last visit looked (each place with what it held there) and what to try when a
+  // plugin is missing; adds to `search`. Nothing, for a source that was not visited yet.
+  virtual void describe_search(PluginSearch& search) const;
 };
 
 // All plugins of all sources, in source order; the first of two with the same
@@ -46,8 +62,12 @@ public:
   std::vector<Plugin> plugins();
 
   // "<id>" or "<publisher>/<id>". Throws a usage Error: "Plugin not found: <ref>" (with a
-  // "did you mean" when a near name exists) or "ambiguous" naming every candidate.
+  // "did you mean" when a near name exists, where each source looked and what to try) or
+  // "ambiguous" naming every candidate.
   Plugin resolve(std::string_view ref);
+
+  // Where the last for_each, for_each_summary or resolve looked, in source order.
+  PluginSearch searched() const;
 
 private:
   std::vector<std::unique_ptr<PluginSource>> m_sources;

@@ -1,14 +1,12 @@
 #include "core/plugins/manifest_source.hpp"
 
 #include "core/json/bounded.hpp"
-#include "core/util/memory_size.hpp"
-#include "core/json/schema_shape.hpp"
+#include "core/plugins/manifest_problems.hpp"
 #include "core/util/dir_handle.hpp"
 #include "core/util/fs.hpp"
 
 #include "build_info.hpp"
 #include "core/util/install_layout.hpp"
-#include "core/json/schema.hpp"
 #include "core/plugins/manifest_cache.hpp"
 #include "core/util/join.hpp"
 
@@ -103,69 +101,6 @@ LoadedJson read_json_file(const fs::path& path, int dir_fd = AT_FDCWD)
   }
 }
 
-// valijson's message, made specific where a user most often trips.
-std::string friendly(const SchemaViolation& violation)
-{
-  const std::string& message = violation.message;
-  auto got = message.find(" (got ");
-  std::string value = got == std::string::npos ? "" : message.substr(got);
-  bool pattern = violation.keyword == SchemaKeyword::pattern;
-  if (pattern && (violation.pointer == "/meta/id" || violation.pointer == "/meta/publisher")) {
-    return "must be a slug: lowercase letters, digits, '.', '_' or '-', starting with a letter or digit" + value;
-  }
-  if (pattern && violation.pointer == "/entry/callable") {
-    return "must be 'module:function', e.g. 'my_package.run:run'" + value;
-  }
-  if (violation.pointer.empty() && violation.keyword == SchemaKeyword::type) {
-    return "a manifest must be a JSON object {\"meta\": {...}, \"entry\": {...}}";
-  }
-  return message;
-}
-
-// meta.config_schema when it is an object, else nullptr.
-const nlohmann::json* manifest_config_schema(const nlohmann::json& manifest)
-{
-  auto meta = manifest.is_object() ? manifest.find("meta") : manifest.end();
-  if (meta == manifest.end() || !meta->is_object()) {
-    return nullptr;
-  }
-  auto schema = meta->find("config_schema");
-  return schema != meta->end() && schema->is_object() ? &*schema : nullptr;
-}
-
-std::vector<std::string> manifest_problems(const nlohmann::json& manifest)
-{
-  std::vector<std::string> problems;
-  for (const auto& violation : JsonSchema::builtin("plugin-manifest").validate(manifest)) {
-    problems.push_back((violation.pointer.empty() ? "/" : violation.pointer) + ": " + friendly(violation));
-  }
-  // The schema's pattern cannot say "at least 6m" of a string; run's rule, the same everywhere.
-  // (Valid against the schema, entry and resources are objects where present.)
-  nlohmann::json memory =
-      problems.empty() ? manifest.value("/entry/resources/memory"_json_pointer, nlohmann::json()) : nlohmann::json();
-  if (!memory.is_null()) {
-    auto bytes = memory_size_bytes(memory);
-    if (!bytes || *bytes < k_min_memory_bytes) {
-      problems.emplace_back("/entry/resources/memory: expected bytes or a size like 512m (at least 6m)");
-    }
-  }
-  // A schema valijson would recurse on forever, or could not compile, is refused here, so that
-  // listing, validate and run agree on it.
-  const nlohmann::json* config_schema = manifest_config_schema(manifest);
-  if (config_schema != nullptr) {
-    if (auto shape = schema_shape(*config_schema); !shape) {
-      problems.push_back("/meta/config_schema: " + shape.error());
-    } else if (problems.empty()) {
-      try {
-        JsonSchema compiled(*config_schema);
-      } catch (const std::exception& e) {
-        problems.push_back(std::string("/meta/config_schema: ") + e.what());
-      }
-    }
-  }
-  return problems;
-}
-
 } // namespace
 
 fs::path builtin_manifest_dir()
@@ -199,17 +134,22 @@ std::vector<fs::path> manifest_search_path()
   return dirs;
 }
 
-std::vector<std::string> check_manifest(const fs::path& path)
+std::vector<ManifestProblem> find_manifest_problems(const fs::path& path)
 {
   LoadedJson loaded = read_json_file(path);
   if (!loaded.problem.empty()) {
-    return {path.string() + ": " + loaded.problem};
+    return {{"", loaded.problem}};
   }
-  std::vector<std::string> problems;
-  for (const auto& problem : manifest_problems(loaded.value)) {
-    problems.push_back(path.string() + ": " + problem);
+  return manifest_problems(loaded.value);
+}
+
+std::vector<std::string> check_manifest(const fs::path& path)
+{
+  std::vector<std::string> lines;
+  for (const auto& problem : find_manifest_problems(path)) {
+    lines.push_back(path.string() + ": " + to_string(problem));
   }
-  return problems;
+  return lines;
 }
 
 namespace {
@@ -223,8 +163,12 @@ Plugin load_manifest_at(const fs::path& path, int dir_fd, const fs::path& name)
   if (!loaded.problem.empty()) {
     return error_plugin(origin, path.stem().string(), loaded.problem);
   }
-  std::vector<std::string> problems = manifest_problems(loaded.value);
-  if (!problems.empty()) {
+  std::vector<ManifestProblem> found = manifest_problems(loaded.value);
+  if (!found.empty()) {
+    std::vector<std::string> problems;
+    for (const auto& problem : found) {
+      problems.push_back(to_string(problem));
+    }
     std::string id = path.stem().string();
     // A copy: value() returns a temporary, which a pointer into would outlive.
     nlohmann::json meta_id =
@@ -340,12 +284,26 @@ ManifestDirSource::ManifestDirSource(std::vector<fs::path> dirs) : m_dirs(std::m
 void ManifestDirSource::for_each_dir(
     const std::function<void(const fs::path& dir, int dir_fd, const std::vector<std::string>& names)>& visit_dir)
 {
+  m_places.clear();
   for (const auto& dir : m_dirs) {
     DirHandle stream(::opendir(dir.c_str()));
-    if (stream) {
-      visit_dir(dir, ::dirfd(stream.get()), manifest_names(stream.get()));
+    if (!stream) {
+      const int error = errno;
+      m_places.push_back("manifest directory " + dir.string() + ": " +
+                         (error == ENOENT ? std::string("missing") : std::strerror(error)));
+      continue;
     }
+    std::vector<std::string> names = manifest_names(stream.get());
+    m_places.push_back("manifest directory " + dir.string() + ": " + std::to_string(names.size()) +
+                       (names.size() == 1 ? " manifest file" : " manifest files"));
+    visit_dir(dir, ::dirfd(stream.get()), names);
   }
+}
+
+void ManifestDirSource::describe_search(PluginSearch& search) const
+{
+  search.places.insert(search.places.end(), m_places.begin(), m_places.end());
+  search.tries.emplace_back("MDIVICOM_PLUGIN_PATH=DIR[:DIR...] to search the entry manifests (*.json) in DIR first");
 }
 
 void ManifestDirSource::visit(const PluginVisitor& found)

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/plugins/discovery.hpp"
+#include "core/plugins/manifest_problems.hpp"
 
 namespace mdivicom {
 
@@ -28,6 +29,8 @@ public:
   void visit(const PluginVisitor& found) override;
   // Unchanged manifests come from the listing cache (manifest_cache.hpp).
   void visit_summaries(const SummaryVisitor& found) override;
+  // Each directory with its count of *.json files, or why it was skipped.
+  void describe_search(PluginSearch& search) const override;
 
 private:
   // Each directory that can be opened, with its *.json names in order.
@@ -35,12 +38,17 @@ private:
                                              const std::vector<std::string>& names)>& visit_dir);
 
   std::vector<std::filesystem::path> m_dirs;
+  std::vector<std::string> m_places; // of the last visit, for describe_search
 };
 
 // Loads and validates one manifest file; the error plugin carries every problem found.
 Plugin load_manifest(const std::filesystem::path& path);
 
-// Every problem of one manifest as "file: /pointer: message" lines; empty when valid.
+// Every problem of one manifest file (manifest_problems, or why it cannot be read or parsed);
+// empty when valid.
+std::vector<ManifestProblem> find_manifest_problems(const std::filesystem::path& path);
+
+// The same as "file: /pointer: message" lines.
 std::vector<std::string> check_manifest(const std::filesystem::path& path);
 
 } // namespace mdivicom

@@ -130,6 +130,7 @@ std::optional<ExitCode> PluginRun::check_up_to_date()
   case Freshness::no_outputs: return std::nullopt;
   case Freshness::up_to_date:
     if (!m_options.force) {
+      m_up_to_date_run = check.run_id;
       spdlog::info("{} is up to date (run {}): nothing to do; --force runs it again", what, check.run_id);
       return ExitCode::ok;
     }

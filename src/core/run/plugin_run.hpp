@@ -69,6 +69,9 @@ public:
   // the exit code: 0, 1, or 130 (cancelled, or an inventory cut short by a signal).
   ExitCode record_outcome(RunOutcome outcome);
 
+  // After record_outcome: the run as the final record has it.
+  RunSummary summary() const;
+
 private:
   // The callback of plan_run, on the main thread: the lane's slow parts start while the rest
   // of the run is planned (with the shared libcrypto, its module loads on a thread too).
@@ -99,6 +102,7 @@ private:
   nlohmann::json m_dataset;
   std::optional<RunKey> m_key;
   bool m_replace_outputs = false; // --force of an up-to-date run: its outputs are parked as --overwrite does
+  std::string m_up_to_date_run;   // the run this one is up to date with: nothing runs
   std::optional<OutputSlot> m_slot;
   std::optional<RecordReserve> m_reserve;
 

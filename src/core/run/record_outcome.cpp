@@ -250,6 +250,17 @@ void PluginRun::write_final_record()
   }
 }
 
+RunSummary PluginRun::summary() const
+{
+  const RunRequest& request = m_plan.request;
+  if (!m_up_to_date_run.empty()) { // nothing ran: the run it is up to date with
+    return {m_up_to_date_run, "up-to-date", m_runs_dir / (m_up_to_date_run + ".json"),
+            m_runs_dir / (m_up_to_date_run + ".log"), request.plugin_out_dir};
+  }
+  return {request.run_id, m_record.value("status", std::string()), m_record_path, request.log_path,
+          request.plugin_out_dir};
+}
+
 ExitCode PluginRun::report(const RunOutcome& outcome) const
 {
   const RunRequest& request = m_plan.request;

@@ -10,17 +10,24 @@ nlohmann::json describe_run(PluginCatalog& catalog, const RunOptions& options, c
   return run.plan_summary();
 }
 
-ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const LaneFactory& lanes)
+ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const LaneFactory& lanes, RunSummary* summary)
 {
   PluginRun run(catalog, options, lanes);
   run.prepare_directories();
   if (std::optional<ExitCode> done = run.check_up_to_date()) {
+    if (summary != nullptr) {
+      *summary = run.summary();
+    }
     return *done;
   }
   run.claim_outputs();
   run.start_record();
   RunOutcome outcome = run.execute();
-  return run.record_outcome(std::move(outcome));
+  const ExitCode code = run.record_outcome(std::move(outcome));
+  if (summary != nullptr) {
+    *summary = run.summary();
+  }
+  return code;
 }
 
 } // namespace mdivicom

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -37,11 +38,23 @@ struct RunOptions
 // that core links no lane.
 using LaneFactory = std::function<std::unique_ptr<Lane>(const std::string& kind)>;
 
+// A run that ran, as `run --json` prints it: its final record's status and where things are.
+struct RunSummary
+{
+  std::string run_id;
+  std::string status; // the record's: succeeded, failed, ...; "up-to-date" when nothing ran
+  std::filesystem::path record;
+  std::filesystem::path log;
+  std::filesystem::path outputs; // O/<id>
+};
+
 // Plan -> execute -> record, the steps of PluginRun (plugin_run.hpp). Returns 0 when the plugin
 // succeeded or the run is up to date, 1 when it failed, crashed or timed out, 130 when
 // cancelled; throws a usage Error (exit 2) for bad input before any run, and an Error with exit
-// 3 when O/<id> holds outputs of a run that differs and overwrite is not set.
-ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const LaneFactory& lanes);
+// 3 when O/<id> holds outputs of a run that differs and overwrite is not set. `summary`, when
+// given, is filled once the record is final (for an up-to-date run: the run it is up to date with).
+ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const LaneFactory& lanes,
+                    RunSummary* summary = nullptr);
 
 // `run --plan`: the plan alone, as the data the front end prints (the plugin, its directories,
 // the config redacted and its hash, the lane's exact requests). Throws as run_plugin does for

@@ -28,6 +28,21 @@ fs::path cache_file()
   return PluginCache::default_path();
 }
 
+// "the venv /x (from VIRTUAL_ENV)" or "the system Python /usr/bin/python3": which
+// environment's packages were searched, as a not-found message names it.
+std::string describe_env(const PythonEnv& env)
+{
+  if (env.venv) {
+    return "the venv " + env.venv->string() + " (from " + env.origin + ")";
+  }
+  return "the system Python " + env.executable.string();
+}
+
+std::string count_of(size_t count, const char* one, const char* many)
+{
+  return std::to_string(count) + " " + (count == 1 ? one : many);
+}
+
 // A source whose plugins are found all at once: the registrations that miss the cache share
 // one interpreter's get_plugin() calls.
 class PythonSource : public PluginSource
@@ -57,13 +72,16 @@ private:
   {
     std::vector<Plugin> plugins;
     std::vector<Registration> registrations;
+    m_places.clear();
     for (const auto& root : m_roots) {
+      m_places.push_back("dev root " + root.string() + " (MDIVICOM_DEV_PLUGIN_ROOTS): ");
       fs::path pyproject = root / "pyproject.toml";
       PluginOrigin origin;
       origin.manifest_path = pyproject.string();
       std::string id = root.filename().string();
       std::error_code error;
       if (!fs::is_regular_file(pyproject, error)) {
+        m_places.back() += "no pyproject.toml";
         plugins.push_back(error_plugin(origin, id,
                                        "MDIVICOM_DEV_PLUGIN_ROOTS names " + root.string() +
                                            ", which has no pyproject.toml; fix the path or remove it from the list"));
@@ -71,9 +89,11 @@ private:
       }
       auto info = read_pyproject(pyproject);
       if (!info) {
+        m_places.back() += "an unreadable pyproject.toml";
         plugins.push_back(error_plugin(origin, id, info.error()));
         continue;
       }
+      m_places.back() += count_of(info->entry_points.size(), "entry point", "entry points");
       if (info->entry_points.empty()) {
         plugins.push_back(error_plugin(origin, id,
                                        pyproject.string() + " declares no [project.entry-points.\"" +
@@ -99,8 +119,14 @@ private:
     return plugins;
   }
 
+  void describe_search(PluginSearch& search) const override
+  {
+    search.places.insert(search.places.end(), m_places.begin(), m_places.end());
+  }
+
   PythonEnv m_env;
   std::vector<fs::path> m_roots;
+  std::vector<std::string> m_places; // of the last visit
 };
 
 // Entry points of the distributions installed in the env (PYTHONPATH, venv, site dirs).
@@ -113,7 +139,9 @@ private:
   std::vector<Plugin> discover_all(int64_t started_ns) override
   {
     std::vector<Registration> registrations;
-    for (const auto& distribution : find_distributions(m_env.search_path())) {
+    const std::vector<fs::path> search_path = m_env.search_path();
+    const std::vector<Distribution> distributions = find_distributions(search_path);
+    for (const auto& distribution : distributions) {
       for (const auto& entry_point : distribution.entry_points) {
         Registration registration;
         registration.entry_point = entry_point;
@@ -126,11 +154,29 @@ private:
         registrations.push_back(std::move(registration));
       }
     }
+    m_place = "entry points (group " + std::string(k_entry_point_group) + ") installed in " + describe_env(m_env) +
+              ": " + count_of(registrations.size(), "entry point", "entry points") + " in " +
+              count_of(distributions.size(), "distribution", "distributions") + ", searched in " +
+              count_of(search_path.size(), "directory", "directories") + " (PYTHONPATH and site-packages)";
     PluginCache cache(cache_file(), started_ns);
     return load_registrations(m_env, registrations, cache);
   }
 
+  void describe_search(PluginSearch& search) const override
+  {
+    if (!m_place.empty()) {
+      search.places.push_back(m_place);
+    }
+    search.tries.emplace_back("--python-env VENV (or MDIVICOM_PYTHON_ENV=VENV) for Python plugins installed in a "
+                              "virtual environment" +
+                              std::string(m_env.venv ? " other than " + m_env.venv->string() : ""));
+    search.tries.emplace_back("MDIVICOM_DEV_PLUGIN_ROOTS=DIR[:DIR...] for a Python plugin's source tree (a "
+                              "pyproject.toml with [project.entry-points.\"" +
+                              std::string(k_entry_point_group) + "\"])");
+  }
+
   PythonEnv m_env;
+  std::string m_place; // of the last visit
 };
 
 } // namespace
