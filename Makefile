@@ -36,7 +36,7 @@ deb: build
 	cd $(BUILD) && cpack -G DEB
 
 # The suite, then a short pass of every fuzz target (a fuzz build from scratch takes ~14 min of
-# CPU, ~8 min on 2 cores; the pass 11 x TEST_FUZZ_SECONDS), then clang-tidy on the files changed
+# CPU, ~8 min on 2 cores; the pass 13 x TEST_FUZZ_SECONDS), then clang-tidy on the files changed
 # since main, one file per changed header (scripts/tidy.sh --quick: 3-17 s of CPU a file; none on main).
 test: build fuzz-build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 600

@@ -12,7 +12,7 @@ shift 2
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(manifest config config_schema resultbundle inventory run_record pyproject demux json_stream mountinfo
-           archive_names)
+           archive_names run_inputs dist_record)
 fi
 
 # The longest input worth trying per target: big enough for every structure the parser knows.

@@ -234,6 +234,12 @@ std::vector<DatasetSource> read_dataset_list(const std::string& file)
     text = read_file(file, k_max_list_bytes);
     list_dir = fs::absolute(fs::path(file)).parent_path();
   }
+  return parse_dataset_list(text, name, list_dir);
+}
+
+std::vector<DatasetSource> parse_dataset_list(const std::string& text, const std::string& name,
+                                              const fs::path& list_dir)
+{
   size_t first = text.find_first_not_of(" \t\r\n");
   if (first != std::string::npos && text[first] == '[') {
     return read_json_list(text, name, list_dir);

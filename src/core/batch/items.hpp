@@ -29,6 +29,9 @@ struct DatasetSource
 // from the list file's directory (from the current directory for standard input). Throws a
 // usage Error naming the file and line of anything malformed.
 std::vector<DatasetSource> read_dataset_list(const std::string& file);
+// The same from the list's text; `name` names it in errors, relative paths are taken from list_dir.
+std::vector<DatasetSource> parse_dataset_list(const std::string& text, const std::string& name,
+                                              const std::filesystem::path& list_dir);
 
 // One dataset of the batch, resolved.
 struct BatchDataset

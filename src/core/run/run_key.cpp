@@ -87,6 +87,12 @@ Result<StoredInputs> read_inputs_file(const fs::path& path, const std::string& r
   } catch (const Error& e) {
     return Failure{e.what()};
   }
+  return parse_inputs(text, run_id, path.string());
+}
+
+Result<StoredInputs> parse_inputs(std::string_view text, const std::string& run_id, const std::string& where)
+{
+  const std::string& path_text = where;
   std::string_view rest = text;
   auto next_line = [&rest]() {
     const size_t end = rest.find('\n');
@@ -96,7 +102,7 @@ Result<StoredInputs> read_inputs_file(const fs::path& path, const std::string& r
   };
   json header = parse_json_bounded(next_line(), false);
   if (!header.is_object() || header.value("format", "") != k_inputs_format || header.value("run_id", "") != run_id) {
-    return Failure{path.string() + " is not the inputs file of run " + run_id};
+    return Failure{path_text + " is not the inputs file of run " + run_id};
   }
   StoredInputs inputs;
   while (!rest.empty()) {
@@ -106,11 +112,11 @@ Result<StoredInputs> read_inputs_file(const fs::path& path, const std::string& r
     } else if (line.starts_with("C ")) {
       json file = parse_json_bounded(line.substr(2), false);
       if (!file.is_array() || file.size() != 2 || !file[0].is_string() || !file[1].is_string()) {
-        return Failure{path.string() + " has a damaged line: " + std::string(line.substr(0, 80))};
+        return Failure{path_text + " has a damaged line: " + std::string(line.substr(0, 80))};
       }
       inputs.code_files.push_back({file[0].get<std::string>(), file[1].get<std::string>()});
     } else if (!line.empty()) {
-      return Failure{path.string() + " has a damaged line: " + std::string(line.substr(0, 80))};
+      return Failure{path_text + " has a damaged line: " + std::string(line.substr(0, 80))};
     }
   }
   return inputs;

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -52,5 +53,7 @@ struct StoredInputs
 };
 // A Failure says why the file cannot be used (missing, damaged, of another run).
 Result<StoredInputs> read_inputs_file(const std::filesystem::path& path, const std::string& run_id);
+// The same from the file's text; `where` names it in errors.
+Result<StoredInputs> parse_inputs(std::string_view text, const std::string& run_id, const std::string& where);
 
 } // namespace mdivicom

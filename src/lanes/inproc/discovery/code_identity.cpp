@@ -51,8 +51,9 @@ std::string csv_field(std::string_view line, size_t& at)
   return field;
 }
 
-// The files of a RECORD that carry a hash (not RECORD itself, nor compiled .pyc files).
-std::vector<CodeFile> record_files(const std::string& text)
+} // namespace
+
+std::vector<CodeFile> record_files(std::string_view text)
 {
   std::vector<CodeFile> files;
   std::string_view rest = text;
@@ -73,6 +74,8 @@ std::vector<CodeFile> record_files(const std::string& text)
   std::sort(files.begin(), files.end(), [](const CodeFile& a, const CodeFile& b) { return a.path < b.path; });
   return files;
 }
+
+namespace {
 
 std::string files_sha256(const std::vector<CodeFile>& files)
 {

@@ -1,5 +1,8 @@
 #pragma once
 
+#include <string_view>
+#include <vector>
+
 #include "core/plugins/plugin.hpp"
 #include "core/run/lane.hpp"
 
@@ -14,5 +17,9 @@ namespace mdivicom::inproc {
 //   from the rest of the environment, so only the interpreter is named.
 // Always with the embedded interpreter's version.
 CodeIdentity python_code_identity(const Plugin& plugin);
+
+// The files of a distribution's RECORD (PEP 376: CSV of path, hash, size) that carry a hash
+// (not RECORD itself, nor compiled .pyc files), sorted by path.
+std::vector<CodeFile> record_files(std::string_view text);
 
 } // namespace mdivicom::inproc
