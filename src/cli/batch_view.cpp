@@ -1,13 +1,17 @@
 #include "cli/batch_view.hpp"
 
 #include "cli/commands.hpp"
+#include "core/batch/status.hpp"
 #include "core/util/error.hpp"
 #include "core/util/text_bytes.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+
+#include <spdlog/spdlog.h>
 
 namespace mdivicom::cli {
 
@@ -28,7 +32,23 @@ std::string item_line(const json& item)
 {
   std::string line = printable(item.value("item", "")) + "  " + printable(item.value("plugin", "")) + "  ";
   const std::string decision = item.value("decision", "");
-  line += decision == "ran" ? item.value("status", "ran") : decision;
+  const json slurm = item.value("slurm", json::object());
+  if (decision == "queued" && slurm.is_object() && slurm.contains("state")) {
+    // A detached batch's task, live: "running", "pending (JobArrayTaskLimit)".
+    std::string state = slurm.value("state", "");
+    std::transform(state.begin(), state.end(), state.begin(), [](unsigned char c) { return std::tolower(c); });
+    const std::string reason = slurm.value("reason", "");
+    line += printable(state) + (reason.empty() || reason == "None" ? "" : " (" + printable(reason) + ")");
+  } else {
+    const std::string status = decision == "ran" ? item.value("status", "ran") : decision;
+    line += status;
+    // A run that Slurm's SIGTERM stopped records "cancelled"; Slurm says why (TIMEOUT, ...).
+    std::string state = slurm.is_object() ? slurm.value("state", "") : "";
+    std::transform(state.begin(), state.end(), state.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (!state.empty() && state != "completed" && state != status) {
+      line += " (Slurm: " + printable(slurm.value("state", "")) + ")";
+    }
+  }
   if (item.contains("duration_s") && item["duration_s"].is_number()) {
     char seconds[32];
     std::snprintf(seconds, sizeof seconds, " (%.1f s)", item["duration_s"].get<double>());
@@ -181,6 +201,13 @@ void show_batch_status(const BatchStatusArguments& args)
     throw Error(printable(chosen->value("_path", "")) + ": unreadable batch record: " + chosen->value("error", ""));
   }
   json record = *chosen;
+  if (is_detached_and_running(record)) {
+    try {
+      record = follow_detached_batch(args.out, record.value("_path", ""));
+    } catch (const Error& e) {
+      spdlog::warn("cannot follow the batch's Slurm job ({}); showing its record as last written", e.what());
+    }
+  }
   record.erase("_path");
   if (args.as_json) {
     std::cout << json_text(record) << "\n";

@@ -3,6 +3,7 @@
 #include "cli/batch_view.hpp"
 #include "core/batch/batch.hpp"
 #include "core/util/install_layout.hpp"
+#include "core/util/text_bytes.hpp"
 
 #include <iostream>
 
@@ -106,6 +107,18 @@ void run_batch_command(BatchArguments& args, bool timeout_given, const nlohmann:
       args.as_json ? BatchViewKind::quiet : (::isatty(STDERR_FILENO) ? BatchViewKind::terminal : BatchViewKind::lines),
       args.explain);
   BatchOutcome outcome = run_batch(catalog, request, *view);
+  if (outcome.detached) {
+    const nlohmann::json& executor = outcome.record["executor"];
+    if (args.as_json) {
+      std::cout << json_text(outcome.record) << "\n";
+    } else {
+      std::cout << "batch " << outcome.record.value("batch_id", "") << " submitted to Slurm as job "
+                << printable(executor.value("job_id", "")) << "; follow it with: mdivicom batch status "
+                << printable(args.out) << "\n";
+    }
+    set_exit_code(static_cast<int>(outcome.code));
+    return;
+  }
   if (args.as_json) {
     std::cout << json_text(outcome.record) << "\n";
   } else {
@@ -125,7 +138,7 @@ void add_batch_command(CLI::App& app)
   batch->footer("Examples:\n  mdivicom batch stream-inventory --out /tmp/study --dataset 'sessions/*'\n"
                 "  mdivicom batch a b --out /tmp/study --datasets-from sessions.tsv -j 4 --fail-fast\n"
                 "  mdivicom batch stream-inventory --out /tmp/study --dataset 'sessions/*' --executor slurm "
-                "--slurm-opt partition=short\n"
+                "--slurm-opt partition=short --detach\n"
                 "  mdivicom batch status /tmp/study");
   batch->add_option("plugin_refs", args->request.plugin_refs, "<id> or <publisher>/<id>, one or more");
   batch->add_option("--out", args->out, "The batch's output root: <out>/<item>/ per dataset, <out>/_batches/");
@@ -164,6 +177,9 @@ void add_batch_command(CLI::App& app)
       ->add_option("--executor", args->request.executor,
                    "local (default): items run here, -j at a time; slurm: one job array (sbatch), -j tasks at a time")
       ->check(CLI::IsMember({"local", "slurm"}));
+  batch->add_flag("--detach", args->request.detach,
+                  "With --executor slurm: return once sbatch accepted the array, printing the batch and job ids; "
+                  "'mdivicom batch status <out>' follows it up");
   batch->add_option("--slurm-opt", args->request.slurm_options,
                     "KEY=VALUE given to sbatch as --KEY=VALUE (partition, account, qos, time, mem, ...); repeatable; "
                     "overrides the cpus, memory and time limit taken from the plugins and --timeout");

@@ -2,74 +2,13 @@
 
 #include "support/batch_items.hpp"
 
-#include "slurm_support.hpp"
-#include "support/process.hpp"
-#include "support/temp_dir.hpp"
+#include "slurm_batch.hpp"
 
 #include <nlohmann/json.hpp>
 
 using namespace mdivicom::test;
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-namespace {
-
-// A dev-root Python plugin that fails on a dataset holding FAIL and sleeps on one holding SLOW.
-struct SlurmBatch
-{
-  TempDir root;
-  fs::path out = root / "out";
-  CommandOptions options = isolated_options(root);
-
-  SlurmBatch()
-  {
-    write_file(root / "plugin" / "pyproject.toml", "[project]\nname = \"slurm-test\"\nversion = \"1.0.0\"\n"
-                                                   "[project.entry-points.\"mdivicomtools.plugins\"]\n"
-                                                   "slurm-test = \"slurm_mod:get_plugin\"\n");
-    write_file(root / "plugin" / "slurm_mod.py",
-               "import os, time\n"
-               "def get_plugin():\n"
-               "    return {'meta': {'api_version': 'mdivicomtools.plugin.v0.1', 'id': 'slurm-test', 'kind': "
-               "'python',\n"
-               "                     'version': '1.0.0', 'description': 'test'},\n"
-               "            'entry': {'callable': 'slurm_mod:run'}}\n"
-               "def run(dataset_dir, out_dir, config, *, work_dir=None, dry_run=False):\n"
-               "    if os.path.exists(os.path.join(dataset_dir, 'FAIL')):\n"
-               "        raise RuntimeError('this dataset fails')\n"
-               "    if os.path.exists(os.path.join(dataset_dir, 'SLOW')):\n"
-               "        print('slow item started', flush=True)\n"
-               "        time.sleep(120)\n"
-               "    open(os.path.join(out_dir, 'done.txt'), 'w').write(os.path.basename(dataset_dir))\n");
-    options.env["MDIVICOM_DEV_PLUGIN_ROOTS"] = (root / "plugin").string();
-    options.env["SLURM_CONF"] = test_cluster().slurm_conf;
-    options.timeout_s = 240;
-  }
-
-  void session(const std::string& name, const std::string& marker = "")
-  {
-    write_file(root / "study" / name / "raw.csv", "t,x\n0,1\n");
-    if (!marker.empty()) {
-      write_file(root / "study" / name / marker, "");
-    }
-  }
-
-  CommandResult batch(std::vector<std::string> extra)
-  {
-    std::vector<std::string> args = {"batch",      "slurm-test", "--out",     out.string(),
-                                     "--executor", "slurm",      "--dataset", (root / "study" / "*").string()};
-    args.insert(args.end(), extra.begin(), extra.end());
-    return run_mdivicom(args, options);
-  }
-
-  json record()
-  {
-    CommandResult status = run_mdivicom({"batch", "status", out.string(), "--json"}, options);
-    INFO(status.err);
-    return json::parse(status.out);
-  }
-};
-
-} // namespace
 
 TEST_CASE("batch --executor slurm runs each item as a task of one job array and records Slurm's states",
           "[slurm][batch]")

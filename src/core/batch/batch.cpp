@@ -1,12 +1,12 @@
 #include "core/util/utc_time.hpp"
 #include "core/batch/batch.hpp"
 
+#include "core/batch/settle.hpp"
 #include "core/batch/slurm_executor.hpp"
+#include "core/batch/status.hpp"
 #include "core/batch/up_to_date.hpp"
 #include "core/config/config.hpp"
 #include "core/config/schema.hpp"
-#include "core/records/scan.hpp"
-#include "core/run/outcome_error.hpp"
 #include "core/util/fs.hpp"
 #include "core/util/host_facts.hpp"
 #include "core/util/interrupt.hpp"
@@ -15,7 +15,6 @@
 #include "core/util/tree_remove.hpp"
 
 #include <cmath>
-#include <fstream>
 #include <map>
 #include <set>
 
@@ -95,94 +94,14 @@ public:
     return file.string();
   }
 
+  // A detached batch's tasks read their configs after this process has gone: `batch status`
+  // removes them once every task has ended.
+  void keep() { m_dir.clear(); }
+
 private:
   bool m_shared;
   fs::path m_dir;
 };
-
-std::set<std::string> record_names(const fs::path& item_out)
-{
-  std::set<std::string> names;
-  std::error_code error;
-  for (fs::directory_iterator it(item_out / "_runs", error), end; !error && it != end; it.increment(error)) {
-    names.insert(it->path().filename().string());
-  }
-  return names;
-}
-
-// The last non-empty line of what the item's runner printed: why it refused or failed.
-std::string last_line(const fs::path& file)
-{
-  std::ifstream in(file);
-  std::string line;
-  std::string last;
-  while (std::getline(in, line)) {
-    if (!line.empty()) {
-      last = line;
-    }
-  }
-  return printable(last.substr(0, 500));
-}
-
-void settle_item(BatchItemState& item, const fs::path& out, const std::set<std::string>& before, const ItemEnd& end)
-{
-  item.exit_code = end.exit_code;
-  if (end.duration_s > 0) {
-    item.duration_s = end.duration_s;
-  }
-  for (const RecordFile& record : scan_run_records(out / item.item)) {
-    if (before.contains(record.run_id + ".json") || !record.record.is_object()) {
-      continue;
-    }
-    const json& plugin = record.record.value("plugin", json::object());
-    if (plugin.is_object() && plugin.value("id", std::string()) == item.plugin_id) {
-      item.run_id = record.run_id;
-      item.status = record.record.value("status", std::string());
-      if (const auto duration = record.record.find("duration_s");
-          duration != record.record.end() && duration->is_number()) {
-        item.duration_s = duration->get<double>();
-      }
-    }
-  }
-  if (!item.run_id.empty()) {
-    item.decision = ItemDecision::ran;
-    if (end.exit_code != 0) {
-      item.reason = last_line(out / item.log);
-    }
-    return;
-  }
-  item.decision =
-      end.exit_code == static_cast<int>(ExitCode::interrupted) ? ItemDecision::not_started : ItemDecision::skipped;
-  item.reason = last_line(out / item.log);
-}
-
-// A task Slurm ended before its run could finalize its record (time limit, memory, node failure,
-// scancel during the start) leaves the record "running": it is finalized here with Slurm's word.
-void settle_slurm_item(BatchItemState& item, const fs::path& out, const std::string& state, const std::string& reason)
-{
-  item.slurm_state = state;
-  item.slurm_reason = reason;
-  if (item.run_id.empty() || item.status != "running") {
-    if (item.run_id.empty() && state != "COMPLETED" && state != "UNKNOWN") {
-      item.decision = ItemDecision::skipped;
-      item.reason = "Slurm ended the task before its run started: " + state + " (" + reason + ")";
-    }
-    return;
-  }
-  const fs::path path = out / item.item / "_runs" / (item.run_id + ".json");
-  json record = json::parse(read_file(path), nullptr, false);
-  if (!record.is_object() || record.value("status", "") != "running") {
-    return;
-  }
-  const std::string status = state == "TIMEOUT" ? "timeout" : (state == "CANCELLED" ? "cancelled" : "failed");
-  record["status"] = status;
-  record["finished_at"] = utc_timestamp_now();
-  record["error"] =
-      run_error(RunError::slurm_ended,
-                "Slurm ended the task before the run could finalize its record: " + state + " (" + reason + ")");
-  write_file_atomic(path, json_file_text(record), Durability::synced);
-  item.status = status;
-}
 
 // --cpus-per-task, --mem and --time from the plugins' resources and --timeout (the largest of
 // each over the batch's plugins), then --slurm-opt KEY=VALUE as --KEY=VALUE, which may override.
@@ -327,6 +246,9 @@ BatchOutcome run_batch(PluginCatalog& catalog, const BatchRequest& request, Batc
     throw usage_error("--executor " + printable(request.executor) + ": expected local or slurm");
   }
   const bool on_slurm = request.executor == "slurm";
+  if (request.detach && !on_slurm) {
+    throw usage_error("--detach needs --executor slurm: a local batch runs its items in this process");
+  }
   const std::vector<std::string> sbatch = on_slurm ? sbatch_options(request, plugins) : std::vector<std::string>{};
   if (on_slurm) {
     require_slurm_commands();
@@ -373,9 +295,15 @@ BatchOutcome run_batch(PluginCatalog& catalog, const BatchRequest& request, Batc
       execution.throttle = jobs;
       execution.sbatch_options = sbatch;
       execution.command = [&](size_t index) { return item_command(index); };
+      execution.detach = request.detach;
       execution.submitted = [&](const std::string& job_id) {
         record.header()["executor"]["job_id"] = job_id;
         record.header()["executor"]["sbatch_options"] = sbatch;
+        if (request.detach) {
+          save_detached_state(record.path(), job_id, records_before); // before the record says so
+          record.header()["executor"]["detached"] = true;
+          config_files.keep();
+        }
         record.update();
       };
       execution.started = [&](size_t index) { observer.item_started(record, index); };
@@ -412,6 +340,9 @@ BatchOutcome run_batch(PluginCatalog& catalog, const BatchRequest& request, Batc
     record.header()["error"] = e.what(); // the batch record is final, never left "running"
     record.finalize("failed");
     throw;
+  }
+  if (request.detach && record.header()["executor"].contains("job_id")) {
+    return {record.to_json(), refused_some ? ExitCode::out_of_date : ExitCode::ok, true}; // `batch status` finalizes it
   }
   const std::string status =
       interrupted ? "cancelled" : (failed || !selection.missing.empty() ? "failed" : "succeeded");

@@ -42,9 +42,10 @@ struct BatchRequest
   std::string config;      // --config as given: applies to items without a config of their own
   unsigned jobs = 0;       // 0: usable_cpus()
   bool fail_fast = false;
-  std::string executor = "local";                   // local | slurm
-  std::vector<std::string> slurm_options;           // --slurm-opt KEY=VALUE, passed to sbatch as --KEY=VALUE
-  std::optional<double> timeout_s;                  // --timeout, also the Slurm time limit
+  std::string executor = "local";         // local | slurm
+  std::vector<std::string> slurm_options; // --slurm-opt KEY=VALUE, passed to sbatch as --KEY=VALUE
+  std::optional<double> timeout_s;        // --timeout, also the Slurm time limit
+  bool detach = false;                    // slurm: return once the array is submitted; `batch status` follows it up
   nlohmann::json command = nlohmann::json::array(); // as recorded (no config text)
   // The items' run options as the batch was given them (dry run, dataset hash mode, backend,
   // overwrite, force, lane options), for the up-to-date check made here before any item runs.
@@ -61,6 +62,7 @@ struct BatchOutcome
   // was missing); out_of_date: none failed, but items whose outputs differ were left alone
   // (no --overwrite).
   ExitCode code = ExitCode::ok;
+  bool detached = false; // submitted with --detach: the record is "running", its items queued
 };
 
 // Throws a usage Error, with every problem named, before anything runs.

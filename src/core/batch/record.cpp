@@ -48,6 +48,45 @@ json item_json(size_t index, const BatchItemState& item)
   return out;
 }
 
+ItemDecision decision_from(const std::string& text)
+{
+  for (ItemDecision decision :
+       {ItemDecision::ran, ItemDecision::up_to_date, ItemDecision::skipped, ItemDecision::not_started}) {
+    if (text == to_string(decision)) {
+      return decision;
+    }
+  }
+  return ItemDecision::queued;
+}
+
+BatchItemState item_from_json(const json& item)
+{
+  BatchItemState state;
+  state.item = item.value("item", "");
+  state.dataset = item.value("dataset", "");
+  state.plugin = item.value("plugin", "");
+  state.plugin_id = item.value("plugin_id", "");
+  if (item.contains("config_hash_sha256")) {
+    state.config_hash = item.value("config_hash_sha256", "");
+  }
+  state.decision = decision_from(item.value("decision", ""));
+  state.run_id = item.value("run_id", "");
+  state.status = item.value("status", "");
+  if (item.contains("exit_code") && item["exit_code"].is_number_integer()) {
+    state.exit_code = item["exit_code"].get<int>();
+  }
+  if (item.contains("duration_s") && item["duration_s"].is_number()) {
+    state.duration_s = item["duration_s"].get<double>();
+  }
+  state.reason = item.value("reason", "");
+  state.log = item.value("log", "");
+  if (item.contains("slurm") && item["slurm"].is_object()) {
+    state.slurm_state = item["slurm"].value("state", "");
+    state.slurm_reason = item["slurm"].value("reason", "");
+  }
+  return state;
+}
+
 } // namespace
 
 std::string_view to_string(ItemDecision decision)
@@ -80,6 +119,33 @@ BatchRecord::BatchRecord(const fs::path& out_dir, json header, std::vector<Batch
   m_path = dir / (m_id + ".json");
   m_header["created_at"] = utc_timestamp_now();
   update();
+}
+
+BatchRecord BatchRecord::load(const fs::path& path)
+{
+  json stored;
+  try {
+    stored = parse_json_bounded(read_file(path));
+  } catch (const std::exception& e) {
+    throw Error("cannot read the batch record " + printable(path.string()) + ": " + e.what());
+  }
+  if (!stored.is_object() || !stored.value("batch_id", json()).is_string() ||
+      !stored.value("items", json()).is_array()) {
+    throw Error(printable(path.string()) + " is not a batch record (no batch_id or items)");
+  }
+  BatchRecord record;
+  record.m_path = path;
+  record.m_id = stored["batch_id"];
+  record.m_status = stored.value("status", "running");
+  record.m_finished_at = stored.value("finished_at", "");
+  for (const json& item : stored["items"]) {
+    record.m_items.push_back(item_from_json(item.is_object() ? item : json::object()));
+  }
+  for (const char* derived : {"record_version", "batch_id", "status", "finished_at", "summary", "items"}) {
+    stored.erase(derived);
+  }
+  record.m_header = std::move(stored);
+  return record;
 }
 
 json BatchRecord::to_json() const
@@ -122,8 +188,13 @@ json batch_summary(const json& items)
   json summary = {{"items", items.size()}};
   for (const json& item : items) {
     std::string key = item.value("decision", "");
+    const json slurm = item.value("slurm", json::object());
     if (key == "ran") {
       key = item.value("status", "ran");
+    } else if (key == "queued" && slurm.is_object() && slurm.value("state", json()).is_string()) {
+      // A detached batch's task as `batch status` last saw it: pending, running, ...
+      key = slurm["state"].get<std::string>();
+      std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
     }
     summary[key] = summary.value(key, 0) + 1;
   }

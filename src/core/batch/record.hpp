@@ -45,7 +45,12 @@ public:
   // writes the record with status "running".
   BatchRecord(const std::filesystem::path& out_dir, nlohmann::json header, std::vector<BatchItemState> items);
 
+  // The record as written, to settle a detached batch later (`batch status`). Throws Error
+  // when it cannot be read.
+  static BatchRecord load(const std::filesystem::path& path);
+
   const std::string& id() const { return m_id; }
+  const std::string& status() const { return m_status; }
   const std::filesystem::path& path() const { return m_path; }
   std::vector<BatchItemState>& items() { return m_items; }
   const std::vector<BatchItemState>& items() const { return m_items; }
@@ -59,6 +64,8 @@ public:
   nlohmann::json to_json() const;
 
 private:
+  BatchRecord() = default;
+
   std::filesystem::path m_path;
   std::string m_id;
   nlohmann::json m_header;

@@ -82,20 +82,6 @@ std::string submit(const std::vector<size_t>& items, const SlurmExecution& execu
   return job_id;
 }
 
-struct TaskState
-{
-  std::string state;
-  std::string reason;
-  int wait_status = 0;
-};
-
-bool is_final(const std::string& state)
-{
-  static const std::set<std::string> k_final = {"BOOT_FAIL", "CANCELLED",     "COMPLETED", "DEADLINE", "FAILED",
-                                                "NODE_FAIL", "OUT_OF_MEMORY", "PREEMPTED", "TIMEOUT"};
-  return k_final.contains(state);
-}
-
 std::vector<std::string> split(const std::string& text, char separator)
 {
   std::vector<std::string> parts;
@@ -106,32 +92,21 @@ std::vector<std::string> split(const std::string& text, char separator)
   return parts;
 }
 
-// Every task of the array, pending ones included. nullopt when squeue no longer knows the job
-// (the controller forgets a finished job after MinJobAge).
-std::optional<std::map<size_t, TaskState>> read_tasks(const std::string& job_id)
+bool is_number(const std::string& text)
 {
-  CommandOutput result = run_and_capture({"squeue", "--noheader", "--states=all", "--array", "--jobs=" + job_id,
-                                          "--Format=ArrayTaskID:|,State:|,Reason:|,exit_code:|"});
-  if (result.exit_code != 0) {
-    if (result.err.find("Invalid job id") != std::string::npos) {
-      return std::nullopt;
-    }
-    throw Error("squeue failed while following job " + job_id + ": " + printable(result.err));
+  return !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+}
+
+// sacct's ExitCode "code:signal" as a wait status.
+int wait_status_of_exit_code(const std::string& text)
+{
+  const size_t colon = text.find(':');
+  const std::string code = text.substr(0, colon);
+  const std::string signal = colon == std::string::npos ? "0" : text.substr(colon + 1);
+  if (!is_number(code) || !is_number(signal)) {
+    return 0;
   }
-  std::map<size_t, TaskState> tasks;
-  for (const std::string& line : split(result.out, '\n')) {
-    std::vector<std::string> fields = split(line, '|');
-    if (fields.size() < 4 || fields[0].empty() || fields[0].find_first_not_of("0123456789") != std::string::npos) {
-      continue; // a pending range such as "3-9%2" is listed task by task once it splits
-    }
-    TaskState task{fields[1], fields[2], 0};
-    try {
-      task.wait_status = std::stoi(fields[3]);
-    } catch (const std::exception&) {
-    }
-    tasks[std::stoul(fields[0])] = task;
-  }
-  return tasks;
+  return std::stoi(signal) != 0 ? std::stoi(signal) & 0x7f : (std::stoi(code) & 0xff) << 8;
 }
 
 } // namespace
@@ -152,6 +127,93 @@ std::string slurm_time_limit(double timeout_s)
   return std::to_string(static_cast<long>(std::ceil(timeout_s / 60.0)) + 1);
 }
 
+bool is_final_slurm_state(const std::string& state)
+{
+  static const std::set<std::string> k_final = {"BOOT_FAIL", "CANCELLED",     "COMPLETED", "DEADLINE", "FAILED",
+                                                "NODE_FAIL", "OUT_OF_MEMORY", "PREEMPTED", "TIMEOUT"};
+  return k_final.contains(state);
+}
+
+std::optional<std::map<size_t, SlurmTask>> read_array_tasks(const std::string& job_id)
+{
+  CommandOutput result = run_and_capture({"squeue", "--noheader", "--states=all", "--array", "--jobs=" + job_id,
+                                          "--Format=ArrayTaskID:|,State:|,Reason:|,exit_code:|,JobID:|"});
+  if (result.exit_code != 0) {
+    if (result.err.find("Invalid job id") != std::string::npos) {
+      return std::nullopt;
+    }
+    throw Error("squeue failed while following job " + job_id + ": " + printable(result.err));
+  }
+  std::map<size_t, SlurmTask> tasks;
+  for (const std::string& line : split(result.out, '\n')) {
+    std::vector<std::string> fields = split(line, '|');
+    if (fields.size() < 5 || !is_number(fields[0])) {
+      continue; // a pending range such as "3-9%2" is listed task by task once it splits
+    }
+    SlurmTask task{fields[1], fields[2], 0, is_number(fields[4]) ? fields[4] : std::string()};
+    try {
+      task.wait_status = std::stoi(fields[3]);
+    } catch (const std::exception&) {
+    }
+    tasks[std::stoul(fields[0])] = task;
+  }
+  return tasks;
+}
+
+std::map<size_t, SlurmTask> read_ended_tasks(const std::string& job_id, const std::map<size_t, std::string>& own_ids)
+{
+  std::map<size_t, SlurmTask> tasks;
+  // With accounting storage, sacct knows the array by its id: one line per task, "<job>_<task>".
+  CommandOutput result = run_and_capture({"sacct", "--jobs=" + job_id, "--allocations", "--noheader", "--parsable2",
+                                          "--format=JobID,State,ExitCode,Reason,JobIDRaw"});
+  if (result.exit_code == 0) {
+    for (const std::string& line : split(result.out, '\n')) {
+      std::vector<std::string> fields = split(line, '|');
+      const size_t underscore = fields.empty() ? std::string::npos : fields[0].find('_');
+      if (fields.size() < 5 || underscore == std::string::npos || !is_number(fields[0].substr(underscore + 1))) {
+        continue;
+      }
+      SlurmTask task{fields[1].substr(0, fields[1].find(' ')), fields[3], 0, fields[4]}; // "CANCELLED by 0"
+      task.wait_status = wait_status_of_exit_code(fields[2]);
+      tasks[std::stoul(fields[0].substr(underscore + 1))] = task;
+    }
+    if (!tasks.empty()) {
+      return tasks;
+    }
+  }
+  // Without it ("accounting storage is disabled"), the job completion log, if the cluster keeps
+  // one: Slurm 22.05 reads it without the array fields, so by each task's own job id.
+  std::string ids;
+  std::map<std::string, size_t> index_of;
+  for (const auto& [index, own] : own_ids) {
+    ids += (ids.empty() ? "" : ",") + own;
+    index_of[own] = index;
+  }
+  if (ids.empty()) {
+    return tasks;
+  }
+  result = run_and_capture(
+      {"sacct", "--completion", "--noheader", "--parsable2", "--jobs=" + ids, "--format=JobIDRaw,State,ExitCode"});
+  for (const std::string& line : split(result.exit_code == 0 ? result.out : std::string(), '\n')) {
+    std::vector<std::string> fields = split(line, '|');
+    if (fields.size() >= 3 && index_of.contains(fields[0])) {
+      SlurmTask task{fields[1].substr(0, fields[1].find(' ')), "from the job completion log", 0, fields[0]};
+      task.wait_status = wait_status_of_exit_code(fields[2]);
+      tasks[index_of[fields[0]]] = task;
+    }
+  }
+  return tasks;
+}
+
+int slurm_task_exit_code(const SlurmTask& task)
+{
+  if (task.state == "COMPLETED") {
+    return 0;
+  }
+  const int code = exit_code_of_wait_status(task.wait_status);
+  return code == 0 ? 1 : code;
+}
+
 bool run_items_on_slurm(const std::vector<size_t>& items, const SlurmExecution& execution)
 {
   if (items.empty()) {
@@ -159,6 +221,9 @@ bool run_items_on_slurm(const std::vector<size_t>& items, const SlurmExecution& 
   }
   const std::string job_id = submit(items, execution);
   execution.submitted(job_id);
+  if (execution.detach) {
+    return false;
+  }
   std::set<size_t> pending(items.begin(), items.end());
   std::set<size_t> running;
   bool cancelled = false;
@@ -179,10 +244,10 @@ bool run_items_on_slurm(const std::vector<size_t>& items, const SlurmExecution& 
       run_and_capture({"scancel", job_id});
       hard_cancelled = true;
     }
-    std::optional<std::map<size_t, TaskState>> tasks = read_tasks(job_id);
+    std::optional<std::map<size_t, SlurmTask>> tasks = read_array_tasks(job_id);
     for (auto it = pending.begin(); it != pending.end();) {
       const size_t item = *it;
-      TaskState task;
+      SlurmTask task;
       if (!tasks) {
         task.state = "UNKNOWN"; // forgotten by the controller: the item's record tells the rest
       } else if (auto found = tasks->find(item); found != tasks->end()) {
@@ -194,9 +259,8 @@ bool run_items_on_slurm(const std::vector<size_t>& items, const SlurmExecution& 
       if (task.state == "RUNNING" && running.insert(item).second) {
         execution.started(item);
       }
-      if (!tasks || is_final(task.state)) {
-        const int code = task.state == "COMPLETED" ? 0 : exit_code_of_wait_status(task.wait_status);
-        execution.finished(item, {code == 0 && task.state != "COMPLETED" ? 1 : code, 0}, task.state, task.reason);
+      if (!tasks || is_final_slurm_state(task.state)) {
+        execution.finished(item, {slurm_task_exit_code(task), 0}, task.state, task.reason);
         it = pending.erase(it);
         continue;
       }

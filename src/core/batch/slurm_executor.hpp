@@ -6,6 +6,8 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,11 +29,38 @@ struct SlurmExecution
   std::function<void(size_t)> started;
   std::function<void(const std::string& job_id)> submitted;
   std::function<void()> tick;
+  // --detach: return once sbatch accepted the array; `batch status` follows the tasks later.
+  bool detach = false;
 };
 
-// Submits the items, waits for every task to end (polling squeue every second) and returns
-// whether it was interrupted: a caught signal cancels the array (scancel) and waits for its
-// tasks to end. Throws Error with Slurm's message when sbatch is missing or refuses the job.
+// One array task as the scheduler reports it.
+struct SlurmTask
+{
+  std::string state;   // PENDING, RUNNING, COMPLETED, FAILED, TIMEOUT, CANCELLED, OUT_OF_MEMORY, ...
+  std::string reason;  // None, TimeLimit, NonZeroExitCode, ...
+  int wait_status = 0; // as waitpid gives it (squeue's exit_code)
+  std::string job_id;  // the task's own job id, once it split off the array
+};
+
+// A state Slurm will not change any more.
+bool is_final_slurm_state(const std::string& state);
+
+// Every task of the array `job_id` from `squeue --states=all --array`, pending ones included,
+// keyed by array index; nullopt once the controller has forgotten the job (MinJobAge after it
+// ended). Throws Error when squeue fails otherwise.
+std::optional<std::map<size_t, SlurmTask>> read_array_tasks(const std::string& job_id);
+
+// The final states of the tasks of a job squeue has forgotten: from sacct where accounting
+// answers, else from the job completion log (`sacct --completion`, which knows tasks only by
+// their own job ids, `own_ids`: index -> id). Tasks neither knows are left out.
+std::map<size_t, SlurmTask> read_ended_tasks(const std::string& job_id, const std::map<size_t, std::string>& own_ids);
+
+// The exit code an ended task stands for: 0 only for COMPLETED.
+int slurm_task_exit_code(const SlurmTask& task);
+
+// Submits the items, waits for every task to end (polling squeue every half second; with
+// `detach`, not at all) and returns whether it was interrupted: a caught signal cancels the array (scancel) and waits
+// for its tasks to end. Throws Error with Slurm's message when sbatch is missing or refuses the job.
 bool run_items_on_slurm(const std::vector<size_t>& items, const SlurmExecution& execution);
 
 // Throws a usage Error saying what to do when sbatch, squeue or scancel cannot be run.
