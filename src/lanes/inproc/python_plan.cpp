@@ -1,6 +1,7 @@
 #include "lanes/inproc/python_plan.hpp"
 
 #include "core/util/fs.hpp"
+#include "lanes/inproc/discovery/code_identity.hpp"
 #include "lanes/inproc/discovery/pyproject.hpp"
 
 #include <string_view>
@@ -48,16 +49,8 @@ std::vector<fs::path> plugin_sys_path(const Plugin& plugin)
   if (dev_root != plugin.object.end() && dev_root->is_string()) {
     dirs = dev_root_import_dirs(dev_root->get<std::string>());
   }
-  // entry.python_path of a manifest: relative entries are relative to the manifest's dir.
-  auto python_path = plugin.entry().find("python_path");
-  if (python_path != plugin.entry().end() && python_path->is_array()) {
-    fs::path base = fs::path(plugin.object.value("manifest_path", std::string())).parent_path();
-    for (const auto& item : *python_path) {
-      if (item.is_string()) {
-        fs::path dir = item.get<std::string>();
-        dirs.push_back((dir.is_absolute() ? dir : base / dir).lexically_normal());
-      }
-    }
+  for (fs::path& dir : entry_python_path(plugin)) {
+    dirs.push_back(std::move(dir));
   }
   return dirs;
 }

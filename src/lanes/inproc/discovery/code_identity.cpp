@@ -119,13 +119,16 @@ std::vector<CodeFile> source_files(const std::vector<fs::path>& dirs)
   return files;
 }
 
-std::vector<fs::path> python_path_dirs(const Plugin& plugin)
+} // namespace
+
+std::vector<fs::path> entry_python_path(const Plugin& plugin)
 {
   std::vector<fs::path> dirs;
   auto python_path = plugin.entry().find("python_path");
   if (python_path == plugin.entry().end() || !python_path->is_array()) {
     return dirs;
   }
+  // Relative entries are relative to the manifest's dir.
   fs::path base = fs::path(plugin.object.value("manifest_path", std::string())).parent_path();
   for (const auto& item : *python_path) {
     if (item.is_string()) {
@@ -135,8 +138,6 @@ std::vector<fs::path> python_path_dirs(const Plugin& plugin)
   }
   return dirs;
 }
-
-} // namespace
 
 CodeIdentity python_code_identity(const Plugin& plugin)
 {
@@ -158,7 +159,7 @@ CodeIdentity python_code_identity(const Plugin& plugin)
     }
     return identity;
   }
-  std::vector<fs::path> dirs = python_path_dirs(plugin);
+  std::vector<fs::path> dirs = entry_python_path(plugin);
   if (dev_root.is_string()) {
     summary["source"] = "dev_root";
     summary["path"] = dev_root;

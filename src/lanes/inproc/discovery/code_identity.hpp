@@ -1,5 +1,6 @@
 #pragma once
 
+#include <filesystem>
 #include <string_view>
 #include <vector>
 
@@ -17,6 +18,9 @@ namespace mdivicom::inproc {
 //   from the rest of the environment, so only the interpreter is named.
 // Always with the embedded interpreter's version.
 CodeIdentity python_code_identity(const Plugin& plugin);
+
+// A manifest's entry.python_path, relative entries taken from the manifest's directory.
+std::vector<std::filesystem::path> entry_python_path(const Plugin& plugin);
 
 // The files of a distribution's RECORD (PEP 376: CSV of path, hash, size) that carry a hash
 // (not RECORD itself, nor compiled .pyc files), sorted by path.
