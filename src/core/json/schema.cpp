@@ -23,9 +23,25 @@ using valijson_seams::t_compiling;
 using valijson_seams::t_matching;
 using valijson_seams::to_pointer;
 
+namespace {
+
+// valijson's default allocator is `new (std::nothrow)`, and it uses the null it gets when memory
+// runs out (a SIGSEGV under `ulimit -v`): this one throws std::bad_alloc, which mdivicom reports.
+void* allocate_or_throw(size_t size)
+{
+  return ::operator new(size);
+}
+
+void release(void* pointer)
+{
+  ::operator delete(pointer);
+}
+
+} // namespace
+
 struct JsonSchema::Impl
 {
-  valijson::Schema schema; // only read while validating, so threads may share it
+  valijson::Schema schema{allocate_or_throw, release}; // only read while validating, so threads may share it
   SchemaPatterns patterns; // the same
 };
 
