@@ -53,7 +53,7 @@ constexpr const char* k_out_of_memory =
 std::terminate_handler g_default_terminate = nullptr;
 
 // An exception no one catches (std::bad_alloc on one of mdivicom's threads, or before the
-// command line is parsed) ends mdivicom here: a memory failure exits 1 with a message instead
+// command line is parsed) ends mdivicom here: a memory failure exits 4 with a message instead
 // of aborting (exit 134); anything else goes to the default handler (it names the exception,
 // then aborts), as it is a bug.
 [[noreturn]] void on_terminate()
@@ -63,7 +63,7 @@ std::terminate_handler g_default_terminate = nullptr;
       std::rethrow_exception(failure);
     } catch (const std::bad_alloc&) {
       std::fputs(k_out_of_memory, stderr);
-      std::_Exit(static_cast<int>(ExitCode::failed));
+      std::_Exit(static_cast<int>(ExitCode::infrastructure));
     } catch (...) {
     }
   }
@@ -177,7 +177,7 @@ int run_app(int argc, char** argv)
   } catch (const std::bad_alloc&) {
     std::cout.flush();
     std::fputs(k_out_of_memory, stderr);
-    return static_cast<int>(ExitCode::failed);
+    return static_cast<int>(ExitCode::infrastructure);
   } catch (const std::system_error& e) {
     std::cout.flush();
     // A thread that cannot start (no memory for its stack, or the process limit): no bug either.
@@ -188,11 +188,11 @@ int run_app(int argc, char** argv)
     } else {
       std::cerr << "mdivicom: error: unexpected: " << e.what() << "\n";
     }
-    return static_cast<int>(ExitCode::failed);
+    return static_cast<int>(ExitCode::infrastructure);
   } catch (const std::exception& e) {
     std::cout.flush();
     std::cerr << "mdivicom: error: unexpected: " << e.what() << "\n";
-    return static_cast<int>(ExitCode::failed);
+    return static_cast<int>(ExitCode::infrastructure);
   }
   return g_exit_code;
 }

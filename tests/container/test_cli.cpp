@@ -1,4 +1,5 @@
 // The container lane through the real binary: mdivicom run / doctor / gc.
+#include "container/cli_setup.hpp"
 #include "container/support.hpp"
 
 #include <csignal>
@@ -13,55 +14,6 @@ using namespace mdivicom;
 using namespace mdivicom::test;
 
 namespace {
-
-// A manifest directory with one container plugin, a dataset and an output root.
-struct CliSetup
-{
-  TempDir temp;
-  fs::path manifests = temp / "manifests";
-  fs::path dataset = temp / "dataset";
-  fs::path out = temp / "out";
-
-  explicit CliSetup(const std::string& script)
-  {
-    fs::create_directories(manifests);
-    fs::create_directories(dataset);
-    write_file(dataset / "a.txt", "a\n");
-    nlohmann::json manifest = {
-        {"meta",
-         {{"api_version", "mdivicomtools.plugin.v0.1"},
-          {"id", "ctr-cli"},
-          {"kind", "container"},
-          {"version", "0.2.0"},
-          {"description", "container CLI test"}}},
-        {"entry", {{"image", k_test_image}, {"argv", {"sh", "-c", script}}}},
-    };
-    write_file(manifests / "ctr-cli.json", manifest.dump());
-  }
-
-  CommandResult run(const TestEngine& engine, std::vector<std::string> extra = {}, CommandOptions options = {})
-  {
-    std::vector<std::string> args = {"run",       "ctr-cli",    "--dataset", dataset.string(),
-                                     "--out",     out.string(), "--engine",  engine.engine_option(),
-                                     "--backend", engine.name};
-    args.insert(args.end(), extra.begin(), extra.end());
-    options.env["MDIVICOM_PLUGIN_PATH"] = manifests.string();
-    return run_mdivicom(args, options);
-  }
-
-  nlohmann::json record() const
-  {
-    for (const auto& file : fs::directory_iterator(out / "_runs")) {
-      if (file.path().extension() == ".json") {
-        auto record = nlohmann::json::parse(read_file(file.path()));
-        check_record_schema(record); // the running record of a killed runner too
-        return record;
-      }
-    }
-    FAIL("no run record in " << (out / "_runs"));
-    return nullptr;
-  }
-};
 
 void run_is_recorded(const TestEngine& engine)
 {
@@ -292,7 +244,7 @@ void builtin_example_needs_its_image(const TestEngine& engine)
       "--overwrite"};
   auto missing = run_mdivicom(run, options);
   INFO(missing.out << missing.err);
-  CHECK(missing.exit_code == 1);
+  CHECK(missing.exit_code == 4); // the image is missing: not the plugin's failure
   fs::path archive = fs::path(MDIVICOM_SOURCE_DIR) / "manifests" / "stream-summary.tar";
   CHECK_THAT(missing.err, Catch::Contains("image " + image + " is not present in " + engine.name + " at " +
                                           engine.socket + ", and its image_archive " + archive.string() +

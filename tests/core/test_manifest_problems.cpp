@@ -74,3 +74,43 @@ TEST_CASE("a schema's own error at a node is kept beside the errors of its child
   CHECK_THAT(seen[1], Catch::StartsWith("/a Missing required property 'x'"));
   CHECK_THAT(seen[2], Catch::StartsWith("/a/y Value type not permitted"));
 }
+
+TEST_CASE("the manifest schema takes gpus, shm_size and tmp_size of a container and refuses what cannot be used",
+          "[core][manifest][plugins]")
+{
+  auto problems_with = [](const json& resources) {
+    const json manifest = {
+        {"meta",
+         {{"api_version", "mdivicomtools.plugin.v0.1"},
+          {"id", "gpu-tool"},
+          {"kind", "container"},
+          {"version", "1.0.0"},
+          {"description", "uses GPUs"}}},
+        {"entry", {{"image", "localhost/gpu-tool:1"}, {"argv", {"run"}}, {"resources", resources}}},
+    };
+    std::string all;
+    for (const auto& problem : manifest_problems(manifest)) {
+      all += to_string(problem) + "\n";
+    }
+    return all;
+  };
+  for (const json& resources : {json{{"gpus", "all"}}, json{{"gpus", 2}}, json{{"gpus", {"0", "GPU-3a4b"}}},
+                                json{{"shm_size", "1g"}, {"tmp_size", 268435456}}, json{{"shm_size", "1m"}}}) {
+    INFO(resources.dump());
+    CHECK(problems_with(resources).empty());
+  }
+  for (const json& gpus : {json("some"), json(0), json::array(), json{""}, json(1.5)}) {
+    INFO(gpus.dump());
+    CHECK_THAT(problems_with({{"gpus", gpus}}), Catch::StartsWith("/entry/resources/gpus: "));
+  }
+  for (const char* name : {"shm_size", "tmp_size"}) {
+    INFO(name);
+    CHECK_THAT(problems_with({{name, "1t"}}), Catch::Contains(std::string("/entry/resources/") + name));
+    CHECK_THAT(problems_with({{name, 1024}}), Catch::Contains(std::string("/entry/resources/") + name));
+    CHECK(problems_with({{name, "512k"}}) ==
+          std::string("/entry/resources/") + name + ": expected bytes or a size like 512m (at least 1m)\n");
+    CHECK(problems_with({{name, "0"}}) ==
+          std::string("/entry/resources/") + name + ": expected bytes or a size like 512m (at least 1m)\n");
+  }
+  CHECK_THAT(problems_with({{"gpu", 1}}), Catch::Contains("/entry/resources")); // a misspelt key: not allowed
+}

@@ -103,3 +103,43 @@ TEST_CASE("a stopped run gets the status and the error of its stop reason", "[co
   CHECK(to_string(StopReason::timeout) == "timeout"); // the container facts' stop.reason
   CHECK(to_string(StopReason::cancelled) == "cancelled");
 }
+
+TEST_CASE("run_exit_code: 0 succeeded, 130 cancelled, 4 for the runner's or the infrastructure's errors, else 1",
+          "[core][outcome_error][exit]")
+{
+  CHECK(run_exit_code(RunStatus::succeeded, nullptr) == ExitCode::ok);
+  CHECK(run_exit_code(RunStatus::cancelled, run_error(RunError::cancelled, "Ctrl-C")) == ExitCode::interrupted);
+  CHECK(run_exit_code(RunStatus::failed, plugin_exception_error("ValueError", "bad")) == ExitCode::failed);
+  CHECK(run_exit_code(RunStatus::failed, run_error(RunError::process_exit, "exit 3")) == ExitCode::failed);
+  CHECK(run_exit_code(RunStatus::timeout, run_error(RunError::timeout, "stopped")) == ExitCode::failed);
+  CHECK(run_exit_code(RunStatus::crashed, run_error(RunError::out_of_memory, "killed")) == ExitCode::failed);
+  CHECK(run_exit_code(RunStatus::failed, run_error(RunError::engine_unavailable, "no engine")) ==
+        ExitCode::infrastructure);
+  CHECK(run_exit_code(RunStatus::failed, run_error(RunError::image, "pull failed")) == ExitCode::infrastructure);
+  CHECK(run_exit_code(RunStatus::failed, run_error(RunError::start_failed, "no python")) == ExitCode::infrastructure);
+  CHECK(run_exit_code(RunStatus::failed, run_error(RunError::runner, "out of memory")) == ExitCode::infrastructure);
+  // A plugin's exception spelt like a verdict of mdivicom's it is not: the plugin's failure.
+  CHECK(run_exit_code(RunStatus::failed, plugin_exception_error("EngineUnavailable", "mine")) == ExitCode::failed);
+  CHECK(run_exit_code(RunStatus::failed, nullptr) == ExitCode::failed);
+  for (RunError kind : k_run_errors) {
+    CHECK(run_error_kind(to_string(kind)) == kind);
+  }
+}
+
+TEST_CASE("the README's error.type table gives each kind the exit code mdivicom exits with",
+          "[core][outcome_error][exit]")
+{
+  const std::string readme = read_file(std::string(MDIVICOM_SOURCE_DIR) + "/README.md");
+  for (RunError kind : k_run_errors) {
+    const std::string name = "`" + std::string(to_string(kind)) + "`";
+    INFO(name);
+    const size_t row = readme.find("\n| " + name);
+    const size_t in_row = readme.find(", " + name + " |");
+    const size_t at = row != std::string::npos ? row : readme.rfind("\n| ", in_row);
+    REQUIRE(at != std::string::npos);
+    const std::string line = readme.substr(at + 1, readme.find('\n', at + 1) - at - 1);
+    const std::string last = line.substr(line.rfind(" | ", line.size() - 3) + 3);
+    const std::string expected = kind == RunError::cancelled ? "130" : is_infrastructure_failure(kind) ? "4" : "1";
+    CHECK(last.rfind(expected, 0) == 0);
+  }
+}

@@ -272,10 +272,15 @@ BatchOutcome run_batch(PluginCatalog& catalog, const BatchRequest& request, Batc
     return request.item_argv(item, config_arg);
   };
   bool failed = false;
+  bool infrastructure_failed = false; // an item's runner or engine failed (exit 4), not its plugin
   auto item_finished = [&](size_t index, const ItemEnd& end) {
     BatchItemState& item = record.items()[index];
     settle_item(item, request.out, records_before[index], end);
-    failed = failed || end.exit_code != 0;
+    if (end.exit_code == static_cast<int>(ExitCode::infrastructure)) {
+      infrastructure_failed = true;
+    } else {
+      failed = failed || end.exit_code != 0;
+    }
   };
   std::vector<size_t> order;
   for (size_t i = 0; i < record.items().size(); ++i) {
@@ -310,7 +315,9 @@ BatchOutcome run_batch(PluginCatalog& catalog, const BatchRequest& request, Batc
       execution.finished = [&](size_t index, const ItemEnd& end, const std::string& state, const std::string& reason) {
         item_finished(index, end);
         settle_slurm_item(record.items()[index], request.out, state, reason);
-        failed = failed || state != "COMPLETED";
+        // A task Slurm ended (time limit, memory, node failure) counts as failed unless its run
+        // said it was the infrastructure (exit 4).
+        failed = failed || (state != "COMPLETED" && end.exit_code != static_cast<int>(ExitCode::infrastructure));
         record.update();
         observer.item_finished(record, index);
       };
@@ -344,14 +351,18 @@ BatchOutcome run_batch(PluginCatalog& catalog, const BatchRequest& request, Batc
   if (request.detach && record.header()["executor"].contains("job_id")) {
     return {record.to_json(), refused_some ? ExitCode::out_of_date : ExitCode::ok, true}; // `batch status` finalizes it
   }
+  const bool plugin_failed = failed || !selection.missing.empty();
   const std::string status =
-      interrupted ? "cancelled" : (failed || !selection.missing.empty() ? "failed" : "succeeded");
+      interrupted ? "cancelled" : (plugin_failed || infrastructure_failed ? "failed" : "succeeded");
   record.finalize(status);
+  // The README's rule: 130 interrupted, else 1 if any item failed for itself (a plugin, a usage
+  // error, a missing dataset), else 4 if any item's runner or engine failed, else 3 or 0.
   BatchOutcome outcome{record.to_json(), ExitCode::ok};
-  outcome.code = interrupted          ? ExitCode::interrupted
-                 : status == "failed" ? ExitCode::failed
-                 : refused_some       ? ExitCode::out_of_date
-                                      : ExitCode::ok;
+  outcome.code = interrupted             ? ExitCode::interrupted
+                 : plugin_failed         ? ExitCode::failed
+                 : infrastructure_failed ? ExitCode::infrastructure
+                 : refused_some          ? ExitCode::out_of_date
+                                         : ExitCode::ok;
   return outcome;
 }
 

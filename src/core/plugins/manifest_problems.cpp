@@ -73,13 +73,24 @@ std::vector<ManifestProblem> manifest_problems(const nlohmann::json& manifest)
   for (const auto& violation : JsonSchema::builtin("plugin-manifest").validate(manifest)) {
     problems.push_back({violation.pointer.empty() ? "/" : violation.pointer, friendly(violation)});
   }
-  // The schema's pattern cannot say "at least 6m" of a string; run's rule, the same everywhere.
-  // Checked unless the schema already refused the value (one problem, said once).
-  nlohmann::json memory = member_at(manifest, {"entry", "resources", "memory"});
-  if (!memory.is_null() && !has_problem_at(problems, "/entry/resources/memory")) {
-    auto bytes = memory_size_bytes(memory);
-    if (!bytes || *bytes < k_min_memory_bytes) {
-      problems.push_back({"/entry/resources/memory", "expected bytes or a size like 512m (at least 6m)"});
+  // The schema's pattern cannot say "at least 6m" of a string; run's rule, the same everywhere
+  // (the container lane's resources.cpp). Checked unless the schema already refused the value
+  // (one problem, said once).
+  const struct
+  {
+    const char* name;
+    int64_t minimum;
+    const char* minimum_text;
+  } sizes[] = {{"memory", k_min_memory_bytes, "6m"}, {"shm_size", 1 << 20, "1m"}, {"tmp_size", 1 << 20, "1m"}};
+  for (const auto& size : sizes) {
+    const nlohmann::json value = member_at(manifest, {"entry", "resources", size.name});
+    const std::string pointer = std::string("/entry/resources/") + size.name;
+    if (!value.is_null() && !has_problem_at(problems, pointer)) {
+      auto bytes = memory_size_bytes(value);
+      if (!bytes || *bytes < size.minimum) {
+        problems.push_back(
+            {pointer, std::string("expected bytes or a size like 512m (at least ") + size.minimum_text + ")"});
+      }
     }
   }
   // A schema valijson would recurse on forever, or could not compile, is refused here, so that

@@ -28,6 +28,63 @@ std::string_view to_string(RunError kind)
   return "mdivicom.RunnerError";
 }
 
+std::optional<RunError> run_error_kind(std::string_view type)
+{
+  for (RunError kind : k_run_errors) {
+    if (to_string(kind) == type) {
+      return kind;
+    }
+  }
+  return std::nullopt;
+}
+
+bool is_infrastructure_failure(RunError kind)
+{
+  switch (kind) {
+  case RunError::runner:
+  case RunError::runner_killed:
+  case RunError::start_failed:
+  case RunError::sandbox_unavailable:
+  case RunError::engine_unavailable:
+  case RunError::engine_lost:
+  case RunError::image:
+  case RunError::wait_failed:
+  case RunError::stop_failed: return true;
+  // The plugin's own doing, or what it was given: running it again as it is fails again.
+  case RunError::manifest:
+  case RunError::unsafe_bind:
+  case RunError::timeout:
+  case RunError::cancelled:
+  case RunError::crash:
+  case RunError::out_of_memory:
+  case RunError::process_exit:
+  case RunError::unsafe_outputs:
+  case RunError::result_bundle:
+  // Mostly the limits asked for the plugin (--time, --mem) ran out; batch counts it as failed.
+  case RunError::slurm_ended: return false;
+  }
+  return true;
+}
+
+ExitCode run_exit_code(RunStatus status, const nlohmann::json& error)
+{
+  switch (status) {
+  case RunStatus::succeeded: return ExitCode::ok;
+  case RunStatus::cancelled: return ExitCode::interrupted;
+  default: break;
+  }
+  if (error.is_object()) {
+    const auto type = error.find("type");
+    if (type != error.end() && type->is_string()) {
+      const std::optional<RunError> kind = run_error_kind(type->get<std::string>());
+      if (kind && is_infrastructure_failure(*kind)) {
+        return ExitCode::infrastructure;
+      }
+    }
+  }
+  return ExitCode::failed;
+}
+
 nlohmann::json run_error(RunError kind, const std::string& message)
 {
   return {{"type", to_string(kind)}, {"message", message}};

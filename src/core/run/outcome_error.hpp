@@ -1,12 +1,14 @@
 #pragma once
 
 #include <array>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
 
 #include "core/run/lane.hpp"
+#include "core/util/error.hpp"
 
 namespace mdivicom {
 
@@ -54,6 +56,19 @@ inline constexpr std::array k_run_errors = {
 
 // The record's error.type of a kind: "mdivicom.Timeout", ...
 std::string_view to_string(RunError kind);
+
+// The kind named by a record's error.type; none for a plugin's own exception (or an older name).
+std::optional<RunError> run_error_kind(std::string_view type);
+
+// Whether a kind is a failure of the runner or of what it needs (the engine, the image, the
+// worker, the host), not of the plugin: such a run exits 4 (ExitCode::infrastructure), so that a
+// script tells "retry once the host is fixed" from "the plugin failed" (exit 1). The README's
+// error.type table says which is which.
+bool is_infrastructure_failure(RunError kind);
+
+// The exit code of a run that ended with `status` and the record's `error` object: 0
+// succeeded, 130 cancelled, 4 an infrastructure failure, else 1.
+ExitCode run_exit_code(RunStatus status, const nlohmann::json& error);
 
 // The record's `error` object: {"type": to_string(kind), "message": message}.
 nlohmann::json run_error(RunError kind, const std::string& message);

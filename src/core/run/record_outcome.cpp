@@ -37,15 +37,6 @@ void write_fallback_provenance(const RunRequest& request, const nlohmann::json& 
   write_file_atomic(path, json_file_text(provenance), Durability::atomic); // like the outputs beside it
 }
 
-ExitCode exit_code_for(RunStatus status)
-{
-  switch (status) {
-  case RunStatus::succeeded: return ExitCode::ok;
-  case RunStatus::cancelled: return ExitCode::interrupted;
-  default: return ExitCode::failed;
-  }
-}
-
 // What settling the output slot did (OutputSlot::settle's result) or the Error it threw.
 struct Settled
 {
@@ -286,7 +277,7 @@ ExitCode PluginRun::report(const RunOutcome& outcome) const
                   "verify' cannot check this run; run it again with --overwrite to get one");
     return ExitCode::interrupted;
   }
-  return exit_code_for(outcome.status);
+  return run_exit_code(outcome.status, outcome.error);
 }
 
 } // namespace mdivicom

@@ -22,8 +22,17 @@ ExitCode run_plugin(PluginCatalog& catalog, const RunOptions& options, const Lan
   }
   run.claim_outputs();
   run.start_record();
-  RunOutcome outcome = run.execute();
-  const ExitCode code = run.record_outcome(std::move(outcome));
+  ExitCode code = ExitCode::ok;
+  try {
+    RunOutcome outcome = run.execute();
+    code = run.record_outcome(std::move(outcome));
+  } catch (const Error& e) {
+    // The record says mdivicom.RunnerError (RecordGuard): the runner failed, not the plugin.
+    if (e.code() == ExitCode::failed) {
+      throw Error(e.what(), ExitCode::infrastructure);
+    }
+    throw;
+  }
   if (summary != nullptr) {
     *summary = run.summary();
   }

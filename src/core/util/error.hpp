@@ -10,9 +10,11 @@ namespace mdivicom {
 // Process exit codes; documented in the README. Never renumber.
 enum class ExitCode : int {
   ok = 0,
-  failed = 1,      // the run failed, or a validation found problems
-  usage = 2,       // bad command line or bad input (missing dirs, malformed JSON, unknown plugin)
-  out_of_date = 3, // O/<id> holds outputs of a run that differs (or of no run); nothing ran
+  failed = 1,         // the run failed, or a validation found problems
+  usage = 2,          // bad command line or bad input (missing dirs, malformed JSON, unknown plugin)
+  out_of_date = 3,    // O/<id> holds outputs of a run that differs (or of no run); nothing ran
+  infrastructure = 4, // the runner or what it needs failed (engine, image, worker, mdivicom itself), not the
+                      // plugin: a script may retry once the cause is fixed; 1 stays the plugin's own failure
   interrupted = 130,
 };
 

@@ -15,6 +15,7 @@
 #include "core/run/output_sweep.hpp"
 #include "lanes/container/engine/engine.hpp"
 #include "lanes/container/engine/http_transport.hpp"
+#include "lanes/container/gpu_runtime.hpp"
 #include "lanes/container/image/image.hpp"
 #include "lanes/container/lifecycle.hpp"
 #include "lanes/container/plan.hpp"
@@ -237,6 +238,12 @@ RunOutcome ContainerLane::run(const RunRequest& request, OutputSink& output)
     outcome.facts["container"] = facts;
     return outcome;
   };
+
+  if (entry->resources.gpus) {
+    if (std::string refusal = gpu_refusal(info); !refusal.empty()) {
+      return fail(RunError::start_failed, refusal);
+    }
+  }
 
   nlohmann::json reaped = reap_leftovers(*engine, false);
   if (!reaped["removed"].empty()) {

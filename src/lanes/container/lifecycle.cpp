@@ -1,5 +1,7 @@
 #include "lanes/container/lifecycle.hpp"
 
+#include "lanes/container/gpu_runtime.hpp"
+
 #include <chrono>
 #include <cmath>
 #include <functional>
@@ -103,8 +105,11 @@ public:
     m_started = Clock::now();
     m_facts["timing"]["start_s"] = seconds_since(starting);
     if (!started.ok()) {
-      outcome.error = run_error(RunError::start_failed,
-                                "the container did not start: " + started.error + start_hint(m_engine, started.error));
+      std::string message = gpu_runtime_problem(m_engine.info(), started.error); // Docker says so here
+      if (message.empty()) {
+        message = "the container did not start: " + started.error + start_hint(m_engine, started.error);
+      }
+      outcome.error = run_error(RunError::start_failed, message);
       return false;
     }
     return true;
@@ -327,7 +332,11 @@ RunOutcome run_container(const Engine& engine, const ContainerPlan& plan, const 
   ApiResult created = engine.call("POST", Engine::api("/containers/create?name=" + plan.name), plan.create_body);
   if (!created.ok()) {
     outcome.status = RunStatus::failed;
-    outcome.error = run_error(RunError::start_failed, "cannot create the container: " + created.error);
+    std::string message = gpu_runtime_problem(engine.info(), created.error);
+    if (message.empty()) {
+      message = "cannot create the container: " + created.error;
+    }
+    outcome.error = run_error(RunError::start_failed, message);
     return outcome;
   }
   std::string id = created.body.value("Id", "");

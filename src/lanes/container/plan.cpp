@@ -3,15 +3,11 @@
 #include "core/util/memory_size.hpp"
 
 #include <cctype>
-#include <cmath>
 #include <string_view>
 
 namespace mdivicom::container {
 
 namespace {
-
-// /tmp is the only writable place besides the mounts; sized so a runaway tool cannot fill RAM.
-constexpr const char* k_tmpfs_options = "rw,nosuid,nodev,size=1g,mode=1777";
 
 Result<std::vector<std::string>> string_list(const nlohmann::json& value, const std::string& where)
 {
@@ -92,25 +88,11 @@ Result<ContainerEntry> ContainerEntry::parse(const Plugin& plugin)
   if (result.user != "host" && result.user != "image") {
     return Failure{where + "/user: expected host or image"};
   }
-  auto resources = entry.value("resources", nlohmann::json::object());
-  if (resources.contains("memory")) {
-    result.memory_bytes = parse_memory(resources["memory"]);
-    if (!result.memory_bytes || *result.memory_bytes < k_min_memory_bytes) {
-      return Failure{where + "/resources/memory: expected bytes or a size like 512m (at least 6m)"};
-    }
+  auto resources = ContainerResources::parse(entry.value("resources", nlohmann::json::object()), where);
+  if (!resources) {
+    return Failure{resources.error()};
   }
-  if (resources.contains("cpus")) {
-    if (!resources["cpus"].is_number() || resources["cpus"].get<double>() <= 0) {
-      return Failure{where + "/resources/cpus: expected a positive number"};
-    }
-    result.cpus = resources["cpus"].get<double>();
-  }
-  if (resources.contains("pids")) {
-    if (!resources["pids"].is_number_integer() || resources["pids"].get<int64_t>() < 1) {
-      return Failure{where + "/resources/pids: expected a positive integer"};
-    }
-    result.pids = resources["pids"].get<int64_t>();
-  }
+  result.resources = *resources;
   auto mounts = entry.value("mounts", nlohmann::json::object());
   std::string* slots[] = {&result.mounts.dataset, &result.mounts.out, &result.mounts.work, &result.mounts.config};
   const char* names[] = {"dataset", "out", "work", "config"};
@@ -225,24 +207,17 @@ ContainerPlan plan_container(const RunRequest& request, const ContainerEntry& en
   env.push_back("MDIVICOM_RUN_ID=" + request.run_id);
 
   nlohmann::json host_config = {
-      {"Mounts", mounts},        {"NetworkMode", entry.network},
-      {"CapDrop", {"ALL"}},      {"SecurityOpt", {"no-new-privileges"}},
-      {"ReadonlyRootfs", true},  {"Tmpfs", {{"/tmp", k_tmpfs_options}}},
-      {"PidsLimit", entry.pids}, {"Init", true},
+      {"Mounts", mounts},       {"NetworkMode", entry.network},
+      {"CapDrop", {"ALL"}},     {"SecurityOpt", {"no-new-privileges"}},
+      {"ReadonlyRootfs", true}, {"Init", true},
       {"AutoRemove", false}, // removed by the lane after reading the exit state
   };
+  add_resources(host_config, entry.resources); // /tmp is the only writable place besides the mounts
   if (!binds.empty()) {
     host_config["Binds"] = binds;
   }
-  if (entry.memory_bytes) {
-    host_config["Memory"] = *entry.memory_bytes;
-    host_config["MemorySwap"] = *entry.memory_bytes; // no swap beyond the limit
-  }
   if (!input.groups.empty()) {
     host_config["GroupAdd"] = input.groups;
-  }
-  if (entry.cpus) {
-    host_config["NanoCpus"] = static_cast<int64_t>(std::llround(*entry.cpus * 1e9));
   }
 
   ContainerPlan plan;
@@ -270,16 +245,9 @@ ContainerPlan plan_container(const RunRequest& request, const ContainerEntry& en
       {"mounts", mount_facts},
       {"argv", plan.create_body["Cmd"]},
       {"env", env},
-      {"security",
-       {{"cap_drop", {"ALL"}},
-        {"no_new_privileges", true},
-        {"read_only_rootfs", true},
-        {"tmpfs", {{"/tmp", k_tmpfs_options}}},
-        {"pids_limit", entry.pids},
-        {"memory_bytes", entry.memory_bytes ? nlohmann::json(*entry.memory_bytes) : nlohmann::json()},
-        {"cpus", entry.cpus ? nlohmann::json(*entry.cpus) : nlohmann::json()},
-        {"init", true}}},
+      {"security", {{"cap_drop", {"ALL"}}, {"no_new_privileges", true}, {"read_only_rootfs", true}, {"init", true}}},
   };
+  add_resource_facts(plan.facts["security"], entry.resources);
   if (entry.entrypoint) {
     plan.facts["entrypoint"] = plan.create_body["Entrypoint"];
   }

@@ -11,6 +11,7 @@
 #include "core/util/error.hpp"
 #include "core/run/lane.hpp"
 #include "lanes/container/exposure/dataset_links.hpp"
+#include "lanes/container/resources.hpp"
 
 namespace mdivicom::container {
 
@@ -33,9 +34,7 @@ struct ContainerEntry
   std::vector<std::pair<std::string, std::string>> env;
   std::string network = "none";
   std::string user = "host"; // "host" (the caller's uid:gid) or "image"
-  std::optional<int64_t> memory_bytes;
-  std::optional<double> cpus;
-  int64_t pids = 512;
+  ContainerResources resources;
   MountPaths mounts;
   std::optional<std::filesystem::path> image_archive; // absolute (relative to the manifest)
 

@@ -130,11 +130,56 @@ def _resolve(ref):
     return module, target
 
 
+# The plugin's top-level package ("mypkg" of mypkg.sub:run): its loggers are the plugin's own.
+_plugin_package = None
+
+
+def _prints_to_run_log(logging, handler):
+    # A handler writing to the worker's stdout or stderr: what it handles is in the run log already.
+    if not isinstance(handler, logging.StreamHandler) or isinstance(handler, logging.FileHandler):
+        return False
+    stream = getattr(handler, "stream", None)
+    if stream is None:
+        return False
+    if stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        return True
+    try:
+        return stream.fileno() in (1, 2)
+    except Exception:
+        return False
+
+
+def _root_handler_filter(logging):
+    loggers = logging.Logger.manager.loggerDict
+
+    def keep(record):
+        # Each line once: a logger on the record's way up (propagate, the default) that has a
+        # handler of its own printing to the terminal has shown it already.
+        asked = False
+        logger = loggers.get(record.name)
+        while isinstance(logger, logging.Logger) and logger is not logging.root:
+            for handler in logger.handlers:
+                if record.levelno >= handler.level and _prints_to_run_log(logging, handler):
+                    return False
+            asked = asked or logger.level != logging.NOTSET
+            logger = logger.parent
+        # The root's INFO level is for the plugin's logging.info() and its own loggers; a library's
+        # INFO lines stay hidden as in a bare interpreter (whose last-resort handler shows WARNING
+        # and above), unless the plugin set a level on that logger itself.
+        if record.levelno >= logging.WARNING or asked:
+            return True
+        top = record.name.partition(".")[0]
+        return top in ("root", "__main__", _plugin_package) or top not in sys.modules
+
+    return keep
+
+
 def _configure_logging(logging):
     root = logging.getLogger()
     if not root.handlers:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(levelname)s:%(name)s:%(message)s"))
+        handler.addFilter(_root_handler_filter(logging))
         root.addHandler(handler)
         root.setLevel(logging.INFO)
 
@@ -171,8 +216,10 @@ class _LoggingImportHook:
         return None
 
 
-def _setup_logging():
+def _setup_logging(module_name):
     # After the plugin's import, so that its own logging.basicConfig() at import time wins.
+    global _plugin_package
+    _plugin_package = module_name.partition(".")[0]
     if "logging" in sys.modules:
         _configure_logging(sys.modules["logging"])
     else:
@@ -193,7 +240,7 @@ def run_plugin(params):
         kwargs = dict(params["kwargs"])
         config_text = params["config_text"]
         kwargs["config"] = {} if config_text == "{}" else _loads(config_text)
-        _setup_logging()
+        _setup_logging(module.__name__)
         target(**kwargs)
         report("returned")
         return 0
