@@ -66,13 +66,6 @@ std::optional<uint64_t> count(const json& object, const char* key)
   return it->get<uint64_t>();
 }
 
-const json& member_object(const json& object, const char* key)
-{
-  static const json k_empty = json::object();
-  auto it = object.find(key);
-  return it != object.end() && it->is_object() ? *it : k_empty;
-}
-
 RunRow make_row(const std::string& item, RecordFile file)
 {
   RunRow row;
@@ -86,18 +79,18 @@ RunRow make_row(const std::string& item, RecordFile file)
     return row;
   }
   const json& record = file.record;
-  row.plugin = record_text(member_object(record, "plugin"), "id");
+  row.plugin = record_text(record_object(record, "plugin"), "id");
   row.status = record_text(record, "status");
   row.started_at = record_started_at(record);
   row.finished_at = record_text(record, "finished_at");
   row.duration_s = number(record, "duration_s");
-  const json& resources = member_object(record, "resources");
+  const json& resources = record_object(record, "resources");
   row.cpu_s = number(resources, "cpu_s");
   row.peak_memory_bytes = count(resources, "peak_memory_bytes");
-  const json& outputs = member_object(record, "outputs");
+  const json& outputs = record_object(record, "outputs");
   row.file_count = count(outputs, "file_count");
   row.total_bytes = count(outputs, "total_bytes");
-  const json& error = member_object(record, "error");
+  const json& error = record_object(record, "error");
   if (!error.empty()) {
     row.error = record_text(error, "type") + ": " + record_text(error, "message");
   }
@@ -139,6 +132,16 @@ std::string record_text(const json& object, const char* key)
   }
   auto it = object.find(key);
   return it != object.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+const json& record_object(const json& object, const char* key)
+{
+  static const json k_empty = json::object();
+  if (!object.is_object()) {
+    return k_empty;
+  }
+  auto it = object.find(key);
+  return it != object.end() && it->is_object() ? *it : k_empty;
 }
 
 RunList list_runs(const fs::path& out, const RunFilter& filter)

@@ -67,6 +67,8 @@ nlohmann::json runs_to_json(const RunList& runs);
 
 // A string field of a record, or "" when it is missing or not a string.
 std::string record_text(const nlohmann::json& object, const char* key);
+// An object field of a record, or an empty object when it is missing or not an object.
+const nlohmann::json& record_object(const nlohmann::json& object, const char* key);
 
 // "0.42 s", "12.3 s", "3 min 05 s", "2 h 04 min": durations and CPU times in listings.
 std::string format_seconds(double seconds);

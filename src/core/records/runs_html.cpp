@@ -51,12 +51,6 @@ std::string status_class(const std::string& status)
   return status == "succeeded" || status == "running" ? "st-" + status : "st-other";
 }
 
-// Hostile text for an element: printable (no control characters, no bidi overrides), escaped.
-std::string text(const std::string& value)
-{
-  return html_escape(printable(value));
-}
-
 std::string optional_cell(const std::optional<double>& value, const std::string& shown)
 {
   if (!value) {
@@ -87,13 +81,14 @@ void write_table(std::ostringstream& out, const RunList& runs, const std::vector
   out << "<th>run</th><th>plugin</th><th>status</th><th>started (UTC)</th><th>duration</th><th>CPU</th>"
          "<th>peak memory</th><th>files</th><th>bytes</th><th>latest</th></tr></thead><tbody>\n";
   for (const RunRow* row : rows) {
-    out << "<tr data-run-id=\"" << text(row->run_id) << "\" data-status=\"" << text(row->status) << "\">";
+    out << "<tr data-run-id=\"" << html_text(row->run_id) << "\" data-status=\"" << html_text(row->status) << "\">";
     if (runs.batch) {
-      out << "<td>" << text(row->item) << "</td>";
+      out << "<td>" << html_text(row->item) << "</td>";
     }
-    out << "<td><a href=\"#run-" << text(row->run_id) << "\"><code>" << text(row->run_id) << "</code></a></td>"
-        << "<td>" << text(row->plugin) << "</td><td class=\"st " << status_class(row->status) << "\">"
-        << text(row->status) << "</td><td>" << text(short_time(row->started_at)) << "</td>"
+    out << "<td><a href=\"#run-" << html_text(row->run_id) << "\"><code>" << html_text(row->run_id)
+        << "</code></a></td>"
+        << "<td>" << html_text(row->plugin) << "</td><td class=\"st " << status_class(row->status) << "\">"
+        << html_text(row->status) << "</td><td>" << html_text(short_time(row->started_at)) << "</td>"
         << optional_cell(row->duration_s, row->duration_s ? format_seconds(*row->duration_s) : "")
         << optional_cell(row->cpu_s, row->cpu_s ? format_seconds(*row->cpu_s) : "")
         << optional_cell(row->peak_memory_bytes ? std::optional<double>(*row->peak_memory_bytes) : std::nullopt,
@@ -143,21 +138,27 @@ void write_timeline(std::ostringstream& out, const RunList& runs)
     const double x = k_label + (k_width - k_label - 10) * static_cast<double>(*start - *first) / span;
     const double w = std::max(2.0, (k_width - k_label - 10) * static_cast<double>(end - *start) / span);
     const std::string label = (row.item.empty() ? "" : row.item + " ") + row.plugin + " " + row.run_id;
-    out << "<text x=\"0\" y=\"" << y + 13 << "\" font-size=\"12\">" << text(label) << "</text>";
+    out << "<text x=\"0\" y=\"" << y + 13 << "\" font-size=\"12\">" << html_text(label) << "</text>";
     char bar[160];
     std::snprintf(bar, sizeof bar, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" class=\"", x, y + 2, w,
                   k_row - 4);
-    out << bar << status_class(row.status) << "\"><title>" << text(row.run_id + " " + row.status) << " "
+    out << bar << status_class(row.status) << "\"><title>" << html_text(row.run_id + " " + row.status) << " "
         << (row.duration_s ? format_seconds(*row.duration_s) : "") << "</title></rect>\n";
     y += k_row;
   }
   out << "<text x=\"" << k_label << "\" y=\"" << y + 16 << "\" font-size=\"11\">"
-      << text(short_time(format_utc(*first, UtcFormat::seconds))) << "</text><text x=\"" << k_width - 10 << "\" y=\""
-      << y + 16 << "\" font-size=\"11\" text-anchor=\"end\">" << text(short_time(format_utc(*last, UtcFormat::seconds)))
-      << " (" << format_seconds(span / 1e6) << ")</text></svg>\n";
+      << html_text(short_time(format_utc(*first, UtcFormat::seconds))) << "</text><text x=\"" << k_width - 10
+      << "\" y=\"" << y + 16 << "\" font-size=\"11\" text-anchor=\"end\">"
+      << html_text(short_time(format_utc(*last, UtcFormat::seconds))) << " (" << format_seconds(span / 1e6)
+      << ")</text></svg>\n";
 }
 
 } // namespace
+
+std::string html_text(const std::string& value)
+{
+  return html_escape(printable(value));
+}
 
 std::string html_escape(std::string_view value)
 {
@@ -183,8 +184,8 @@ std::string runs_report_html(const RunList& runs, const ReportOptions& options)
   out << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
       << "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
          "script-src 'unsafe-inline'; img-src data:\">\n"
-      << "<title>" << text(title) << "</title><style>" << k_style << "</style></head><body>\n"
-      << "<h1>" << text(title) << "</h1>\n";
+      << "<title>" << html_text(title) << "</title><style>" << k_style << "</style></head><body>\n"
+      << "<h1>" << html_text(title) << "</h1>\n";
   if (options.crate_preview) {
     out << "<p>The preview of this directory's RO-Crate: <a href=\"ro-crate-metadata.json\">"
            "ro-crate-metadata.json</a> describes the same runs.</p>\n";
@@ -195,7 +196,7 @@ std::string runs_report_html(const RunList& runs, const ReportOptions& options)
   }
   out << "<p id=\"summary\">" << runs.rows.size() << (runs.rows.size() == 1 ? " run" : " runs");
   for (const auto& [status, count] : by_status) {
-    out << ", " << count << " <span class=\"st " << status_class(status) << "\">" << text(status) << "</span>";
+    out << ", " << count << " <span class=\"st " << status_class(status) << "\">" << html_text(status) << "</span>";
   }
   out << ".</p>\n<h2>Runs</h2>\n";
   const std::vector<const RunRow*> rows = failures_first(runs);

@@ -27,6 +27,10 @@ std::string runs_report_html(const RunList& runs, const ReportOptions& options =
 // recorded (secrets redacted), dataset fingerprint, code or image, outputs with hashes.
 std::string run_provenance_html(const RunList& runs, const RunRow& row, const ReportOptions& options);
 
+// Text from a record for an element or attribute: printable() (no control characters or
+// bidirectional overrides), then html_escape().
+std::string html_text(const std::string& value);
+
 // & < > " ' as character references: text safe in an element or a quoted attribute.
 std::string html_escape(std::string_view text);
 

@@ -12,21 +12,6 @@ using nlohmann::json;
 
 namespace {
 
-std::string text(const std::string& value)
-{
-  return html_escape(printable(value));
-}
-
-const json& object_at(const json& value, const char* key)
-{
-  static const json k_empty = json::object();
-  if (!value.is_object()) {
-    return k_empty;
-  }
-  auto it = value.find(key);
-  return it != value.end() && it->is_object() ? *it : k_empty;
-}
-
 // A definition whose value is already HTML; nothing for an empty value.
 void item(std::ostringstream& out, const char* term, const std::string& html)
 {
@@ -37,7 +22,7 @@ void item(std::ostringstream& out, const char* term, const std::string& html)
 
 std::string code(const std::string& value)
 {
-  return value.empty() ? "" : "<code>" + text(value) + "</code>";
+  return value.empty() ? "" : "<code>" + html_text(value) + "</code>";
 }
 
 // Text with line breaks (a traceback): each line printable, so nothing but the breaks survives.
@@ -47,7 +32,7 @@ std::string multiline(const std::string& value)
   size_t begin = 0;
   while (begin <= value.size()) {
     size_t end = value.find('\n', begin);
-    html += text(value.substr(begin, end == std::string::npos ? std::string::npos : end - begin));
+    html += html_text(value.substr(begin, end == std::string::npos ? std::string::npos : end - begin));
     if (end == std::string::npos) {
       break;
     }
@@ -68,8 +53,8 @@ void write_outputs(std::ostringstream& out, const json& outputs, size_t max_file
   auto files = outputs.find("files");
   if (files == outputs.end() || !files->is_array() || files->empty()) {
     if (!record_text(outputs, "inventory_path").empty()) {
-      out << "<p>The file list is in <code>" << text(record_text(outputs, "inventory_path")) << "</code> (sha256 <code>"
-          << text(record_text(outputs, "inventory_sha256")) << "</code>).</p>\n";
+      out << "<p>The file list is in <code>" << html_text(record_text(outputs, "inventory_path"))
+          << "</code> (sha256 <code>" << html_text(record_text(outputs, "inventory_sha256")) << "</code>).</p>\n";
     }
     return;
   }
@@ -83,8 +68,8 @@ void write_outputs(std::ostringstream& out, const json& outputs, size_t max_file
     std::string size = entry.is_object() && entry.contains("size") && entry["size"].is_number_unsigned()
                            ? format_bytes(entry["size"].get<uint64_t>())
                            : "";
-    out << "<tr><td><code>" << text(record_text(entry, "path")) << "</code></td><td>" << size << "</td><td>"
-        << (type == "file" ? code(record_text(entry, "sha256")) : text("(" + type + ")")) << "</td></tr>\n";
+    out << "<tr><td><code>" << html_text(record_text(entry, "path")) << "</code></td><td>" << size << "</td><td>"
+        << (type == "file" ? code(record_text(entry, "sha256")) : html_text("(" + type + ")")) << "</td></tr>\n";
   }
   out << "</tbody></table>\n";
   if (files->size() > max_files) {
@@ -97,41 +82,41 @@ void write_outputs(std::ostringstream& out, const json& outputs, size_t max_file
 std::string run_provenance_html(const RunList& runs, const RunRow& row, const ReportOptions& options)
 {
   std::ostringstream out;
-  out << "<section class=\"run" << (row.failed() ? " failed" : "") << "\" id=\"run-" << text(row.run_id) << "\">\n"
-      << "<h3><code>" << text(row.run_id) << "</code> " << text(row.plugin) << ": <span class=\"st "
+  out << "<section class=\"run" << (row.failed() ? " failed" : "") << "\" id=\"run-" << html_text(row.run_id) << "\">\n"
+      << "<h3><code>" << html_text(row.run_id) << "</code> " << html_text(row.plugin) << ": <span class=\"st "
       << (row.failed() ? "st-other" : "st-" + std::string(row.status == "running" ? "running" : "succeeded")) << "\">"
-      << text(row.status) << "</span></h3>\n<dl>\n";
+      << html_text(row.status) << "</span></h3>\n<dl>\n";
   if (runs.batch) {
-    item(out, "item", text(row.item));
+    item(out, "item", html_text(row.item));
   }
   item(out, "record", code(row.record_path));
   const json& record = row.record;
   if (!record.is_object()) {
-    item(out, "unreadable", text(row.error));
+    item(out, "unreadable", html_text(row.error));
     out << "</dl></section>\n";
     return out.str();
   }
-  const json& plugin = object_at(record, "plugin");
+  const json& plugin = record_object(record, "plugin");
   item(out, "plugin",
-       text(record_text(plugin, "publisher").empty() ? row.plugin
-                                                     : record_text(plugin, "publisher") + "/" + row.plugin) +
-           " " + text(record_text(plugin, "version")) + " (" + text(record_text(plugin, "kind")) + ", backend " +
-           text(record_text(record, "backend")) + ")");
-  item(out, "error", text(row.error));
-  const json& error = object_at(record, "error");
+       html_text(record_text(plugin, "publisher").empty() ? row.plugin
+                                                          : record_text(plugin, "publisher") + "/" + row.plugin) +
+           " " + html_text(record_text(plugin, "version")) + " (" + html_text(record_text(plugin, "kind")) +
+           ", backend " + html_text(record_text(record, "backend")) + ")");
+  item(out, "error", html_text(row.error));
+  const json& error = record_object(record, "error");
   if (!record_text(error, "traceback").empty()) {
     item(out, "traceback", "<pre>" + multiline(record_text(error, "traceback")) + "</pre>");
   }
-  item(out, "started", text(row.started_at));
-  item(out, "finished", text(row.finished_at));
+  item(out, "started", html_text(row.started_at));
+  item(out, "finished", html_text(row.finished_at));
   item(out, "duration", row.duration_s ? format_seconds(*row.duration_s) : "");
   item(out, "CPU time", row.cpu_s ? format_seconds(*row.cpu_s) : "");
   item(out, "peak memory", row.peak_memory_bytes ? format_bytes(*row.peak_memory_bytes) : "");
-  const json& key = object_at(record, "key");
+  const json& key = record_object(record, "key");
   item(out, "key", code(record_text(key, "sha256")));
-  const json& code_identity = object_at(object_at(key, "parts"), "code");
+  const json& code_identity = record_object(record_object(key, "parts"), "code");
   item(out, "code", code_identity.empty() ? "" : json_block(code_identity));
-  const json& image = object_at(object_at(record, "container"), "image");
+  const json& image = record_object(record_object(record, "container"), "image");
   if (!image.empty()) {
     std::string digests;
     auto list = image.find("repo_digests");
@@ -145,13 +130,13 @@ std::string run_provenance_html(const RunList& runs, const RunRow& row, const Re
   }
   item(out, "config hash", code(record_text(record, "config_hash_sha256")));
   item(out, "config", record.contains("config") ? json_block(record["config"]) : "");
-  const json& dataset = object_at(record, "dataset");
-  item(out, "dataset", code(record_text(record, "dataset_dir")) + " " + text(record_text(dataset, "mode")));
+  const json& dataset = record_object(record, "dataset");
+  item(out, "dataset", code(record_text(record, "dataset_dir")) + " " + html_text(record_text(dataset, "mode")));
   item(out, "dataset fingerprint", code(record_text(dataset, "fingerprint_sha256")));
-  const json& outputs = object_at(record, "outputs");
+  const json& outputs = record_object(record, "outputs");
   if (!outputs.empty()) {
     item(out, "outputs",
-         text(record_text(outputs, "root")) +
+         html_text(record_text(outputs, "root")) +
              "/: " + (row.file_count ? std::to_string(*row.file_count) + " entries, " : "") +
              format_bytes(row.total_bytes.value_or(0)) + ", tree sha256 " + code(record_text(outputs, "tree_sha256")));
   }

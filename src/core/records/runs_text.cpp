@@ -54,13 +54,6 @@ void line(std::ostringstream& out, const char* label, const std::string& value)
   }
 }
 
-const json& object_at(const json& value, const char* key)
-{
-  static const json k_empty = json::object();
-  auto it = value.is_object() ? value.find(key) : value.end();
-  return value.is_object() && it != value.end() && it->is_object() ? *it : k_empty;
-}
-
 // Compact JSON made printable: a config or code summary on one line.
 std::string compact(const json& value)
 {
@@ -69,7 +62,7 @@ std::string compact(const json& value)
 
 void show_outputs(std::ostringstream& out, const RunRow& row)
 {
-  const json& outputs = object_at(row.record, "outputs");
+  const json& outputs = record_object(row.record, "outputs");
   if (outputs.empty()) {
     line(out, "outputs", "none recorded (no inventory: the run was interrupted, killed, or is running)");
     return;
@@ -153,7 +146,7 @@ std::string run_show_text(const RunList& runs, const RunRow& row)
     line(out, "status", "unreadable: " + printable(row.error));
     return out.str();
   }
-  const json& plugin = object_at(record, "plugin");
+  const json& plugin = record_object(record, "plugin");
   std::string publisher = record_text(plugin, "publisher");
   line(out, "plugin",
        printable((publisher.empty() ? "" : publisher + "/") + row.plugin) + " " +
@@ -173,18 +166,20 @@ std::string run_show_text(const RunList& runs, const RunRow& row)
   line(out, "duration", row.duration_s ? format_seconds(*row.duration_s) : "");
   line(out, "cpu time", row.cpu_s ? format_seconds(*row.cpu_s) : "");
   line(out, "peak memory", row.peak_memory_bytes ? format_bytes(*row.peak_memory_bytes) : "");
-  const json& key = object_at(record, "key");
+  const json& key = record_object(record, "key");
   line(out, "key", printable(record_text(key, "sha256")));
   line(out, "code",
-       object_at(object_at(key, "parts"), "code").empty() ? "" : compact(object_at(object_at(key, "parts"), "code")));
+       record_object(record_object(key, "parts"), "code").empty()
+           ? ""
+           : compact(record_object(record_object(key, "parts"), "code")));
   line(out, "config hash", printable(record_text(record, "config_hash_sha256")));
   line(out, "config", record.contains("config") ? compact(record["config"]) : "");
-  const json& dataset = object_at(record, "dataset");
+  const json& dataset = record_object(record, "dataset");
   line(out, "dataset",
        printable(record_text(record, "dataset_dir")) +
            (dataset.empty() ? "" : " (" + printable(record_text(dataset, "mode")) + ")"));
   line(out, "fingerprint", printable(record_text(dataset, "fingerprint_sha256")));
-  const json& image = object_at(object_at(record, "container"), "image");
+  const json& image = record_object(record_object(record, "container"), "image");
   if (!image.empty()) {
     line(out, "image", printable(record_text(image, "ref")) + " " + printable(record_text(image, "id")));
     for (const auto& digest : image.value("repo_digests", json::array())) {

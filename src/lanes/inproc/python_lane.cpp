@@ -85,14 +85,21 @@ void add_facts(RunOutcome& outcome, const PythonRunPlan& plan, const RunRequest&
 }
 
 // The run's CPU time and peak memory. With the sandbox's namespaces the interpreter runs below
-// the process mdivicom reaps, which learns its use from init (the "resources" event; none when
-// the namespace's init was killed); without them, the worker is the interpreter. The larger of
-// the two counts either way, and the interpreter's start (in a worker warmed up early) is part of it.
+// the process mdivicom reaps, which learns its use from init (the "resources" event); without
+// them, the worker is the interpreter. The larger of the two counts either way, and the
+// interpreter's start (in a worker warmed up early) is part of it. No event from a sandboxed
+// worker (SIGKILL after the grace period ended init too): the reaped process's own use is not
+// the run's, so the record has none.
 void add_resources(RunOutcome& outcome, const SupervisedEnd& end)
 {
   double cpu_s = end.exit.cpu_s;
   long long peak = end.exit.peak_memory_bytes;
-  if (const auto* reported = find_event(end.events, "resources")) {
+  const auto* reported = find_event(end.events, "resources");
+  const nlohmann::json mounts = outcome.facts["sandbox"].value("mounts", nlohmann::json::object());
+  if (reported == nullptr && mounts.value("enforced", false)) {
+    return;
+  }
+  if (reported != nullptr) {
     cpu_s = std::max(cpu_s, reported->value("cpu_s", 0.0));
     peak = std::max(peak, reported->value("peak_memory_bytes", 0LL));
   }
