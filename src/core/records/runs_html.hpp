@@ -32,6 +32,6 @@ std::string run_provenance_html(const RunList& runs, const RunRow& row, const Re
 std::string html_text(const std::string& value);
 
 // & < > " ' as character references: text safe in an element or a quoted attribute.
-std::string html_escape(std::string_view text);
+std::string html_escape(std::string_view value);
 
 } // namespace mdivicom
