@@ -13,6 +13,8 @@ packages=(
   # tests and make deb: the .deb's Depends (dpkg-shlibdeps), its man pages formatted (groff), its
   # zsh and fish completions tried in those shells
   dpkg-dev groff-base zsh fish
+  # tests: the HTML report opened in a real headless browser (tests/inproc/test_report_browser.cpp)
+  chromium
   # fuzzing (make fuzz): clang with libFuzzer and the sanitizers' runtimes
   clang-14 libclang-rt-14-dev
   # container lane: engines, runtime, local registry, test image material

@@ -19,6 +19,8 @@ void add_doctor_command(CLI::App& app);
 void add_gc_command(CLI::App& app);
 void add_verify_command(CLI::App& app);
 void add_pack_command(CLI::App& app);
+void add_runs_command(CLI::App& app);
+void add_report_command(CLI::App& app);
 
 struct CommandGroup
 {
@@ -30,6 +32,7 @@ struct CommandGroup
 inline constexpr CommandGroup k_command_groups[] = {
     {"plugins", add_plugins_commands}, {"run", add_run_command},
     {"batch", add_batch_command},      {"resultbundles", add_resultbundles_commands},
+    {"runs", add_runs_command},        {"report", add_report_command},
     {"verify", add_verify_command},    {"pack", add_pack_command},
     {"doctor", add_doctor_command},    {"gc", add_gc_command},
 };

@@ -32,6 +32,8 @@ const std::vector<std::vector<std::string>> k_commands = {
     {"resultbundles", "inspect"},
     {"resultbundles", "validate"},
     {"resultbundles", "policies"},
+    {"runs"},
+    {"report"},
     {"verify"},
     {"pack"},
     {"doctor"},

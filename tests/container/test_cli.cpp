@@ -266,3 +266,24 @@ ENGINE_TEST_CASE("the built-in stream-summary manifest lists without its image, 
                  "[container][cli][example][serial]", builtin_example_needs_its_image)
 
 } // namespace
+
+void resources_are_recorded(const TestEngine& engine)
+{
+  // dd's 50 MiB block stays resident while its write into the pipe waits for `sleep`: the
+  // engine's stats sample it (about once a second) before the container exits.
+  CliSetup setup("i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; dd if=/dev/zero bs=50M count=1 2>/dev/null | "
+                 "sleep 3; true");
+  auto result = setup.run(engine);
+  INFO(result.out << result.err);
+  REQUIRE(result.exit_code == 0);
+  auto record = setup.record();
+  const nlohmann::json& resources = record["resources"];
+  INFO(resources.dump());
+  CHECK(resources["source"] == "engine_stats");
+  CHECK(resources["samples"].get<int>() >= 1);
+  CHECK(resources["peak_memory_bytes"].get<int64_t>() >= int64_t{50} << 20);
+  CHECK(resources["peak_memory_bytes"].get<int64_t>() < int64_t{1} << 30);
+  CHECK(resources["cpu_s"].get<double>() > 0.05);
+}
+ENGINE_TEST_CASE("a container run records its CPU time and peak memory from the engine's stats", "[container][cli]",
+                 resources_are_recorded)

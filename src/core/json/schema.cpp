@@ -42,7 +42,7 @@ void release(void* pointer)
 struct JsonSchema::Impl
 {
   valijson::Schema schema{allocate_or_throw, release}; // only read while validating, so threads may share it
-  SchemaPatterns patterns; // the same
+  SchemaPatterns patterns;                             // the same
 };
 
 JsonSchema::JsonSchema(const nlohmann::json& schema) : m_impl(std::make_unique<Impl>())

@@ -1,6 +1,7 @@
 #include "core/records/scan.hpp"
 
 #include "core/json/bounded.hpp"
+#include "core/util/error.hpp"
 #include "core/util/fs.hpp"
 
 #include <algorithm>
@@ -59,7 +60,8 @@ std::vector<RecordFile> scan_run_records(const fs::path& out_root)
   fs::directory_iterator it(out_root / "_runs", error);
   for (; !error && it != fs::directory_iterator(); it.increment(error)) {
     std::string name = it->path().filename().string();
-    if (!is_record_file_name(name) || !it->is_regular_file(error)) {
+    std::error_code type_error; // a file gone meanwhile is skipped; the listing goes on
+    if (!is_record_file_name(name) || !it->is_regular_file(type_error)) {
       continue;
     }
     std::string text;
@@ -74,6 +76,11 @@ std::vector<RecordFile> scan_run_records(const fs::path& out_root)
       continue;
     }
     records.push_back(parse_record("_runs/" + name, text));
+  }
+  // No _runs is no records; a listing that fails (out of memory, permissions) must not look
+  // like one: "no run records" would be a wrong answer, not an error.
+  if (error && error != std::errc::no_such_file_or_directory && error != std::errc::not_a_directory) {
+    throw Error("cannot list " + (out_root / "_runs").string() + ": " + error.message());
   }
   std::sort(records.begin(), records.end(), [](const auto& a, const auto& b) { return a.run_id < b.run_id; });
   return records;

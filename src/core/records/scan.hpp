@@ -23,7 +23,8 @@ bool is_record_file_name(const std::string& name);
 
 // Every run record under out_root/_runs, sorted by run id (which sorts by start time, to the
 // second; core/records/run_order.hpp decides which run of a directory is the latest). Other files in
-// _runs (logs, inventories, parked outputs) are not records and are left out.
+// _runs (logs, inventories, parked outputs) are not records and are left out. No _runs is no
+// records; throws Error when _runs exists but cannot be listed.
 std::vector<RecordFile> scan_run_records(const std::filesystem::path& out_root);
 
 // Parses the text of a record file (also used for records read out of a pack).

@@ -14,6 +14,7 @@
 #include "lanes/container/engine/demux.hpp"
 #include "lanes/container/exit_state.hpp"
 #include "lanes/container/runner.hpp"
+#include "lanes/container/stats.hpp"
 
 namespace mdivicom::container {
 
@@ -112,8 +113,12 @@ public:
       outcome.error = run_error(RunError::start_failed, message);
       return false;
     }
+    start_stats();
     return true;
   }
+
+  // CPU time and peak memory from the engine's stats while the container runs (stats.hpp).
+  nlohmann::json resources() const { return m_sampler.resources(); }
 
   // Runs until the container exits (or the engine goes away); why it was stopped, if it was.
   StopReason wait(RunOutcome& outcome)
@@ -160,6 +165,10 @@ public:
       }
     }
     m_facts["timing"]["run_s"] = seconds_since(m_started);
+    if (m_stats != 0) {
+      abandon(m_stats); // its cgroup is gone: nothing more to sample
+      m_stats = 0;
+    }
     drain_output();
     return stop_reason;
   }
@@ -202,8 +211,23 @@ private:
     m_transfers.erase(id);
   }
 
+  // Abandoned once the wait returns: neither engine ends the stream when the container exits.
+  void start_stats()
+  {
+    // Podman's compat stats come every 5 s; its own take an interval.
+    HttpRequest stats("GET", m_engine.has_libpod()
+                                 ? Engine::libpod("/containers/stats?containers=" + m_id + "&stream=true&interval=1")
+                                 : Engine::api("/containers/" + m_id + "/stats?stream=true"));
+    stats.on_data = [this](std::string_view data) { m_sampler.feed(data); };
+    m_stats = start_transfer(std::move(stats));
+  }
+
   void handle(int id, const HttpResponse& response, RunOutcome& outcome)
   {
+    if (id == m_stats) {
+      m_stats = 0; // the stats are a record's extra: their failure fails nothing
+      return;
+    }
     if (id == m_attach) {
       m_attach = 0;
       if (m_wait != 0 && response.transport_ok()) {
@@ -306,6 +330,8 @@ private:
   bool m_attached = false;
   int m_wait = 0;
   int m_stop = 0;
+  int m_stats = 0;
+  StatsSampler m_sampler;
   Clock::time_point m_started = Clock::now();
   nlohmann::json m_final_inspect;
   std::optional<Clock::time_point> m_inspect_until; // Podman, once the output ended
@@ -360,6 +386,9 @@ RunOutcome run_container(const Engine& engine, const ContainerPlan& plan, const 
       stop_reason = run.wait(outcome);
     }
     record_exit_state(inspect_stopped(engine, id, run.final_inspect()), outcome, facts);
+    if (nlohmann::json resources = run.resources(); !resources.is_null()) {
+      outcome.facts["resources"] = std::move(resources);
+    }
   }
   facts["timing"]["lifecycle_s"] = seconds_since(begin);
   facts["exit_code"] = outcome.exit_code ? nlohmann::json(*outcome.exit_code) : nlohmann::json();

@@ -9,6 +9,7 @@
 
 #include <fcntl.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -163,11 +164,17 @@ ChildExit ChildProcess::reap()
   }
   kill(-m_pid, SIGKILL);
   int status = 0;
+  rusage usage = {};
   pid_t waited;
   do {
-    waited = waitpid(m_pid, &status, 0);
+    waited = wait4(m_pid, &status, 0, &usage);
   } while (waited < 0 && errno == EINTR);
   m_reaped = true;
+  if (waited == m_pid) {
+    result.cpu_s = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                   static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+    result.peak_memory_bytes = static_cast<long long>(usage.ru_maxrss) * 1024; // KiB on Linux
+  }
   if (waited == m_pid && WIFEXITED(status)) {
     result.exit_code = WEXITSTATUS(status);
   } else if (waited == m_pid && WIFSIGNALED(status)) {

@@ -20,11 +20,14 @@ struct Pipe
 // A close-on-exec pipe; throws mdivicom::Error when the system is out of descriptors.
 Pipe make_pipe();
 
-// How a child ended, from waitpid().
+// How a child ended, from wait4().
 struct ChildExit
 {
   std::optional<int> exit_code; // set when it exited
   std::optional<int> signal;    // set when a signal killed it
+  // Its resource use and that of the children it reaped (not of those it left to init).
+  double cpu_s = 0;                // user + system
+  long long peak_memory_bytes = 0; // the largest resident set of any one of those processes
 };
 
 std::string describe_signal(int signal); // "11 (SIGSEGV)"

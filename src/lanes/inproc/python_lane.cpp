@@ -7,6 +7,8 @@
 #include "lanes/inproc/python_plan.hpp"
 #include "lanes/inproc/run_worker.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <optional>
 
@@ -80,6 +82,29 @@ void add_facts(RunOutcome& outcome, const PythonRunPlan& plan, const RunRequest&
                  "and its processes may outlive the run): {}",
                  request.plugin.ref(), mounts.value("reason", std::string("unknown reason")));
   }
+}
+
+// The run's CPU time and peak memory. With the sandbox's namespaces the interpreter runs below
+// the process mdivicom reaps, which learns its use from init (the "resources" event); without
+// them, the worker is the interpreter. The larger of the two counts either way, and the
+// interpreter's start (in a worker warmed up early) is part of it. No event from a sandboxed
+// worker (SIGKILL after the grace period ended init too): the reaped process's own use is not
+// the run's, so the record has none.
+void add_resources(RunOutcome& outcome, const SupervisedEnd& end)
+{
+  double cpu_s = end.exit.cpu_s;
+  long long peak = end.exit.peak_memory_bytes;
+  const auto* reported = find_event(end.events, "resources");
+  const nlohmann::json mounts = outcome.facts["sandbox"].value("mounts", nlohmann::json::object());
+  if (reported == nullptr && mounts.value("enforced", false)) {
+    return;
+  }
+  if (reported != nullptr) {
+    cpu_s = std::max(cpu_s, reported->value("cpu_s", 0.0));
+    peak = std::max(peak, reported->value("peak_memory_bytes", 0LL));
+  }
+  outcome.facts["resources"] = {
+      {"cpu_s", std::round(cpu_s * 1000) / 1000}, {"peak_memory_bytes", peak}, {"source", "rusage"}};
 }
 
 // The worker refused to run anything: no namespaces, and the user did not opt out.
@@ -186,6 +211,7 @@ public:
       worker.pipes.job_bytes = run_job(*plan, request);
       SupervisedEnd end = supervise(worker.child, worker.pipes, output, request.timeout_s, plan->kill_grace_s);
       add_facts(outcome, *plan, request, end);
+      add_resources(outcome, end);
       // The process mdivicom started; the interpreter runs below it in a PID namespace of its own.
       outcome.facts["python"]["worker_pid"] = worker.child.pid();
       decide_status(outcome, *plan, request, end);

@@ -3,6 +3,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <initializer_list>
@@ -20,7 +21,17 @@ namespace mdivicom::inproc {
 
 namespace {
 
-constexpr int k_job_fd = 4; // worker_main.cpp's descriptors: 0-2 standard, 3 report, 4 job
+constexpr int k_report_fd = 3; // worker_main.cpp's descriptors: 0-2 standard, 3 report, 4 job
+constexpr int k_job_fd = 4;
+
+// What init passes up when the interpreter ends: its wait status and its resource use (its own
+// and that of the children it reaped), which nobody else can see: mdivicom reaps only the
+// waiting process, and init is not waited for (below).
+struct InterpreterEnd
+{
+  int status = 0;
+  rusage usage = {};
+};
 
 constexpr const char* k_fix = "; enable unprivileged user namespaces (sysctl user.max_user_namespaces=15000 and, where "
                               "it exists, kernel.unprivileged_userns_clone=1 or "
@@ -79,15 +90,30 @@ void close_all_but(int keep)
 {
   ignore_signals({SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU});
   while (true) {
-    int status = 0;
-    pid_t pid = waitpid(-1, &status, 0);
+    InterpreterEnd end;
+    pid_t pid = wait4(-1, &end.status, 0, &end.usage);
     if (pid == interpreter) {
-      (void)!write(status_fd, &status, sizeof status);
+      (void)!write(status_fd, &end, sizeof end); // less than PIPE_BUF: one atomic write
       _exit(0);
     }
     if (pid < 0 && errno == ECHILD) {
       _exit(1);
     }
+  }
+}
+
+// The interpreter's CPU time and peak memory for the run record, as the report's last event
+// (python_lane.cpp). Written by hand: this file links nothing of core or nlohmann.
+void report_resources(const rusage& usage)
+{
+  const double cpu_s = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                       static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  char line[160];
+  int length = std::snprintf(line, sizeof line,
+                             "{\"event\": \"resources\", \"cpu_s\": %.6f, \"peak_memory_bytes\": %lld}\n", cpu_s,
+                             static_cast<long long>(usage.ru_maxrss) * 1024); // ru_maxrss is in KiB
+  if (length > 0 && length < static_cast<int>(sizeof line)) {
+    (void)!write(k_report_fd, line, static_cast<size_t>(length)); // mdivicom may be gone: nobody to tell
   }
 }
 
@@ -97,12 +123,13 @@ void close_all_but(int keep)
 [[noreturn]] void wait_and_relay(pid_t init, int status_fd)
 {
   ignore_signals({SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE});
-  int status = 0;
+  InterpreterEnd end;
   ssize_t n = 0;
-  while ((n = read(status_fd, &status, sizeof status)) < 0 && errno == EINTR) {
+  while ((n = read(status_fd, &end, sizeof end)) < 0 && errno == EINTR) {
   }
-  if (n == static_cast<ssize_t>(sizeof status)) {
-    end_like(status);
+  if (n == static_cast<ssize_t>(sizeof end)) {
+    report_resources(end.usage);
+    end_like(end.status);
   }
   int init_status = 0; // init was killed before the interpreter ended
   while (waitpid(init, &init_status, 0) < 0 && errno == EINTR) {
