@@ -46,13 +46,25 @@ std::optional<std::string> outside_strings_problem(std::string_view text)
 {
   size_t dots = 0;
   size_t line = 1;
+  // A quote opens a string only where TOML allows one (first on a line: a key; after = [ , { .:
+  // a value, an element or a key part). Elsewhere it is part of a broken token, which toml++
+  // reads as such, so what follows it must be checked too (a fuzzer found this).
+  bool line_start = true;
+  char last = '\n';
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
+    const bool opens_string =
+        (c == '"' || c == '\'') && (line_start || std::string_view("=[,{.").find(last) != std::string_view::npos);
+    if (c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != '#') {
+      line_start = false;
+      last = c;
+    }
     if (c == '\n') {
       ++line;
+      line_start = true;
     } else if (c == '#') {
       i = std::min(text.find('\n', i), text.size()) - 1;
-    } else if (c == '"' || c == '\'') {
+    } else if (opens_string) {
       bool multi = text.substr(i, 3) == std::string(3, c);
       std::string_view end = multi ? text.substr(i, 3) : text.substr(i, 1);
       size_t at = i + end.size();
