@@ -70,6 +70,10 @@ std::optional<std::string> outside_strings_problem(std::string_view text)
       size_t at = i + end.size();
       while (at < text.size() && text.substr(at, end.size()) != end) {
         line += text[at] == '\n' ? 1 : 0;
+        if (c == '"' && text[at] == '\\' && at + 1 < text.size() && static_cast<unsigned char>(text[at + 1]) >= 0x80) {
+          // Never a valid escape, and toml++'s error path classifies the character (see above).
+          return "line " + std::to_string(line) + ": a backslash before a character that is not ASCII in a string";
+        }
         at += c == '"' && text[at] == '\\' ? 2 : 1; // an escape never ends a basic string
       }
       i = std::min(at + end.size(), text.size()) - 1;
