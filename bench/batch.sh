@@ -18,11 +18,7 @@ dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 site="$dir/site"
 write_noop_plugin "$site"
-for i in $(seq -w 1 "$sessions"); do
-  mkdir -p "$dir/study/ses-$i/raw"
-  echo "t,x" > "$dir/study/ses-$i/raw/gaze.csv"
-done
-ls -d "$dir"/study/ses-* > "$dir/sessions.txt"
+write_sessions "$dir" "$sessions"
 
 export PYTHONPATH="$site" XDG_CACHE_HOME="$dir/cache" XDG_DATA_HOME="$dir/xdg" MDIVICOM_PLUGIN_PATH="$dir/none"
 unset VIRTUAL_ENV MDIVICOM_PYTHON_ENV MDIVICOM_DEV_PLUGIN_ROOTS

@@ -105,3 +105,14 @@ PY
   printf '[mdivicomtools.plugins]\nnoop = noop_plugin:get_plugin\n' > "$info/entry_points.txt"
   printf 'noop_plugin.py,,\n' > "$info/RECORD"
 }
+
+# write_sessions DIR N: N small sessions DIR/study/ses-NNN/raw/gaze.csv (each its own content)
+# and their list in DIR/sessions.txt, the study the batch benchmarks run over.
+write_sessions() {
+  local dir=$1 count=$2 i
+  for i in $(seq -w 1 "$count"); do
+    mkdir -p "$dir/study/ses-$i/raw"
+    printf 't,x\n0,%s\n' "$i" > "$dir/study/ses-$i/raw/gaze.csv"
+  done
+  ls -d "$dir"/study/ses-* > "$dir/sessions.txt"
+}
